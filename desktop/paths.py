@@ -1,0 +1,59 @@
+"""The one place that finds bundled data, from source and from a frozen bundle.
+
+PyInstaller unpacks data next to the executable (``sys._MEIPASS``); from a source
+checkout the same folders sit at the repository root, beside the package.
+Everything that reads ``trials/`` or ``resources/`` asks here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DATA_DIR_ENV = "NKSCREEN_HOME"
+
+
+def bundle_root() -> Path:
+    """Folder holding ``trials/`` and ``resources/``."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root)
+    return Path(__file__).resolve().parent.parent
+
+
+def trials_dir() -> Path:
+    return bundle_root() / "trials"
+
+
+def resources_dir() -> Path:
+    return bundle_root() / "resources"
+
+
+def resource(*parts: str) -> Path:
+    return resources_dir().joinpath(*parts)
+
+
+def migrations_dir() -> Path:
+    """Alembic scripts ship inside the package so an installed wheel has them."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "desktop" / "registry" / "migrations"
+    return Path(__file__).resolve().parent / "registry" / "migrations"
+
+
+def default_data_dir() -> Path:
+    """The registry folder: ``NKSCREEN_HOME`` if set, else the platform's user data folder."""
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("NKScreen", appauthor=False))
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None) -> Path:
+    """``--data-dir`` wins over ``NKSCREEN_HOME``, which wins over the default."""
+    if explicit:
+        return Path(explicit).expanduser()
+    return default_data_dir()
