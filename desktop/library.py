@@ -1,0 +1,93 @@
+"""The trial library: reading ``trials/*.yaml`` into validated :class:`Trial` models.
+
+One human-readable file per trial, named for its NCT id. A broken file is reported
+with the file, the stage and criterion, and the field, so whoever edits a protocol
+can find the mistake without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from desktop.domain.trial import Trial
+from desktop.paths import trials_dir
+
+try:  # the C loader is several times faster; fall back where libyaml is absent
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class TrialFileError(Exception):
+    """A trial file that cannot be read or does not fit the schema."""
+
+
+class UnknownTrial(LookupError):
+    """No trial file for that NCT id."""
+
+
+def trial_ids(directory: Path | None = None) -> list[str]:
+    folder = directory or trials_dir()
+    return sorted(p.stem for p in folder.glob("NCT*.yaml"))
+
+
+def load_trial(path: Path) -> Trial:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except OSError as exc:
+        raise TrialFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        raise TrialFileError(f"{path}:{line} is not valid YAML ({exc})") from None
+    try:
+        trial = Trial.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise TrialFileError(f"{path.name}: {_locate(raw, first['loc'])}: {first['msg']}") \
+            from None
+    if trial.id != path.stem:
+        raise TrialFileError(f"{path.name}: id {trial.id!r} does not match the file name")
+    return trial
+
+
+def find_trial(nct_id: str, directory: Path | None = None) -> Trial:
+    folder = directory or trials_dir()
+    path = folder / f"{nct_id}.yaml"
+    if not nct_id.startswith("NCT") or not path.is_file():
+        known = ", ".join(trial_ids(folder)) or "none"
+        raise UnknownTrial(f"unknown trial {nct_id!r} (known: {known})")
+    return load_trial(path)
+
+
+def load_library(directory: Path | None = None) -> list[Trial]:
+    folder = directory or trials_dir()
+    return [load_trial(folder / f"{nct}.yaml") for nct in trial_ids(folder)]
+
+
+def _locate(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """``stages[0].criteria[3]`` made readable: stage and criterion ids, then the field."""
+    parts: list[str] = []
+    node = raw
+    rest: list[str] = []
+    for i, key in enumerate(loc):
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+            if isinstance(node, dict) and "id" in node:
+                kind = "stage" if loc[i - 1] == "stages" else "criterion"
+                parts.append(f"{kind} {node['id']!r}")
+                continue
+        else:
+            rest.append(str(key))
+            continue
+        if not (isinstance(key, str) and key in ("stages", "criteria")):
+            rest.append(str(key))
+    field = ".".join(k for k in rest if k not in ("compare", "any", "all", "exception",
+                                                   "criteria_fail"))
+    return ", ".join([*parts, f"field {field or '(top level)'}"])

@@ -1,0 +1,11 @@
+"""All table models of the registry, imported together so ``SQLModel.metadata`` is complete.
+
+Alembic's ``env.py`` and the schema-agreement test import this package; each later
+feature adds its tables in a module of its own and imports it here.
+"""
+
+from desktop.registry.models.audit import AuditEvent
+from desktop.registry.models.base import metadata
+from desktop.registry.models.patient import Patient
+
+__all__ = ["AuditEvent", "Patient", "metadata"]
