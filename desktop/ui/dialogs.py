@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.messages import MessageService
 from desktop.ui.settings import UiSettings, dialog_geometry_key
+from desktop.ui.widgets import named
 
 if TYPE_CHECKING:
     from desktop.registry.patients import PatientInput, PatientRepository, PatientRow
@@ -77,12 +78,12 @@ class PatientDialog(BaseDialog):
         self.saved: PatientRow | None = None
         self.setWindowTitle("Edit patient" if patient else "New patient")
 
-        self.mrn = QLineEdit(objectName="mrn")
-        self.family_name = QLineEdit(objectName="family_name")
-        self.given_name = QLineEdit(objectName="given_name")
-        self.birth_date = QLineEdit(objectName="birth_date")
+        self.mrn = named(QLineEdit(), "mrn")
+        self.family_name = named(QLineEdit(), "family_name")
+        self.given_name = named(QLineEdit(), "given_name")
+        self.birth_date = named(QLineEdit(), "birth_date")
         self.birth_date.setPlaceholderText(DATE_FORMAT_HINT)
-        self.sex = QComboBox(objectName="sex")
+        self.sex = named(QComboBox(), "sex")
         self.sex.addItem("", "")  # blank, so a missing answer can be shown as such
         for value in SEXES:
             self.sex.addItem(value.capitalize(), value)
@@ -97,7 +98,7 @@ class PatientDialog(BaseDialog):
         form = QFormLayout()
         for name in FIELDS:
             field = self._inputs[name]
-            error = QLabel(objectName=f"{name}_error")
+            error = named(QLabel(), f"{name}_error")
             error.setStyleSheet(ERROR_STYLE)
             error.setWordWrap(True)
             error.hide()

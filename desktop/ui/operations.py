@@ -59,6 +59,14 @@ class Operation(Generic[T]):
         self._thread.start()
         return self
 
+    def wait(self) -> None:
+        """Block until the worker is done (e.g. at exit, so a migration is never cut off).
+
+        The callbacks do not run if the event loop has already stopped.
+        """
+        if self._thread is not None:
+            self._thread.join()
+
     def _work(self) -> None:
         try:
             result = self._op()

@@ -1,0 +1,191 @@
+"""Start the GUI: paint the main window first, then open the registry in the background.
+
+Startup order is the point of this module. The window and an empty patient table are
+shown while only Qt is imported; after the first paint a worker thread imports the
+registry (SQLModel, SQLAlchemy, Alembic), opens it and runs migrations, so the window
+stays responsive. The repository is handed to the window back on the GUI thread.
+``--smoke`` runs the same path, then closes and reports on standard output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop import APP_ID, APP_NAME, paths
+from desktop.ui.errors import LOG_FILE, ExceptionHook, report_unexpected
+from desktop.ui.main_window import MainWindow
+from desktop.ui.messages import MessageService, StderrMessages
+from desktop.ui.operations import Operation
+from desktop.ui.settings import UiSettings
+
+if TYPE_CHECKING:
+    from desktop.registry.database import Registry
+    from desktop.registry.patients import PatientRepository
+
+EXIT_OK = 0
+EXIT_REGISTRY_FAILED = 1
+EXIT_UNEXPECTED = 2
+
+
+@dataclass(frozen=True)
+class _Opened:
+    registry: Registry
+    repository: PatientRepository
+
+
+class GuiSession(QObject):
+    """One run of the GUI on one data folder: the window, the registry, the exit code.
+
+    ``run_gui`` builds one with real message boxes and quits the application on
+    ``finished``; tests build one with ``RecordingMessages`` and wait for its signals.
+    ``opened`` fires once the registry is open and the patient list filled.
+    """
+
+    opened = Signal()
+    finished = Signal(int)
+
+    def __init__(self, data_dir: Path, messages: MessageService, *, smoke: bool = False,
+                 demo: bool = False, user: str = "") -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.messages = messages
+        self.smoke = smoke
+        self.demo = demo
+        self.user = user or _login_name()
+        self.exit_code = EXIT_OK
+        self.registry: Registry | None = None
+        self.started_at = time.monotonic()
+        self.painted_at: float | None = None
+        self._operation: Operation[_Opened] | None = None
+        # Settings live in the data folder; if that is unusable, the registry error
+        # below says why, and the window simply starts with default geometry.
+        self.window = MainWindow(UiSettings(data_dir), messages)
+        self.window.first_painted.connect(self._painted)
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / LOG_FILE
+
+    def start(self) -> None:
+        self.window.show()
+
+    def shutdown(self) -> None:
+        """Wait for a running open (never cut a migration short), then close the registry."""
+        if self._operation is not None:
+            self._operation.wait()
+        if self.registry is not None:
+            self.registry.close()
+            self.registry = None
+
+    # -- startup sequence ------------------------------------------------------
+
+    def _painted(self) -> None:
+        self.painted_at = time.monotonic()
+        # Let the paint reach the screen before the heavy imports start.
+        QTimer.singleShot(0, self._open_registry)
+
+    def _open_registry(self) -> None:
+        self.window.statusBar().showMessage("Opening registry…")
+        self._operation = Operation(self._open_in_worker, on_success=self._opened,
+                                    on_failure=self._failed).start()
+
+    def _open_in_worker(self) -> _Opened:
+        """Runs on the worker thread: imports, migrations, demo data. No widgets here."""
+        from desktop.registry.database import open_registry
+        from desktop.registry.patients import PatientRepository
+
+        registry = open_registry(self.data_dir)
+        self.registry = registry  # so shutdown() closes it even if the loop has stopped
+        if self.demo:
+            from desktop.registry.demo import seed_demo
+
+            seed_demo(registry)
+        return _Opened(registry, PatientRepository(registry, self.user))
+
+    def _opened(self, opened: _Opened) -> None:
+        opened_at = time.monotonic()
+        self.window.set_repository(opened.repository, str(opened.registry.path))
+        self.opened.emit()
+        if self.smoke:
+            listed_at = time.monotonic()
+            self._report("first paint", self.painted_at or opened_at)
+            self._report("registry opened", opened_at)
+            self._report(f"{self.window.model.rowCount()} patients listed", listed_at)
+            print(f"smoke ok: {opened.registry.path}", flush=True)
+            self._quit(EXIT_OK)
+
+    def _failed(self, error: BaseException) -> None:
+        from desktop.registry.database import RegistryError
+
+        self.window.statusBar().showMessage("The registry could not be opened.")
+        if isinstance(error, RegistryError):
+            self.messages.error(self.window, f"{APP_NAME} cannot start",
+                                f"The patient registry could not be opened.\n\n{error}")
+            self._quit(EXIT_REGISTRY_FAILED)
+        else:
+            report_unexpected(self.messages, self.log_path, error,
+                              "Unexpected error while opening the registry")
+            self._quit(EXIT_UNEXPECTED)
+
+    def unexpected(self, error: BaseException) -> None:
+        """Called by the exception hook: a smoke run fails on any unexpected error."""
+        if self.smoke:
+            self._quit(EXIT_UNEXPECTED)
+
+    def _quit(self, code: int) -> None:
+        self.exit_code = code
+        self.finished.emit(code)
+        self.window.close()
+
+    def _report(self, what: str, at: float) -> None:
+        print(f"smoke: {what:<24} +{at - self.started_at:.3f} s  (monotonic {at:.6f})",
+              flush=True)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (some containers and services)
+        return "unknown"
+
+
+def _application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_ID)
+    icon = paths.resource("icons", "nkscreen.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def run_gui(data_dir: Path, *, smoke: bool = False, demo: bool = False) -> int:
+    """Show the main window on ``data_dir`` and run until it closes; the exit code.
+
+    ``smoke``: close as soon as the window has painted and the registry is open and
+    listed; errors go to standard error instead of message boxes. ``demo``: add the
+    fictional demo patients first (idempotent).
+    """
+    app = _application()
+    messages: MessageService = StderrMessages() if smoke else MessageService()
+    session = GuiSession(data_dir, messages, smoke=smoke, demo=demo)
+    session.finished.connect(app.exit)
+    with ExceptionHook(messages, session.log_path, on_error=session.unexpected):
+        try:
+            session.start()
+            code = app.exec()
+        finally:
+            session.shutdown()
+    return session.exit_code or code

@@ -1,0 +1,263 @@
+"""The main window: a search box over the paged patient table, and patient actions.
+
+The window paints before any registry code is imported; ``app`` hands it a repository
+once the registry is open (``set_repository``). Until then actions are disabled and the
+status bar says what is happening. Keyboard first: the search box has focus at start,
+Down moves into the table, Enter opens the selected patient.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from desktop import APP_NAME
+from desktop.ui.dialogs import PatientDialog
+from desktop.ui.messages import MessageService
+from desktop.ui.patient_model import PatientTableModel
+from desktop.ui.settings import MAIN_WINDOW_GEOMETRY, SHOW_ARCHIVED, UiSettings
+from desktop.ui.widgets import named
+
+if TYPE_CHECKING:
+    from desktop.registry.patients import PatientRepository, PatientRow
+
+
+class MainWindow(QMainWindow):
+    """The patient list. ``first_painted`` fires once, after the window first paints."""
+
+    first_painted = Signal()
+
+    def __init__(self, settings: UiSettings, messages: MessageService,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._messages = messages
+        self._repository: PatientRepository | None = None
+        self._painted = False
+        self.dialog: PatientDialog | None = None  # the open patient dialog, if any
+        self.setWindowTitle(APP_NAME)
+        self.resize(900, 560)
+
+        self.search = named(QLineEdit(), "search")
+        self.search.setPlaceholderText("Search by MRN or name  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search patients")
+        self.search.installEventFilter(self)
+
+        self.model = PatientTableModel(self)
+        self.table = named(QTableView(), "patients")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((130, 180, 180, 120, 60)):
+            header.resizeSection(column, width)
+        self.table.setAccessibleName("Patients")
+        self.setCentralWidget(self.table)
+
+        self.new_action = self._action("&New patient…", QKeySequence.StandardKey.New,
+                                       self.new_patient)
+        self.edit_action = self._action("&Edit patient…", QKeySequence("Ctrl+E"),
+                                        self.edit_selected)
+        self.archive_action = self._action("&Archive…", None, self.archive_selected)
+        self.show_archived_action = self._action("Show a&rchived", None, None)
+        self.show_archived_action.setCheckable(True)
+        self.show_archived_action.setChecked(settings.flag(SHOW_ARCHIVED))
+        self.show_archived_action.toggled.connect(self.set_show_archived)
+        find = self._action("&Find", QKeySequence.StandardKey.Find, self.focus_search)
+        quit_ = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        bar = named(QToolBar("Patients"), "patients_toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addWidget(self.search)
+        bar.addSeparator()
+        for action in (self.new_action, self.edit_action, self.archive_action,
+                       self.show_archived_action):
+            bar.addAction(action)
+        self.addToolBar(bar)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(quit_)
+        patient_menu = menu.addMenu("&Patient")
+        for action in (self.new_action, self.edit_action, self.archive_action):
+            patient_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(find)
+        view_menu.addAction(self.show_archived_action)
+
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().showMessage("Opening registry…")
+
+        self.search.textChanged.connect(self._search_changed)
+        self.search.returnPressed.connect(self.open_selected)
+        self.table.activated.connect(lambda _index: self.open_selected())
+        self.table.selectionModel().currentRowChanged.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_count)
+        self.model.load_failed.connect(self.statusBar().showMessage)
+
+        geometry = settings.geometry(MAIN_WINDOW_GEOMETRY)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        self._update_actions()
+        self.search.setFocus()
+
+    def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey | None,
+                slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if callable(slot):
+            action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)  # shortcuts work even when no menu shows the action
+        return action
+
+    # -- registry --------------------------------------------------------------
+
+    @property
+    def repository(self) -> PatientRepository | None:
+        return self._repository
+
+    def set_repository(self, repository: PatientRepository, where: str = "") -> None:
+        """The registry is open: list its patients and enable the actions."""
+        self._repository = repository
+        self.statusBar().showMessage(f"Registry: {where}" if where else "Registry open", 5000)
+        self.model.set_filter(self.search.text(), self.show_archived_action.isChecked())
+        self.model.set_repository(repository)
+        self._update_actions()
+
+    # -- actions ---------------------------------------------------------------
+
+    def selected_patient(self) -> PatientRow | None:
+        index = self.table.currentIndex()
+        return self.model.patient_at(index.row()) if index.isValid() else None
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def new_patient(self) -> None:
+        self._open_dialog(None)
+
+    def edit_selected(self) -> None:
+        patient = self.selected_patient()
+        if patient is not None:
+            self._open_dialog(patient)
+
+    def open_selected(self) -> None:
+        """Enter on a patient. Opens the edit dialog until a patient view exists."""
+        if self.selected_patient() is None and self.model.rowCount() == 1:
+            self.table.selectRow(0)
+        self.edit_selected()
+
+    def archive_selected(self) -> None:
+        patient = self.selected_patient()
+        if patient is None or self._repository is None:
+            return
+        name = f"{patient.family_name}, {patient.given_name} ({patient.mrn})"
+        if not patient.archived and not self._messages.confirm(
+                self, "Archive patient",
+                f"Archive {name}?\n\nArchived patients are hidden from the list "
+                "unless “Show archived” is on. Nothing is deleted.", "Archive"):
+            return
+        from desktop.registry.database import RegistryError
+
+        try:
+            self._repository.set_archived(patient.id, not patient.archived)
+        except RegistryError as exc:
+            self._messages.error(self, "Patient not changed", str(exc))
+            return
+        self._reload(patient.id)
+
+    def set_show_archived(self, show: bool) -> None:
+        self._settings.set_flag(SHOW_ARCHIVED, show)
+        self.model.set_filter(self.search.text(), show)
+
+    # -- internals -------------------------------------------------------------
+
+    def _open_dialog(self, patient: PatientRow | None) -> None:
+        if self._repository is None or self.dialog is not None:
+            return
+        dialog = PatientDialog(self, self._settings, self._repository, self._messages,
+                               patient)
+        self.dialog = dialog
+        dialog.finished.connect(lambda _result: self._dialog_finished(dialog))
+        dialog.open()
+
+    def _dialog_finished(self, dialog: PatientDialog) -> None:
+        self.dialog = None
+        dialog.deleteLater()
+        if dialog.saved is not None:
+            self._reload(dialog.saved.id)
+        self.table.setFocus()
+
+    def _reload(self, patient_id: int) -> None:
+        """Read the list again and keep ``patient_id`` selected if it is still listed."""
+        self.model.refresh()
+        row = self.model.row_of(patient_id)
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def _search_changed(self, text: str) -> None:
+        self.model.set_filter(text)
+
+    def _update_count(self) -> None:
+        count = self.model.rowCount()
+        noun = "patient" if count == 1 else "patients"
+        text = self.model.filter_text
+        self.count_label.setText(f"{count:,} {noun} matching “{text}”" if text
+                                 else f"{count:,} {noun}")
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        ready = self._repository is not None
+        patient = self.selected_patient() if ready else None
+        self.new_action.setEnabled(ready)
+        self.edit_action.setEnabled(patient is not None)
+        self.archive_action.setEnabled(patient is not None)
+        self.archive_action.setText("&Restore" if patient and patient.archived
+                                    else "&Archive…")
+
+    # -- Qt events -------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down
+                and self.model.rowCount() > 0):
+            if not self.table.currentIndex().isValid():
+                self.table.selectRow(0)
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._settings.set_geometry(MAIN_WINDOW_GEOMETRY, self.saveGeometry())
+        self._settings.sync()
+        super().closeEvent(event)
