@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return _headless(args)
     except _BadInput as exc:
         return _fail(str(exc), BAD_INPUT)
-    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, never a traceback
+    except Exception as exc:
         return _fail(f"internal error: {type(exc).__name__}: {exc}", FAILURE)
 
 

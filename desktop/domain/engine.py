@@ -175,7 +175,7 @@ def inputs(criterion: Criterion, stage: Stage | None = None) -> list[str]:
                 add("calcium", "albumin")
             else:
                 add(rule.of)
-            if win is not None and not (rule.of == "age"):
+            if win is not None and rule.of != "age":
                 add(win.event)
         elif isinstance(rule, AnyOf | AllOf):
             for part in rule.of:
@@ -233,7 +233,8 @@ class _Run:
         if criterion.kind == "inclusion":
             reason = "Answered yes: criterion met" if answer else "Answered no: criterion not met"
         else:
-            reason = "Answered yes: condition present" if answer else "Answered no: condition absent"
+            reason = ("Answered yes: condition present" if answer
+                      else "Answered no: condition absent")
         return CriterionResult(criterion, _outcome(criterion, bool(answer)), reason)
 
     # ---- rules
@@ -349,7 +350,8 @@ class _Run:
                     f"({_qty(uln, obs.unit)}) on {fmt_when(obs.at)}")
             return Truth(holds, _verdict(desc, holds, rule.op, f"{fmt_number(rule.uln)} x ULN"),
                          (obs,))
-        assert rule.value is not None and rule.unit is not None
+        assert rule.value is not None
+        assert rule.unit is not None
         value = obs.in_unit(rule.unit)
         holds = OPS[rule.op](value, rule.value)
         desc = f"{label} {_qty(obs.value, obs.unit)}"
@@ -372,7 +374,8 @@ class _Run:
         creat, problem = self._pick("creatinine", window)
         if problem is not None:
             return problem
-        assert creat is not None and rule.value is not None
+        assert creat is not None
+        assert rule.value is not None
         weight, problem = self._pick("weight", None)
         if problem is not None:
             return Truth(None, "Cockcroft-Gault needs the actual body weight: no weight result")
@@ -402,7 +405,8 @@ class _Run:
         alb, problem = self._pick("albumin", window)
         if problem is not None:
             return Truth(None, f"Corrected calcium needs albumin: {problem.reason}")
-        assert ca is not None and alb is not None
+        assert ca is not None
+        assert alb is not None
         corrected = calc.corrected_calcium(ca.in_unit("mg/dL"), alb.in_unit("g/dL"))
         inputs = (f"calcium {_qty(ca.value, ca.unit)}, albumin {_qty(alb.value, alb.unit)} "
                   f"on {fmt_when(max(ca.at, alb.at))}")
@@ -418,7 +422,8 @@ class _Run:
             return Truth(holds, _verdict(desc, holds, rule.op,
                                          f"{fmt_number(rule.uln)} x ULN "
                                          f"({_qty(limit, 'mg/dL')})"), (ca, alb))
-        assert rule.value is not None and rule.unit is not None
+        assert rule.value is not None
+        assert rule.unit is not None
         value = convert("calcium", corrected, "mg/dL", rule.unit)
         holds = OPS[rule.op](value, rule.value)
         desc = f"Corrected calcium {_shown(value, rule.op, rule.value, holds, 2)} {rule.unit} " \

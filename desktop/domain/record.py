@@ -178,7 +178,9 @@ def parse_record(data: Any, now: datetime) -> Record:
             raise RecordError(f"facts.{name}", f"{value!r} is not true or false")
         facts[name] = value
 
-    raw_obs = data.get("observations") or []
+    raw_obs = data.get("observations")
+    if raw_obs is None:
+        raw_obs = []
     if not isinstance(raw_obs, list):
         raise RecordError("observations", "must be a list")
     observations = tuple(
