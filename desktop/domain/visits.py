@@ -1,0 +1,106 @@
+"""Staged screening: which stage may be worked on, and what is due when.
+
+Pure rules over plain values, shared by the app's patient view and worksheets:
+a stage can be completed only with a decision (eligible or not eligible); the next
+stage opens only after the previous one was completed eligible, or overridden where
+the protocol allows proceeding after review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from desktop.domain.text import fmt_when
+from desktop.domain.timewindow import bounds
+from desktop.domain.trial import EVENTS, AllOf, AnyOf, Compare, Exception_, Rule, Stage, Window
+
+
+class StageState(Enum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not eligible"
+    OVERRIDDEN = "overridden"
+    SIGNED = "signed"
+
+    @property
+    def lets_next_open(self) -> bool:
+        return self in (StageState.ELIGIBLE, StageState.OVERRIDDEN, StageState.SIGNED)
+
+    @property
+    def completed(self) -> bool:
+        return self not in (StageState.NOT_STARTED, StageState.IN_PROGRESS)
+
+
+def can_complete(decision: str) -> bool:
+    """Only a decided stage can be completed: 'incomplete' cannot."""
+    return decision in ("eligible", "not_eligible")
+
+
+def open_stages(states: Sequence[StageState]) -> list[bool]:
+    """For each stage in order, whether it may be started or worked on."""
+    result: list[bool] = []
+    previous_ok = True
+    for state in states:
+        result.append(previous_ok)
+        previous_ok = previous_ok and state.lets_next_open
+    return result
+
+
+def windows_of(stage: Stage) -> list[Window]:
+    """Every distinct time window the stage's criteria hang on."""
+    found: list[Window] = []
+
+    def walk(rule: Rule | None, window: Window | None) -> None:
+        if isinstance(rule, Compare):
+            win = rule.window or window
+            if win is not None and win not in found and rule.of != "age":
+                found.append(win)
+        elif isinstance(rule, AnyOf | AllOf):
+            for part in rule.of:
+                walk(part, window)
+        elif isinstance(rule, Exception_):
+            walk(rule.base, window)
+            walk(rule.relaxed, window)
+
+    for criterion in stage.criteria:
+        walk(criterion.rule, criterion.window)
+    return found
+
+
+def events_of(stage: Stage) -> list[str]:
+    """The planned events the stage's windows hang on, in a stable order."""
+    names = {w.event for w in windows_of(stage)}
+    return [e for e in EVENTS if e in names]
+
+
+@dataclass(frozen=True)
+class Due:
+    """When the stage's windowed results may be taken: from ``start`` until ``end``."""
+
+    start: datetime | None
+    end: datetime | None
+    text: str
+
+
+def due_next(stage: Stage, events: Mapping[str, datetime]) -> Due:
+    """E.g. "Pre-lymphodepletion labs due from 2026-11-02 08:00 (by 2026-11-03 08:00)".
+
+    The latest-opening window decides when results can first be taken so that all
+    windows admit them; the earliest-closing decides by when.
+    """
+    windows = windows_of(stage)
+    if not windows:
+        return Due(None, None, f"{stage.title}: no time window")
+    missing = sorted({w.event for w in windows if w.event not in events})
+    if missing:
+        names = ", ".join(EVENTS[m] for m in missing)
+        return Due(None, None, f"{stage.title}: enter the planned {names} date")
+    spans = [bounds(w, events[w.event]) for w in windows]
+    start = max(s.start for s in spans)
+    end = min(s.end for s in spans)
+    return Due(start, end, f"{stage.title} labs due from {fmt_when(start)} "
+                           f"(by {fmt_when(end)})")
