@@ -1,0 +1,93 @@
+"""Fixtures for the widget tests: a real registry in the test's data folder, recording
+message boxes, and the main window built on them.
+
+Widgets are registered with ``qtbot.addWidget`` so they close after each test; tests
+wait with ``qtbot.waitSignal`` / ``waitUntil``, never with sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+# The offscreen platform plugin says this whenever a top-level window with a layout
+# gets size constraints; it is a notice about the test platform, not about our code.
+OFFSCREEN_NOTICE = "This plugin does not support propagateSizeHints"
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from desktop.registry.database import Registry
+    from desktop.registry.patients import PatientRepository, PatientRow
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.messages import RecordingMessages
+    from desktop.ui.settings import UiSettings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/ui" in Path(str(item.fspath)).as_posix():
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOTICE))
+
+
+@pytest.fixture
+def registry(data_dir: Path) -> Iterator[Registry]:
+    from desktop.registry.database import open_registry
+
+    opened = open_registry(data_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def repository(registry: Registry) -> PatientRepository:
+    from desktop.registry.patients import PatientRepository
+
+    return PatientRepository(registry, "tester")
+
+
+AddPatient = Callable[..., "PatientRow"]
+
+
+@pytest.fixture
+def add_patient(repository: PatientRepository) -> AddPatient:
+    """Save a patient straight through the repository (test data, not the UI)."""
+    from desktop.registry.patients import PatientInput
+
+    def add(mrn: str, family_name: str, given_name: str = "Alex",
+            birth_date: date = date(1970, 5, 17), sex: str = "female") -> PatientRow:
+        return repository.add(PatientInput(mrn, family_name, given_name, birth_date, sex))
+
+    return add
+
+
+@pytest.fixture
+def messages() -> RecordingMessages:
+    from desktop.ui.messages import RecordingMessages
+
+    return RecordingMessages()
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> UiSettings:
+    from desktop.ui.settings import UiSettings
+
+    return UiSettings(data_dir)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
+           repository: PatientRepository) -> MainWindow:
+    """The main window, shown, with the registry already open."""
+    from desktop.ui.main_window import MainWindow
+
+    main = MainWindow(settings, messages)
+    qtbot.addWidget(main)
+    main.set_repository(repository)
+    main.show()
+    qtbot.waitExposed(main)
+    return main

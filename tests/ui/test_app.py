@@ -1,0 +1,144 @@
+"""Startup: paint first, then open the registry; errors become messages; ``--smoke``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from desktop.ui.app import EXIT_OK, EXIT_REGISTRY_FAILED, GuiSession
+from desktop.ui.errors import LOG_FILE, ExceptionHook
+from desktop.ui.messages import RecordingMessages
+from desktop.ui.operations import Operation
+from tests.conftest import REPO_ROOT
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "reportlab")
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, env=env or os.environ.copy(), check=False)
+
+
+def test_window_paints_then_registry_opens_with_demo_patients(
+        qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
+    session = GuiSession(data_dir, messages, demo=True, user="tester")
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.opened, timeout=30_000):
+        session.start()
+    try:
+        assert session.painted_at is not None
+        assert session.window.model.rowCount() == 12
+        assert session.window.new_action.isEnabled()
+        assert messages.messages == []
+    finally:
+        session.shutdown()
+
+
+def test_first_paint_happens_before_heavy_imports(data_dir: Path) -> None:
+    script = f"""
+import sys
+from PySide6.QtWidgets import QApplication
+from desktop.ui.app import GuiSession
+from desktop.ui.messages import RecordingMessages
+app = QApplication([])
+session = GuiSession(__import__("pathlib").Path(sys.argv[1]), RecordingMessages(), user="t")
+def painted():
+    print("loaded at paint:", sorted(m for m in {HEAVY!r} if m in sys.modules))
+session.window.first_painted.connect(painted)
+session.opened.connect(app.quit)
+session.start()
+app.exec()
+session.shutdown()
+print("loaded at end:", sorted(m for m in {HEAVY!r} if m in sys.modules))
+"""
+    result = run("-c", script, str(data_dir))
+    assert result.returncode == 0, result.stderr
+    assert "loaded at paint: []" in result.stdout
+    assert "loaded at end: ['alembic', 'sqlalchemy', 'sqlmodel']" in result.stdout
+
+
+def test_unusable_data_folder_is_reported_as_a_message(
+        qtbot: QtBot, tmp_path: Path, messages: RecordingMessages) -> None:
+    not_a_folder = tmp_path / "registry"
+    not_a_folder.write_text("a file, not a folder")
+    session = GuiSession(not_a_folder, messages, user="tester")
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.finished, timeout=30_000) as finished:
+        session.start()
+    session.shutdown()
+
+    assert finished.args == [EXIT_REGISTRY_FAILED]
+    assert session.exit_code == EXIT_REGISTRY_FAILED
+    [message] = messages.messages
+    assert message.kind == "error"
+    assert str(not_a_folder) in message.text
+    assert "Traceback" not in message.text
+
+
+def test_unexpected_error_is_logged_and_shown_briefly(data_dir: Path,
+                                                      messages: RecordingMessages) -> None:
+    def broken() -> None:
+        raise ZeroDivisionError("division by zero")
+
+    seen: list[BaseException] = []
+    with ExceptionHook(messages, data_dir / LOG_FILE, on_error=seen.append) as hook:
+        assert sys.excepthook is hook
+        try:
+            broken()
+        except ZeroDivisionError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert sys.excepthook is not hook
+
+    [message] = messages.messages
+    assert "Traceback" not in message.text
+    assert message.details is not None
+    assert message.details.startswith("ZeroDivisionError: division by zero")
+    assert "in broken" in message.details
+    log = (data_dir / LOG_FILE).read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in log
+    assert 'raise ZeroDivisionError("division by zero")' in log
+    assert len(seen) == 1
+
+
+def test_operation_calls_back_on_the_gui_thread(qtbot: QtBot) -> None:
+    results: list[tuple[str, object, bool]] = []
+    gui = threading.current_thread()
+
+    def ok(value: int) -> None:
+        results.append(("ok", value, threading.current_thread() is gui))
+
+    def failed(error: BaseException) -> None:
+        results.append(("failed", str(error), threading.current_thread() is gui))
+
+    def work() -> int:
+        assert threading.current_thread() is not gui
+        return 42
+
+    def fail() -> int:
+        raise ValueError("no")
+
+    Operation(work, on_success=ok, on_failure=failed).start()
+    Operation(fail, on_success=ok, on_failure=failed).start()
+    qtbot.waitUntil(lambda: len(results) == 2)
+    assert sorted(results) == [("failed", "no", True), ("ok", 42, True)]
+
+
+def test_smoke_run_exits_zero(data_dir: Path) -> None:
+    result = run("-m", "desktop", "--smoke", "--data-dir", str(data_dir / "fresh"))
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "smoke ok" in result.stdout
+    assert (data_dir / "fresh" / "nkscreen.sqlite3").is_file()
+
+
+def test_smoke_run_fails_with_a_message_on_a_bad_data_folder(tmp_path: Path) -> None:
+    bad = tmp_path / "file"
+    bad.write_text("")
+    result = run("-m", "desktop", "--smoke", "--data-dir", str(bad))
+    assert result.returncode == EXIT_REGISTRY_FAILED
+    assert str(bad) in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,138 @@
+"""The main window: search as you type, keyboard navigation, archive, remembered geometry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.registry.patients import PatientRepository
+from desktop.ui.main_window import MainWindow
+from desktop.ui.messages import RecordingMessages
+from desktop.ui.settings import UiSettings
+from tests.ui.conftest import AddPatient
+
+
+def listed_mrns(window: MainWindow) -> list[str]:
+    model = window.model
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def seed(add_patient: AddPatient) -> None:
+    add_patient("A-100", "Berg", "Ingrid")
+    add_patient("A-200", "Bergström", "Olof")
+    add_patient("B-300", "Nakamura", "Berit")
+    add_patient("C-400", "Osei", "Kwame")
+
+
+def test_search_box_has_focus_at_start(window: MainWindow) -> None:
+    assert window.focusWidget() is window.search
+
+
+def test_search_filters_as_you_type(qtbot: QtBot, window: MainWindow,
+                                    add_patient: AddPatient) -> None:
+    seed(add_patient)
+    window.model.refresh()
+    assert window.model.rowCount() == 4
+
+    with qtbot.waitSignal(window.model.modelReset):
+        qtbot.keyClicks(window.search, "b")
+    assert sorted(listed_mrns(window)) == ["A-100", "A-200", "B-300"]  # family, MRN, given
+
+    qtbot.keyClicks(window.search, "ERG")  # case-insensitive prefix
+    assert sorted(listed_mrns(window)) == ["A-100", "A-200"]
+    assert "2 patients" in window.count_label.text()
+
+    window.search.clear()
+    qtbot.keyClicks(window.search, "c-4")
+    assert listed_mrns(window) == ["C-400"]
+
+    window.search.clear()
+    qtbot.keyClicks(window.search, "rom")  # inside "Bergström", but not a prefix
+    assert listed_mrns(window) == []
+
+
+def test_down_arrow_moves_into_table_and_enter_opens_patient(
+        qtbot: QtBot, window: MainWindow, add_patient: AddPatient) -> None:
+    seed(add_patient)
+    qtbot.keyClicks(window.search, "osei")
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)
+    assert window.focusWidget() is window.table
+    assert window.table.currentIndex().row() == 0
+
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.dialog is not None)
+    assert window.dialog is not None
+    assert window.dialog.mrn.text() == "C-400"
+    window.dialog.reject()
+
+
+def test_ctrl_f_returns_to_search(qtbot: QtBot, window: MainWindow,
+                                  add_patient: AddPatient) -> None:
+    seed(add_patient)
+    window.model.refresh()
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)
+    assert window.focusWidget() is window.table
+    qtbot.keyClick(window.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.focusWidget() is window.search
+
+
+def test_archive_asks_first_and_hides_patient(
+        qtbot: QtBot, window: MainWindow, add_patient: AddPatient,
+        repository: PatientRepository, messages: RecordingMessages) -> None:
+    seed(add_patient)
+    qtbot.keyClicks(window.search, "C-4")
+    window.table.selectRow(0)
+
+    messages.answer = False
+    window.archive_action.trigger()
+    assert [m.kind for m in messages.messages] == ["confirm"]
+    assert "Osei" in messages.messages[0].text
+    assert repository.count("C-4") == 1
+
+    messages.answer = True
+    window.archive_action.trigger()
+    assert repository.count("C-4") == 0
+    assert listed_mrns(window) == []
+
+    window.show_archived_action.trigger()
+    assert listed_mrns(window) == ["C-400"]
+    window.table.selectRow(0)
+    assert window.archive_action.text() == "&Restore"
+    window.archive_action.trigger()  # restoring needs no confirmation
+    assert repository.count("C-4") == 1
+    assert len(messages.messages) == 2
+
+
+def test_actions_wait_for_the_registry(qtbot: QtBot, settings: UiSettings,
+                                       messages: RecordingMessages) -> None:
+    window = MainWindow(settings, messages)
+    qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == "Opening registry…"
+    assert not window.new_action.isEnabled()
+    window.new_action.trigger()
+    assert window.dialog is None
+
+
+def test_geometry_remembered_across_two_windows(qtbot: QtBot, settings: UiSettings,
+                                                messages: RecordingMessages) -> None:
+    first = MainWindow(settings, messages)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    first.setGeometry(40, 50, 777, 444)
+    first.close()
+
+    second = MainWindow(UiSettings(settings.path.parent), messages)
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (777, 444)
+    assert settings.path.name == "ui.ini"
+    assert settings.path.is_file()
+
+
+def test_show_archived_is_remembered(qtbot: QtBot, window: MainWindow,
+                                     settings: UiSettings,
+                                     messages: RecordingMessages) -> None:
+    window.show_archived_action.trigger()
+    second = MainWindow(settings, messages)
+    qtbot.addWidget(second)
+    assert second.show_archived_action.isChecked()
