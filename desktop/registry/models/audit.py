@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel, Session
+from sqlmodel import Field, Session, SQLModel
 
 from desktop.registry.models.base import utcnow
 

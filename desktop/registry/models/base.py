@@ -27,5 +27,5 @@ def search_key(text: str) -> str:
 
 
 def utcnow() -> datetime:
-    """Current UTC time without tzinfo (SQLite stores no offset; every timestamp is UTC)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Current time, timezone-aware in UTC (SQLModel's ``UTCDateTime`` columns require it)."""
+    return datetime.now(UTC)

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, Table, text
 from sqlmodel import Field, SQLModel
 
-from desktop.registry.models.base import utcnow
+from desktop.registry.models.base import metadata, utcnow
 
 
 class Patient(SQLModel, table=True):
     __tablename__ = "patient"
     __table_args__ = (
         Index("ux_patient_mrn_key", "mrn_key", unique=True),
-        # Serves the default ordering and family-name prefix search at once.
-        Index("ix_patient_name_order", "family_key", "given_key", "mrn_key"),
-        Index("ix_patient_given_key", "given_key"),
+        # Search indexes. Each covers every column a prefix search reads (the three
+        # keys, ``archived`` and, implicitly, the rowid), so counting and ordering the
+        # matches never touches the table. The first also gives the default ordering.
+        Index("ix_patient_name_order", "family_key", "given_key", "mrn_key", "archived"),
+        Index("ix_patient_given_search", "given_key", "family_key", "mrn_key", "archived"),
+        Index("ix_patient_mrn_search", "mrn_key", "family_key", "given_key", "archived"),
+        # Partial: only archived rows, so "active = all - archived" counts in a blink,
+        # and no query filtering on archived = 0 is tempted to use it.
+        Index("ix_patient_archived", "archived", sqlite_where=text("archived = 1")),
         CheckConstraint("sex IN ('female', 'male')", name="sex"),
     )
 
@@ -40,3 +46,7 @@ class Patient(SQLModel, table=True):
     created_by: str
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str
+
+
+#: The Core table, for set-based queries (search, bulk insert) that skip the ORM.
+patient_table: Table = metadata.tables["patient"]
