@@ -117,9 +117,12 @@ class PatientTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal
-                and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS)):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole and section == AGE:
+            return Qt.AlignmentFlag.AlignCenter
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -140,7 +143,7 @@ class PatientTableModel(QAbstractTableModel):
         if role == PatientIdRole:
             return patient.id
         if role == Qt.ItemDataRole.TextAlignmentRole and column == AGE:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return Qt.AlignmentFlag.AlignCenter
         if patient.archived:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QApplication.palette().brush(QPalette.ColorGroup.Disabled,
