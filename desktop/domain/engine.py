@@ -272,6 +272,9 @@ class _Run:
             return Truth(False, f"{relaxed.reason} (even with {names})", relaxed.used)
         if base.holds is None:
             return base
+        if relaxed.holds is None:
+            return Truth(None, f"{base.reason}; with {names}: {relaxed.reason}",
+                         base.used + relaxed.used)
         return Truth(None, f"{base.reason}, but within the limit for {names}: "
                            f"record whether the patient has {names}", base.used)
 
@@ -392,8 +395,11 @@ class _Run:
         kg = weight.in_unit("kg")
         crcl = calc.cockcroft_gault(age, kg, creat_mg, self.record.sex == "female")
         holds = OPS[rule.op](crcl, rule.value)
+        shown_kg = fmt_number(kg) if (kg * 10).denominator == 1 else f"{float(kg):.1f}"
+        if weight.unit != "kg":
+            shown_kg = f"{_qty(weight.value, weight.unit)} = {shown_kg}"
         desc = (f"CrCl {_shown(crcl, rule.op, rule.value, holds, places=1)} mL/min "
-                f"(Cockcroft-Gault: age {age} y, {fmt_number(kg, 1)} kg, creatinine "
+                f"(Cockcroft-Gault: age {age} y, {shown_kg} kg, creatinine "
                 f"{float(creat_mg):.2f} mg/dL on {fmt_when(creat.at)}, {self.record.sex})")
         return Truth(holds, _verdict(desc, holds, rule.op, fmt_number(rule.value)),
                      (creat, weight))

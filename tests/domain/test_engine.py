@@ -339,3 +339,24 @@ def test_inputs_list_what_a_criterion_reads() -> None:
     assert inputs(stage.criteria[1], stage) == [
         "bilirubin_direct", "gilbert_syndrome", "disease_related_hemolysis"]
     assert inputs(stage.criteria[2], stage) == ["ast", "lymphodepletion"]
+
+
+def test_crcl_reason_shows_pounds_and_kilograms() -> None:
+    verdict = _run(_trial(CRCL), patient={"birth_date": "1958-04-12", "sex": "male"},
+                   observations=[_obs("weight", 154, "lb", "2026-11-01"),
+                                 _obs("creatinine", 1.0, "mg/dL", "2026-11-01")])
+    assert "154 lb = 69.9 kg" in verdict.results[0].reason
+
+
+def test_exception_on_another_code_that_is_missing_asks_for_it() -> None:
+    crit = {"id": "bili", "kind": "inclusion", "text": "bilirubin",
+            "rule": {"type": "exception", "facts": ["gilbert_syndrome"],
+                     "base": {"type": "compare", "of": "bilirubin_total", "op": "<=", "uln": 2},
+                     "relaxed": {"type": "compare", "of": "bilirubin_direct", "op": "<=",
+                                 "uln": "1.5"}}}
+    verdict = _run(_trial(crit), observations=[
+        _obs("bilirubin_total", 3, "mg/dL", "2026-11-01", 1)])
+    result = verdict.results[0]
+    assert result.outcome == "unknown"
+    assert "No Direct bilirubin result" in result.reason
+    assert "but within the limit" not in result.reason
