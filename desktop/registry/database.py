@@ -146,6 +146,21 @@ def _check_folder(data_dir: Path) -> None:
         )
 
 
+def _inspect(path: Path, options: str) -> tuple[set[str], set[str]]:
+    """Table names and Alembic revisions of the database at ``path``, opened read-only."""
+    conn = sqlite3.connect(f"{path.absolute().as_uri()}?{options}", uri=True)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master "
+                                                 "WHERE type = 'table'")}
+        revisions: set[str] = set()
+        if _VERSION_TABLE in tables:
+            revisions = {row[0] for row in conn.execute(
+                f"SELECT version_num FROM {_VERSION_TABLE}")}
+        return tables, revisions
+    finally:
+        conn.close()
+
+
 def _check_file(path: Path) -> None:
     """Refuse, without modifying it, a file this app cannot or must not open."""
     if not path.exists():
@@ -162,20 +177,14 @@ def _check_file(path: Path) -> None:
     from desktop.registry.schema import known_revisions
 
     try:
-        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise database_error(path, exc) from exc
-    try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master "
-                                                 "WHERE type = 'table'")}
-        revisions: set[str] = set()
-        if _VERSION_TABLE in tables:
-            revisions = {row[0] for row in conn.execute(
-                f"SELECT version_num FROM {_VERSION_TABLE}")}
-    except sqlite3.Error as exc:
-        raise database_error(path, exc) from exc
-    finally:
-        conn.close()
+        # immutable=1: read without locks, so not even -wal/-shm files appear. Should
+        # that catch another process mid-checkpoint, look again the ordinary way.
+        tables, revisions = _inspect(path, "mode=ro&immutable=1")
+    except sqlite3.Error:
+        try:
+            tables, revisions = _inspect(path, "mode=ro")
+        except sqlite3.Error as exc:
+            raise database_error(path, exc) from exc
 
     user_tables = {t for t in tables if not t.startswith("sqlite_")}
     if user_tables and _VERSION_TABLE not in tables:

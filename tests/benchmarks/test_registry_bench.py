@@ -1,0 +1,38 @@
+"""Registry search speed over 100,000 patients (opt-in: ``--benchmark-enable``).
+
+Each round is what the patient list does per keystroke: ``count`` then the first
+page of ``search``. Target: well under 10 ms median.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from desktop.registry.database import Registry, open_registry
+from desktop.registry.demo import seed_bulk
+from desktop.registry.patients import PatientRepository
+
+PATIENTS = 100_000
+
+
+@pytest.fixture(scope="module")
+def big_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    registry = open_registry(Path(tmp_path_factory.mktemp("bench-registry")))
+    seed_bulk(registry, PATIENTS)
+    yield registry
+    registry.close()
+
+
+@pytest.mark.parametrize("text", ["", "a", "sm", "mor", "zeb", "bulk-00042", "xyz"])
+def test_count_and_first_page(benchmark: BenchmarkFixture, big_registry: Registry,
+                              text: str) -> None:
+    repo = PatientRepository(big_registry, "bench")
+
+    def keystroke() -> int:
+        return repo.count(text) + len(repo.search(text, limit=200))
+
+    assert benchmark(keystroke) >= 0

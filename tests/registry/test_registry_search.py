@@ -1,0 +1,144 @@
+"""Search semantics (prefix on MRN / family / given name, order, paging) and its query plans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from desktop.registry.database import Registry
+from desktop.registry.demo import seed_bulk
+from desktop.registry.patients import PatientRepository
+from tests.registry.conftest import patient
+
+
+@pytest.fixture
+def people(repo: PatientRepository) -> PatientRepository:
+    repo.add(patient(mrn="H100", family="Smith", given="Zoe"))
+    repo.add(patient(mrn="H101", family="smithers", given="Adam", sex="male"))
+    repo.add(patient(mrn="X200", family="Jones", given="Smitty", sex="male"))
+    repo.add(patient(mrn="SM-9", family="Brown", given="Ann"))
+    repo.add(patient(mrn="Q300", family="Ängström", given="Éva"))
+    archived = repo.add(patient(mrn="H102", family="Smith", given="Arch"))
+    repo.set_archived(archived.id, True)
+    return repo
+
+
+def _mrns(repo: PatientRepository, text: str, **kwargs: Any) -> list[str]:
+    return [row.mrn for row in repo.search(text, **kwargs)]
+
+
+def test_empty_search_lists_active_in_name_order(people: PatientRepository) -> None:
+    assert _mrns(people, "") == ["SM-9", "X200", "H100", "H101", "Q300"]
+    assert _mrns(people, "   ") == _mrns(people, "")
+    assert people.count() == 5
+    assert people.count("  ") == 5
+
+
+def test_prefix_matches_mrn_family_or_given_case_insensitive(people: PatientRepository) -> None:
+    # "sm": family Smith/smithers, given Smitty, MRN SM-9; ordered by family, given, MRN.
+    assert _mrns(people, "sm") == ["SM-9", "X200", "H100", "H101"]
+    assert _mrns(people, "  SMIT ") == ["X200", "H100", "H101"]
+    assert _mrns(people, "smith") == ["H100", "H101"]
+    assert people.count("sm") == 4
+
+
+def test_prefix_only_not_substring(people: PatientRepository) -> None:
+    assert _mrns(people, "mith") == []
+    assert _mrns(people, "100") == []
+    assert people.count("mith") == 0
+
+
+def test_mrn_prefix(people: PatientRepository) -> None:
+    assert _mrns(people, "h10") == ["H100", "H101"]
+    assert _mrns(people, "h10", include_archived=True) == ["H102", "H100", "H101"]
+    assert people.count("h10", include_archived=True) == 3
+
+
+def test_non_ascii_names(people: PatientRepository) -> None:
+    assert _mrns(people, "äng") == ["Q300"]
+    assert _mrns(people, "éVA") == ["Q300"]
+
+
+def test_patient_matching_several_ways_listed_once(repo: PatientRepository) -> None:
+    repo.add(patient(mrn="ann-1", family="Annis", given="Anna"))
+    assert _mrns(repo, "ann") == ["ann-1"]
+    assert repo.count("ann") == 1
+
+
+def test_paging(people: PatientRepository) -> None:
+    everyone = _mrns(people, "", include_archived=True)
+    assert len(everyone) == 6
+    pages = [_mrns(people, "", offset=o, limit=2, include_archived=True) for o in (0, 2, 4, 6)]
+    assert pages == [everyone[0:2], everyone[2:4], everyone[4:6], []]
+    assert _mrns(people, "sm", offset=1, limit=2) == ["X200", "H100"]
+    assert _mrns(people, "sm", limit=0) == []
+
+
+@pytest.fixture
+def bulk_registry(registry: Registry) -> Registry:
+    seed_bulk(registry, 3000)
+    return registry
+
+
+@pytest.fixture
+def captured_sql(bulk_registry: Registry) -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                executemany: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(bulk_registry.engine, "before_cursor_execute", capture)
+    yield statements
+    event.remove(bulk_registry.engine, "before_cursor_execute", capture)
+
+
+def _plan(registry: Registry, statement: str, parameters: Any) -> list[str]:
+    with registry.engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return [row[3] for row in rows]
+
+
+@pytest.mark.parametrize("include_archived", [False, True])
+@pytest.mark.parametrize("text", ["a", "Sm", "bulk-00", "ada"])
+def test_prefix_search_uses_indexes(bulk_registry: Registry, captured_sql: list[tuple[str, Any]],
+                                    text: str, include_archived: bool) -> None:
+    repo = PatientRepository(bulk_registry, "bench")
+    assert repo.count(text, include_archived=include_archived) > 0
+    assert repo.search(text, include_archived=include_archived)
+    assert len(captured_sql) == 2
+    for statement, parameters in captured_sql:
+        plan = _plan(bulk_registry, statement, parameters)
+        assert not [step for step in plan if step.startswith("SCAN patient")], plan
+        assert any("COVERING INDEX" in step for step in plan), plan
+
+
+def test_empty_search_walks_ordering_index(bulk_registry: Registry,
+                                           captured_sql: list[tuple[str, Any]]) -> None:
+    PatientRepository(bulk_registry, "bench").search("")
+    (statement, parameters), = captured_sql
+    plan = _plan(bulk_registry, statement, parameters)
+    assert plan == ["SCAN patient USING INDEX ix_patient_name_order"]
+
+
+def test_search_agrees_with_brute_force(bulk_registry: Registry) -> None:
+    repo = PatientRepository(bulk_registry, "bench")
+    everyone = repo.search("", limit=10_000, include_archived=True)
+    assert len(everyone) == 3000
+    for text in ["a", "sm", "bulk-0001", "ada", "zz"]:
+        expected = [r for r in everyone if not r.archived and any(
+            value.casefold().startswith(text) for value in (r.mrn, r.family_name, r.given_name))]
+        assert repo.count(text) == len(expected)
+        assert repo.search(text, limit=10_000) == expected
+        assert repo.search(text, offset=5, limit=7) == expected[5:12]
+
+
+def test_results_are_rows_with_dates(people: PatientRepository) -> None:
+    (row,) = people.search("X200")
+    assert row.birth_date == date(1970, 5, 17)
+    assert row.sex == "male"
