@@ -89,6 +89,8 @@ class GuiSession(QObject):
 
     def _painted(self) -> None:
         self.painted_at = time.monotonic()
+        if self.smoke:
+            self._report("first paint", self.painted_at)
         # Let the paint reach the screen before the heavy imports start.
         QTimer.singleShot(0, self._open_registry)
 
@@ -116,7 +118,6 @@ class GuiSession(QObject):
         self.opened.emit()
         if self.smoke:
             listed_at = time.monotonic()
-            self._report("first paint", self.painted_at or opened_at)
             self._report("registry opened", opened_at)
             self._report(f"{self.window.model.rowCount()} patients listed", listed_at)
             print(f"smoke ok: {opened.registry.path}", flush=True)

@@ -32,8 +32,8 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS: Final = ("MRN", "Family name", "Given name", "Date of birth", "Age", "Sex")
 MRN, FAMILY, GIVEN, BIRTH_DATE, AGE, SEX = range(len(COLUMNS))
 
-PAGE_SIZE: Final = 200
-MAX_PAGES: Final = 20  # about 4,000 rows held at most, whatever the registry's size
+PAGE_SIZE: Final = 100  # a screenful or three: the first page is read on every keystroke
+MAX_PAGES: Final = 40  # about 4,000 rows held at most, whatever the registry's size
 
 PatientIdRole: Final = Qt.ItemDataRole.UserRole + 1
 

@@ -1,0 +1,185 @@
+"""Startup and search benchmarks. Opt-in: ``python -m pytest
+tests/benchmarks/test_startup_bench.py --benchmark-enable --benchmark-only``.
+
+Whole-process times, measured by this process from spawning the child to the child's
+report line, so interpreter start and every import count:
+
+(a) a bare PySide6 ``QMainWindow`` with a ``QTableView``, to its first paint;
+(b) ``python -m desktop --smoke``, to its first paint (target: at most 1.5 × (a));
+(c) ``python -m desktop --smoke`` on a 100,000-patient registry, until the patient
+    list is filled (target: at most 5 × (a)).
+
+Plus one keystroke in the search box over 100,000 patients until the model has reset
+and read its first page (target: median under 10 ms). Medians are compared, and the
+ratios are stored in each benchmark's ``extra_info``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+BULK = 100_000
+ROUNDS = 15
+
+BARE_WINDOW = """
+import sys, time
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+from PySide6.QtGui import QStandardItemModel
+
+class Window(QMainWindow):
+    painted = False
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        if not self.painted:
+            self.painted = True
+            print(f"first paint (monotonic {time.monotonic():.6f})", flush=True)
+            app.quit()
+
+app = QApplication(sys.argv[:1])
+window = Window()
+table = QTableView()
+table.setModel(QStandardItemModel(0, 6))
+window.setCentralWidget(table)
+window.resize(900, 560)
+window.show()
+app.exec()
+"""
+
+MEDIANS: dict[str, float] = {}
+
+
+class Child:
+    """Spawns a process and returns once it prints a line containing ``marker``."""
+
+    def __init__(self, args: list[str], marker: str) -> None:
+        self.args = args
+        self.marker = marker
+        self.running: list[subprocess.Popen[str]] = []
+
+    def __call__(self) -> None:
+        child = subprocess.Popen([sys.executable, *self.args], cwd=REPO_ROOT, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 env=os.environ.copy())
+        self.running.append(child)
+        assert child.stdout is not None
+        for line in child.stdout:
+            if self.marker in line:
+                return
+        raise AssertionError(f"{self.args} exited without printing {self.marker!r}")
+
+    def reap(self) -> None:
+        """Between rounds, outside the timing: let the last child finish."""
+        while self.running:
+            child = self.running.pop()
+            child.communicate(timeout=120)
+            assert child.returncode == 0, self.args
+
+
+def measure(benchmark: BenchmarkFixture, name: str, child: Child) -> float:
+    benchmark.group = "startup (whole process)"
+    try:
+        benchmark.pedantic(child, setup=child.reap, rounds=ROUNDS, warmup_rounds=1)
+    finally:
+        child.reap()
+    median = float(benchmark.stats.stats.median)
+    MEDIANS[name] = median
+    if "bare" in MEDIANS and name != "bare":
+        benchmark.extra_info["ratio_to_bare"] = round(median / MEDIANS["bare"], 2)
+    return median
+
+
+@pytest.fixture(scope="module")
+def small_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from desktop.registry.database import open_registry
+
+    folder = tmp_path_factory.mktemp("small-registry")
+    open_registry(folder).close()  # migrated once, so every run is a warm start
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bulk_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from desktop.registry.database import open_registry
+    from desktop.registry.demo import seed_bulk
+
+    folder = tmp_path_factory.mktemp("bulk-registry")
+    registry = open_registry(folder)
+    try:
+        seed_bulk(registry, BULK)
+    finally:
+        registry.close()
+    return folder
+
+
+def test_a_bare_window_first_paint(benchmark: BenchmarkFixture) -> None:
+    measure(benchmark, "bare", Child(["-c", BARE_WINDOW], "first paint"))
+
+
+def test_b_smoke_first_paint(benchmark: BenchmarkFixture, small_registry: Path) -> None:
+    median = measure(benchmark, "smoke", Child(
+        ["-m", "desktop", "--smoke", "--data-dir", str(small_registry)], "first paint"))
+    if "bare" in MEDIANS:
+        assert median <= 1.5 * MEDIANS["bare"], MEDIANS
+
+
+def test_c_smoke_list_filled_100k(benchmark: BenchmarkFixture, bulk_registry: Path) -> None:
+    median = measure(benchmark, "list_100k", Child(
+        ["-m", "desktop", "--smoke", "--data-dir", str(bulk_registry)], "patients listed"))
+    if "bare" in MEDIANS:
+        assert median <= 5 * MEDIANS["bare"], MEDIANS
+
+
+@pytest.fixture
+def bulk_window(qtbot: QtBot, bulk_registry: Path) -> Iterator[object]:
+    from desktop.registry.database import open_registry
+    from desktop.registry.patients import PatientRepository
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.messages import RecordingMessages
+    from desktop.ui.settings import UiSettings
+
+    registry = open_registry(bulk_registry)
+    window = MainWindow(UiSettings(bulk_registry), RecordingMessages())
+    qtbot.addWidget(window)
+    window.set_repository(PatientRepository(registry, "bench"))
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    window.close()
+    registry.close()
+
+
+def test_keystroke_in_search_100k(benchmark: BenchmarkFixture, qtbot: QtBot,
+                                  bulk_window: object) -> None:
+    from PySide6.QtCore import Qt
+
+    from desktop.ui.main_window import MainWindow
+
+    assert isinstance(bulk_window, MainWindow)
+    window = bulk_window
+    letters = iter("abcdefghijklmnoprstuvwyz" * 10)
+    typed: list[str] = []
+
+    def clear() -> None:
+        window.search.setText("")
+
+    def keystroke() -> None:
+        letter = next(letters)
+        typed.append(letter)
+        qtbot.keyClick(window.search, getattr(Qt.Key, f"Key_{letter.upper()}"))
+
+    benchmark.group = "search keystroke, 100k patients"
+    benchmark.pedantic(keystroke, setup=clear, rounds=60, warmup_rounds=2)
+    assert window.model.filter_text == typed[-1]
+    assert benchmark.stats.stats.median < 0.010
