@@ -248,7 +248,7 @@ class _Run:
             if isinstance(rule, AnyOf):
                 holds = True if True in values else (False if all(v is False for v in values)
                                                      else None)
-                joiner = " or "
+                joiner = "; " if holds is False else " or "
             else:
                 holds = False if False in values else (True if all(values) else None)
                 joiner = "; "
@@ -395,12 +395,15 @@ class _Run:
         kg = weight.in_unit("kg")
         crcl = calc.cockcroft_gault(age, kg, creat_mg, self.record.sex == "female")
         holds = OPS[rule.op](crcl, rule.value)
-        shown_kg = fmt_number(kg) if (kg * 10).denominator == 1 else f"{float(kg):.1f}"
+        shown_kg = fmt_number(kg)
         if weight.unit != "kg":
             shown_kg = f"{_qty(weight.value, weight.unit)} = {shown_kg}"
+        shown_cr = f"{float(creat_mg):.2f}"
+        if creat.unit != "mg/dL":
+            shown_cr = f"{_qty(creat.value, creat.unit)} = {shown_cr}"
         desc = (f"CrCl {_shown(crcl, rule.op, rule.value, holds, places=1)} mL/min "
-                f"(Cockcroft-Gault: age {age} y, {shown_kg} kg, creatinine "
-                f"{float(creat_mg):.2f} mg/dL on {fmt_when(creat.at)}, {self.record.sex})")
+                f"(Cockcroft-Gault: age {age} y, {shown_kg} kg, creatinine {shown_cr} mg/dL "
+                f"on {fmt_when(creat.at)}, {self.record.sex})")
         return Truth(holds, _verdict(desc, holds, rule.op, fmt_number(rule.value)),
                      (creat, weight))
 
@@ -465,11 +468,12 @@ def _shown(value: Fraction, op: Op, limit: Fraction, holds: bool, places: int) -
     A CrCl of 44.96 shown as 45.0 beside "not >= 45" reads as an error; keep adding
     places until the shown number compares the same way as the exact one.
     """
-    for p in range(places, 7):
+    for p in range(places, 13):
         shown = Fraction(round(value, p))
         if OPS[op](shown, limit) == holds:
             return f"{float(shown):.{p}f}"
-    return f"{float(value):.6f}"
+    word = "just above" if value > limit else "just below"
+    return f"{word} {fmt_number(limit)}"
 
 
 def describe(criterion: Criterion) -> str:

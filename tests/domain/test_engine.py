@@ -287,7 +287,7 @@ def test_crcl_reason_shows_its_inputs() -> None:
     result = verdict.results[0]
     assert result.outcome == "pass"
     assert result.reason.startswith("CrCl 54.2 mL/min (Cockcroft-Gault: age 68 y, 70 kg, "
-                                    "creatinine 1.10 mg/dL")
+                                    "creatinine 97 umol/L = 1.10 mg/dL")
     assert "female" in result.reason
 
 
@@ -345,7 +345,7 @@ def test_crcl_reason_shows_pounds_and_kilograms() -> None:
     verdict = _run(_trial(CRCL), patient={"birth_date": "1958-04-12", "sex": "male"},
                    observations=[_obs("weight", 154, "lb", "2026-11-01"),
                                  _obs("creatinine", 1.0, "mg/dL", "2026-11-01")])
-    assert "154 lb = 69.9 kg" in verdict.results[0].reason
+    assert "154 lb = 69.85 kg" in verdict.results[0].reason
 
 
 def test_exception_on_another_code_that_is_missing_asks_for_it() -> None:
@@ -360,3 +360,21 @@ def test_exception_on_another_code_that_is_missing_asks_for_it() -> None:
     assert result.outcome == "unknown"
     assert "No Direct bilirubin result" in result.reason
     assert "but within the limit" not in result.reason
+
+
+def test_crcl_reason_shows_creatinine_in_its_entered_unit() -> None:
+    verdict = _run(_trial(CRCL), patient={"birth_date": "1958-04-12", "sex": "male"},
+                   observations=[_obs("weight", 70, "kg", "2026-11-01"),
+                                 _obs("creatinine", 177, "umol/L", "2026-11-01")])
+    assert "creatinine 177 umol/L = 2.00 mg/dL" in verdict.results[0].reason
+
+
+def test_a_value_a_hair_below_the_limit_is_never_shown_as_the_limit() -> None:
+    # male, 68 y, 45 kg, creatinine 1.000000001 mg/dL: CrCl 44.99999995
+    verdict = _run(_trial(CRCL), patient={"birth_date": "1958-04-12", "sex": "male"},
+                   observations=[_obs("weight", 45, "kg", "2026-11-01"),
+                                 _obs("creatinine", 1.000000001, "mg/dL", "2026-11-01")])
+    reason = verdict.results[0].reason
+    assert verdict.results[0].outcome == "fail"
+    assert "CrCl 44.9999999" in reason
+    assert "45.0 " not in reason
