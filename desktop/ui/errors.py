@@ -50,12 +50,9 @@ def report_unexpected(messages: MessageService, log_path: Path, exc: BaseExcepti
     logged = log_exception(log_path, exc, context)
     where = (f"The details were saved to {log_path}." if logged
              else "The details could not be saved to the log.")
-    details = short_details(exc)
-    if logged:
-        details += f"\n\nFull report: {log_path}"
     messages.error(QApplication.activeWindow(), "Unexpected error",
                    f"Something went wrong and the last action may not have completed. "
-                   f"{where} Please tell your NK Screen administrator.", details)
+                   f"{where} Please tell your NK Screen administrator.", short_details(exc))
 
 
 class ExceptionHook:
