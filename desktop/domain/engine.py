@@ -213,16 +213,23 @@ class _Run:
         if criterion.id in self.done:
             return self.done[criterion.id]
         self.pending.add(criterion.id)
-        if criterion.attested:
-            result = self._attested(criterion)
-        else:
-            assert criterion.rule is not None
-            truth = self.rule(criterion.rule, criterion.window)
-            result = CriterionResult(criterion, _outcome(criterion, truth.holds), truth.reason,
-                                     truth.used)
+        result = self._own(criterion)
+        if criterion.alternatives:
+            alternatives = [self._own(c) for c in self.stage.criteria
+                            if c.id in criterion.alternatives]
+            result = _with_alternatives(result, alternatives)
         self.pending.discard(criterion.id)
         self.done[criterion.id] = result
         return result
+
+    def _own(self, criterion: Criterion) -> CriterionResult:
+        """The criterion on its own, before any alternative stands in for it."""
+        if criterion.attested:
+            return self._attested(criterion)
+        assert criterion.rule is not None
+        truth = self.rule(criterion.rule, criterion.window)
+        return CriterionResult(criterion, _outcome(criterion, truth.holds), truth.reason,
+                               truth.used)
 
     def _attested(self, criterion: Criterion) -> CriterionResult:
         answer = self.record.answers.get(criterion.id)
@@ -439,6 +446,27 @@ class _Run:
                f"({inputs})"
         return Truth(holds, _verdict(desc, holds, rule.op, _qty(rule.value, rule.unit)),
                      (ca, alb))
+
+
+def _with_alternatives(own: CriterionResult,
+                       alternatives: list[CriterionResult]) -> CriterionResult:
+    """``own`` OR any alternative, in the patient's terms: one pass is enough."""
+    if own.outcome == "pass":
+        return own
+    met = [a for a in alternatives if a.outcome == "pass"]
+    if met:
+        names = ", ".join(a.id for a in met)
+        return CriterionResult(own.criterion, "pass",
+                               f"{own.reason}; met through the alternative {names}", own.used)
+    open_ = [a.id for a in alternatives if a.outcome == "unknown"]
+    if own.outcome == "fail" and not open_:
+        names = ", ".join(a.id for a in alternatives)
+        return CriterionResult(own.criterion, "fail",
+                               f"{own.reason}; the alternative {names} is not met either",
+                               own.used)
+    waiting = ", ".join(open_) if open_ else own.criterion.id
+    return CriterionResult(own.criterion, "unknown",
+                           f"{own.reason}; or the alternative {waiting} (not yet known)", own.used)
 
 
 def _choose(observations: list[Observation], select: str) -> Observation:

@@ -205,6 +205,11 @@ class Criterion(_Model):
         default=None, description="applies to every observation the rule reads, but weight"
     )
     note: str | None = Field(default=None, description="the reading chosen, where text is unclear")
+    alternatives: list[str] = Field(
+        default_factory=list,
+        description="ids of criteria of the same stage that stand in for this one: the "
+                    "protocol's 'A OR B' across criteria, 'unless thought to be disease related'",
+    )
 
     @model_validator(mode="after")
     def _attested_or_rule(self) -> Criterion:
@@ -238,6 +243,12 @@ class Stage(_Model):
                 raise ValueError(f"criterion id {crit.id!r} appears twice in stage {self.id}")
             seen.add(crit.id)
         for crit in self.criteria:
+            for alt in crit.alternatives:
+                if alt not in seen or alt == crit.id:
+                    raise ValueError(
+                        f"criterion {crit.id!r}: alternative {alt!r} is not another criterion "
+                        f"of stage {self.id}"
+                    )
             for ref in _refs(crit.rule):
                 if ref not in seen or ref == crit.id:
                     raise ValueError(

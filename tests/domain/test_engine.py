@@ -378,3 +378,38 @@ def test_a_value_a_hair_below_the_limit_is_never_shown_as_the_limit() -> None:
     assert verdict.results[0].outcome == "fail"
     assert "CrCl 44.9999999" in reason
     assert "45.0 " not in reason
+
+
+MARROW_MRD = {"id": "marrow-cr-mrd", "kind": "inclusion", "text": "CR with MRD+ OR",
+              "attested": True, "alternatives": ["marrow-blasts"]}
+MARROW_BLASTS = {"id": "marrow-blasts", "kind": "inclusion", "text": "5-19% blasts",
+                 "alternatives": ["marrow-cr-mrd"],
+                 "rule": {"type": "all", "of": [
+                     {"type": "compare", "of": "bone_marrow_blasts", "op": ">=", "value": 5},
+                     {"type": "compare", "of": "bone_marrow_blasts", "op": "<=", "value": 19}]}}
+
+
+@pytest.mark.parametrize(
+    ("answer", "blasts", "outcomes"),
+    [
+        (True, 2, ["pass", "pass"]),  # CR MRD+: the blast route need not hold
+        (False, 10, ["pass", "pass"]),  # 10% blasts: the MRD route need not hold
+        (None, 10, ["pass", "pass"]),  # unanswered, but the alternative is met
+        (False, 25, ["fail", "fail"]),  # neither route
+        (False, None, ["unknown", "unknown"]),  # the blast result is still missing
+        (None, 25, ["unknown", "unknown"]),  # the MRD answer is still missing
+    ],
+)
+def test_alternatives_across_criteria(answer: bool | None, blasts: int | None,
+                                      outcomes: list[str]) -> None:
+    answers = {} if answer is None else {"marrow-cr-mrd": answer}
+    observations = [] if blasts is None else [_obs("bone_marrow_blasts", blasts, "%",
+                                                   "2026-11-01")]
+    verdict = _run(_trial(MARROW_MRD, MARROW_BLASTS), answers=answers,
+                   observations=observations)
+    assert [r.outcome for r in verdict.results] == outcomes
+
+
+def test_alternative_must_be_in_the_stage() -> None:
+    with pytest.raises(ValueError, match="alternative 'nope'"):
+        _trial({**MARROW_MRD, "alternatives": ["nope"]})
