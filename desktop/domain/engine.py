@@ -206,6 +206,13 @@ class _Run:
     site_uln: Mapping[str, Fraction]
     done: dict[str, CriterionResult] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)
+    #: Observations by code, at or before ``as_of`` (later ones are ignored).
+    by_code: dict[str, list[Observation]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for obs in self.record.observations:
+            if obs.at <= self.record.as_of:
+                self.by_code.setdefault(obs.code, []).append(obs)
 
     # ---- criteria
 
@@ -215,8 +222,8 @@ class _Run:
         self.pending.add(criterion.id)
         result = self._own(criterion)
         if criterion.alternatives:
-            alternatives = [self._own(c) for c in self.stage.criteria
-                            if c.id in criterion.alternatives]
+            alternatives = [self._own(c) for alt in criterion.alternatives
+                            if (c := self.stage.criterion(alt)) is not None]
             result = _with_alternatives(result, alternatives)
         self.pending.discard(criterion.id)
         self.done[criterion.id] = result
@@ -305,8 +312,7 @@ class _Run:
     def _pick(self, code: str, window: Window | None,
               select: str = "latest") -> tuple[Observation | None, Truth | None]:
         label = CODES[code].label
-        taken = [o for o in self.record.observations
-                 if o.code == code and o.at <= self.record.as_of]
+        taken = self.by_code.get(code, [])
         if window is None or code in _BODY_CODES:
             if not taken:
                 return None, Truth(None, f"No {label} result")

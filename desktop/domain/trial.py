@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cached_property
 from fractions import Fraction
 from typing import Annotated, Any, Literal, Union
 
@@ -257,8 +258,12 @@ class Stage(_Model):
                     )
         return self
 
+    @cached_property
+    def _by_id(self) -> dict[str, Criterion]:
+        return {c.id: c for c in self.criteria}
+
     def criterion(self, criterion_id: str) -> Criterion | None:
-        return next((c for c in self.criteria if c.id == criterion_id), None)
+        return self._by_id.get(criterion_id)
 
 
 class Trial(_Model):

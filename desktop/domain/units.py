@@ -130,11 +130,14 @@ def convert(code: str, value: Fraction, from_unit: str, to_unit: str) -> Fractio
 def check_value(code: str, value: Fraction) -> str | None:
     """Why ``value`` is impossible for ``code``, or None when it is plausible."""
     check = CODES[code].check
-    ok = {
-        Check.LAB: value >= 0,
-        Check.POSITIVE: value > 0,
-        Check.PERCENT: 0 <= value <= 100,
-        Check.ECOG: value.denominator == 1 and 0 <= value <= 5,
-        Check.KARNOFSKY: value.denominator == 1 and 0 <= value <= 100 and value % 10 == 0,
-    }[check]
+    if check is Check.LAB:
+        ok = value >= 0
+    elif check is Check.POSITIVE:
+        ok = value > 0
+    elif check is Check.PERCENT:
+        ok = 0 <= value <= 100
+    elif check is Check.ECOG:
+        ok = value.denominator == 1 and 0 <= value <= 5
+    else:
+        ok = value.denominator == 1 and 0 <= value <= 100 and value % 10 == 0
     return None if ok else f"must be {check.value}"
