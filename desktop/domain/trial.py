@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
