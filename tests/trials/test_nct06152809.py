@@ -26,8 +26,11 @@ STAGES = ["screening-1", "screening-2", "pre-lymphodepletion", "pre-infusion", "
 #   its 5 sub-bullets are (12 + 5 = 17); the molecular-risk sub-bullets are the alternatives of
 #   one criterion. 11 exclusion bullets.
 # - screening-2: 9 inclusion bullets minus the organ-function heading plus its 4 sub-bullets
-#   (8 + 4 = 12); 4 exclusion bullets, of which 2 are worded as requirements ("No live
-#   vaccines ...", "No ongoing or active infections.") and are recorded as such (inclusion).
+#   (8 + 4 = 12); the first marrow bullet ("CR/CRi/MLFS (< 5% blasts) ... MRD+ ... OR") joins a
+#   blast count with remission status and is split, as the spec requires, into a computed
+#   (< 5%) and an attested part (12 + 1 = 13); 4 exclusion bullets, of which 2 are worded as
+#   requirements ("No live vaccines ...", "No ongoing or active infections.") and are
+#   recorded as such (inclusion): 13 + 2 = 15 inclusion, 2 exclusion.
 # - pre-lymphodepletion: 4 bullets minus the heading plus its 2 sub-bullets = 3 + 2 = 5.
 # - pre-infusion: 5 bullets minus the heading plus its 3 sub-bullets = 4 + 3 = 7.
 # - pre-venetoclax: 4 bullets minus the heading plus 3 sub-bullets (bilirubin, AST/ALT and the
@@ -35,7 +38,7 @@ STAGES = ["screening-1", "screening-2", "pre-lymphodepletion", "pre-infusion", "
 EXPECTED = {
     ("screening-1", "inclusion"): 17,
     ("screening-1", "exclusion"): 11,
-    ("screening-2", "inclusion"): 14,
+    ("screening-2", "inclusion"): 15,
     ("screening-2", "exclusion"): 2,
     ("pre-lymphodepletion", "inclusion"): 5,
     ("pre-infusion", "inclusion"): 7,
@@ -43,7 +46,8 @@ EXPECTED = {
 }
 COMPUTED = {
     "screening-1": ["age", "ecog", "direct-bilirubin", "ast-alt", "crcl", "spo2", "lvef"],
-    "screening-2": ["marrow-blasts", "ecog", "direct-bilirubin", "ast-alt", "crcl", "spo2"],
+    "screening-2": ["marrow-cr-blasts", "marrow-blasts", "ecog", "direct-bilirubin", "ast-alt",
+                    "crcl", "spo2"],
     "pre-lymphodepletion": ["direct-bilirubin", "ast-alt"],
     "pre-infusion": ["direct-bilirubin", "ast-alt", "crcl", "steroids"],
     "pre-venetoclax": ["total-bilirubin", "ast-alt"],
@@ -138,14 +142,26 @@ def test_override_only_before_the_infusion() -> None:
     assert all(s.repeat == 1 for s in trial.stages)
 
 
-def test_marrow_alternatives_kept_as_two_bullets() -> None:
-    first = crit("screening-2", "marrow-cr-mrd")
-    second = crit("screening-2", "marrow-blasts")
-    assert first.attested
-    assert first.text.endswith("OR")
-    assert "5-19% residual myeloblasts" in second.text
-    assert first.note
-    assert second.note
+def test_marrow_bullets_are_alternatives_of_each_other() -> None:
+    cr_blasts = crit("screening-2", "marrow-cr-blasts")
+    cr_mrd = crit("screening-2", "marrow-cr-mrd")
+    blasts = crit("screening-2", "marrow-blasts")
+    assert not cr_blasts.attested
+    assert cr_mrd.attested
+    assert not blasts.attested
+    assert cr_blasts.text == cr_mrd.text
+    assert cr_mrd.text.endswith("OR")
+    assert "(< 5% blasts)" in cr_mrd.text
+    assert "5-19% residual myeloblasts" in blasts.text
+    # the first route (both its parts) may stand in for the second and vice versa; the
+    # blast part alone (< 5%) is no route, so marrow-blasts names only marrow-cr-mrd
+    assert cr_blasts.alternatives == ["marrow-blasts"]
+    assert cr_mrd.alternatives == ["marrow-blasts"]
+    assert blasts.alternatives == ["marrow-cr-mrd"]
+    # the old workaround ("N/A only for the 5-19% route") is gone
+    for criterion in (cr_blasts, cr_mrd, blasts):
+        assert criterion.note
+        assert "N/A only" not in criterion.note
 
 
 def test_windows_on_every_computed_criterion() -> None:
@@ -378,34 +394,118 @@ def test_screening_results_have_no_window_but_latest_counts() -> None:
 
 # --------------------------------------------------------------------------- marrow (OR)
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (0, "pass"), (4.9, "pass"), (5, "pass"), (19, "pass"), (19.1, "fail"), (20, "fail"),
-])
-def test_marrow_blasts(value: float, expected: str) -> None:
-    data = rec("screening-2", [("bone_marrow_blasts", value, "%", "2026-10-30")])
-    outcome, reason = res("screening-2", data, "marrow-blasts")
-    assert outcome == expected
-    assert f"{value} %" in reason
-    assert "19 %" in reason
-
-
-def test_marrow_blasts_missing() -> None:
-    assert res("screening-2", rec("screening-2"), "marrow-blasts")[0] == "unknown"
-
-
-@pytest.mark.parametrize(("answer", "blasts", "cr_mrd", "blast_check"), [
-    (True, 3, "pass", "pass"),      # CR/CRi/MLFS with MRD+
-    ("n/a", 12, "pass", "pass"),    # the 5-19% alternative
-    (False, 3, "fail", "pass"),     # < 5% but MRD-negative: neither alternative
-    ("n/a", 25, "pass", "fail"),    # too many blasts for either alternative
-    (None, 3, "unknown", "pass"),
-])
-def test_marrow_alternatives(answer: Any, blasts: float, cr_mrd: str, blast_check: str) -> None:
+def marrow(answer: Any, blasts: float | None) -> dict[str, Any]:
+    """Screening #2 with the MRD answer (None: unanswered) and the blast % (None: none)."""
     answers = {} if answer is None else {"marrow-cr-mrd": answer}
-    data = rec("screening-2", [("bone_marrow_blasts", blasts, "%", "2026-10-30")],
-               answers=answers)
-    assert res("screening-2", data, "marrow-cr-mrd")[0] == cr_mrd
-    assert res("screening-2", data, "marrow-blasts")[0] == blast_check
+    obs = [] if blasts is None else [("bone_marrow_blasts", blasts, "%", "2026-10-30")]
+    return rec("screening-2", obs, answers=answers)
+
+
+MARROW = ["marrow-cr-blasts", "marrow-cr-mrd", "marrow-blasts"]
+
+
+@pytest.mark.parametrize(("value", "shown", "expected"), [
+    (0, "0 % on 2026-10-30, not >= 5 %", "fail"),
+    (4.9, "4.9 % on 2026-10-30, not >= 5 %", "fail"),
+    (5, "5 % on 2026-10-30 >= 5 %", "pass"),
+    (12, "12 % on 2026-10-30 <= 19 %", "pass"),
+    (19, "19 % on 2026-10-30 <= 19 %", "pass"),
+    (19.1, "19.1 % on 2026-10-30, not <= 19 %", "fail"),
+    (20, "20 % on 2026-10-30, not <= 19 %", "fail"),
+])
+def test_marrow_blasts_on_its_own(value: float, shown: str, expected: str) -> None:
+    # MRD answered no: the alternative fails, so marrow-blasts shows its own 5-19% check
+    outcome, reason = res("screening-2", marrow(False, value), "marrow-blasts")
+    assert outcome == expected
+    assert shown in reason
+    assert "met through" not in reason
+
+
+@pytest.mark.parametrize(("value", "shown", "expected"), [
+    (0, "0 % on 2026-10-30 < 5 %", "pass"),
+    (4.9, "4.9 % on 2026-10-30 < 5 %", "pass"),
+    (5, "5 % on 2026-10-30, not < 5 %", "pass"),  # strict; 5% meets marrow-blasts instead
+    (19, "19 % on 2026-10-30, not < 5 %", "pass"),
+    (19.1, "19.1 % on 2026-10-30, not < 5 %", "fail"),
+])
+def test_marrow_cr_blasts_on_its_own(value: float, shown: str, expected: str) -> None:
+    outcome, reason = res("screening-2", marrow(False, value), "marrow-cr-blasts")
+    assert outcome == expected
+    assert shown in reason
+    through = "met through the alternative marrow-blasts" in reason
+    assert through == (value >= 5 and expected == "pass")
+
+
+@pytest.mark.parametrize(("answer", "blasts", "outcomes"), [
+    # the first route: CR/CRi/MLFS (< 5%) with MRD+
+    (True, 2, ["pass", "pass", "pass"]),
+    (True, 4.9, ["pass", "pass", "pass"]),
+    # the second route: 5-19% blasts, whatever the MRD answer
+    (False, 5, ["pass", "pass", "pass"]),
+    (False, 10, ["pass", "pass", "pass"]),
+    (False, 19, ["pass", "pass", "pass"]),
+    (True, 10, ["pass", "pass", "pass"]),
+    (None, 10, ["pass", "pass", "pass"]),
+    # neither route
+    (False, 25, ["fail", "fail", "fail"]),
+    (False, 19.1, ["fail", "fail", "fail"]),
+    (False, 4.9, ["pass", "fail", "fail"]),  # < 5% but MRD-negative
+    (False, 0, ["pass", "fail", "fail"]),
+    # a "yes" to CR with MRD+ does not clear a marrow with 20% blasts or more
+    (True, 25, ["fail", "pass", "pass"]),
+    (None, 25, ["fail", "unknown", "unknown"]),
+    # missing pieces
+    (None, 2, ["pass", "unknown", "unknown"]),  # MRD unanswered
+    (True, None, ["unknown", "pass", "pass"]),  # no blast count
+    (False, None, ["unknown", "unknown", "unknown"]),
+    (None, None, ["unknown", "unknown", "unknown"]),
+])
+def test_marrow_alternatives(answer: Any, blasts: float | None, outcomes: list[str]) -> None:
+    verdict = support.run(NCT, "screening-2", marrow(answer, blasts))
+    by_id = {r.id: r for r in verdict.results}
+    assert [by_id[c].outcome for c in MARROW] == outcomes
+    # the rest of this bare record is unanswered: a marrow failure alone decides
+    assert (verdict.decision == "not_eligible") == ("fail" in outcomes)
+
+
+def test_marrow_reasons_name_the_route_taken() -> None:
+    verdict = support.run(NCT, "screening-2", marrow(False, 12))
+    by_id = {r.id: r.reason for r in verdict.results}
+    assert "Answered no" in by_id["marrow-cr-mrd"]
+    assert "met through the alternative marrow-blasts" in by_id["marrow-cr-mrd"]
+    assert "12 %" in by_id["marrow-cr-blasts"]
+    assert "met through the alternative marrow-blasts" in by_id["marrow-cr-blasts"]
+    verdict = support.run(NCT, "screening-2", marrow(True, 2))
+    by_id = {r.id: r.reason for r in verdict.results}
+    assert "met through the alternative marrow-cr-mrd" in by_id["marrow-blasts"]
+    verdict = support.run(NCT, "screening-2", marrow(False, 25))
+    by_id = {r.id: r.reason for r in verdict.results}
+    assert "25 %" in by_id["marrow-blasts"]
+    assert "not met either" in by_id["marrow-blasts"]
+    assert "not met either" in by_id["marrow-cr-mrd"]
+
+
+def test_na_on_the_mrd_route_does_not_clear_an_mrd_negative_marrow() -> None:
+    # < 5% blasts, MRD status answered "n/a": neither route is shown to be met
+    try:
+        verdict = support.run(NCT, "screening-2", marrow("n/a", 2))
+    except RecordError:
+        return
+    by_id = {r.id: r.outcome for r in verdict.results}
+    assert by_id["marrow-cr-mrd"] != "pass"
+    assert by_id["marrow-blasts"] != "pass"
+
+
+def test_example_takes_the_blast_route() -> None:
+    data = example("screening-2")
+    assert data["answers"]["marrow-cr-mrd"] is False
+    blasts = [o["value"] for o in data["observations"] if o["code"] == "bone_marrow_blasts"]
+    assert blasts
+    assert 5 <= blasts[0] <= 19
+    verdict = support.run(NCT, "screening-2", data)
+    assert verdict.decision == "eligible"
+    cr_mrd = next(r for r in verdict.results if r.id == "marrow-cr-mrd")
+    assert "met through the alternative marrow-blasts" in cr_mrd.reason
 
 
 # --------------------------------------------------------------------------- steroids
