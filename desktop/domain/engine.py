@@ -243,6 +243,11 @@ class _Run:
         if answer is None:
             return CriterionResult(criterion, "unknown", "Not yet answered")
         if answer == "n/a":
+            if criterion.alternatives:
+                # One route of an OR: N/A says this route is not the patient's, so it
+                # cannot stand as met; another route has to be.
+                return CriterionResult(criterion, "fail",
+                                       "Answered N/A: this route does not apply")
             return CriterionResult(criterion, "pass", "Answered N/A: does not apply")
         if criterion.kind == "inclusion":
             reason = "Answered yes: criterion met" if answer else "Answered no: criterion not met"

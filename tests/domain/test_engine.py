@@ -413,3 +413,17 @@ def test_alternatives_across_criteria(answer: bool | None, blasts: int | None,
 def test_alternative_must_be_in_the_stage() -> None:
     with pytest.raises(ValueError, match="alternative 'nope'"):
         _trial({**MARROW_MRD, "alternatives": ["nope"]})
+
+
+@pytest.mark.parametrize(("blasts", "outcomes"), [
+    (2, ["fail", "fail"]),  # N/A on the MRD route and no blast route: nothing is met
+    (10, ["pass", "pass"]),  # the blast route is met
+    (None, ["unknown", "unknown"]),
+])
+def test_na_on_one_route_of_an_or_does_not_count_as_met(blasts: int | None,
+                                                        outcomes: list[str]) -> None:
+    observations = [] if blasts is None else [_obs("bone_marrow_blasts", blasts, "%",
+                                                   "2026-11-01")]
+    verdict = _run(_trial(MARROW_MRD, MARROW_BLASTS), answers={"marrow-cr-mrd": "n/a"},
+                   observations=observations)
+    assert [r.outcome for r in verdict.results] == outcomes
