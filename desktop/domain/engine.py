@@ -272,7 +272,8 @@ class _Run:
                 holds = False if False in values else (True if all(values) else None)
                 joiner = "; "
             used = tuple(o for p in parts for o in p.used)
-            return Truth(holds, joiner.join(p.reason for p in parts), used)
+            reasons = list(dict.fromkeys(p.reason for p in parts))  # "No X result" once
+            return Truth(holds, joiner.join(reasons), used)
         if isinstance(rule, Exception_):
             return self._exception(rule, window)
         return self._criteria_fail(rule)
@@ -475,9 +476,13 @@ def _with_alternatives(own: CriterionResult,
         return CriterionResult(own.criterion, "fail",
                                f"{own.reason}; the alternative {names} is not met either",
                                own.used)
-    waiting = ", ".join(open_) if open_ else own.criterion.id
+    if open_:
+        return CriterionResult(own.criterion, "unknown",
+                               f"{own.reason}; or the alternative {', '.join(open_)} "
+                               f"(not yet known)", own.used)
+    names = ", ".join(a.id for a in alternatives)
     return CriterionResult(own.criterion, "unknown",
-                           f"{own.reason}; or the alternative {waiting} (not yet known)", own.used)
+                           f"{own.reason}; the alternative {names} is not met", own.used)
 
 
 def _choose(observations: list[Observation], select: str) -> Observation:

@@ -427,3 +427,16 @@ def test_na_on_one_route_of_an_or_does_not_count_as_met(blasts: int | None,
     verdict = _run(_trial(MARROW_MRD, MARROW_BLASTS), answers={"marrow-cr-mrd": "n/a"},
                    observations=observations)
     assert [r.outcome for r in verdict.results] == outcomes
+
+
+def test_unknown_with_a_failed_alternative_names_the_alternative() -> None:
+    verdict = _run(_trial(MARROW_MRD, MARROW_BLASTS),
+                   observations=[_obs("bone_marrow_blasts", 25, "%", "2026-11-01")])
+    mrd = verdict.results[0]
+    assert mrd.outcome == "unknown"
+    assert mrd.reason == "Not yet answered; the alternative marrow-blasts is not met"
+
+
+def test_a_missing_result_is_named_once_in_a_join() -> None:
+    verdict = _run(_trial(MARROW_BLASTS))
+    assert verdict.results[0].reason.count("No Bone marrow blasts result") == 1

@@ -244,9 +244,6 @@ def test_ast_alt_unless_disease_related(ast: float, answer: bool | None, expecte
     assert (refer.outcome == "fail") == (expected == "fail")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: an attested 'n/a' passes, and through alternatives it waives the AST/ALT "
-    "limit; an answer of n/a on a criterion with alternatives should be refused or not count"))
 def test_na_on_disease_related_does_not_waive_the_limit() -> None:
     data = record(obs=[("ast", 300, "U/L", AT, 40), ("alt", 20, "U/L", AT, 45)],
                   answers={"ast-alt-disease-related": "n/a"})
