@@ -1,0 +1,495 @@
+"""The Trials view: read a protocol's checklist, stage by stage, before screening anyone.
+
+Left, the trial library as a tree (each trial, its stages under it); right, the chosen
+stage's header (trial, sponsor, protocol version, the protocol's heading, any override,
+the trial's notes), its criteria in a table, and the selected criterion in full below.
+
+``TrialsView`` is handed the trials and reads no files; ``open_trials_window`` loads the
+library and shows the view in its own non-modal window, or tells the user which file,
+criterion and field is wrong. Every word about a rule comes from the domain
+(``engine.describe`` / ``engine.inputs`` through :mod:`desktop.ui.criteria_model`).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QShortcut,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME
+from desktop.domain.trial import Criterion, Stage, Trial
+from desktop.ui.criteria_model import (
+    ALTERNATIVES,
+    DECIDED,
+    KIND,
+    NOTE,
+    NOTE_MARK,
+    NUMBER,
+    READS,
+    RULE,
+    TEXT,
+    WINDOW,
+    CriteriaTableModel,
+    CriterionRole,
+    CriterionRow,
+    GroupHeadingRole,
+)
+from desktop.ui.messages import MessageService
+from desktop.ui.widgets import named
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+#: Tree item data: (trial index, stage index); stage index -1 on a trial's own row.
+ItemRole: Final = Qt.ItemDataRole.UserRole + 1
+SHORT_TITLE: Final = 44  # characters of a trial title shown in the tree
+# Fixed widths for the short columns; the protocol text takes the rest.
+COLUMN_WIDTHS: Final = {NUMBER: 42, KIND: 74, DECIDED: 98, RULE: 160, WINDOW: 96,
+                        READS: 96, ALTERNATIVES: 94, NOTE: 170}
+OPTIONAL_COLUMNS: Final = (WINDOW, READS, ALTERNATIVES, NOTE)
+GROUP_COLOUR: Final = "#546e7a"
+GROUP_INDENT: Final = 8  # room for the group bar left of a grouped criterion's text
+NOTE_STYLE: Final = "background:#fff6d5; border-left:3px solid #c9a227; padding:4px;"
+
+
+def short_title(title: str, limit: int = SHORT_TITLE) -> str:
+    """``title`` cut at a word boundary to about ``limit`` characters (full one in tooltips)."""
+    if len(title) <= limit:
+        return title
+    cut = title[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-")
+    return f"{cut}…"
+
+
+def stage_label(stage: Stage) -> str:
+    """A stage's title in the tree, with how often it is screened where more than once."""
+    return f"{stage.title} · repeated ×{stage.repeat}" if stage.repeat > 1 else stage.title
+
+
+def criteria_count(stage: Stage) -> str:
+    count = len(stage.criteria)
+    return f"{count} criteri{'on' if count == 1 else 'a'}"
+
+
+class GroupedTextDelegate(QStyledItemDelegate):
+    """Paints the criterion text word-wrapped, under its group heading where one starts.
+
+    The default delegate cannot set part of a cell in bold; a small ``QTextDocument``
+    can, and it also gives the height a wrapped cell needs at the column's width.
+    Criteria under a group heading get a bar down their left edge, so a group reads as
+    one block however many rows it has.
+    """
+
+    def _document(self, option: QStyleOptionViewItem, index: ModelIndex, width: int,
+                  selected: bool = False) -> QTextDocument:
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(4)
+        text = escape(str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        html = f"<p style='margin:0'>{text.replace(chr(10), '<br>')}</p>"
+        heading = index.data(GroupHeadingRole)
+        if heading:
+            colour = "" if selected else f" color:{GROUP_COLOUR};"
+            html = (f"<p style='margin:0 0 3px 0; font-weight:600;{colour}'>"
+                    f"{escape(str(heading))}</p>{html}")
+        document.setHtml(html)
+        document.setTextWidth(max(width - self._indent(index), 40))
+        return document
+
+    @staticmethod
+    def _indent(index: ModelIndex) -> int:
+        criterion = index.data(CriterionRole)
+        return GROUP_INDENT if isinstance(criterion, Criterion) and criterion.group else 0
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: ModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        rect = opt.rect
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        document = self._document(opt, index, rect.width(), selected)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        indent = self._indent(index)
+        painter.save()
+        if indent:
+            painter.fillRect(rect.x() + 3, rect.y(), 3, rect.height(), QColor(GROUP_COLOUR))
+        context = QAbstractTextDocumentLayout.PaintContext()
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        context.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
+        painter.translate(rect.x() + indent, rect.y())
+        painter.setClipRect(0, 0, rect.width() - indent, rect.height())
+        document.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        width = opt.rect.width()
+        document = self._document(opt, index, width if width > 0 else 400)
+        return QSize(int(document.idealWidth()) + self._indent(index),
+                     int(document.size().height()) + 2)
+
+
+class TrialsView(QWidget):
+    """The trial library, read-only: pick a trial's stage and read its criteria.
+
+    Arrow keys move through trials and stages in the tree; a trial's own row shows its
+    first stage. Ctrl+F goes to the filter box, which filters the criteria by text.
+    """
+
+    def __init__(self, trials: list[Trial], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._trials = list(trials)
+        self._trial: Trial | None = None
+
+        self.tree = named(QTreeWidget(), "trials_tree")
+        self.tree.setColumnCount(2)  # title | criteria count, so a long title never hides it
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName("Trials and stages")
+        self.tree.setUniformRowHeights(True)
+        self.tree.setMinimumWidth(220)
+        self._trial_items: list[QTreeWidgetItem] = []
+        for t, trial in enumerate(self._trials):
+            item = QTreeWidgetItem([f"{trial.id}  {short_title(trial.title)}", ""])
+            item.setData(0, ItemRole, (t, -1))
+            item.setToolTip(0, f"{trial.id}: {trial.title}")
+            font = item.font(0)
+            font.setBold(True)
+            item.setFont(0, font)
+            for s, stage in enumerate(trial.stages):
+                child = QTreeWidgetItem([stage_label(stage), criteria_count(stage)])
+                child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
+                child.setData(0, ItemRole, (t, s))
+                tip = f"{stage.title}: {stage.heading}" if stage.heading else stage.title
+                child.setToolTip(0, tip)
+                item.addChild(child)
+            self.tree.addTopLevelItem(item)
+            self._trial_items.append(item)
+        self.tree.expandAll()
+        tree_columns = self.tree.header()
+        tree_columns.setStretchLastSection(False)
+        tree_columns.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        tree_columns.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+
+        self.header = named(QTextBrowser(), "stage_header")
+        self.header.setAccessibleName("Trial and stage")
+        self.header.setOpenExternalLinks(False)
+        self.header.setOpenLinks(False)
+
+        self.filter = named(QLineEdit(), "criteria_filter")
+        self.filter.setPlaceholderText("Filter criteria by text  (Ctrl+F)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName("Filter criteria")
+        self.count_label = named(QLabel(), "criteria_count")
+
+        self.model = CriteriaTableModel(self)
+        self.table = named(QTableView(), "criteria_table")
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Criteria")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        self.table.setItemDelegateForColumn(TEXT, GroupedTextDelegate(self.table))
+        columns = self.table.horizontalHeader()
+        columns.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        columns.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+        columns.setMinimumSectionSize(40)
+        for column, width in COLUMN_WIDTHS.items():
+            columns.resizeSection(column, width)
+
+        self.details = named(QTextBrowser(), "criterion_details")
+        self.details.setAccessibleName("Selected criterion")
+        self.details.setOpenLinks(False)
+
+        # Rows are as tall as their wrapped text, which depends on the column widths.
+        self._fit_rows = QTimer(self)
+        self._fit_rows.setSingleShot(True)
+        self._fit_rows.setInterval(0)
+        self._fit_rows.timeout.connect(self.table.resizeRowsToContents)
+        columns.sectionResized.connect(lambda *_args: self._fit_rows.start())
+
+        filter_row = QHBoxLayout()
+        filter_row.setContentsMargins(0, 0, 0, 0)
+        filter_row.addWidget(self.filter, 1)
+        filter_row.addWidget(self.count_label)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addLayout(filter_row)
+        middle_layout.addWidget(self.table, 1)
+
+        right = named(QSplitter(Qt.Orientation.Vertical), "right_splitter")
+        right.addWidget(self.header)
+        right.addWidget(middle)
+        right.addWidget(self.details)
+        right.setStretchFactor(0, 0)
+        right.setStretchFactor(1, 1)
+        right.setStretchFactor(2, 0)
+        right.setSizes([150, 540, 150])
+        right.setChildrenCollapsible(False)
+
+        split = named(QSplitter(Qt.Orientation.Horizontal), "trials_splitter")
+        split.addWidget(self.tree)
+        split.addWidget(right)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([320, 1080])
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+
+        shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
+        shortcut.activated.connect(self.focus_filter)
+
+        self.tree.currentItemChanged.connect(lambda current, _previous: self._show(current))
+        self.filter.textChanged.connect(self.model.set_filter)
+        self.model.modelReset.connect(self._after_reset)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self._show_details(current.row()))
+
+        first = self._trial_items[0].child(0) if self._trial_items else None
+        if first is not None:
+            self.tree.setCurrentItem(first)
+        else:
+            self.header.setHtml("<p>No trials in the library.</p>")
+            self._update_count()
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- what tests and the window use -------------------------------------------
+
+    @property
+    def trials(self) -> list[Trial]:
+        return list(self._trials)
+
+    @property
+    def current_trial(self) -> Trial | None:
+        return self._trial
+
+    @property
+    def current_stage(self) -> Stage | None:
+        return self.model.stage
+
+    def listed(self) -> dict[str, list[str]]:
+        """What the tree shows: each trial id with its stage ids, in order."""
+        shown: dict[str, list[str]] = {}
+        for item in self._trial_items:
+            t, _ = item.data(0, ItemRole)
+            trial = self._trials[t]
+            shown[trial.id] = [trial.stages[s].id for _t, s in self._children(item)]
+        return shown
+
+    def select_stage(self, trial_id: str, stage_id: str) -> bool:
+        """Make the tree's current item that stage; False if no such trial or stage."""
+        for item in self._trial_items:
+            for j, (t, s) in enumerate(self._children(item)):
+                trial = self._trials[t]
+                child = item.child(j)
+                if trial.id == trial_id and trial.stages[s].id == stage_id and child:
+                    self.tree.setCurrentItem(child)
+                    return True
+        return False
+
+    def select_criterion(self, criterion_id: str) -> bool:
+        """Select that criterion's row in the table (if shown) and show it in full below."""
+        row = self.model.row_of(criterion_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, TEXT),
+                            QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def focus_filter(self) -> None:
+        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter.selectAll()
+
+    # -- internals -------------------------------------------------------------
+
+    @staticmethod
+    def _children(item: QTreeWidgetItem) -> list[tuple[int, int]]:
+        """The (trial, stage) indexes of a trial item's stage rows, top to bottom."""
+        found: list[tuple[int, int]] = []
+        for j in range(item.childCount()):
+            child = item.child(j)
+            if child is not None:
+                found.append(child.data(0, ItemRole))
+        return found
+
+    def _show(self, item: QTreeWidgetItem | None) -> None:
+        if item is None:
+            return
+        t, s = item.data(0, ItemRole)
+        trial = self._trials[t]
+        stage = trial.stages[max(s, 0)]
+        self._trial = trial
+        self.header.setHtml(header_html(trial, stage))
+        self.model.set_stage(stage)
+
+    def _after_reset(self) -> None:
+        # A column blank for the whole stage (no windows in a screening visit, say) only
+        # takes width from the protocol text; the details pane still says "none set".
+        unused = self.model.unused_columns()
+        for column in OPTIONAL_COLUMNS:
+            self.table.setColumnHidden(column, column in unused)
+        self.table.resizeRowsToContents()
+        self.table.scrollToTop()
+        self._update_count()
+        if self.model.rowCount() > 0:
+            self.table.selectRow(0)
+        else:
+            self._show_details(-1)
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        noun = "criterion" if total == 1 else "criteria"
+        self.count_label.setText(f"{total} {noun}" if shown == total and not
+                                 self.model.filter_text else f"{shown} of {total} {noun} match")
+
+    def _show_details(self, row: int) -> None:
+        shown = self.model.row_at(row)
+        if shown is None:
+            self.details.setHtml("<p><i>No criterion selected.</i></p>"
+                                 if self.model.rowCount() else
+                                 "<p><i>No criterion matches the filter.</i></p>")
+            return
+        self.details.setHtml(details_html(shown))
+
+
+def header_html(trial: Trial, stage: Stage) -> str:
+    """The trial and stage as the header shows them; the protocol's words verbatim."""
+    version = escape(trial.protocol_version)
+    if trial.protocol_date is not None:
+        version += f" ({trial.protocol_date.isoformat()})"
+    parts = [
+        f"<h3 style='margin:0'>{escape(trial.title)}</h3>",
+        f"<p style='margin:2px 0'><b>{escape(trial.id)}</b> · {escape(trial.sponsor)}"
+        f" · Protocol version: {version}</p>",
+        f"<p style='margin:6px 0 2px 0'><b>Stage: {escape(stage.title)}</b>"
+        f" <span style='color:#555'>({escape(stage.id)})</span>"
+        + (f" · screened {stage.repeat} times (once per infusion)" if stage.repeat > 1 else "")
+        + "</p>",
+    ]
+    if stage.heading:
+        parts.append(f"<p style='margin:2px 0'>Protocol heading: "
+                     f"<i>{escape(stage.heading)}</i></p>")
+    if stage.override is not None:
+        agreed = ", ".join(escape(who) for who in stage.override.agreed_by)
+        parts.append(f"<p style='{NOTE_STYLE} margin:4px 0'><b>Override:</b> "
+                     f"{escape(stage.override.text)}<br><b>Must agree:</b> {agreed}</p>")
+    if trial.notes:
+        items = "".join(f"<li>{escape(note)}</li>" for note in trial.notes)
+        parts.append(f"<p style='margin:6px 0 0 0'><b>Trial notes ({len(trial.notes)})</b></p>"
+                     f"<ul style='margin-top:2px'>{items}</ul>")
+    return "".join(parts)
+
+
+def details_html(row: CriterionRow) -> str:
+    """One criterion in full: every column of its row, untruncated."""
+    criterion = row.criterion
+    heading = (f"<b>#{row.number} · {row.kind} · {row.decided}</b>"
+               f" <span style='color:#555'>({escape(criterion.id)})</span>")
+    lines = [f"<p style='margin:0 0 4px 0'>{heading}</p>"]
+    if criterion.group:
+        lines.append(f"<p style='margin:2px 0; color:#37474f'><i>{escape(criterion.group)}"
+                     f"</i></p>")
+    text = escape(criterion.text).replace("\n", "<br>")
+    lines.append(f"<p style='margin:2px 0 6px 0'>{text}</p>")
+    rows = [("Rule", row.rule), ("Time window", row.window or "none set"),
+            ("Reads", ", ".join(row.reads) or "nothing: a person answers")]
+    if row.alternatives:
+        rows.append(("Alternatives", "or " + ", ".join(row.alternatives)))
+    table = "".join(f"<tr><td style='padding-right:10px'><b>{name}</b></td>"
+                    f"<td>{escape(value)}</td></tr>" for name, value in rows)
+    lines.append(f"<table cellspacing='0' cellpadding='1'>{table}</table>")
+    if criterion.note:
+        lines.append(f"<p style='{NOTE_STYLE} margin-top:6px'><b>{NOTE_MARK} Reading note:</b> "
+                     f"{escape(criterion.note)}</p>")
+    return "".join(lines)
+
+
+class TrialsWindow(QDialog):
+    """The Trials view in its own non-modal window; deleted when closed."""
+
+    def __init__(self, trials: list[Trial], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Trial library — {APP_NAME}")
+        self.setModal(False)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
+        self.view = TrialsView(trials, self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        self.resize(1400, 850)
+
+
+def open_trials_window(parent: QWidget | None, *, messages: MessageService | None = None,
+                       directory: Path | None = None) -> QWidget | None:
+    """Load the trial library and show it in a non-modal window.
+
+    A window already open over ``parent`` is raised instead of opening a second one.
+    If a trial file is broken, says which file, criterion and field in a message box
+    (through ``messages``, so tests can record it) and returns None.
+    """
+    from desktop.library import TrialFileError, load_library
+
+    if parent is not None:
+        # A closed window lingers until its deferred delete: only a visible one counts.
+        existing = next((w for w in parent.findChildren(TrialsWindow) if w.isVisible()), None)
+        if existing is not None:
+            existing.show()
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+    try:
+        trials = load_library(directory)
+    except TrialFileError as exc:
+        (messages or MessageService()).error(
+            parent, "Trial library not opened",
+            f"A trial file could not be read, so the trial library cannot be shown.\n\n"
+            f"{exc}\n\nCorrect that file (or ask whoever maintains the trial files) and "
+            f"open the trial library again.")
+        return None
+    window = TrialsWindow(trials, parent)
+    window.show()
+    window.activateWindow()
+    return window
+
