@@ -84,7 +84,21 @@ def _emit(payload: Any) -> int:
     return 0
 
 
+def _no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort with a plugin error."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _gui(args: argparse.Namespace) -> int:
+    if _no_display():
+        if not args.smoke:
+            return _fail("no graphical display (DISPLAY or WAYLAND_DISPLAY is not set): "
+                         "start NK Screen from the desktop session; the headless commands "
+                         "(trials, criteria, evaluate) work without one", FAILURE)
+        # A smoke check of an install or bundle on a machine without a screen.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from desktop.paths import resolve_data_dir
     from desktop.ui.app import run_gui
 

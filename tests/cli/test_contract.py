@@ -150,3 +150,29 @@ def test_headless_commands_never_import_qt_database_or_pdf() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, check=False)
     assert "HEAVY=[]" in result.stderr, result.stderr
+
+
+def _without_display() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    return env
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux's")
+def test_gui_without_a_display_says_so_instead_of_crashing(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "desktop", "--data-dir", str(tmp_path)],
+                            capture_output=True, text=True, cwd=REPO, env=_without_display(),
+                            timeout=60, check=False)
+    assert result.returncode == 1
+    assert "no graphical display" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux's")
+def test_smoke_without_a_display_runs_offscreen(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "desktop", "--smoke", "--data-dir",
+                             str(tmp_path)], capture_output=True, text=True, cwd=REPO,
+                            env=_without_display(), timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
