@@ -88,6 +88,8 @@ class MainWindow(QMainWindow):
         self.show_archived_action.toggled.connect(self.set_show_archived)
         find = self._action("&Find", QKeySequence.StandardKey.Find, self.focus_search)
         quit_ = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.trials_action = self._action("&Trial library", QKeySequence("Ctrl+T"),
+                                          self.open_trials)
 
         bar = named(QToolBar("Patients"), "patients_toolbar")
         bar.setMovable(False)
@@ -97,6 +99,8 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.archive_action,
                        self.show_archived_action):
             bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(self.trials_action)
         self.addToolBar(bar)
 
         menu = self.menuBar()
@@ -108,6 +112,8 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu("&View")
         view_menu.addAction(find)
         view_menu.addAction(self.show_archived_action)
+        trials_menu = menu.addMenu("T&rials")
+        trials_menu.addAction(self.trials_action)
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -191,6 +197,12 @@ class MainWindow(QMainWindow):
             self._messages.error(self, "Patient not changed", str(exc))
             return
         self._reload(patient.id)
+
+    def open_trials(self) -> None:
+        """The protocols' checklists, readable before anyone is screened."""
+        from desktop.ui.trials_view import open_trials_window  # loads the library on demand
+
+        open_trials_window(self, messages=self._messages)
 
     def set_show_archived(self, show: bool) -> None:
         self._settings.set_flag(SHOW_ARCHIVED, show)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -9,7 +10,7 @@ from desktop.registry.patients import PatientRepository
 from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import RecordingMessages
 from desktop.ui.settings import UiSettings
-from tests.ui.conftest import AddPatient
+from tests.ui.conftest import OFFSCREEN_NOTICE, AddPatient
 
 
 def listed_mrns(window: MainWindow) -> list[str]:
@@ -136,3 +137,14 @@ def test_show_archived_is_remembered(qtbot: QtBot, window: MainWindow,
     second = MainWindow(settings, messages)
     qtbot.addWidget(second)
     assert second.show_archived_action.isChecked()
+
+
+@pytest.mark.qt_log_ignore(OFFSCREEN_NOTICE, "This plugin does not support raise")
+def test_ctrl_t_opens_the_trial_library(qtbot: QtBot, window: MainWindow) -> None:
+    from desktop.ui.trials_view import TrialsWindow
+
+    qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    opened = window.findChildren(TrialsWindow)
+    assert len(opened) == 1
+    assert opened[0].isVisible()
+    opened[0].close()
