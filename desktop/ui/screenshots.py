@@ -1,8 +1,9 @@
-"""Render the README screenshot of the main window with the fictional demo patients.
+"""Render the README screenshots: the main window with the fictional demo patients,
+and the trial library on NCT06152809 screening #1 with a criterion that has a note.
 
-``python -m desktop.ui.screenshots [output.png]`` (default ``docs/screenshots/main-window.png``)
-builds a throwaway registry in a temporary folder, seeds the demo patients, and grabs
-the window offscreen, so it never touches a real registry and needs no display.
+``python -m desktop.ui.screenshots [folder]`` (default ``docs/screenshots``) builds a
+throwaway registry in a temporary folder, seeds the demo patients, and grabs the windows
+offscreen, so it never touches a real registry and needs no display.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "main-window.png"
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    output = Path(args[0]) if args else DEFAULT_OUTPUT
+    folder_out = Path(args[0]) if args else DEFAULT_FOLDER
+    output = folder_out / "main-window.png"
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from PySide6.QtGui import QIcon
@@ -52,6 +54,28 @@ def main(argv: list[str] | None = None) -> int:
             window.close()
         finally:
             registry.close()
+    print(f"wrote {output}")
+    return _trials_view(app, folder_out / "trials-view.png")
+
+
+def _trials_view(app: object, output: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.library import load_library
+    from desktop.ui.trials_view import TrialsWindow
+
+    assert isinstance(app, QApplication)
+    window = TrialsWindow(load_library())
+    window.resize(1400, 850)
+    window.show()
+    app.processEvents()
+    window.view.select_stage("NCT06152809", "screening-1")
+    window.view.select_criterion("hma-venetoclax")
+    app.processEvents()
+    if not window.grab().save(str(output)):
+        print(f"could not write {output}", file=sys.stderr)
+        return 1
+    window.close()
     print(f"wrote {output}")
     return 0
 
