@@ -9,6 +9,12 @@ Several processes may share one database file. Each connection runs in WAL mode
 with a 5 s busy timeout, and write transactions start with ``BEGIN IMMEDIATE`` so
 they queue for the write lock up front instead of failing half-way when a read
 transaction tries to upgrade to a write.
+
+Two ways in, so that opening and listing stay cheap: reads (``Registry.read``) use
+pooled stdlib ``sqlite3`` connections, and a registry already at the packaged schema
+revision (``desktop.registry.revision.HEAD``) opens without Alembic. SQLAlchemy and
+SQLModel are imported only for writes (``Registry.session``), migrations, or
+``Registry.warm_up`` - never at import time of this module.
 """
 
 from __future__ import annotations
@@ -16,19 +22,21 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, create_engine, event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from desktop.registry.revision import HEAD
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlmodel import Session
 
 DB_FILENAME = "nkscreen.sqlite3"
 BUSY_TIMEOUT_MS = 5000
-_READ_ONLY_OPTION = "nkscreen_read_only"
 _VERSION_TABLE = "alembic_version"
+_MAX_IDLE_READERS = 5
 
 
 class RegistryError(Exception):
@@ -54,13 +62,13 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin(connection: Connection) -> None:
-    if connection.get_execution_options().get(_READ_ONLY_OPTION):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Every SQLAlchemy transaction writes (reads go through ``Registry.read``).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _make_engine(path: Path) -> Engine:
+    from sqlalchemy import URL, create_engine, event
+
     engine = create_engine(URL.create("sqlite", database=str(path)))
     event.listen(engine, "connect", _set_pragmas)
     event.listen(engine, "begin", _begin)
@@ -92,11 +100,43 @@ def database_error(path: Path, exc: BaseException) -> RegistryError:
 
 
 class Registry:
-    """An open registry database: one engine (connection pool) for its lifetime."""
+    """An open registry database.
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    Reads go through a small pool of stdlib ``sqlite3`` connections; writes through a
+    SQLAlchemy engine (its own connection pool) built on first use. Both are safe to
+    use from several threads; each connection serves one thread at a time.
+    """
+
+    def __init__(self, path: Path, engine: Engine | None = None) -> None:
         self.path = path
-        self.engine = engine
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine for writes (importing SQLAlchemy on first access)."""
+        engine = self._engine
+        if engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = _make_engine(self.path)
+                engine = self._engine
+        return engine
+
+    def warm_up(self) -> None:
+        """Do now the one-off work of the first write: import SQLAlchemy, SQLModel and
+        the table models, configure the ORM mappers, build the engine.
+
+        Meant for a background thread once the patient list is shown, so the first
+        save does not stall the window for it.
+        """
+        from sqlalchemy.orm import configure_mappers
+
+        import desktop.registry.models  # noqa: F401  (every table, mapped)
+
+        configure_mappers()
+        _ = self.engine
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
@@ -104,6 +144,9 @@ class Registry:
 
         Driver failures (locked, disk full, ...) surface as ``RegistryError``.
         """
+        from sqlalchemy.exc import DBAPIError
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -116,19 +159,61 @@ class Registry:
                 raise
 
     @contextlib.contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only Core connection in a deferred transaction (never takes the write lock)."""
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A pooled stdlib ``sqlite3`` connection in a deferred transaction (never takes
+        the write lock), rolled back at the end of the block.
+
+        Driver failures surface as ``RegistryError``.
+        """
         try:
-            with self.engine.connect() as conn:
-                conn.execution_options(**{_READ_ONLY_OPTION: True})
-                yield conn
-                conn.rollback()
-        except DBAPIError as exc:
+            conn = self._checkout()
+        except sqlite3.Error as exc:
             raise database_error(self.path, exc) from exc
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        except sqlite3.Error as exc:
+            raise database_error(self.path, exc) from exc
+        finally:
+            self._checkin(conn)
+
+    def _checkout(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        # mode=rw: a read never creates the file (open_registry has made it).
+        conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=rw", uri=True,
+                               timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            _set_pragmas(conn, None)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _checkin(self, conn: sqlite3.Connection) -> None:
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            conn.close()
+            return
+        with self._lock:
+            if len(self._idle) < _MAX_IDLE_READERS:
+                self._idle.append(conn)
+                return
+        conn.close()
 
     def close(self) -> None:
         """Close all pooled connections (the last one out checkpoints the WAL)."""
-        self.engine.dispose()
+        with self._lock:
+            idle, self._idle = self._idle, []
+            engine = self._engine
+        for conn in idle:
+            conn.close()
+        if engine is not None:
+            engine.dispose()
 
 
 def _check_folder(data_dir: Path) -> None:
@@ -161,10 +246,13 @@ def _inspect(path: Path, options: str) -> tuple[set[str], set[str]]:
         conn.close()
 
 
-def _check_file(path: Path) -> None:
-    """Refuse, without modifying it, a file this app cannot or must not open."""
+def _check_file(path: Path) -> bool:
+    """Refuse, without modifying it, a file this app cannot or must not open.
+
+    True if there is a database to open; False if one is still to be created.
+    """
     if not path.exists():
-        return
+        return False
     if not path.is_file():
         raise RegistryError(f"The registry {path} is not a file.")
     if not os.access(path, os.R_OK):
@@ -172,9 +260,7 @@ def _check_file(path: Path) -> None:
     if not os.access(path, os.W_OK):
         raise RegistryError(f"The registry {path} is read-only, so changes cannot be saved.")
     if path.stat().st_size == 0:
-        return  # an empty file is an empty SQLite database
-
-    from desktop.registry.schema import known_revisions
+        return False  # an empty file is an empty SQLite database
 
     try:
         # immutable=1: read without locks, so not even -wal/-shm files appear. Should
@@ -189,27 +275,50 @@ def _check_file(path: Path) -> None:
     user_tables = {t for t in tables if not t.startswith("sqlite_")}
     if user_tables and _VERSION_TABLE not in tables:
         raise RegistryError(f"The file {path} is a SQLite database but not an NK Screen registry.")
-    unknown = revisions - known_revisions()
+    unknown = revisions - {HEAD}
+    if unknown:  # only now is Alembic needed, to know the older revisions
+        from desktop.registry.schema import known_revisions
+
+        unknown -= known_revisions()
     if unknown:
         raise DatabaseTooNew(
             f"This registry was written by a newer version of NK Screen "
             f"(schema {', '.join(sorted(unknown))}); install that version to open {path}."
         )
+    return True
 
 
-def open_registry(data_dir: Path) -> Registry:
-    """Open (creating and migrating as needed) the registry in ``data_dir``.
+def _open_at_head(path: Path) -> Registry | None:
+    """The registry at ``path`` if, read through a real connection, it is at ``HEAD``.
 
-    Raises ``RegistryError`` (or ``DatabaseTooNew``) with a user-facing message.
+    ``None`` if it is not, so that the caller takes the Alembic path: a new or older
+    schema to migrate, or a newer one to refuse. (``_check_file`` reads the file alone,
+    without the write-ahead log, so what it saw may be behind what another process has
+    written; this connection sees the committed state.)
     """
+    registry = Registry(path)
+    try:
+        with registry.read() as conn:
+            current: set[str] = set()
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            (_VERSION_TABLE,)).fetchall():
+                current = {row[0] for row in conn.execute(
+                    f"SELECT version_num FROM {_VERSION_TABLE}")}
+    except BaseException:
+        registry.close()
+        raise
+    if current == {HEAD}:
+        return registry
+    registry.close()
+    return None
+
+
+def _migrate(path: Path) -> Registry:
+    """Create or upgrade the database at ``path`` with Alembic; the open registry."""
     from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
 
     from desktop.registry.schema import upgrade
-
-    data_dir = Path(data_dir)
-    path = data_dir / DB_FILENAME
-    _check_folder(data_dir)
-    _check_file(path)
 
     engine = _make_engine(path)
     try:
@@ -229,3 +338,20 @@ def open_registry(data_dir: Path) -> Registry:
         engine.dispose()
         raise
     return Registry(path, engine)
+
+
+def open_registry(data_dir: Path) -> Registry:
+    """Open (creating and migrating as needed) the registry in ``data_dir``.
+
+    A registry already at the packaged schema revision opens with ``sqlite3`` alone;
+    a new or older one is migrated by Alembic. Raises ``RegistryError`` (or
+    ``DatabaseTooNew``) with a user-facing message.
+    """
+    data_dir = Path(data_dir)
+    path = data_dir / DB_FILENAME
+    _check_folder(data_dir)
+    if _check_file(path):
+        registry = _open_at_head(path)
+        if registry is not None:
+            return registry
+    return _migrate(path)

@@ -4,53 +4,40 @@ This is the API the UI codes against. It trades in plain frozen dataclasses
 (``PatientInput`` in, ``PatientRow`` out) so no ORM object or session escapes.
 Validation and the write happen in one ``BEGIN IMMEDIATE`` transaction, so a
 concurrent writer cannot slip a duplicate MRN in between; the UNIQUE index on
-``mrn_key`` is the last line of defence. Search uses range conditions on the
-case-folded key columns, which SQLite answers from indexes (see ``_prefix``).
+``mrn_key`` is the last line of defence.
+
+Reads (``get``, ``count``, ``search``, and ``validate`` outside a write) use the stdlib
+``sqlite3`` module (``desktop.registry.reading``), so the patient list can open and fill
+without importing SQLAlchemy; writes use SQLModel, imported on the first write.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    String,
-    and_,
-    bindparam,
-    false,
-    func,
-    or_,
-    select,
-    true,
-    union_all,
-)
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Subquery
-from sqlmodel import Session
-
+from desktop.registry import reading
 from desktop.registry.database import Registry, RegistryError
-from desktop.registry.models.audit import record_event
-from desktop.registry.models.base import search_key, utcnow
-from desktop.registry.models.patient import Patient, patient_table
+from desktop.registry.reading import PatientRow, search_key
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from desktop.registry.models.patient import Patient
+
+__all__ = ["ENTITY", "FIELDS", "SEXES", "PatientInput", "PatientNotFound", "PatientRepository",
+           "PatientRow", "ValidationFailed"]
 
 SEXES = ("female", "male")
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 ENTITY = "patient"
 FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
 
-# Greater than any character SQLite will meet in a key: "key < prefix + MAX" bounds a prefix.
-_MAX_CHAR = "\U0010ffff"
-
-_table = patient_table
-_c = _table.c
-_ROW_COLUMNS = (_c.id, _c.mrn, _c.family_name, _c.given_name, _c.birth_date, _c.sex,
-                _c.archived)
+#: ``(mrn, patient_id) -> (mrn, archived)`` of another patient holding that MRN, or None.
+_ClashLookup = Callable[[str, int | None], tuple[str, bool] | None]
 
 
 @dataclass(frozen=True)
@@ -62,19 +49,6 @@ class PatientInput:
     given_name: str
     birth_date: date | None
     sex: str
-
-
-@dataclass(frozen=True)
-class PatientRow:
-    """A saved patient as the UI shows it."""
-
-    id: int
-    mrn: str
-    family_name: str
-    given_name: str
-    birth_date: date
-    sex: str
-    archived: bool
 
 
 class ValidationFailed(RegistryError):
@@ -96,79 +70,16 @@ def _row(patient: Patient) -> PatientRow:
                       sex=patient.sex, archived=patient.archived)
 
 
-# Search statements are built once per shape with bind parameters (``lo``/``hi`` bound
-# the prefix range) so each call only executes a statement SQLAlchemy has compiled
-# and cached; building the expression tree anew cost more than SQLite's work.
-_LO, _HI = bindparam("lo", type_=String()), bindparam("hi", type_=String())
-_OFFSET, _LIMIT = bindparam("offset", type_=Integer()), bindparam("limit", type_=Integer())
-_ORDER = (_c.family_key, _c.given_key, _c.mrn_key)
+def _session_clash(session: Session) -> _ClashLookup:
+    """``reading.mrn_clash``, run inside the write session's transaction."""
+    from sqlalchemy import text
 
+    def lookup(mrn: str, patient_id: int | None) -> tuple[str, bool] | None:
+        sql, params = reading.mrn_clash_params(mrn, patient_id)
+        found = session.execute(text(sql), params).first()
+        return (str(found[0]), bool(found[1])) if found is not None else None
 
-def _prefix(column: Any) -> ColumnElement[bool]:
-    """``column`` starts with the prefix, written as an index-friendly range."""
-    return and_(column >= _LO, column < _HI)
-
-
-def _not_prefix(column: Any) -> ColumnElement[bool]:
-    return or_(column < _LO, column >= _HI)
-
-
-def _match_branches(with_text: bool, include_archived: bool) -> list[list[ColumnElement[bool]]]:
-    """WHERE clauses of disjoint row sets whose union is the search result.
-
-    An empty search is one branch (all patients). A prefix search is three:
-    MRN matches; family-name matches whose MRN does not; given-name matches whose MRN
-    and family name do not. Each branch is a range on its own covering index, so the
-    union is counted and ordered without reading the table and without de-duplication
-    (a plain ``OR`` makes SQLite fetch every matching row, which is several times slower).
-    """
-    archived = [] if include_archived else [_c.archived == false()]
-    if not with_text:
-        return [archived]
-    return [
-        [_prefix(_c.mrn_key), *archived],
-        [_prefix(_c.family_key), _not_prefix(_c.mrn_key), *archived],
-        [_prefix(_c.given_key), _not_prefix(_c.mrn_key), _not_prefix(_c.family_key), *archived],
-    ]
-
-
-@functools.cache
-def _count_statement(with_text: bool, include_archived: bool) -> Select[int]:
-    if not with_text:
-        everyone = select(func.count()).select_from(_table)
-        if include_archived:
-            return everyone
-        # A bare count(*) is a quick b-tree count; the archived few come from a partial index.
-        archived = (select(func.count()).select_from(_table).where(_c.archived == true())
-                    .scalar_subquery())
-        return select(everyone.scalar_subquery() - archived)
-    counts = [select(func.count()).select_from(_table).where(*where).scalar_subquery()
-              for where in _match_branches(with_text, include_archived)]
-    return select(counts[0] + counts[1] + counts[2])
-
-
-def _rows_for(page: Subquery) -> Select[Any]:
-    """The displayed columns of the patients in ``page`` (ids and sort keys), in order."""
-    return (select(*_ROW_COLUMNS).join_from(page, _table, _c.id == page.c.id)
-            .order_by(page.c.family_key, page.c.given_key, page.c.mrn_key))
-
-
-@functools.cache
-def _search_statement(with_text: bool, include_archived: bool) -> Select[Any]:
-    branches = _match_branches(with_text, include_archived)
-    if not with_text:  # walk the ordering index: no sort at all
-        return (select(*_ROW_COLUMNS).where(*branches[0]).order_by(*_ORDER)
-                .offset(_OFFSET).limit(_LIMIT))
-    # Pick the page from the covering indexes first, then read just those rows.
-    page = (union_all(*(select(_c.id, *_ORDER).where(*where) for where in branches))
-            .order_by(*(column.name for column in _ORDER))
-            .offset(_OFFSET).limit(_LIMIT).subquery("page"))
-    return _rows_for(page)
-
-
-def _search_params(text: str) -> dict[str, str]:
-    key = search_key(text)
-    return {"lo": key, "hi": key + _MAX_CHAR} if key else {}
+    return lookup
 
 
 def _trimmed(data: PatientInput) -> PatientInput:
@@ -197,9 +108,10 @@ class PatientRepository:
                  today: date | None = None) -> dict[str, str]:
         """Field name -> message for every problem; empty when ``data`` can be saved."""
         with self._registry.read() as conn:
-            return self._errors(conn, data, patient_id, today)
+            return self._errors(functools.partial(reading.mrn_clash, conn), data, patient_id,
+                                today)
 
-    def _errors(self, db: Connection | Session, data: PatientInput, patient_id: int | None,
+    def _errors(self, clash_with: _ClashLookup, data: PatientInput, patient_id: int | None,
                 today: date | None) -> dict[str, str]:
         data = _trimmed(data)
         today = today or date.today()
@@ -219,25 +131,31 @@ class PatientRepository:
         if data.sex not in SEXES:
             errors["sex"] = "Choose female or male."
         if data.mrn:
-            query = select(_c.mrn, _c.archived).where(_c.mrn_key == search_key(data.mrn))
-            if patient_id is not None:
-                query = query.where(_c.id != patient_id)
-            clash = db.execute(query).first()
+            clash = clash_with(data.mrn, patient_id)
             if clash is not None:
-                errors["mrn"] = _duplicate_message(clash.mrn, clash.archived)
+                errors["mrn"] = _duplicate_message(*clash)
         return errors
 
     def _check(self, session: Session, data: PatientInput,
                patient_id: int | None) -> PatientInput:
-        errors = self._errors(session, data, patient_id, None)
+        errors = self._errors(_session_clash(session), data, patient_id, None)
         if errors:
             raise ValidationFailed(errors)
         return _trimmed(data)
 
     # -- writes -------------------------------------------------------------------
+    #
+    # Writes go through SQLModel, imported here on the first write (or earlier by
+    # ``Registry.warm_up``) so that opening the registry and listing stay light.
 
     def add(self, data: PatientInput) -> PatientRow:
         """Save a new patient; raises ``ValidationFailed`` and saves nothing if invalid."""
+        from sqlalchemy.exc import IntegrityError
+
+        from desktop.registry.models.audit import record_event
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.patient import Patient
+
         try:
             with self._registry.session() as session:
                 clean = self._check(session, data, None)
@@ -262,6 +180,9 @@ class PatientRepository:
 
     def update(self, patient_id: int, data: PatientInput) -> PatientRow:
         """Change a patient's details; the audit event lists old and new values."""
+        from desktop.registry.models.audit import record_event
+        from desktop.registry.models.base import utcnow
+
         with self._registry.session() as session:
             patient = self._load(session, patient_id)
             clean = self._check(session, data, patient_id)
@@ -284,6 +205,9 @@ class PatientRepository:
 
     def set_archived(self, patient_id: int, archived: bool) -> PatientRow:
         """Archive (hide from default search) or restore a patient. Nothing is ever deleted."""
+        from desktop.registry.models.audit import record_event
+        from desktop.registry.models.base import utcnow
+
         with self._registry.session() as session:
             patient = self._load(session, patient_id)
             if patient.archived != archived:
@@ -296,39 +220,35 @@ class PatientRepository:
 
     @staticmethod
     def _load(session: Session, patient_id: int) -> Patient:
+        from desktop.registry.models.patient import Patient
+
         patient = session.get(Patient, patient_id)
         if patient is None:
             raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
         return patient
 
-    # -- reads --------------------------------------------------------------------
+    # -- reads (stdlib sqlite3, see desktop.registry.reading) ---------------------------
 
     def get(self, patient_id: int) -> PatientRow:
         with self._registry.read() as conn:
-            row = conn.execute(select(*_ROW_COLUMNS).where(_c.id == patient_id)).first()
+            row = reading.get(conn, patient_id)
         if row is None:
             raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
-        return PatientRow(*row)
+        return row
 
     def count(self, text: str = "", include_archived: bool = False) -> int:
         """How many patients ``search`` would list without a limit."""
-        params = _search_params(text)
-        query = _count_statement(bool(params), include_archived)
         with self._registry.read() as conn:
-            return int(conn.execute(query, params).scalar_one())
+            return reading.count(conn, text, include_archived)
 
     def search(self, text: str = "", offset: int = 0, limit: int = 200,
                include_archived: bool = False) -> list[PatientRow]:
         """Patients whose MRN, family or given name starts with ``text`` (case-insensitive),
         ordered by family name, given name, MRN."""
-        params: dict[str, Any] = _search_params(text)
-        with_text = bool(params)
-        params.update(offset=max(offset, 0), limit=max(limit, 0))
-        if params["limit"] == 0:
+        if limit <= 0:
             return []
-        query = _search_statement(with_text, include_archived)
         with self._registry.read() as conn:
-            return [PatientRow(*row) for row in conn.execute(query, params)]
+            return reading.search(conn, text, offset, limit, include_archived)
 
 
 def _snapshot(patient: Patient) -> dict[str, Any]:

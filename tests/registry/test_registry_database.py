@@ -17,6 +17,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from desktop.registry import database
 from desktop.registry.database import (
     DB_FILENAME,
     DatabaseTooNew,
@@ -26,7 +27,8 @@ from desktop.registry.database import (
 )
 from desktop.registry.models import metadata
 from desktop.registry.patients import PatientInput, PatientRepository, ValidationFailed
-from desktop.registry.schema import head_revision
+from desktop.registry.revision import HEAD
+from desktop.registry.schema import head_revision, known_revisions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,6 +88,165 @@ def test_sex_check_constraint_in_database(registry: Registry) -> None:
             "given_key, birth_date, sex, archived, created_at, created_by, updated_at, "
             "updated_by) VALUES ('a','a','b','b','c','c','2000-01-01','x',0,"
             "'2020-01-01','u','2020-01-01','u')")
+
+
+def test_read_connections_have_pragmas(registry: Registry) -> None:
+    with registry.read() as first, registry.read() as second:  # two pooled connections
+        assert first is not second
+        for conn in (first, second):
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+            assert conn.execute("PRAGMA busy_timeout").fetchone() == (5000,)
+            assert conn.in_transaction
+
+
+def test_read_errors_become_registry_errors(registry: Registry) -> None:
+    with pytest.raises(RegistryError, match="no such table"), registry.read() as conn:
+        conn.execute("SELECT * FROM no_such_table")
+    with registry.read() as conn:  # the connection went back to the pool, usable
+        assert conn.execute("SELECT count(*) FROM patient").fetchone() == (0,)
+
+
+def test_read_does_not_block_a_writer(tmp_path: Path) -> None:
+    reader, writer = open_registry(tmp_path), open_registry(tmp_path)
+    try:
+        with reader.read() as conn:
+            assert conn.execute("SELECT count(*) FROM patient").fetchone() == (0,)
+            PatientRepository(writer, "w").add(_input("WHILE-READING"))
+            # the read transaction keeps its snapshot
+            assert conn.execute("SELECT count(*) FROM patient").fetchone() == (0,)
+        assert PatientRepository(reader, "r").count() == 1
+    finally:
+        reader.close()
+        writer.close()
+
+
+# -- schema revision and the light opening path ----------------------------------------
+
+def test_packaged_head_constant_matches_migrations() -> None:
+    """Adding a migration script without bumping ``revision.HEAD`` fails here."""
+    assert head_revision() == HEAD
+    assert HEAD in known_revisions()
+
+
+def test_registry_at_head_opens_without_alembic(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    open_registry(tmp_path).close()
+
+    def no_migration(path: Path) -> Registry:
+        raise AssertionError("Alembic was run on a registry at head")
+
+    monkeypatch.setattr(database, "_migrate", no_migration)
+    registry = open_registry(tmp_path)
+    try:
+        repo = PatientRepository(registry, "u")
+        row = repo.add(_input("AT-HEAD"))
+        assert repo.get(row.id) == row
+        assert repo.count() == 1
+    finally:
+        registry.close()
+
+
+def test_registry_not_at_head_is_migrated_by_alembic(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database at an older (known) revision than HEAD goes through Alembic."""
+    open_registry(tmp_path).close()
+    migrated: list[Path] = []
+    migrate = database._migrate
+
+    def spy(path: Path) -> Registry:
+        migrated.append(path)
+        return migrate(path)
+
+    monkeypatch.setattr(database, "_migrate", spy)
+    monkeypatch.setattr(database, "HEAD", "9999_pretend_newer_build")
+    open_registry(tmp_path).close()
+    assert migrated == [tmp_path / DB_FILENAME]
+
+
+def test_new_registry_is_migrated_by_alembic(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    migrated: list[Path] = []
+    migrate = database._migrate
+    monkeypatch.setattr(database, "_migrate", lambda path: migrated.append(path) or migrate(path))
+    open_registry(tmp_path).close()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / DB_FILENAME).write_bytes(b"")
+    open_registry(tmp_path / "empty").close()
+    assert migrated == [tmp_path / DB_FILENAME, tmp_path / "empty" / DB_FILENAME]
+
+
+def test_newer_revision_appearing_after_the_check_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process migrates between the file check and the real connection."""
+    open_registry(tmp_path).close()
+    with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+    conn.close()
+    monkeypatch.setattr(database, "_check_file", lambda path: True)
+    with pytest.raises(DatabaseTooNew):
+        open_registry(tmp_path)
+
+
+def test_at_head_while_another_connection_holds_the_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file check reads the main file alone; a fresh registry's tables may still be
+    only in another process's write-ahead log. It still opens without Alembic."""
+    holder = open_registry(tmp_path)
+    try:
+        PatientRepository(holder, "u").add(_input("IN-THE-LOG"))
+        monkeypatch.setattr(database, "_migrate", lambda path: pytest.fail("migrated"))
+        registry = open_registry(tmp_path)
+        try:
+            assert PatientRepository(registry, "u").count() == 1
+        finally:
+            registry.close()
+    finally:
+        holder.close()
+
+
+HEAVY = ("alembic", "sqlalchemy", "sqlmodel")
+
+LIGHT_READER = f"""
+import sys
+from datetime import date
+from pathlib import Path
+from desktop.registry.database import open_registry
+from desktop.registry.patients import PatientInput, PatientRepository
+
+def heavy():
+    return sorted(m for m in {HEAVY!r} if m in sys.modules)
+
+registry = open_registry(Path(sys.argv[1]))
+repo = PatientRepository(registry, "reader")
+total = repo.count()
+first = repo.search("", limit=50)
+repo.search("fict")
+repo.get(first[0].id)
+errors = repo.validate(PatientInput(first[0].mrn, "X", "Y", date(1980, 1, 1), "male"))
+print("read:", total, len(first), sorted(errors), heavy())
+registry.warm_up()
+print("warm:", heavy())
+repo.add(PatientInput("LIGHT-NEW", "Fictional", "New", date(1980, 1, 1), "male"))
+print("wrote:", repo.count(), heavy())
+registry.close()
+"""
+
+
+def test_reading_at_head_imports_no_sqlalchemy(tmp_path: Path) -> None:
+    registry = open_registry(tmp_path)
+    repo = PatientRepository(registry, "u")
+    for i in range(3):
+        repo.add(_input(f"LIGHT-{i}"))
+    registry.close()
+    out = subprocess.run([sys.executable, "-c", LIGHT_READER, str(tmp_path)],
+                         capture_output=True, text=True, env=_child_env(), timeout=120,
+                         check=True)
+    assert out.stdout.splitlines() == [
+        "read: 3 3 ['mrn'] []",
+        "warm: ['sqlalchemy', 'sqlmodel']",
+        "wrote: 4 ['sqlalchemy', 'sqlmodel']",
+    ], out.stderr
 
 
 # -- refusals ------------------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from desktop.registry.database import Registry
 from desktop.registry.demo import seed_bulk
@@ -84,23 +85,38 @@ def bulk_registry(registry: Registry) -> Registry:
     return registry
 
 
+class _Recording:
+    """A read connection that notes every statement it runs."""
+
+    def __init__(self, conn: sqlite3.Connection, statements: list[tuple[str, Any]]) -> None:
+        self._conn = conn
+        self._statements = statements
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith("SELECT"):
+            self._statements.append((sql, parameters))
+        return self._conn.execute(sql, parameters)
+
+
 @pytest.fixture
-def captured_sql(bulk_registry: Registry) -> Iterator[list[tuple[str, Any]]]:
+def captured_sql(bulk_registry: Registry,
+                 monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """The SELECTs the repository runs on ``bulk_registry``'s read connections."""
     statements: list[tuple[str, Any]] = []
+    read = bulk_registry.read
 
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                executemany: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append((statement, parameters))
+    @contextlib.contextmanager
+    def recording_read() -> Iterator[_Recording]:
+        with read() as conn:
+            yield _Recording(conn, statements)
 
-    event.listen(bulk_registry.engine, "before_cursor_execute", capture)
-    yield statements
-    event.remove(bulk_registry.engine, "before_cursor_execute", capture)
+    monkeypatch.setattr(bulk_registry, "read", recording_read)
+    return statements
 
 
 def _plan(registry: Registry, statement: str, parameters: Any) -> list[str]:
-    with registry.engine.connect() as conn:
-        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    with registry.read() as conn:
+        rows = conn.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
     return [row[3] for row in rows]
 
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from desktop.registry.database import Registry
 from desktop.ui.app import EXIT_OK, EXIT_REGISTRY_FAILED, GuiSession
 from desktop.ui.errors import LOG_FILE, ExceptionHook
 from desktop.ui.messages import RecordingMessages
 from desktop.ui.operations import Operation
 from tests.conftest import REPO_ROOT
+from tests.ui.conftest import AddPatient
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "reportlab")
 
@@ -133,6 +135,32 @@ def test_smoke_run_exits_zero(data_dir: Path) -> None:
     assert result.returncode == EXIT_OK, result.stderr
     assert "smoke ok" in result.stdout
     assert (data_dir / "fresh" / "nkscreen.sqlite3").is_file()
+    # A new registry is created by the Alembic migrations, before the list fills.
+    assert ("smoke: heavy modules loaded when listed: alembic, sqlalchemy, sqlmodel"
+            in result.stdout.splitlines())
+
+
+def _smoke_lines(data_dir: Path) -> list[str]:
+    result = run("-m", "desktop", "--smoke", "--data-dir", str(data_dir))
+    assert result.returncode == EXIT_OK, result.stderr
+    return [line.split("+")[0].strip() for line in result.stdout.splitlines()]
+
+
+def test_smoke_lists_a_registry_at_head_without_sqlalchemy(
+        data_dir: Path, registry: Registry, add_patient: AddPatient) -> None:
+    """The start path opens an existing registry and fills the list with sqlite3 alone;
+    the write path (SQLAlchemy, SQLModel) is warmed up only after that, never Alembic."""
+    for number in range(3):
+        add_patient(f"HEAD-{number}", "Fictional")
+    # First while this process still holds the registry open (its writes sit in the
+    # write-ahead log, not yet in the main file), then after it has closed it.
+    for _ in range(2):
+        lines = _smoke_lines(data_dir)
+        registry.close()
+        listed = lines.index("smoke: 3 patients listed")
+        assert lines[listed + 1] == "smoke: heavy modules loaded when listed: none", lines
+        assert lines[listed + 2] == "smoke: ready to save", lines
+        assert lines[-1].startswith("smoke ok")
 
 
 def test_smoke_run_fails_with_a_message_on_a_bad_data_folder(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Shared model plumbing: the metadata naming convention and the key normaliser.
+"""Shared model plumbing: the metadata naming convention, the key normaliser, the clock.
 
 Named constraints let future Alembic batch migrations on SQLite find and alter them,
 so the convention is set once here, before any table is declared.
@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
+# Defined with the light read path; re-exported for the models and the demo data.
+from desktop.registry.reading import search_key as search_key
+
 metadata: MetaData = SQLModel.metadata
 metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -19,11 +22,6 @@ metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def search_key(text: str) -> str:
-    """The normalised form used for uniqueness and prefix search: trimmed, case-folded."""
-    return text.strip().casefold()
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,179 @@
+"""Reading patients with the stdlib ``sqlite3`` module: the light path the patient list uses.
+
+Nothing here imports SQLAlchemy, SQLModel or Alembic, so the main window can open the
+registry and fill its list without paying for them (about 0.7 s of imports). The
+functions take an open ``sqlite3`` connection (see ``Registry.read``) and return plain
+``PatientRow`` values, exactly as the ORM-based writes do.
+
+Search uses range conditions on the case-folded key columns, which SQLite answers from
+covering indexes: ``key >= :lo AND key < :hi`` with ``hi = lo + U+10FFFF`` is "starts
+with ``lo``". The statements are built once per shape and only bound per call.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final, Protocol
+
+# Greater than any character SQLite will meet in a key: "key < prefix + MAX" bounds a prefix.
+_MAX_CHAR: Final = "\U0010ffff"
+
+_COLUMNS: Final = ("patient.id, patient.mrn, patient.family_name, patient.given_name, "
+                   "patient.birth_date, patient.sex, patient.archived")
+_ACTIVE: Final = "patient.archived = 0"
+# Literally "archived = 1": the WHERE of the partial index ix_patient_archived.
+_ARCHIVED: Final = "patient.archived = 1"
+
+
+class Queryable(Protocol):
+    """What the read functions need of a connection (``sqlite3.Connection`` has it)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> sqlite3.Cursor: ...
+
+
+@dataclass(frozen=True)
+class PatientRow:
+    """A saved patient as the UI shows it."""
+
+    id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
+    sex: str
+    archived: bool
+
+
+def search_key(text: str) -> str:
+    """The normalised form used for uniqueness and prefix search: trimmed, case-folded."""
+    return text.strip().casefold()
+
+
+def _row(values: tuple[Any, ...]) -> PatientRow:
+    """A ``PatientRow`` from ``_COLUMNS`` as SQLite stores them (ISO date text, 0/1)."""
+    id_, mrn, family_name, given_name, birth_date, sex, archived = values
+    return PatientRow(id=int(id_), mrn=mrn, family_name=family_name, given_name=given_name,
+                      birth_date=date.fromisoformat(birth_date), sex=sex,
+                      archived=bool(archived))
+
+
+# -- statements -------------------------------------------------------------------
+
+def _prefix(column: str) -> str:
+    """``column`` starts with the prefix, written as an index-friendly range."""
+    return f"patient.{column} >= :lo AND patient.{column} < :hi"
+
+
+def _not_prefix(column: str) -> str:
+    return f"(patient.{column} < :lo OR patient.{column} >= :hi)"
+
+
+def _where(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _match_branches(include_archived: bool) -> list[str]:
+    """WHERE clauses of the disjoint row sets whose union is a prefix search's result.
+
+    MRN matches; family-name matches whose MRN does not; given-name matches whose MRN
+    and family name do not. Each branch is a range on its own covering index, so the
+    union is counted and ordered without reading the table and without de-duplication
+    (a plain ``OR`` makes SQLite fetch every matching row, which is several times slower).
+    """
+    archived = [] if include_archived else [_ACTIVE]
+    return [
+        _where([_prefix("mrn_key"), *archived]),
+        _where([_prefix("family_key"), _not_prefix("mrn_key"), *archived]),
+        _where([_prefix("given_key"), _not_prefix("mrn_key"), _not_prefix("family_key"),
+                *archived]),
+    ]
+
+
+@functools.cache
+def count_sql(with_text: bool, include_archived: bool) -> str:
+    """One statement counting what ``search_sql`` lists (parameters ``lo``, ``hi``)."""
+    if not with_text:
+        if include_archived:
+            return "SELECT count(*) FROM patient"
+        # A bare count(*) is a quick b-tree count; the archived few come from a partial index.
+        return (f"SELECT (SELECT count(*) FROM patient) - "
+                f"(SELECT count(*) FROM patient WHERE {_ARCHIVED})")
+    counts = [f"(SELECT count(*) FROM patient{where})"
+              for where in _match_branches(include_archived)]
+    return "SELECT " + " + ".join(counts)
+
+
+@functools.cache
+def search_sql(with_text: bool, include_archived: bool) -> str:
+    """One page of patients in name order (parameters ``lo``, ``hi``, ``offset``, ``limit``)."""
+    order = "patient.family_key, patient.given_key, patient.mrn_key"
+    if not with_text:  # walk the ordering index: no sort at all
+        where = "" if include_archived else f" WHERE {_ACTIVE}"
+        return (f"SELECT {_COLUMNS} FROM patient{where} ORDER BY {order} "
+                f"LIMIT :limit OFFSET :offset")
+    # Pick the page from the covering indexes first, then read just those rows.
+    union = " UNION ALL ".join(
+        f"SELECT patient.id AS id, patient.family_key AS family_key, "
+        f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}"
+        for where in _match_branches(include_archived))
+    return (f"SELECT {_COLUMNS} FROM ({union} ORDER BY family_key, given_key, mrn_key "
+            f"LIMIT :limit OFFSET :offset) AS page JOIN patient ON patient.id = page.id "
+            f"ORDER BY page.family_key, page.given_key, page.mrn_key")
+
+
+GET_SQL: Final = f"SELECT {_COLUMNS} FROM patient WHERE patient.id = :id"
+
+#: The patient (other than ``:exclude``, if given) holding MRN key ``:key``: mrn, archived.
+#: Plain named-parameter SQL, so the write session can run it as ``sqlalchemy.text`` too.
+MRN_CLASH_SQL: Final = ("SELECT patient.mrn, patient.archived FROM patient "
+                        "WHERE patient.mrn_key = :key")
+MRN_CLASH_EXCEPT_SQL: Final = MRN_CLASH_SQL + " AND patient.id != :exclude"
+
+
+def _search_params(text: str) -> dict[str, Any]:
+    key = search_key(text)
+    return {"lo": key, "hi": key + _MAX_CHAR} if key else {}
+
+
+# -- queries ------------------------------------------------------------------------
+
+def count(conn: Queryable, text: str = "", include_archived: bool = False) -> int:
+    """How many patients ``search`` would list without a limit."""
+    params = _search_params(text)
+    (value,) = conn.execute(count_sql(bool(params), include_archived), params).fetchone()
+    return int(value)
+
+
+def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,
+           include_archived: bool = False) -> list[PatientRow]:
+    """Patients whose MRN, family or given name starts with ``text`` (case-insensitive),
+    ordered by family name, given name, MRN."""
+    params = _search_params(text)
+    with_text = bool(params)
+    params.update(offset=max(offset, 0), limit=max(limit, 0))
+    if params["limit"] == 0:
+        return []
+    rows = conn.execute(search_sql(with_text, include_archived), params).fetchall()
+    return [_row(values) for values in rows]
+
+
+def get(conn: Queryable, patient_id: int) -> PatientRow | None:
+    found = conn.execute(GET_SQL, {"id": patient_id}).fetchall()
+    return _row(found[0]) if found else None
+
+
+def mrn_clash_params(mrn: str, patient_id: int | None) -> tuple[str, dict[str, Any]]:
+    """The statement and parameters of ``mrn_clash`` (shared with the write session)."""
+    if patient_id is None:
+        return MRN_CLASH_SQL, {"key": search_key(mrn)}
+    return MRN_CLASH_EXCEPT_SQL, {"key": search_key(mrn), "exclude": patient_id}
+
+
+def mrn_clash(conn: Queryable, mrn: str, patient_id: int | None) -> tuple[str, bool] | None:
+    """MRN and archived flag of another patient whose MRN equals ``mrn`` (case-folded)."""
+    sql, params = mrn_clash_params(mrn, patient_id)
+    found = conn.execute(sql, params).fetchall()
+    return (str(found[0][0]), bool(found[0][1])) if found else None
