@@ -37,6 +37,7 @@ from desktop.domain.trial import (
     Stage,
     Trial,
     Window,
+    compares,
 )
 from desktop.domain.units import CODES, convert
 
@@ -162,36 +163,31 @@ def inputs(criterion: Criterion, stage: Stage | None = None) -> list[str]:
     def add(*names: str) -> None:
         found.extend(n for n in names if n not in found)
 
-    def walk(rule: Rule | None, window: Window | None) -> None:
-        if rule is None:
-            return
-        if isinstance(rule, Compare):
-            win = rule.window or window
-            if rule.of == "age":
-                add("birth_date")
-            elif rule.of == "crcl_cockcroft_gault":
-                add("creatinine", "weight", "birth_date", "sex")
-            elif rule.of == "corrected_calcium":
-                add("calcium", "albumin")
-            else:
-                add(rule.of)
-            if win is not None and rule.of != "age":
-                add(win.event)
-        elif isinstance(rule, AnyOf | AllOf):
-            for part in rule.of:
-                walk(part, window)
+    for compare, window in compares(criterion.rule, criterion.window):
+        add(*_READS.get(compare.of, (compare.of,)))
+        if window is not None and compare.of != "age":
+            add(window.event)
+    rules = [criterion.rule]
+    while rules:  # facts of exceptions, and the inputs of criteria referred back to
+        rule = rules.pop(0)
+        if isinstance(rule, AnyOf | AllOf):
+            rules.extend(rule.of)
         elif isinstance(rule, Exception_):
-            walk(rule.base, window)
-            walk(rule.relaxed, window)
+            rules.extend((rule.base, rule.relaxed))
             add(*rule.facts)
         elif isinstance(rule, CriteriaFail) and stage is not None:
             for ref in rule.criteria:
                 other = stage.criterion(ref)
                 if other is not None:
                     add(*inputs(other, stage))
-
-    walk(criterion.rule, criterion.window)
     return found
+
+
+_READS: dict[str, tuple[str, ...]] = {
+    "age": ("birth_date",),
+    "crcl_cockcroft_gault": ("creatinine", "weight", "birth_date", "sex"),
+    "corrected_calcium": ("calcium", "albumin"),
+}
 
 
 # --------------------------------------------------------------------------- internals

@@ -299,3 +299,19 @@ def _refs(rule: Rule | None) -> list[str]:
     if isinstance(rule, AnyOf | AllOf):
         return [r for part in rule.of for r in _refs(part)]
     return _refs(rule.base) + _refs(rule.relaxed)
+
+
+def compares(rule: Rule | None,
+             window: Window | None = None) -> list[tuple[Compare, Window | None]]:
+    """Every comparison in a rule tree, with the window it is read in.
+
+    Criterion references (``criteria_fail``) are not followed: they name other
+    criteria, which their callers walk in their own right.
+    """
+    if rule is None or isinstance(rule, CriteriaFail):
+        return []
+    if isinstance(rule, Compare):
+        return [(rule, rule.window or window)]
+    if isinstance(rule, AnyOf | AllOf):
+        return [pair for part in rule.of for pair in compares(part, window)]
+    return compares(rule.base, window) + compares(rule.relaxed, window)

@@ -15,7 +15,7 @@ from enum import Enum
 
 from desktop.domain.text import fmt_when
 from desktop.domain.timewindow import bounds
-from desktop.domain.trial import EVENTS, AllOf, AnyOf, Compare, Exception_, Rule, Stage, Window
+from desktop.domain.trial import EVENTS, Stage, Window, compares
 
 
 class StageState(Enum):
@@ -53,21 +53,10 @@ def open_stages(states: Sequence[StageState]) -> list[bool]:
 def windows_of(stage: Stage) -> list[Window]:
     """Every distinct time window the stage's criteria hang on."""
     found: list[Window] = []
-
-    def walk(rule: Rule | None, window: Window | None) -> None:
-        if isinstance(rule, Compare):
-            win = rule.window or window
-            if win is not None and win not in found and rule.of != "age":
-                found.append(win)
-        elif isinstance(rule, AnyOf | AllOf):
-            for part in rule.of:
-                walk(part, window)
-        elif isinstance(rule, Exception_):
-            walk(rule.base, window)
-            walk(rule.relaxed, window)
-
     for criterion in stage.criteria:
-        walk(criterion.rule, criterion.window)
+        for compare, window in compares(criterion.rule, criterion.window):
+            if window is not None and window not in found and compare.of != "age":
+                found.append(window)
     return found
 
 
