@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,3 +79,9 @@ def run(nct_id: str, stage: str, data: dict[str, Any]) -> Verdict:
 def outcome(nct_id: str, stage: str, data: dict[str, Any], criterion: str) -> str:
     verdict = run(nct_id, stage, data)
     return next(r.outcome for r in verdict.results if r.id == criterion)
+
+
+def nkscreen(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line as a user's script runs it: a subprocess at the repository root."""
+    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True,
+                          text=True, encoding="utf-8", cwd=REPO, timeout=60, check=False)

@@ -6,13 +6,12 @@ Seed 003 (MedPath page). One stage per the screening contract: screening-1.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
 from desktop.domain.record import RecordError
+from tests.trials import support
 from tests.trials.support import REPO, normalise, record, run, seed_text, trial
 
 NCT = "NCT05744440"
@@ -391,9 +390,7 @@ def test_answer_for_computed_calcium_is_bad_input() -> None:
 # ------------------------------------------------------------------ example via the CLI
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60, check=False)
+_cli = support.nkscreen
 
 
 def test_example_record_is_eligible() -> None:

@@ -7,13 +7,12 @@ screening contract: screening-1 and pre-infusion.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
 from desktop.domain.record import RecordError
+from tests.trials import support
 from tests.trials.support import REPO, normalise, record, run, seed_text, trial
 
 NCT = "NCT06138587"
@@ -387,9 +386,7 @@ def test_answer_for_a_computed_criterion_is_bad_input() -> None:
 # ------------------------------------------------------------------ examples via the CLI
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60, check=False)
+_cli = support.nkscreen
 
 
 @pytest.mark.parametrize("stage", [S1, PI])

@@ -8,8 +8,6 @@ unit; every window at its edges.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from typing import Any
 
@@ -654,10 +652,7 @@ def test_computed_criteria_take_no_answer() -> None:
 
 # --------------------------------------------------------------------------- examples, CLI
 
-def nkscreen(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True,
-                          text=True, encoding="utf-8", cwd=support.REPO, timeout=60,
-                          check=False)
+nkscreen = support.nkscreen
 
 
 @pytest.mark.parametrize("stage", STAGES)

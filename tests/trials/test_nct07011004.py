@@ -7,8 +7,6 @@ trial file: see the comments beside each entry.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -520,9 +518,7 @@ def test_answer_for_computed_criterion_is_bad_input() -> None:
 EXAMPLES = support.REPO / "trials" / "examples" / NCT
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True,
-                          text=True, encoding="utf-8", cwd=support.REPO, timeout=60, check=False)
+_cli = support.nkscreen
 
 
 @pytest.mark.parametrize("stage", [S1, PRE])
