@@ -1,0 +1,150 @@
+"""What the screening repository hands out and takes in: plain frozen dataclasses.
+
+No ORM object or session escapes the registry. Clinical times (``at`` of an
+observation, planned event dates) are local wall-clock ``datetime`` values without a
+time zone, as the screening contract defines them; bookkeeping times (``entered_at``,
+``completed_at``) are timezone-aware UTC.
+
+Numbers are kept as the text the coordinator typed ("1.90"), so a value is shown back
+exactly as entered and converted exactly (``fractions.Fraction``) when evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from desktop.domain.visits import StageState
+
+AnswerValue = Literal["yes", "no", "n/a"]
+ANSWER_VALUES: tuple[AnswerValue, ...] = ("yes", "no", "n/a")
+VisitStatus = Literal["draft", "completed"]
+VisitDecision = Literal["eligible", "not_eligible"]
+
+
+@dataclass(frozen=True)
+class ScreeningRow:
+    """One patient being screened for one trial."""
+
+    id: int
+    patient_id: int
+    trial_id: str
+    started_at: datetime
+    started_by: str
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    """Proceeding after a not-eligible stage, where the protocol allows it after review."""
+
+    rationale: str
+    agreed_by: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    """One visit: a stage of a screening (``repeat`` counts repeated stages from 1)."""
+
+    id: int
+    screening_id: int
+    stage_id: str
+    repeat: int
+    status: VisitStatus
+    decision: VisitDecision | None
+    started_at: datetime
+    started_by: str
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    #: When the completed verdict was assessed (local wall-clock, the record's ``as_of``).
+    assessed_at: datetime | None = None
+    override: OverrideRow | None = None
+    signed_by: str | None = None
+    signed_at: datetime | None = None
+
+    @property
+    def state(self) -> StageState:
+        if self.status == "draft":
+            return StageState.IN_PROGRESS
+        if self.signed_by is not None:
+            return StageState.SIGNED
+        if self.override is not None:
+            return StageState.OVERRIDDEN
+        if self.decision == "eligible":
+            return StageState.ELIGIBLE
+        return StageState.NOT_ELIGIBLE
+
+
+@dataclass(frozen=True)
+class ObservationInput:
+    """A result as typed: ``value`` and ``uln`` are the typed text."""
+
+    code: str
+    value: str
+    unit: str
+    at: datetime | None
+    uln: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """A saved result of the patient (shared by every screening and stage)."""
+
+    id: int
+    patient_id: int
+    code: str
+    value: str
+    unit: str
+    at: datetime
+    uln: str | None
+    source: str
+    visit_id: int | None
+    entered_by: str
+    entered_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """A person's answer to an attested criterion of one visit."""
+
+    visit_id: int
+    criterion_id: str
+    value: AnswerValue
+    note: str
+    source_document: str
+    entered_by: str
+    entered_at: datetime
+
+
+@dataclass(frozen=True)
+class ScreenFailureRow:
+    visit_id: int
+    screening_id: int
+    stage_id: str
+    repeat: int
+    #: (criterion id, the reason the engine gave), in protocol order.
+    reasons: tuple[tuple[str, str], ...]
+    recorded_at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One line of a trial's screening log."""
+
+    screening_id: int
+    patient_id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    started_at: datetime
+    last_activity: datetime
+    #: The furthest stage with a visit, and its repeat number (None: no visit yet).
+    furthest_stage: str | None
+    furthest_repeat: int
+    furthest_state: StageState | None
+    #: Every completed stage's screen-failure reasons, oldest first.
+    failures: tuple[ScreenFailureRow, ...]
