@@ -93,3 +93,53 @@ def due_next(stage: Stage, events: Mapping[str, datetime]) -> Due:
     end = min(s.end for s in spans)
     return Due(start, end, f"{stage.title} labs due from {fmt_when(start)} "
                            f"(by {fmt_when(end)})")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One place a visit goes: a stage, and which repeat of it (1 unless repeated)."""
+
+    stage: Stage
+    repeat: int
+    #: The state of the slot's visit (NOT_STARTED without one).
+    state: StageState
+    #: Whether a visit may be started here now (False once one exists).
+    may_start: bool
+
+    @property
+    def title(self) -> str:
+        if self.stage.repeat == 1:
+            return self.stage.title
+        return f"{self.stage.title} ({self.repeat} of {self.stage.repeat})"
+
+
+def slots(stages: Sequence[Stage],
+          states: Mapping[tuple[str, int], StageState]) -> list[Slot]:
+    """Every visit slot of a trial, in order, with its state and whether it may start.
+
+    ``states`` maps (stage id, repeat) to the state of that visit; a slot without
+    an entry has not been started. Slots are strictly sequential: a slot may start
+    only when every slot before it (earlier stages, earlier repeats of the same stage)
+    was completed eligible, overridden or signed.
+    """
+    result: list[Slot] = []
+    previous_ok = True
+    for stage in stages:
+        for repeat in range(1, stage.repeat + 1):
+            state = states.get((stage.id, repeat), StageState.NOT_STARTED)
+            may_start = previous_ok and state is StageState.NOT_STARTED
+            result.append(Slot(stage, repeat, state, may_start))
+            previous_ok = previous_ok and state.lets_next_open
+    return result
+
+
+def next_slot(all_slots: Sequence[Slot]) -> Slot | None:
+    """The slot a coordinator works on next: the first one not completed, if it is open
+    (in progress, or may start). None when screening ended (all done, or stopped at a
+    not-eligible stage that was not overridden)."""
+    for slot in all_slots:
+        if slot.state is StageState.IN_PROGRESS or slot.may_start:
+            return slot
+        if not slot.state.lets_next_open:
+            return None
+    return None

@@ -66,15 +66,18 @@ class VisitRow:
 
     @property
     def state(self) -> StageState:
+        # SIGNED lets the next stage open, so only a favourable outcome shows as signed:
+        # an investigator confirming a not-eligible stage confirms the screen failure.
         if self.status == "draft":
             return StageState.IN_PROGRESS
+        favourable = self.decision == "eligible" or self.override is not None
+        if not favourable:
+            return StageState.NOT_ELIGIBLE
         if self.signed_by is not None:
             return StageState.SIGNED
         if self.override is not None:
             return StageState.OVERRIDDEN
-        if self.decision == "eligible":
-            return StageState.ELIGIBLE
-        return StageState.NOT_ELIGIBLE
+        return StageState.ELIGIBLE
 
 
 @dataclass(frozen=True)
