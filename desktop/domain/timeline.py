@@ -13,8 +13,7 @@ Input, keyed by visit slot ``(stage_id, repeat)`` with ``repeat`` counting from 
   visit and carried forward, so a rescheduled infusion moves only the later visits);
 * ``planned``: the screening's latest known events, used for every slot that has no
   entry in ``events`` (stages without a visit yet);
-* ``states``: the state of each slot's visit; a slot without one is not started
-  (``Lane.state`` is None).
+* ``states``: the state of each slot's visit; a slot without one is not started.
 
 ``today`` is passed in, never read from the clock.
 """
@@ -28,10 +27,10 @@ from datetime import datetime, time, timedelta
 from desktop.domain.text import label_of
 from desktop.domain.timewindow import bounds
 from desktop.domain.trial import EVENTS, Stage, Trial, Window, compares
-from desktop.domain.visits import Due, StageState, due_next, events_of
+from desktop.domain.visits import Due, StageState, due_next, events_of, next_slot, slots
 
-#: A visit slot: the stage's id and the repeat (1 for a stage screened once).
-Slot = tuple[str, int]
+#: A visit slot's key: the stage's id and the repeat (1 for a stage screened once).
+SlotKey = tuple[str, int]
 #: Whole days of margin either side of what is drawn.
 PAD = timedelta(days=1)
 #: Today is pulled into the drawn range when it lies at most this far outside it.
@@ -84,8 +83,10 @@ class Lane:
     repeat: int
     #: e.g. "Pre-infusion (infusion 2 of 3)"
     title: str
-    #: None: no visit yet (not started).
-    state: StageState | None
+    #: NOT_STARTED: no visit yet.
+    state: StageState
+    #: The slot a coordinator works on next (:func:`desktop.domain.visits.next_slot`).
+    is_next: bool
     spans: tuple[Span, ...]
     #: The events this lane's windows hang on that have a date, in time order.
     markers: tuple[Marker, ...]
@@ -127,11 +128,6 @@ class Timeline:
             self.start <= self.today <= self.end
 
 
-def slots(trial: Trial) -> list[tuple[Stage, int]]:
-    """Every visit slot of the trial in order: each stage, once per repeat."""
-    return [(stage, n) for stage in trial.stages for n in range(1, stage.repeat + 1)]
-
-
 def lane_title(stage: Stage, repeat: int) -> str:
     """The stage's title, with which repeat of how many for a repeated stage."""
     if stage.repeat == 1:
@@ -141,15 +137,17 @@ def lane_title(stage: Stage, repeat: int) -> str:
 
 
 def build_timeline(trial: Trial,
-                   events: Mapping[Slot, Mapping[str, datetime]],
-                   states: Mapping[Slot, StageState],
+                   events: Mapping[SlotKey, Mapping[str, datetime]],
+                   states: Mapping[SlotKey, StageState],
                    today: datetime,
                    planned: Mapping[str, datetime] | None = None) -> Timeline:
     """The lanes, markers and range to draw for one patient's screening of ``trial``."""
+    all_slots = slots(trial.stages, states)
+    upcoming = next_slot(all_slots)
     lanes = tuple(
-        _lane(stage, repeat, events.get((stage.id, repeat), planned or {}),
-              states.get((stage.id, repeat)))
-        for stage, repeat in slots(trial)
+        _lane(slot.stage, slot.repeat, events.get((slot.stage.id, slot.repeat), planned or {}),
+              slot.state, slot is upcoming)
+        for slot in all_slots
     )
     markers = tuple(sorted({m for lane in lanes for m in lane.markers},
                            key=lambda m: (m.at, list(EVENTS).index(m.event))))
@@ -158,7 +156,7 @@ def build_timeline(trial: Trial,
 
 
 def _lane(stage: Stage, repeat: int, events: Mapping[str, datetime],
-          state: StageState | None) -> Lane:
+          state: StageState, is_next: bool) -> Lane:
     windows = _windows(stage)
     needed = [e for e in EVENTS if any(w.event == e for w in windows)]
     missing = tuple(e for e in needed if e not in events)
@@ -167,8 +165,8 @@ def _lane(stage: Stage, repeat: int, events: Mapping[str, datetime],
     spans = tuple(sorted(spans, key=lambda s: (s.start, s.end)))
     markers = tuple(sorted((Marker(e, EVENTS[e], events[e]) for e in needed if e in events),
                            key=lambda m: m.at))
-    return Lane(stage.id, repeat, lane_title(stage, repeat), state, spans, markers, missing,
-                due_next(stage, events))
+    return Lane(stage.id, repeat, lane_title(stage, repeat), state, is_next, spans, markers,
+                missing, due_next(stage, events))
 
 
 def _windows(stage: Stage) -> dict[Window, list[tuple[str, str]]]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from desktop.domain.timeline import build_timeline, lane_title, slots
+from desktop.domain.timeline import build_timeline, lane_title
 from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.library import find_trial
@@ -73,7 +73,8 @@ def test_nct06152809_lanes_windows_and_markers() -> None:
                               TODAY, planned=EVENTS)
     assert [lane.stage_id for lane in timeline.lanes] == trial.stage_ids
     assert [lane.state for lane in timeline.lanes] == [
-        StageState.ELIGIBLE, StageState.IN_PROGRESS, None, None, None]
+        StageState.ELIGIBLE, StageState.IN_PROGRESS] + [StageState.NOT_STARTED] * 3
+    assert [lane.is_next for lane in timeline.lanes] == [False, True, False, False, False]
     screening_1, _, pre_ld, pre_inf, pre_ven = timeline.lanes
     assert screening_1.spans == ()
     assert screening_1.note == "No time window"
@@ -153,15 +154,15 @@ def test_a_trial_without_windows_says_so() -> None:
 
 def test_a_repeated_stage_has_one_lane_per_repeat() -> None:
     trial = find_trial("NCT06835140")
-    states = {("pre-infusion", 1): StageState.ELIGIBLE, ("pre-infusion", 2): StageState.SIGNED}
+    states = {("screening-1", 1): StageState.ELIGIBLE, ("pre-infusion", 1): StageState.ELIGIBLE,
+              ("pre-infusion", 2): StageState.SIGNED}
     timeline = build_timeline(trial, {}, states, TODAY)
     assert [(lane.stage_id, lane.repeat) for lane in timeline.lanes] == [
         ("screening-1", 1), ("pre-infusion", 1), ("pre-infusion", 2), ("pre-infusion", 3)]
     assert timeline.lanes[2].title.endswith("(infusion 2 of 3)")
     assert [lane.state for lane in timeline.lanes] == [
-        None, StageState.ELIGIBLE, StageState.SIGNED, None]
-    assert [(s.id, n) for s, n in slots(trial)][1:] == [
-        ("pre-infusion", 1), ("pre-infusion", 2), ("pre-infusion", 3)]
+        StageState.ELIGIBLE, StageState.ELIGIBLE, StageState.SIGNED, StageState.NOT_STARTED]
+    assert [lane.is_next for lane in timeline.lanes] == [False, False, False, True]
 
 
 def test_repeats_hang_on_their_own_infusion_dates() -> None:
