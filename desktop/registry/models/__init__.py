@@ -7,5 +7,15 @@ feature adds its tables in a module of its own and imports it here.
 from desktop.registry.models.audit import AuditEvent
 from desktop.registry.models.base import metadata
 from desktop.registry.models.patient import Patient
+from desktop.registry.models.screening import (
+    Answer,
+    Observation,
+    PatientFact,
+    ScreenFailure,
+    Screening,
+    Visit,
+    VisitEvent,
+)
 
-__all__ = ["AuditEvent", "Patient", "metadata"]
+__all__ = ["Answer", "AuditEvent", "Observation", "Patient", "PatientFact", "ScreenFailure",
+           "Screening", "Visit", "VisitEvent", "metadata"]
