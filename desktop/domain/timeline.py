@@ -11,7 +11,7 @@ Input, keyed by visit slot ``(stage_id, repeat)`` with ``repeat`` counting from 
 
 * ``events``: the planned event dates of each slot's visit (events are stored per
   visit and carried forward, so a rescheduled infusion moves only the later visits);
-* ``planned``: the screening's latest known events, used for every slot that has no
+* ``fallback``: the screening's latest known events, used for every slot that has no
   entry in ``events`` (stages without a visit yet);
 * ``states``: the state of each slot's visit; a slot without one is not started.
 
@@ -140,12 +140,13 @@ def build_timeline(trial: Trial,
                    events: Mapping[SlotKey, Mapping[str, datetime]],
                    states: Mapping[SlotKey, StageState],
                    today: datetime,
-                   planned: Mapping[str, datetime] | None = None) -> Timeline:
+                   fallback: Mapping[str, datetime] | None = None) -> Timeline:
     """The lanes, markers and range to draw for one patient's screening of ``trial``."""
     all_slots = slots(trial.stages, states)
     upcoming = next_slot(all_slots)
     lanes = tuple(
-        _lane(slot.stage, slot.repeat, events.get((slot.stage.id, slot.repeat), planned or {}),
+        _lane(slot.stage, slot.repeat,
+              events.get((slot.stage.id, slot.repeat), fallback or {}),
               slot.state, slot is upcoming)
         for slot in all_slots
     )

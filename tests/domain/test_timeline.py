@@ -45,7 +45,7 @@ def _one_window(window: dict[str, object]) -> Trial:
 ])
 def test_a_window_becomes_the_exact_span_the_engine_admits(
         window: dict[str, object], start: datetime, end: datetime, exclusive: bool) -> None:
-    (lane,) = build_timeline(_one_window(window), {}, {}, TODAY, planned=EVENTS).lanes
+    (lane,) = build_timeline(_one_window(window), {}, {}, TODAY, fallback=EVENTS).lanes
     (span,) = lane.spans
     assert (span.start, span.end, span.end_exclusive) == (start, end, exclusive)
     assert span.event == "infusion"
@@ -53,7 +53,7 @@ def test_a_window_becomes_the_exact_span_the_engine_admits(
 
 def test_span_edges_admit_exactly_what_the_window_says() -> None:
     (lane,) = build_timeline(_one_window({"event": "infusion", "within": "3d"}), {}, {},
-                             TODAY, planned=EVENTS).lanes
+                             TODAY, fallback=EVENTS).lanes
     span = lane.spans[0]
     assert span.admits(datetime(2026, 11, 5, 0, 0))
     assert not span.admits(datetime(2026, 11, 4, 23, 59))
@@ -61,7 +61,7 @@ def test_span_edges_admit_exactly_what_the_window_says() -> None:
     assert not span.admits(datetime(2026, 11, 8, 10, 1))
 
     (day,) = build_timeline(_one_window({"event": "infusion", "on_day": True}), {}, {},
-                            TODAY, planned=EVENTS).lanes
+                            TODAY, fallback=EVENTS).lanes
     assert day.spans[0].admits(datetime(2026, 11, 8, 23, 59))
     assert not day.spans[0].admits(datetime(2026, 11, 9, 0, 0))
 
@@ -70,7 +70,7 @@ def test_nct06152809_lanes_windows_and_markers() -> None:
     trial = find_trial("NCT06152809")
     timeline = build_timeline(trial, {}, {("screening-1", 1): StageState.ELIGIBLE,
                                           ("screening-2", 1): StageState.IN_PROGRESS},
-                              TODAY, planned=EVENTS)
+                              TODAY, fallback=EVENTS)
     assert [lane.stage_id for lane in timeline.lanes] == trial.stage_ids
     assert [lane.state for lane in timeline.lanes] == [
         StageState.ELIGIBLE, StageState.IN_PROGRESS] + [StageState.NOT_STARTED] * 3
@@ -111,7 +111,7 @@ def test_each_slot_uses_its_own_visit_events_and_the_rest_the_latest() -> None:
     timeline = build_timeline(
         trial, {("pre-lymphodepletion", 1): EVENTS,
                 ("pre-infusion", 1): {**EVENTS, "infusion": moved}},
-        {}, TODAY, planned={**EVENTS, "infusion": moved})
+        {}, TODAY, fallback={**EVENTS, "infusion": moved})
     pre_ld, pre_inf = timeline.lanes[2], timeline.lanes[3]
     assert pre_inf.spans[0].start == datetime(2026, 11, 8, 10)
     assert pre_inf.markers[0].at == moved
@@ -122,7 +122,7 @@ def test_each_slot_uses_its_own_visit_events_and_the_rest_the_latest() -> None:
 
 def test_a_missing_event_date_asks_for_it_in_the_lane() -> None:
     trial = find_trial("NCT06152809")
-    timeline = build_timeline(trial, {}, {}, TODAY, planned={"lymphodepletion": LD})
+    timeline = build_timeline(trial, {}, {}, TODAY, fallback={"lymphodepletion": LD})
     pre_ld, pre_inf, pre_ven = timeline.lanes[2:]
     assert len(pre_ld.spans) == 1
     assert pre_ld.missing == ()
@@ -147,7 +147,7 @@ def test_no_event_dates_at_all_says_which_to_enter() -> None:
 
 
 def test_a_trial_without_windows_says_so() -> None:
-    timeline = build_timeline(find_trial("NCT07011004"), {}, {}, TODAY, planned=EVENTS)
+    timeline = build_timeline(find_trial("NCT07011004"), {}, {}, TODAY, fallback=EVENTS)
     assert timeline.message == "This trial's criteria set no time windows."
     assert all(lane.note == "No time window" for lane in timeline.lanes)
 
@@ -170,7 +170,7 @@ def test_repeats_hang_on_their_own_infusion_dates() -> None:
                     "criteria": [_criterion("c", {"event": "infusion", "within": "24h"})]})
     second = datetime(2026, 11, 15, 10, 0)
     timeline = build_timeline(trial, {("pre-infusion", 1): {"infusion": INF}},
-                              {}, TODAY, planned={"infusion": second})
+                              {}, TODAY, fallback={"infusion": second})
     first_lane, second_lane = timeline.lanes
     assert lane_title(trial.stages[0], 2) == "Pre-infusion (infusion 2 of 2)"
     assert first_lane.spans[0].end == INF
@@ -181,17 +181,17 @@ def test_repeats_hang_on_their_own_infusion_dates() -> None:
 def test_today_far_from_the_events_is_not_drawn_and_does_not_stretch_the_range() -> None:
     trial = _one_window({"event": "infusion", "within": "24h"})
     early = datetime(2026, 9, 1)
-    timeline = build_timeline(trial, {}, {}, early, planned=EVENTS)
+    timeline = build_timeline(trial, {}, {}, early, fallback=EVENTS)
     assert (timeline.start, timeline.end) == (datetime(2026, 11, 6), datetime(2026, 11, 10))
     assert not timeline.today_shown
-    near = build_timeline(trial, {}, {}, datetime(2026, 11, 12, 15), planned=EVENTS)
+    near = build_timeline(trial, {}, {}, datetime(2026, 11, 12, 15), fallback=EVENTS)
     assert (near.start, near.end) == (datetime(2026, 11, 6), datetime(2026, 11, 14))
     assert near.today_shown
 
 
 def test_the_range_ends_on_a_whole_day_after_an_event_at_midnight() -> None:
     trial = _one_window({"event": "venetoclax_start", "within": "24h"})
-    timeline = build_timeline(trial, {}, {}, datetime(2026, 11, 19, 12), planned=EVENTS)
+    timeline = build_timeline(trial, {}, {}, datetime(2026, 11, 19, 12), fallback=EVENTS)
     assert (timeline.start, timeline.end) == (datetime(2026, 11, 18), datetime(2026, 11, 21))
 
 
@@ -201,6 +201,6 @@ def test_age_is_never_a_windowed_reading() -> None:
          "window": {"event": "infusion", "within": "2w"},
          "rule": {"type": "compare", "of": "age", "op": ">=", "value": 18}},
         _criterion("ast", {"event": "infusion", "within": "2w"})]})
-    (lane,) = build_timeline(trial, {}, {}, TODAY, planned=EVENTS).lanes
+    (lane,) = build_timeline(trial, {}, {}, TODAY, fallback=EVENTS).lanes
     assert lane.spans[0].codes == ("ast",)
     assert lane.spans[0].criteria == ("ast",)
