@@ -16,41 +16,324 @@ Every write is one ``BEGIN IMMEDIATE`` transaction with its audit event (who, wh
 old and new values), so the log never disagrees with the data. Nothing is deleted: a
 wrong result is *retracted* (kept, hidden from evaluation, with the reason). A
 completed visit is locked: its answers, events and decision can no longer change.
+(Results belong to the patient, not the visit: a result entered at a completed visit
+can still be corrected or retracted, audited; the visit's verdict snapshot keeps what
+was decided.)
 
 Gating (``start_visit``, ``complete``, ``override``) follows ``desktop.domain.visits``:
-a stage is completed only with a decision; the next opens only after the previous was
-completed eligible (or overridden, where the protocol allows it).
+a stage is completed only with a decision; visit slots (each stage, and each repeat of
+a repeated stage) open strictly in order, ``visits.slots``: a slot may start only when
+every slot before it was completed eligible, overridden, or signed after either. A
+stage with a visit completed not eligible and not overridden is a screen failure: no
+later visit of that screening can start.
 
 Bad input raises ``ValidationFailed`` (``errors`` maps field -> message) and writes
 nothing; a rule broken by the request (starting a stage out of order, changing a
-completed visit) raises ``ScreeningRefused`` with a sentence a user can read.
+completed visit) raises ``ScreeningRefused`` with a sentence a user can read. An
+unknown id raises ``PatientNotFound``, ``ScreeningNotFound``, ``VisitNotFound`` or
+``ObservationNotFound`` (all ``RegistryError``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
+from desktop.domain.draft import observation as checked_observation
 from desktop.domain.engine import Verdict
-from desktop.domain.trial import Trial
+from desktop.domain.record import RecordError
+from desktop.domain.trial import EVENTS, FACTS, Stage, Trial
+from desktop.domain.visits import StageState, can_complete, slots
 from desktop.registry.database import Registry, RegistryError
-from desktop.registry.patients import ValidationFailed
+from desktop.registry.patients import PatientNotFound, ValidationFailed
 from desktop.registry.screening_rows import (
+    ANSWER_VALUES,
     AnswerRow,
     AnswerValue,
     LogRow,
     ObservationInput,
     ObservationRow,
+    OverrideRow,
     ScreenFailureRow,
     ScreeningRow,
+    VisitDecision,
     VisitRow,
+    VisitStatus,
 )
 
-__all__ = ["ScreeningRefused", "ScreeningRepository", "ValidationFailed"]
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from desktop.registry.models.patient import Patient
+    from desktop.registry.models.screening import Observation, Screening, Visit
+
+__all__ = ["ObservationNotFound", "PatientNotFound", "ScreeningNotFound", "ScreeningRefused",
+           "ScreeningRepository", "ValidationFailed", "VisitNotFound"]
 
 
 class ScreeningRefused(RegistryError):
     """The request breaks a screening rule; nothing was written. ``str()`` says why."""
+
+
+class ScreeningNotFound(RegistryError):
+    """No screening has the given id."""
+
+
+class VisitNotFound(RegistryError):
+    """No visit has the given id."""
+
+
+class ObservationNotFound(RegistryError):
+    """No result has the given id."""
+
+
+# -- reading rows (one decoder for the stdlib read path and the write session) ---------
+
+#: ``(sql, parameters) -> rows`` as the SQLite driver returns them (text, ints, None).
+_Rows = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
+
+
+def _conn_rows(conn: sqlite3.Connection) -> _Rows:
+    def run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return conn.execute(sql, tuple(params)).fetchall()
+    return run
+
+
+def _session_rows(session: Session) -> _Rows:
+    """Driver-level reads inside the write session's transaction (after a flush)."""
+    def run(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        session.flush()
+        result = session.connection().exec_driver_sql(sql, tuple(params))
+        return [tuple(row) for row in result.fetchall()]
+    return run
+
+
+def _utc(value: str | None) -> datetime | None:
+    """A bookkeeping time (stored as UTC without offset) as an aware UTC datetime."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _utc_req(value: str) -> datetime:
+    result = _utc(value)
+    assert result is not None
+    return result
+
+
+def _local(value: str | None) -> datetime | None:
+    """A clinical (local wall-clock, naive) time, exactly as stored."""
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_SCREENING_COLUMNS = "s.id, s.patient_id, s.trial_id, s.started_at, s.started_by"
+
+
+def _screening_row(values: Sequence[Any]) -> ScreeningRow:
+    id_, patient_id, trial_id, started_at, started_by = values
+    return ScreeningRow(id=int(id_), patient_id=int(patient_id), trial_id=trial_id,
+                        started_at=_utc_req(started_at), started_by=started_by)
+
+
+_VISIT_COLUMNS = ("v.id, v.screening_id, v.stage_id, v.repeat, v.status, v.decision, "
+                  "v.started_at, v.started_by, v.completed_at, v.completed_by, v.assessed_at, "
+                  "v.override_rationale, v.override_agreed_by, v.override_recorded_by, "
+                  "v.override_recorded_at, v.signed_by, v.signed_at")
+
+
+def _visit_row(values: Sequence[Any]) -> VisitRow:
+    (id_, screening_id, stage_id, repeat, status, decision, started_at, started_by,
+     completed_at, completed_by, assessed_at, rationale, agreed_by, recorded_by, recorded_at,
+     signed_by, signed_at) = values
+    override = None
+    if rationale is not None:
+        override = OverrideRow(rationale=rationale, agreed_by=agreed_by or "",
+                               recorded_by=recorded_by or "",
+                               recorded_at=_utc_req(recorded_at))
+    return VisitRow(id=int(id_), screening_id=int(screening_id), stage_id=stage_id,
+                    repeat=int(repeat), status=cast(VisitStatus, status),
+                    decision=cast("VisitDecision | None", decision),
+                    started_at=_utc_req(started_at), started_by=started_by,
+                    completed_at=_utc(completed_at), completed_by=completed_by,
+                    assessed_at=_local(assessed_at), override=override,
+                    signed_by=signed_by, signed_at=_utc(signed_at))
+
+
+_OBSERVATION_COLUMNS = ("o.id, o.patient_id, o.code, o.value, o.unit, o.at, o.uln, o.source, "
+                        "o.visit_id, o.entered_by, o.entered_at")
+
+
+def _observation_row(values: Sequence[Any]) -> ObservationRow:
+    (id_, patient_id, code, value, unit, at, uln, source, visit_id, entered_by,
+     entered_at) = values
+    at_local = _local(at)
+    assert at_local is not None
+    return ObservationRow(id=int(id_), patient_id=int(patient_id), code=code, value=value,
+                          unit=unit, at=at_local, uln=uln, source=source,
+                          visit_id=None if visit_id is None else int(visit_id),
+                          entered_by=entered_by, entered_at=_utc_req(entered_at))
+
+
+_ANSWER_COLUMNS = ("a.visit_id, a.criterion_id, a.value, a.note, a.source_document, "
+                   "a.entered_by, a.entered_at")
+
+
+def _answer_row(values: Sequence[Any]) -> AnswerRow:
+    visit_id, criterion_id, value, note, source_document, entered_by, entered_at = values
+    return AnswerRow(visit_id=int(visit_id), criterion_id=criterion_id,
+                     value=cast(AnswerValue, value), note=note,
+                     source_document=source_document, entered_by=entered_by,
+                     entered_at=_utc_req(entered_at))
+
+
+_FAILURE_COLUMNS = ("f.visit_id, f.screening_id, f.stage_id, f.repeat, f.reasons, "
+                    "f.recorded_at, f.recorded_by")
+
+
+def _failure_row(values: Sequence[Any]) -> ScreenFailureRow:
+    visit_id, screening_id, stage_id, repeat, reasons, recorded_at, recorded_by = values
+    pairs = tuple((str(c), str(r)) for c, r in json.loads(reasons))
+    return ScreenFailureRow(visit_id=int(visit_id), screening_id=int(screening_id),
+                            stage_id=stage_id, repeat=int(repeat), reasons=pairs,
+                            recorded_at=_utc_req(recorded_at), recorded_by=recorded_by)
+
+
+def _screening_not_found(screening_id: int) -> ScreeningNotFound:
+    return ScreeningNotFound(f"No screening with id {screening_id} is in the registry.")
+
+
+def _visit_not_found(visit_id: int) -> VisitNotFound:
+    return VisitNotFound(f"No visit with id {visit_id} is in the registry.")
+
+
+def _patient_not_found(patient_id: int) -> PatientNotFound:
+    return PatientNotFound(f"No patient with id {patient_id} is in the registry.")
+
+
+def _load_screening(rows: _Rows, screening_id: int) -> ScreeningRow:
+    found = rows(f"SELECT {_SCREENING_COLUMNS} FROM screening s WHERE s.id = ?",
+                 (screening_id,))
+    if not found:
+        raise _screening_not_found(screening_id)
+    return _screening_row(found[0])
+
+
+def _load_visit(rows: _Rows, visit_id: int) -> VisitRow:
+    found = rows(f"SELECT {_VISIT_COLUMNS} FROM visit v WHERE v.id = ?", (visit_id,))
+    if not found:
+        raise _visit_not_found(visit_id)
+    return _visit_row(found[0])
+
+
+def _load_visits(rows: _Rows, screening_id: int) -> list[VisitRow]:
+    """The screening's visits in the order they were started (id order)."""
+    found = rows(f"SELECT s.id, {_VISIT_COLUMNS} FROM screening s "
+                 f"LEFT JOIN visit v ON v.screening_id = s.id "
+                 f"WHERE s.id = ? ORDER BY v.id", (screening_id,))
+    if not found:
+        raise _screening_not_found(screening_id)
+    return [_visit_row(row[1:]) for row in found if row[1] is not None]
+
+
+def _load_observation(rows: _Rows, observation_id: int) -> ObservationRow:
+    found = rows(f"SELECT {_OBSERVATION_COLUMNS} FROM observation o WHERE o.id = ?",
+                 (observation_id,))
+    if not found:
+        raise ObservationNotFound(f"No result with id {observation_id} is in the registry.")
+    return _observation_row(found[0])
+
+
+# -- messages --------------------------------------------------------------------------
+
+def _invalid(what: str, errors: dict[str, str]) -> ValidationFailed:
+    """``ValidationFailed`` whose text says what was not saved (not "the patient")."""
+    exc = ValidationFailed(errors)
+    exc.args = (f"{what} was not saved: " + " ".join(exc.errors.values()),)
+    return exc
+
+
+_OBSERVATION_FIELDS = {"code": "Test", "value": "Value", "unit": "Unit",
+                       "at": "Time taken", "uln": "Upper limit of normal"}
+
+
+def _sentence(label: str, message: str) -> str:
+    text = f"{label}: {message.strip()}"
+    return text if text.endswith(".") else text + "."
+
+
+def _visit_title(stage: Stage | None, stage_id: str, repeat: int) -> str:
+    if stage is None:
+        return stage_id
+    if stage.repeat == 1:
+        return stage.title
+    return f"{stage.title} ({repeat} of {stage.repeat})"
+
+
+def _roles_missing(roles: Sequence[str], agreed_by: str) -> list[str]:
+    """Roles not named in ``agreed_by``: case-insensitive, as whole words ("PI" is not
+    found in "Dr Pippa"), any run of spaces matching a space."""
+    missing = []
+    for role in roles:
+        words = r"\s+".join(re.escape(word) for word in role.split())
+        if not re.search(rf"(?<![0-9A-Za-z]){words}(?![0-9A-Za-z])", agreed_by, re.IGNORECASE):
+            missing.append(role)
+    return missing
+
+
+# -- gating ----------------------------------------------------------------------------
+
+def _start_refusal(trial: Trial, stage_id: str,
+                   visits: Sequence[VisitRow]) -> tuple[str | None, int]:
+    """Why a visit of ``stage_id`` may not start now (None if it may), and its repeat."""
+    stage = trial.stage(stage_id)
+    if stage is None:
+        return (f"{stage_id!r} is not a stage of {trial.id} "
+                f"(its stages: {', '.join(trial.stage_ids)})."), 0
+    own = sorted((v for v in visits if v.stage_id == stage_id), key=lambda v: v.repeat)
+    for visit in own:
+        if visit.state is StageState.IN_PROGRESS:
+            return (f"A draft {_visit_title(stage, stage_id, visit.repeat)} visit is already "
+                    f"open; continue that visit."), 0
+    for visit in own:
+        if not visit.state.lets_next_open:
+            ending = (" unless it is overridden" if stage.override is not None else "")
+            return (f"{_visit_title(stage, stage_id, visit.repeat)} was completed not eligible "
+                    f"(a screen failure), so no further visit can start{ending}."), 0
+    if len(own) >= stage.repeat:
+        if stage.repeat == 1:
+            return f"{stage.title} has already been completed.", 0
+        return (f"All {stage.repeat} {stage.title} visits the protocol plans have already "
+                f"been completed."), 0
+    repeat = len(own) + 1
+    states = {(v.stage_id, v.repeat): v.state for v in visits}
+    for slot in slots(trial.stages, states):
+        if slot.stage.id == stage_id and slot.repeat == repeat:
+            if slot.may_start:
+                return None, repeat
+            break
+        if not slot.state.lets_next_open:
+            wanted = _visit_title(stage, stage_id, repeat)
+            if slot.state is StageState.NOT_STARTED:
+                return f"{wanted} cannot start before {slot.title} is completed.", 0
+            if slot.state is StageState.IN_PROGRESS:
+                return (f"{wanted} cannot start while {slot.title} is in progress; "
+                        f"complete that visit first."), 0
+            ending = (" unless that is overridden" if slot.stage.override is not None
+                      else "; the screening ended there")
+            return (f"{wanted} cannot start: {slot.title} was completed not "
+                    f"eligible{ending}."), 0
+    # The slot exists, nothing before it blocks, yet it may not start: a visit the
+    # trial's current stage order does not explain. Refuse rather than guess.
+    return (f"{_visit_title(stage, stage_id, repeat)} cannot start: the screening's "
+            f"visits do not follow {trial.id}'s stages."), 0
 
 
 class ScreeningRepository:
@@ -67,117 +350,651 @@ class ScreeningRepository:
         self._user = user.strip()
         self._clock = clock
 
+    # -- write plumbing -----------------------------------------------------------
+
+    def _audit(self, session: Session, action: str, entity: str, entity_id: int,
+               details: dict[str, Any]) -> None:
+        from desktop.registry.models.audit import record_event
+
+        record_event(session, actor=self._user, action=action, entity=entity,
+                     entity_id=entity_id, details=details)
+
+    @staticmethod
+    def _patient(session: Session, patient_id: int) -> Patient:
+        from desktop.registry.models.patient import Patient
+
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            raise _patient_not_found(patient_id)
+        return patient
+
+    @staticmethod
+    def _screening_model(session: Session, screening_id: int) -> Screening:
+        from desktop.registry.models.screening import Screening
+
+        screening = session.get(Screening, screening_id)
+        if screening is None:
+            raise _screening_not_found(screening_id)
+        return screening
+
+    @staticmethod
+    def _visit_model(session: Session, visit_id: int) -> Visit:
+        from desktop.registry.models.screening import Visit
+
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise _visit_not_found(visit_id)
+        return visit
+
+    def _draft(self, session: Session, visit_id: int, doing: str) -> Visit:
+        """The visit, refused unless it is a draft (a completed visit is locked)."""
+        visit = self._visit_model(session, visit_id)
+        if visit.status != "draft":
+            raise ScreeningRefused(f"The visit is completed and locked; {doing} "
+                                   f"can no longer be changed.")
+        return visit
+
     # -- screenings -------------------------------------------------------------
 
     def start(self, patient_id: int, trial: Trial) -> ScreeningRow:
         """Start screening the patient for ``trial``. Refused if already screened for it
         or the patient is archived."""
-        raise NotImplementedError
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import Screening
+
+        with self._registry.session() as session:
+            patient = self._patient(session, patient_id)
+            if patient.archived:
+                raise ScreeningRefused(
+                    f"{patient.given_name} {patient.family_name} (MRN {patient.mrn}) is "
+                    f"archived; restore the patient before starting a screening.")
+            rows = _session_rows(session)
+            if rows("SELECT 1 FROM screening WHERE patient_id = ? AND trial_id = ?",
+                    (patient_id, trial.id)):
+                raise ScreeningRefused(
+                    f"{patient.given_name} {patient.family_name} (MRN {patient.mrn}) is "
+                    f"already being screened for {trial.id}; open that screening.")
+            screening = Screening(patient_id=patient_id, trial_id=trial.id,
+                                  started_at=utcnow(), started_by=self._user)
+            session.add(screening)
+            session.flush()
+            assert screening.id is not None
+            self._audit(session, "screening.start", "screening", screening.id,
+                        {"patient_id": patient_id, "trial_id": trial.id,
+                         "protocol_version": trial.protocol_version})
+            return _load_screening(rows, screening.id)
 
     def screenings(self, patient_id: int) -> list[ScreeningRow]:
         """The patient's screenings, oldest first."""
-        raise NotImplementedError
+        with self._registry.read() as conn:
+            found = conn.execute(
+                f"SELECT p.id, {_SCREENING_COLUMNS} FROM patient p "
+                f"LEFT JOIN screening s ON s.patient_id = p.id WHERE p.id = ? "
+                f"ORDER BY s.started_at, s.id", (patient_id,)).fetchall()
+        if not found:
+            raise _patient_not_found(patient_id)
+        return [_screening_row(row[1:]) for row in found if row[1] is not None]
 
     def screening(self, screening_id: int) -> ScreeningRow:
-        raise NotImplementedError
+        with self._registry.read() as conn:
+            return _load_screening(_conn_rows(conn), screening_id)
 
     # -- visits -----------------------------------------------------------------
 
     def visits(self, screening_id: int) -> list[VisitRow]:
         """Every visit of the screening, in the order they were started."""
-        raise NotImplementedError
+        with self._registry.read() as conn:
+            return _load_visits(_conn_rows(conn), screening_id)
 
     def visit(self, visit_id: int) -> VisitRow:
-        raise NotImplementedError
+        with self._registry.read() as conn:
+            return _load_visit(_conn_rows(conn), visit_id)
 
     def start_visit(self, screening_id: int, trial: Trial, stage_id: str) -> VisitRow:
         """Open a draft visit of ``stage_id`` (the next repeat, for a repeated stage).
 
-        Refused when: the stage is not the trial's; an earlier stage has not been
-        completed eligible/overridden (or signed); this stage already has a draft visit
-        (the UI opens that draft instead); the stage's repeats are used up; a visit of
-        this stage was completed not eligible and not overridden (screen failure).
+        Refused when: the screening is not for ``trial``; the stage is not the trial's;
+        this stage already has a draft visit (the UI opens that draft instead); a visit
+        of this stage was completed not eligible and not overridden (screen failure);
+        the stage's repeats are used up; a visit slot before it (an earlier stage, or
+        an earlier repeat of this stage) has not been completed eligible, overridden,
+        or signed after either (``desktop.domain.visits.slots``).
         Events of the screening's latest visit are copied into the new visit (audited
         as carried forward).
         """
-        raise NotImplementedError
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import Visit, VisitEvent
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            screening = _load_screening(rows, screening_id)
+            if screening.trial_id != trial.id:
+                raise ScreeningRefused(f"This screening is for {screening.trial_id}, "
+                                       f"not {trial.id}.")
+            visits = _load_visits(rows, screening_id)
+            refusal, repeat = _start_refusal(trial, stage_id, visits)
+            if refusal is not None:
+                raise ScreeningRefused(refusal)
+            now = utcnow()
+            visit = Visit(screening_id=screening_id, stage_id=stage_id, repeat=repeat,
+                          status="draft", started_at=now, started_by=self._user)
+            session.add(visit)
+            session.flush()
+            assert visit.id is not None
+            details: dict[str, Any] = {"screening_id": screening_id, "stage_id": stage_id,
+                                       "repeat": repeat}
+            if visits:
+                source = visits[-1]
+                carried = rows("SELECT name, at FROM visit_event WHERE visit_id = ? "
+                               "ORDER BY name", (source.id,))
+                for name, at in carried:
+                    session.add(VisitEvent(visit_id=visit.id, name=name,
+                                           at=datetime.fromisoformat(at),
+                                           entered_by=self._user, entered_at=now))
+                if carried:
+                    details["events_carried_forward"] = {
+                        "from_visit": source.id, "events": {name: at for name, at in carried}}
+            self._audit(session, "visit.start", "visit", visit.id, details)
+            return _load_visit(rows, visit.id)
 
     def complete(self, visit_id: int, verdict: Verdict, assessed_at: datetime) -> VisitRow:
         """Complete a draft with the engine's verdict (decision eligible or not eligible;
-        'incomplete' is refused). Stores the decision and a snapshot of the verdict;
-        a not-eligible completion records a screen failure with the failing criteria."""
-        raise NotImplementedError
+        'incomplete' is refused, as is a verdict of another trial or stage). Stores the
+        decision, ``assessed_at`` (local wall-clock, not in the future) and a snapshot
+        of the verdict; a not-eligible completion records a screen failure with the
+        failing criteria."""
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import ScreenFailure
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = self._draft(session, visit_id, "its decision")
+            screening = self._screening_model(session, visit.screening_id)
+            if verdict.trial.id != screening.trial_id or verdict.stage.id != visit.stage_id:
+                raise ScreeningRefused(
+                    f"The verdict is for {verdict.trial.id} {verdict.stage.title}, but the "
+                    f"visit is {screening.trial_id} {visit.stage_id}; evaluate the visit "
+                    f"again.")
+            decision = verdict.decision
+            if not can_complete(decision):
+                count = len(verdict.missing)
+                raise ScreeningRefused(
+                    f"{verdict.stage.title} cannot be completed while its decision is "
+                    f"incomplete: {count} criteri{'on has' if count == 1 else 'a have'} "
+                    f"no answer or result yet.")
+            if assessed_at.tzinfo is not None:
+                raise _invalid("The visit", {"assessed_at": "Assessed at: give the local "
+                                             "date and time, without a time zone."})
+            if assessed_at > self._clock():
+                raise _invalid("The visit", {"assessed_at": f"Assessed at: "
+                                             f"{assessed_at:%Y-%m-%d %H:%M} is in the future."})
+            now = utcnow()
+            visit.status, visit.decision = "completed", decision
+            visit.completed_at, visit.completed_by = now, self._user
+            visit.assessed_at = assessed_at
+            visit.verdict = verdict.as_json()
+            reasons = [[r.id, r.reason] for r in verdict.failing]
+            assert visit.id is not None
+            assert screening.id is not None
+            if decision == "not_eligible":
+                session.add(ScreenFailure(visit_id=visit.id, screening_id=screening.id,
+                                          stage_id=visit.stage_id, repeat=visit.repeat,
+                                          reasons=reasons, recorded_at=now,
+                                          recorded_by=self._user))
+            self._audit(session, "visit.complete", "visit", visit.id,
+                        {"decision": decision, "assessed_at": assessed_at.isoformat(),
+                         "protocol_version": verdict.trial.protocol_version,
+                         "failing": reasons})
+            return _load_visit(rows, visit.id)
 
     def override(self, visit_id: int, trial: Trial, rationale: str,
                  agreed_by: str) -> VisitRow:
         """Proceed after a completed not-eligible visit, where ``Stage.override`` allows
         it. ``rationale`` and ``agreed_by`` (who agreed, e.g. "Dr A (PI); Dr B (IND
         holder)") are required; every role in ``Stage.override.agreed_by`` must be named
-        in ``agreed_by`` (case-insensitive), else ValidationFailed on "agreed_by"."""
-        raise NotImplementedError
+        in ``agreed_by`` (case-insensitive, as whole words), else ValidationFailed on
+        "agreed_by". Refused for a draft, an eligible or an already overridden visit,
+        and where the protocol allows no override. The screen failure row stays."""
+        from desktop.registry.models.base import utcnow
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = self._visit_model(session, visit_id)
+            screening = self._screening_model(session, visit.screening_id)
+            if screening.trial_id != trial.id:
+                raise ScreeningRefused(f"This visit is of a screening for "
+                                       f"{screening.trial_id}, not {trial.id}.")
+            stage = trial.stage(visit.stage_id)
+            title = _visit_title(stage, visit.stage_id, visit.repeat)
+            if stage is None or stage.override is None:
+                raise ScreeningRefused(f"The protocol does not allow proceeding after a "
+                                       f"not-eligible {title}.")
+            if visit.status != "completed" or visit.decision != "not_eligible":
+                raise ScreeningRefused(f"Only a {title} visit completed not eligible can be "
+                                       f"overridden.")
+            if visit.override_rationale is not None:
+                raise ScreeningRefused(f"{title} has already been overridden.")
+            errors: dict[str, str] = {}
+            if not rationale.strip():
+                errors["rationale"] = "Rationale: enter why screening may proceed."
+            roles = stage.override.agreed_by
+            wanted = " and as ".join(roles)
+            if not agreed_by.strip():
+                errors["agreed_by"] = f"Agreed by: name who agreed as {wanted}."
+            else:
+                missing = _roles_missing(roles, agreed_by)
+                if missing:
+                    errors["agreed_by"] = (f"Agreed by: name who agreed as {wanted} "
+                                           f"(not found: {', '.join(missing)}).")
+            if errors:
+                raise _invalid("The override", errors)
+            visit.override_rationale = rationale.strip()
+            visit.override_agreed_by = agreed_by.strip()
+            visit.override_recorded_by, visit.override_recorded_at = self._user, utcnow()
+            assert visit.id is not None
+            self._audit(session, "visit.override", "visit", visit.id,
+                        {"rationale": visit.override_rationale,
+                         "agreed_by": visit.override_agreed_by,
+                         "required_roles": list(roles)})
+            return _load_visit(rows, visit.id)
 
     def sign(self, visit_id: int, investigator: str) -> VisitRow:
-        """The investigator confirms a completed visit's decision."""
-        raise NotImplementedError
+        """The investigator confirms a completed visit's decision (a signed not-eligible
+        visit stays not eligible: see ``VisitRow.state``). Refused for a draft or a
+        visit already signed; ValidationFailed on "investigator" if the name is blank."""
+        from desktop.registry.models.base import utcnow
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = self._visit_model(session, visit_id)
+            if visit.status != "completed":
+                raise ScreeningRefused("Only a completed visit can be signed; complete it "
+                                       "first.")
+            if visit.signed_by is not None:
+                raise ScreeningRefused(f"The visit has already been signed by "
+                                       f"{visit.signed_by}.")
+            if not investigator.strip():
+                raise _invalid("The signature", {"investigator": "Investigator: enter the "
+                                                 "name of the investigator who signs."})
+            visit.signed_by, visit.signed_at = investigator.strip(), utcnow()
+            assert visit.id is not None
+            self._audit(session, "visit.sign", "visit", visit.id,
+                        {"signed_by": visit.signed_by, "decision": visit.decision,
+                         "overridden": visit.override_rationale is not None})
+            return _load_visit(rows, visit.id)
 
     def verdict_snapshot(self, visit_id: int) -> dict[str, object] | None:
         """The verdict JSON stored at completion (``Verdict.as_json()``), or None."""
-        raise NotImplementedError
+        with self._registry.read() as conn:
+            found = conn.execute("SELECT verdict FROM visit WHERE id = ?",
+                                 (visit_id,)).fetchall()
+        if not found:
+            raise _visit_not_found(visit_id)
+        if found[0][0] is None:
+            return None
+        snapshot = json.loads(found[0][0])
+        return cast("dict[str, object] | None", snapshot)
 
     # -- events (per visit) -------------------------------------------------------
 
     def events(self, visit_id: int) -> dict[str, datetime]:
-        raise NotImplementedError
+        """The visit's planned event dates (local wall-clock), by event name."""
+        with self._registry.read() as conn:
+            found = conn.execute("SELECT v.id, e.name, e.at FROM visit v "
+                                 "LEFT JOIN visit_event e ON e.visit_id = v.id "
+                                 "WHERE v.id = ? ORDER BY e.name", (visit_id,)).fetchall()
+        if not found:
+            raise _visit_not_found(visit_id)
+        result: dict[str, datetime] = {}
+        for _, name, at in found:
+            when = _local(at)
+            if name is not None and when is not None:
+                result[name] = when
+        return result
 
     def set_event(self, visit_id: int, name: str, at: datetime | None) -> None:
-        """Set (or clear, with None) a planned event date of a draft visit."""
-        raise NotImplementedError
+        """Set (or clear, with None) a planned event date of a draft visit.
+
+        ``name`` is one of ``desktop.domain.trial.EVENTS``; ``at`` is local wall-clock
+        time (naive), else ValidationFailed on "name" or "at"."""
+        from sqlmodel import select
+
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import VisitEvent
+
+        errors: dict[str, str] = {}
+        if name not in EVENTS:
+            errors["name"] = (f"Event: {name!r} is not a planned event "
+                              f"(known: {', '.join(EVENTS)}).")
+        if at is not None and at.tzinfo is not None:
+            errors["at"] = "Date: give the local date and time, without a time zone."
+        if errors:
+            raise _invalid("The event date", errors)
+        with self._registry.session() as session:
+            visit = self._draft(session, visit_id, "its event dates")
+            assert visit.id is not None
+            row = session.exec(select(VisitEvent).where(VisitEvent.visit_id == visit_id,
+                                                        VisitEvent.name == name)).first()
+            old = None if row is None else row.at
+            if old == at:
+                return
+            if at is None:
+                assert row is not None
+                session.delete(row)
+            elif row is None:
+                session.add(VisitEvent(visit_id=visit_id, name=name, at=at,
+                                       entered_by=self._user, entered_at=utcnow()))
+            else:
+                row.at, row.entered_by, row.entered_at = at, self._user, utcnow()
+            self._audit(session, "event.set", "visit", visit.id,
+                        {"name": name, "old": _iso(old), "new": _iso(at)})
 
     # -- facts (per patient) ------------------------------------------------------
 
     def facts(self, patient_id: int) -> dict[str, bool]:
-        raise NotImplementedError
+        """The patient's recorded facts (``desktop.domain.trial.FACTS``), by name."""
+        with self._registry.read() as conn:
+            found = conn.execute("SELECT p.id, f.name, f.value FROM patient p "
+                                 "LEFT JOIN patient_fact f ON f.patient_id = p.id "
+                                 "WHERE p.id = ? ORDER BY f.name", (patient_id,)).fetchall()
+        if not found:
+            raise _patient_not_found(patient_id)
+        return {name: bool(value) for _, name, value in found if name is not None}
 
     def set_fact(self, patient_id: int, name: str, value: bool | None) -> None:
-        """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``."""
-        raise NotImplementedError
+        """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``
+        (one of ``desktop.domain.trial.FACTS``, else ValidationFailed on "name")."""
+        from sqlmodel import select
+
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import PatientFact
+
+        if name not in FACTS:
+            raise _invalid("The fact", {"name": f"Fact: {name!r} is not a known fact "
+                                                f"(known: {', '.join(FACTS)})."})
+        with self._registry.session() as session:
+            self._patient(session, patient_id)
+            row = session.exec(select(PatientFact).where(PatientFact.patient_id == patient_id,
+                                                         PatientFact.name == name)).first()
+            old = None if row is None else row.value
+            if old == value:
+                return
+            if value is None:
+                assert row is not None
+                session.delete(row)
+            elif row is None:
+                session.add(PatientFact(patient_id=patient_id, name=name, value=value,
+                                        entered_by=self._user, entered_at=utcnow()))
+            else:
+                row.value, row.entered_by, row.entered_at = value, self._user, utcnow()
+            self._audit(session, "fact.set", "patient", patient_id,
+                        {"name": name, "old": old, "new": value})
 
     # -- observations (per patient) -----------------------------------------------
 
     def observations(self, patient_id: int, code: str | None = None) -> list[ObservationRow]:
         """The patient's results (not retracted), newest ``at`` first."""
-        raise NotImplementedError
+        where_code = "" if code is None else " AND o.code = ?"
+        params: tuple[Any, ...] = (patient_id,) if code is None else (code, patient_id)
+        with self._registry.read() as conn:
+            found = conn.execute(
+                f"SELECT p.id, {_OBSERVATION_COLUMNS} FROM patient p "
+                f"LEFT JOIN observation o ON o.patient_id = p.id AND o.retracted = 0"
+                f"{where_code} WHERE p.id = ? ORDER BY o.at DESC, o.id DESC", params).fetchall()
+        if not found:
+            raise _patient_not_found(patient_id)
+        return [_observation_row(row[1:]) for row in found if row[1] is not None]
+
+    def _checked(self, data: ObservationInput, birth_date: date) -> tuple[str, str | None, str]:
+        """(canonical unit, uln text or None, value text) of valid input, else
+        ValidationFailed naming the field."""
+        if data.at is not None and data.at.tzinfo is not None:
+            raise _invalid("The result", {"at": "Time taken: give the local date and time, "
+                                                "without a time zone."})
+        try:
+            checked = checked_observation(data.code, data.value, data.unit, data.at,
+                                          uln=data.uln, source=data.source,
+                                          now=self._clock(), birth_date=birth_date)
+        except RecordError as exc:
+            label = _OBSERVATION_FIELDS.get(exc.field, exc.field)
+            raise _invalid("The result", {exc.field: _sentence(label, exc.message)}) from None
+        uln = data.uln.strip() if data.uln is not None and data.uln.strip() else None
+        return checked.unit, uln, data.value.strip()
 
     def add_observation(self, patient_id: int, visit_id: int | None,
                         data: ObservationInput) -> ObservationRow:
         """Save a result. Checks, each naming its field ("value", "unit", "at", "uln"):
         a number, plausible for the code; a unit accepted for the code (stored in its
-        accepted spelling); a time not in the future and not before birth; a ULN above 0."""
-        raise NotImplementedError
+        accepted spelling); a time not in the future and not before birth; a ULN above 0.
+
+        ``visit_id`` (the visit it was entered at, or None) must be a draft visit of
+        this patient, else ScreeningRefused."""
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import Observation
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            patient = self._patient(session, patient_id)
+            if visit_id is not None:
+                visit = self._visit_model(session, visit_id)
+                screening = self._screening_model(session, visit.screening_id)
+                if screening.patient_id != patient_id:
+                    raise ScreeningRefused("That visit belongs to another patient; the result "
+                                           "was not saved.")
+                if visit.status != "draft":
+                    raise ScreeningRefused("The visit is completed and locked; enter the "
+                                           "result without a visit, or at the current one.")
+            unit, uln, value = self._checked(data, patient.birth_date)
+            assert data.at is not None  # checked
+            obs = Observation(patient_id=patient_id, visit_id=visit_id, code=data.code,
+                              value=value, unit=unit, at=data.at, uln=uln,
+                              source=data.source.strip(), entered_by=self._user,
+                              entered_at=utcnow(), retracted=False)
+            session.add(obs)
+            session.flush()
+            assert obs.id is not None
+            self._audit(session, "observation.add", "observation", obs.id,
+                        {"patient_id": patient_id, **_observation_details(obs)})
+            return _load_observation(rows, obs.id)
 
     def update_observation(self, observation_id: int, data: ObservationInput) -> ObservationRow:
-        """Correct a saved result (same checks; the audit keeps the old values)."""
-        raise NotImplementedError
+        """Correct a saved result (same checks; the audit keeps the old values). The
+        row's ``entered_by``/``entered_at`` become the corrector's. A retracted result
+        cannot be corrected (ScreeningRefused); one entered at a completed visit can."""
+        from desktop.registry.models.base import utcnow
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            obs = self._observation_model(session, observation_id)
+            if obs.retracted:
+                raise ScreeningRefused("The result was retracted and cannot be corrected; "
+                                       "enter a new result instead.")
+            patient = self._patient(session, obs.patient_id)
+            unit, uln, value = self._checked(data, patient.birth_date)
+            assert data.at is not None  # checked
+            before = _observation_details(obs)
+            obs.code, obs.value, obs.unit, obs.at, obs.uln = data.code, value, unit, data.at, uln
+            obs.source = data.source.strip()
+            after = _observation_details(obs)
+            changes = {key: {"old": before[key], "new": after[key]}
+                       for key in before if before[key] != after[key]}
+            if changes:
+                obs.entered_by, obs.entered_at = self._user, utcnow()
+                self._audit(session, "observation.update", "observation", observation_id,
+                            {"patient_id": obs.patient_id, "changes": changes})
+            return _load_observation(rows, observation_id)
 
     def retract_observation(self, observation_id: int, reason: str) -> None:
-        """Withdraw a wrong result: kept, with the reason, but no longer evaluated."""
-        raise NotImplementedError
+        """Withdraw a wrong result: kept, with the reason, but no longer evaluated.
+        A blank reason is ValidationFailed on "reason"; retracting twice is refused."""
+        from desktop.registry.models.base import utcnow
+
+        if not reason.strip():
+            raise _invalid("The retraction", {"reason": "Reason: enter why the result is "
+                                                        "withdrawn."})
+        with self._registry.session() as session:
+            obs = self._observation_model(session, observation_id)
+            if obs.retracted:
+                raise ScreeningRefused("The result has already been retracted.")
+            obs.retracted, obs.retracted_reason = True, reason.strip()
+            obs.retracted_by, obs.retracted_at = self._user, utcnow()
+            self._audit(session, "observation.retract", "observation", observation_id,
+                        {"patient_id": obs.patient_id, "reason": obs.retracted_reason,
+                         **_observation_details(obs)})
+
+    @staticmethod
+    def _observation_model(session: Session, observation_id: int) -> Observation:
+        from desktop.registry.models.screening import Observation
+
+        obs = session.get(Observation, observation_id)
+        if obs is None:
+            raise ObservationNotFound(f"No result with id {observation_id} is in the registry.")
+        return obs
 
     # -- answers (per visit) ------------------------------------------------------
 
     def answers(self, visit_id: int) -> dict[str, AnswerRow]:
-        raise NotImplementedError
+        """The visit's answers, by criterion id."""
+        with self._registry.read() as conn:
+            found = conn.execute(f"SELECT v.id, {_ANSWER_COLUMNS} FROM visit v "
+                                 f"LEFT JOIN answer a ON a.visit_id = v.id "
+                                 f"WHERE v.id = ? ORDER BY a.id", (visit_id,)).fetchall()
+        if not found:
+            raise _visit_not_found(visit_id)
+        return {row[2]: _answer_row(row[1:]) for row in found if row[1] is not None}
 
     def set_answer(self, visit_id: int, criterion_id: str, value: AnswerValue | None,
                    note: str = "", source_document: str = "") -> AnswerRow | None:
-        """Answer (or clear, with None) an attested criterion of a draft visit."""
-        raise NotImplementedError
+        """Answer (or clear, with None) an attested criterion of a draft visit.
+
+        The repository does not know the trial here: the caller passes an attested
+        criterion id of the visit's stage (the engine refuses any other when it
+        evaluates). ValidationFailed on "value" for anything but yes/no/n/a."""
+        from sqlmodel import select
+
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import Answer
+
+        errors: dict[str, str] = {}
+        if not criterion_id.strip():
+            errors["criterion_id"] = "Criterion: choose the criterion the answer is for."
+        if value is not None and value not in ANSWER_VALUES:
+            errors["value"] = "Answer: choose yes, no or n/a."
+        if errors:
+            raise _invalid("The answer", errors)
+        criterion_id = criterion_id.strip()
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            self._draft(session, visit_id, "its answers")
+            row = session.exec(select(Answer).where(Answer.visit_id == visit_id,
+                                                    Answer.criterion_id == criterion_id)
+                               ).first()
+            old = None if row is None else {"value": row.value, "note": row.note,
+                                            "source_document": row.source_document}
+            new = None if value is None else {"value": value, "note": note.strip(),
+                                              "source_document": source_document.strip()}
+            if old != new:
+                if new is None:
+                    assert row is not None
+                    session.delete(row)
+                elif row is None:
+                    session.add(Answer(visit_id=visit_id, criterion_id=criterion_id,
+                                       value=new["value"], note=new["note"],
+                                       source_document=new["source_document"],
+                                       entered_by=self._user, entered_at=utcnow()))
+                else:
+                    row.value, row.note = new["value"], new["note"]
+                    row.source_document = new["source_document"]
+                    row.entered_by, row.entered_at = self._user, utcnow()
+                self._audit(session, "answer.set", "visit", visit_id,
+                            {"criterion_id": criterion_id, "old": old, "new": new})
+            if new is None:
+                return None
+            found = rows(f"SELECT {_ANSWER_COLUMNS} FROM answer a "
+                         f"WHERE a.visit_id = ? AND a.criterion_id = ?",
+                         (visit_id, criterion_id))
+            return _answer_row(found[0])
 
     # -- the trial's view ---------------------------------------------------------
 
     def screen_failures(self, screening_id: int) -> list[ScreenFailureRow]:
-        raise NotImplementedError
+        """The screening's screen failures, oldest first (overridden ones included)."""
+        with self._registry.read() as conn:
+            found = conn.execute(f"SELECT s.id, {_FAILURE_COLUMNS} FROM screening s "
+                                 f"LEFT JOIN screen_failure f ON f.screening_id = s.id "
+                                 f"WHERE s.id = ? ORDER BY f.recorded_at, f.id",
+                                 (screening_id,)).fetchall()
+        if not found:
+            raise _screening_not_found(screening_id)
+        return [_failure_row(row[1:]) for row in found if row[1] is not None]
 
     def screening_log(self, trial: Trial) -> list[LogRow]:
-        """Every patient screened for the trial, most recently active first."""
-        raise NotImplementedError
+        """Every patient screened for the trial, most recently active first.
+
+        The furthest stage is the visit of the highest stage (in the trial's order),
+        then the highest repeat; last activity is the latest of the screening's start,
+        its visits' start, completion, override and signature, and the entry of its
+        visits' events, answers and results."""
+        with self._registry.read() as conn:
+            heads = conn.execute(
+                f"SELECT {_SCREENING_COLUMNS}, p.mrn, p.family_name, p.given_name "
+                f"FROM screening s JOIN patient p ON p.id = s.patient_id "
+                f"WHERE s.trial_id = ?", (trial.id,)).fetchall()
+            visit_rows = conn.execute(
+                f"SELECT {_VISIT_COLUMNS} FROM visit v JOIN screening s "
+                f"ON s.id = v.screening_id WHERE s.trial_id = ? ORDER BY v.id",
+                (trial.id,)).fetchall()
+            entered = conn.execute(
+                "SELECT v.screening_id, MAX(x.at) FROM ("
+                " SELECT visit_id, entered_at AS at FROM visit_event"
+                " UNION ALL SELECT visit_id, entered_at FROM answer"
+                " UNION ALL SELECT visit_id, entered_at FROM observation"
+                " WHERE visit_id IS NOT NULL"
+                ") x JOIN visit v ON v.id = x.visit_id JOIN screening s "
+                "ON s.id = v.screening_id WHERE s.trial_id = ? GROUP BY v.screening_id",
+                (trial.id,)).fetchall()
+            failure_rows = conn.execute(
+                f"SELECT {_FAILURE_COLUMNS} FROM screen_failure f JOIN screening s "
+                f"ON s.id = f.screening_id WHERE s.trial_id = ? ORDER BY f.recorded_at, f.id",
+                (trial.id,)).fetchall()
+        visits_of: dict[int, list[VisitRow]] = {}
+        for values in visit_rows:
+            row = _visit_row(values)
+            visits_of.setdefault(row.screening_id, []).append(row)
+        failures_of: dict[int, list[ScreenFailureRow]] = {}
+        for values in failure_rows:
+            failure = _failure_row(values)
+            failures_of.setdefault(failure.screening_id, []).append(failure)
+        entered_of = {int(sid): _utc_req(at) for sid, at in entered if at is not None}
+        order = {stage_id: i for i, stage_id in enumerate(trial.stage_ids)}
+
+        log: list[LogRow] = []
+        for values in heads:
+            screening = _screening_row(values[:5])
+            mrn, family_name, given_name = values[5:]
+            visits = visits_of.get(screening.id, [])
+            times = [screening.started_at]
+            for v in visits:
+                times += [t for t in (v.started_at, v.completed_at, v.signed_at,
+                                      v.override.recorded_at if v.override else None)
+                          if t is not None]
+            if screening.id in entered_of:
+                times.append(entered_of[screening.id])
+            furthest = max(visits, key=lambda v: (order.get(v.stage_id, -1), v.repeat, v.id),
+                           default=None)
+            log.append(LogRow(
+                screening_id=screening.id, patient_id=screening.patient_id, mrn=mrn,
+                family_name=family_name, given_name=given_name,
+                started_at=screening.started_at, last_activity=max(times),
+                furthest_stage=None if furthest is None else furthest.stage_id,
+                furthest_repeat=0 if furthest is None else furthest.repeat,
+                furthest_state=None if furthest is None else furthest.state,
+                failures=tuple(failures_of.get(screening.id, ()))))
+        log.sort(key=lambda r: (r.last_activity, r.screening_id), reverse=True)
+        return log
+
+
+def _observation_details(obs: Observation) -> dict[str, Any]:
+    """A result's values as JSON-ready audit details."""
+    return {"code": obs.code, "value": obs.value, "unit": obs.unit, "at": _iso(obs.at),
+            "uln": obs.uln, "source": obs.source, "visit_id": obs.visit_id}
