@@ -161,6 +161,13 @@ class TimelineView(QWidget):
             return QRect()
         return rows[lane].bars[span].rect.toAlignedRect()
 
+    def x_of(self, at: datetime) -> float:
+        """Where ``at`` falls on the date axis (the drawn range must be known)."""
+        timeline = self._timeline
+        assert timeline is not None
+        plot = self._layout().plot
+        return self._x(at, timeline, plot.left(), plot.right())
+
     def badge_rect(self, lane: int) -> QRect:
         rows = self._layout().rows
         return rows[lane].badge_rect.toAlignedRect() if lane < len(rows) else QRect()
