@@ -417,6 +417,7 @@ class TimelineView(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
 
         if drawn:
+            self._paint_weekends(painter, timeline, layout, small, text)
             self._paint_marker_labels(painter, layout, small, text)
             self._paint_today(painter, timeline, layout, small, text, line=False)
 
@@ -438,16 +439,11 @@ class TimelineView(QWidget):
         per_day = plot.width() / max(days, 1)
         step = next((s for s in (1, 2, 7, 14) if per_day * s >= fm.horizontalAdvance("30") + 6),
                     28)
-        weekend = QColor(self.palette().color(QPalette.ColorRole.AlternateBase))
         painter.setFont(small)
         line_h = fm.height()
         for n in range(days):
             day = timeline.start + timedelta(days=n)
             x = plot.left() + n * per_day
-            # Weekends shaded only where every day is labelled; wider, they are noise.
-            if step == 1 and day.weekday() >= 5:
-                painter.fillRect(QRectF(x, axis.bottom(), per_day, plot.bottom() - axis.bottom()),
-                                 weekend)
             painter.setPen(QPen(rule, 0))
             painter.drawLine(QPointF(x, axis.bottom() - line_h / 3), QPointF(x, axis.bottom()))
             if n % step == 0:
@@ -464,6 +460,25 @@ class TimelineView(QWidget):
         painter.setPen(QPen(rule, 0))
         painter.drawLine(QPointF(plot.left(), axis.bottom()), QPointF(plot.right(),
                                                                        axis.bottom()))
+
+    @staticmethod
+    def _paint_weekends(painter: QPainter, timeline: Timeline, layout: _Layout, small: QFont,
+                        text: QColor) -> None:
+        """A faint veil over Saturdays and Sundays, painted last so it lies evenly over
+        lines and words; only where days are wide enough to tell apart."""
+        assert timeline.start is not None
+        assert timeline.end is not None
+        plot, axis = layout.plot, layout.axis_rect
+        days = (timeline.end - timeline.start).days
+        per_day = plot.width() / max(days, 1)
+        if per_day < QFontMetrics(small).horizontalAdvance("30") + 6:
+            return
+        veil = QColor(text)
+        veil.setAlpha(14)
+        for n in range(days):
+            if (timeline.start + timedelta(days=n)).weekday() >= 5:
+                painter.fillRect(QRectF(plot.left() + n * per_day, axis.bottom(), per_day,
+                                        plot.bottom() - axis.bottom()), veil)
 
     def _month_labels(self, timeline: Timeline, plot: QRectF, per_day: float,
                       days: int) -> list[tuple[float, str]]:
