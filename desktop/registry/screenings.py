@@ -326,7 +326,7 @@ def _start_refusal(trial: Trial, stage_id: str,
             if slot.state is StageState.IN_PROGRESS:
                 return (f"{wanted} cannot start while {slot.title} is in progress; "
                         f"complete that visit first."), 0
-            ending = (" unless that is overridden" if slot.stage.override is not None
+            ending = (" and has not been overridden" if slot.stage.override is not None
                       else "; the screening ended there")
             return (f"{wanted} cannot start: {slot.title} was completed not "
                     f"eligible{ending}."), 0

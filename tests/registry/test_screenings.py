@@ -1,0 +1,495 @@
+"""Screenings and visits: starting, gating by visit slots, completing, overriding, signing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from desktop.domain.trial import Trial
+from desktop.domain.visits import StageState
+from desktop.library import find_trial
+from desktop.registry.database import Registry
+from desktop.registry.patients import PatientNotFound, PatientRepository
+from desktop.registry.screening_rows import ObservationInput, VisitRow
+from desktop.registry.screenings import (
+    ScreeningNotFound,
+    ScreeningRefused,
+    ScreeningRepository,
+    ValidationFailed,
+    VisitNotFound,
+)
+from tests.registry.conftest import CLOCK, example_verdict, patient
+
+#: screening-1, pre-infusion repeated 3 times, no override.
+REPEATED = find_trial("NCT06835140")
+#: screening-1, pre-infusion with an override agreed by PI and IND holder.
+TWO_STAGES = find_trial("NCT06138587")
+#: five stages; pre-infusion (4th) may be overridden.
+FIVE_STAGES = find_trial("NCT06152809")
+
+
+def _complete(screenings: ScreeningRepository, visit: VisitRow, trial: Trial,
+              answers: dict[str, Any] | None = None) -> VisitRow:
+    verdict, as_of = example_verdict(trial.id, visit.stage_id, answers)
+    return screenings.complete(visit.id, verdict, as_of)
+
+
+def _run(screenings: ScreeningRepository, screening_id: int, trial: Trial, stage_id: str,
+         answers: dict[str, Any] | None = None) -> VisitRow:
+    """Start and complete a visit of ``stage_id`` with its example's verdict."""
+    return _complete(screenings, screenings.start_visit(screening_id, trial, stage_id), trial,
+                     answers)
+
+
+def audit(registry: Registry, action: str) -> list[tuple[str, str, int, dict[str, Any]]]:
+    with registry.read() as conn:
+        rows = conn.execute("SELECT actor, entity, entity_id, details FROM audit_event "
+                            "WHERE action = ? ORDER BY id", (action,)).fetchall()
+    return [(actor, entity, entity_id, json.loads(details))
+            for actor, entity, entity_id, details in rows]
+
+
+# -- screenings -------------------------------------------------------------------------
+
+def test_start_a_screening(screenings: ScreeningRepository, registry: Registry,
+                           patient_id: int) -> None:
+    row = screenings.start(patient_id, REPEATED)
+    assert (row.patient_id, row.trial_id, row.started_by) == (patient_id, REPEATED.id,
+                                                              "coordinator")
+    assert row.started_at.tzinfo is UTC
+    assert screenings.screening(row.id) == row
+    assert screenings.screenings(patient_id) == [row]
+    assert screenings.visits(row.id) == []
+    assert audit(registry, "screening.start") == [
+        ("coordinator", "screening", row.id,
+         {"patient_id": patient_id, "trial_id": REPEATED.id,
+          "protocol_version": REPEATED.protocol_version})]
+
+
+def test_a_patient_is_screened_once_per_trial(screenings: ScreeningRepository,
+                                              patient_id: int) -> None:
+    first = screenings.start(patient_id, REPEATED)
+    with pytest.raises(ScreeningRefused, match=f"already being screened for {REPEATED.id}"):
+        screenings.start(patient_id, REPEATED)
+    second = screenings.start(patient_id, TWO_STAGES)
+    assert screenings.screenings(patient_id) == [first, second]
+
+
+def test_archived_patient_cannot_start(screenings: ScreeningRepository, repo: PatientRepository,
+                                       patient_id: int) -> None:
+    repo.set_archived(patient_id, True)
+    with pytest.raises(ScreeningRefused, match="archived; restore the patient"):
+        screenings.start(patient_id, REPEATED)
+
+
+def test_unknown_ids(screenings: ScreeningRepository, patient_id: int) -> None:
+    with pytest.raises(PatientNotFound, match="No patient with id 999"):
+        screenings.start(999, REPEATED)
+    with pytest.raises(PatientNotFound):
+        screenings.screenings(999)
+    with pytest.raises(ScreeningNotFound, match="No screening with id 999"):
+        screenings.screening(999)
+    with pytest.raises(ScreeningNotFound):
+        screenings.visits(999)
+    with pytest.raises(ScreeningNotFound):
+        screenings.start_visit(999, REPEATED, "screening-1")
+    with pytest.raises(ScreeningNotFound):
+        screenings.screen_failures(999)
+    with pytest.raises(VisitNotFound, match="No visit with id 999"):
+        screenings.visit(999)
+    for read in (screenings.events, screenings.answers, screenings.verdict_snapshot):
+        with pytest.raises(VisitNotFound):
+            read(999)
+    with pytest.raises(VisitNotFound):
+        screenings.set_event(999, "infusion", None)
+    with pytest.raises(VisitNotFound):
+        screenings.sign(999, "Dr A")
+
+
+# -- gating -----------------------------------------------------------------------------
+
+def test_stages_open_in_order(screenings: ScreeningRepository, patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    with pytest.raises(ScreeningRefused,
+                       match=r"Pre-infusion \(1 of 3\) cannot start before Screening #1 is "
+                             r"completed\."):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    first = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    assert (first.stage_id, first.repeat, first.status, first.state) == (
+        "screening-1", 1, "draft", StageState.IN_PROGRESS)
+    with pytest.raises(ScreeningRefused, match="while Screening #1 is in progress"):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    with pytest.raises(ScreeningRefused, match="A draft Screening #1 visit is already open"):
+        screenings.start_visit(screening.id, REPEATED, "screening-1")
+    done = _complete(screenings, first, REPEATED)
+    assert done.state is StageState.ELIGIBLE
+    with pytest.raises(ScreeningRefused, match="Screening #1 has already been completed"):
+        screenings.start_visit(screening.id, REPEATED, "screening-1")
+    second = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    assert (second.stage_id, second.repeat) == ("pre-infusion", 1)
+    assert screenings.visits(screening.id) == [done, second]
+
+
+def test_unknown_stage_and_other_trial_refused(screenings: ScreeningRepository,
+                                               patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    with pytest.raises(ScreeningRefused, match="'pre-venetoclax' is not a stage of NCT06835140"):
+        screenings.start_visit(screening.id, REPEATED, "pre-venetoclax")
+    with pytest.raises(ScreeningRefused, match="This screening is for NCT06835140, not "
+                                               "NCT06138587"):
+        screenings.start_visit(screening.id, TWO_STAGES, "screening-1")
+    assert screenings.visits(screening.id) == []
+
+
+def test_not_eligible_ends_the_screening(screenings: ScreeningRepository, registry: Registry,
+                                         patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    verdict, as_of = example_verdict(REPEATED.id, "screening-1", {"apl": True})
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    done = screenings.complete(visit.id, verdict, as_of)
+    assert (done.decision, done.state) == ("not_eligible", StageState.NOT_ELIGIBLE)
+    with pytest.raises(ScreeningRefused, match="Screening #1 was completed not eligible; the "
+                                               "screening ended there"):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    with pytest.raises(ScreeningRefused, match="screen failure"):
+        screenings.start_visit(screening.id, REPEATED, "screening-1")
+
+    [failure] = screenings.screen_failures(screening.id)
+    assert failure.reasons == tuple((r.id, r.reason) for r in verdict.failing)
+    assert [c for c, _ in failure.reasons] == ["apl"]
+    assert (failure.visit_id, failure.screening_id, failure.stage_id, failure.repeat,
+            failure.recorded_by) == (visit.id, screening.id, "screening-1", 1, "coordinator")
+    [(actor, entity, entity_id, details)] = audit(registry, "visit.complete")
+    assert (actor, entity, entity_id) == ("coordinator", "visit", visit.id)
+    assert details["decision"] == "not_eligible"
+    assert details["failing"] == [list(pair) for pair in failure.reasons]
+
+
+def test_signing_a_not_eligible_visit_does_not_open_the_next(
+        screenings: ScreeningRepository, patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = _run(screenings, screening.id, REPEATED, "screening-1", {"apl": True})
+    signed = screenings.sign(visit.id, "Dr Investigator")
+    assert signed.signed_by == "Dr Investigator"
+    assert signed.state is StageState.NOT_ELIGIBLE
+    with pytest.raises(ScreeningRefused, match="completed not eligible"):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+
+
+def test_repeated_stage_up_to_its_repeats(screenings: ScreeningRepository,
+                                          patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    _run(screenings, screening.id, REPEATED, "screening-1")
+    repeats = []
+    for expected in (1, 2, 3):
+        visit = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+        assert visit.repeat == expected
+        with pytest.raises(ScreeningRefused, match=rf"draft Pre-infusion \({expected} of 3\) "
+                                                   rf"visit is already open"):
+            screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+        repeats.append(_complete(screenings, visit, REPEATED))
+    assert [v.state for v in repeats] == [StageState.ELIGIBLE] * 3
+    with pytest.raises(ScreeningRefused, match="All 3 Pre-infusion visits the protocol plans "
+                                               "have already been completed"):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    assert [(v.stage_id, v.repeat) for v in screenings.visits(screening.id)] == [
+        ("screening-1", 1), ("pre-infusion", 1), ("pre-infusion", 2), ("pre-infusion", 3)]
+
+
+def test_a_not_eligible_repeat_stops_the_next_repeat(screenings: ScreeningRepository,
+                                                     patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    _run(screenings, screening.id, REPEATED, "screening-1")
+    _run(screenings, screening.id, REPEATED, "pre-infusion")
+    failed = _run(screenings, screening.id, REPEATED, "pre-infusion", {"steroids": True})
+    assert (failed.repeat, failed.state) == (2, StageState.NOT_ELIGIBLE)
+    with pytest.raises(ScreeningRefused, match=r"Pre-infusion \(2 of 3\) was completed not "
+                                               r"eligible \(a screen failure\)"):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+
+
+def test_override_opens_the_next_stage(screenings: ScreeningRepository, registry: Registry,
+                                       patient_id: int) -> None:
+    screening = screenings.start(patient_id, FIVE_STAGES)
+    for stage_id in ("screening-1", "screening-2", "pre-lymphodepletion"):
+        _run(screenings, screening.id, FIVE_STAGES, stage_id)
+    failed = _run(screenings, screening.id, FIVE_STAGES, "pre-infusion",
+                  {"clinical-status": False})
+    assert failed.state is StageState.NOT_ELIGIBLE
+    with pytest.raises(ScreeningRefused, match="Before venetoclax cannot start: Before CIML NK "
+                                               "cell infusion was completed not eligible and "
+                                               "has not been overridden"):
+        screenings.start_visit(screening.id, FIVE_STAGES, "pre-venetoclax")
+
+    overridden = screenings.override(failed.id, FIVE_STAGES, " Reviewed: transient. ",
+                                     "Dr A (PI); Dr B (IND holder)")
+    assert overridden.state is StageState.OVERRIDDEN
+    assert overridden.override is not None
+    assert (overridden.override.rationale, overridden.override.agreed_by,
+            overridden.override.recorded_by) == ("Reviewed: transient.",
+                                                 "Dr A (PI); Dr B (IND holder)", "coordinator")
+    assert overridden.decision == "not_eligible"  # the decision itself stays
+    assert len(screenings.screen_failures(screening.id)) == 1  # and so does the failure
+    assert audit(registry, "visit.override") == [
+        ("coordinator", "visit", failed.id,
+         {"rationale": "Reviewed: transient.", "agreed_by": "Dr A (PI); Dr B (IND holder)",
+          "required_roles": ["PI", "IND holder"]})]
+    with pytest.raises(ScreeningRefused, match="already been overridden"):
+        screenings.override(failed.id, FIVE_STAGES, "again", "PI, IND holder")
+
+    last = screenings.start_visit(screening.id, FIVE_STAGES, "pre-venetoclax")
+    assert (last.stage_id, last.repeat) == ("pre-venetoclax", 1)
+
+
+def _failed_pre_infusion(screenings: ScreeningRepository, patient_id: int) -> VisitRow:
+    screening = screenings.start(patient_id, TWO_STAGES)
+    _run(screenings, screening.id, TWO_STAGES, "screening-1")
+    return _run(screenings, screening.id, TWO_STAGES, "pre-infusion", {"clinical-status": False})
+
+
+@pytest.mark.parametrize(("rationale", "agreed_by", "errors"), [
+    ("", "Dr A (PI); Dr B (IND holder)",
+     {"rationale": "Rationale: enter why screening may proceed."}),
+    ("ok", "  ", {"agreed_by": "Agreed by: name who agreed as PI and as IND holder."}),
+    ("ok", "Dr A (PI)", {"agreed_by": "Agreed by: name who agreed as PI and as IND holder "
+                                      "(not found: IND holder)."}),
+    # "pi" inside a name is not the role
+    ("ok", "Dr Pippa (IND holder)", {"agreed_by": "Agreed by: name who agreed as PI and as "
+                                                  "IND holder (not found: PI)."}),
+    (" ", "", {"rationale": "Rationale: enter why screening may proceed.",
+               "agreed_by": "Agreed by: name who agreed as PI and as IND holder."}),
+])
+def test_override_validation(screenings: ScreeningRepository, registry: Registry,
+                             patient_id: int, rationale: str, agreed_by: str,
+                             errors: dict[str, str]) -> None:
+    failed = _failed_pre_infusion(screenings, patient_id)
+    with pytest.raises(ValidationFailed) as caught:
+        screenings.override(failed.id, TWO_STAGES, rationale, agreed_by)
+    assert caught.value.errors == errors
+    assert str(caught.value).startswith("The override was not saved: ")
+    assert screenings.visit(failed.id).override is None
+    assert audit(registry, "visit.override") == []
+
+
+def test_override_roles_are_case_insensitive(screenings: ScreeningRepository,
+                                             patient_id: int) -> None:
+    failed = _failed_pre_infusion(screenings, patient_id)
+    row = screenings.override(failed.id, TWO_STAGES, "reviewed", "dr a (pi), dr b (ind  holder)")
+    assert row.state is StageState.OVERRIDDEN
+
+
+def test_override_refusals(screenings: ScreeningRepository, patient_id: int) -> None:
+    screening = screenings.start(patient_id, TWO_STAGES)
+    draft = screenings.start_visit(screening.id, TWO_STAGES, "screening-1")
+    with pytest.raises(ScreeningRefused, match="protocol does not allow proceeding after a "
+                                               "not-eligible Screening #1"):
+        screenings.override(draft.id, TWO_STAGES, "r", "PI, IND holder")
+    _complete(screenings, draft, TWO_STAGES)
+    draft = screenings.start_visit(screening.id, TWO_STAGES, "pre-infusion")
+    with pytest.raises(ScreeningRefused, match="Only a Pre-infusion visit completed not "
+                                               "eligible can be overridden"):
+        screenings.override(draft.id, TWO_STAGES, "r", "PI, IND holder")
+    eligible = _complete(screenings, draft, TWO_STAGES)
+    with pytest.raises(ScreeningRefused, match="completed not eligible can be overridden"):
+        screenings.override(eligible.id, TWO_STAGES, "r", "PI, IND holder")
+    with pytest.raises(ScreeningRefused, match="for NCT06138587, not NCT06152809"):
+        screenings.override(eligible.id, FIVE_STAGES, "r", "PI, IND holder")
+
+
+# -- completing -------------------------------------------------------------------------
+
+def test_complete_stores_decision_and_snapshot(screenings: ScreeningRepository,
+                                               patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    assert screenings.verdict_snapshot(visit.id) is None
+    verdict, as_of = example_verdict(REPEATED.id, "screening-1")
+    done = screenings.complete(visit.id, verdict, as_of)
+    assert (done.status, done.decision, done.completed_by, done.assessed_at) == (
+        "completed", "eligible", "coordinator", as_of)
+    assert done.completed_at is not None
+    assert done.completed_at.tzinfo is UTC
+    assert screenings.visit(visit.id) == done
+    assert screenings.verdict_snapshot(visit.id) == verdict.as_json()
+    assert screenings.screen_failures(screening.id) == []
+
+
+def test_complete_refuses_an_incomplete_verdict(screenings: ScreeningRepository,
+                                                registry: Registry, patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    verdict, as_of = example_verdict(REPEATED.id, "screening-1", keep_answers=False)
+    assert verdict.decision == "incomplete"
+    with pytest.raises(ScreeningRefused, match=r"Screening #1 cannot be completed while its "
+                                               r"decision is incomplete: \d+ criteria have no "
+                                               r"answer or result yet"):
+        screenings.complete(visit.id, verdict, as_of)
+    assert screenings.visit(visit.id) == visit
+    assert audit(registry, "visit.complete") == []
+
+
+def test_complete_refuses_another_stage_or_trial(screenings: ScreeningRepository,
+                                                 patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    for verdict, as_of in (example_verdict(REPEATED.id, "pre-infusion"),
+                           example_verdict(TWO_STAGES.id, "screening-1")):
+        with pytest.raises(ScreeningRefused, match="evaluate the visit again"):
+            screenings.complete(visit.id, verdict, as_of)
+    assert screenings.visit(visit.id).status == "draft"
+
+
+def test_complete_checks_assessed_at(screenings: ScreeningRepository, patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    verdict, _ = example_verdict(REPEATED.id, "screening-1")
+    with pytest.raises(ValidationFailed) as caught:
+        screenings.complete(visit.id, verdict, datetime(2027, 1, 1, 9, 0))
+    assert caught.value.errors == {"assessed_at": "Assessed at: 2027-01-01 09:00 is in the "
+                                                  "future."}
+    with pytest.raises(ValidationFailed) as caught:
+        screenings.complete(visit.id, verdict, datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    assert list(caught.value.errors) == ["assessed_at"]
+    assert screenings.visit(visit.id).status == "draft"
+
+
+def test_a_completed_visit_is_locked(screenings: ScreeningRepository, patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    screenings.set_event(visit.id, "infusion", datetime(2026, 11, 17, 10, 0))
+    screenings.set_answer(visit.id, "apl", "no")
+    done = _complete(screenings, visit, REPEATED)
+    verdict, as_of = example_verdict(REPEATED.id, "screening-1")
+    with pytest.raises(ScreeningRefused, match="completed and locked; its decision"):
+        screenings.complete(visit.id, verdict, as_of)
+    with pytest.raises(ScreeningRefused, match="completed and locked; its event dates"):
+        screenings.set_event(visit.id, "infusion", datetime(2026, 11, 18, 10, 0))
+    with pytest.raises(ScreeningRefused, match="completed and locked; its event dates"):
+        screenings.set_event(visit.id, "infusion", None)
+    with pytest.raises(ScreeningRefused, match="completed and locked; its answers"):
+        screenings.set_answer(visit.id, "apl", "yes")
+    with pytest.raises(ScreeningRefused, match="completed and locked"):
+        screenings.set_answer(visit.id, "apl", None)
+    with pytest.raises(ScreeningRefused, match="completed and locked"):
+        screenings.add_observation(patient_id, visit.id, ObservationInput(
+            "ecog", "1", "score", datetime(2026, 11, 1, 9, 0)))
+    assert screenings.visit(visit.id) == done
+    assert screenings.events(visit.id) == {"infusion": datetime(2026, 11, 17, 10, 0)}
+    assert screenings.answers(visit.id)["apl"].value == "no"
+    assert screenings.observations(patient_id) == []
+
+
+# -- signing ----------------------------------------------------------------------------
+
+def test_sign(screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    with pytest.raises(ScreeningRefused, match="Only a completed visit can be signed"):
+        screenings.sign(visit.id, "Dr A")
+    _complete(screenings, visit, REPEATED)
+    with pytest.raises(ValidationFailed) as caught:
+        screenings.sign(visit.id, "  ")
+    assert caught.value.errors == {"investigator": "Investigator: enter the name of the "
+                                                   "investigator who signs."}
+    signed = screenings.sign(visit.id, " Dr A ")
+    assert (signed.signed_by, signed.state) == ("Dr A", StageState.SIGNED)
+    assert signed.signed_at is not None
+    with pytest.raises(ScreeningRefused, match="already been signed by Dr A"):
+        screenings.sign(visit.id, "Dr B")
+    assert audit(registry, "visit.sign") == [
+        ("coordinator", "visit", visit.id,
+         {"signed_by": "Dr A", "decision": "eligible", "overridden": False})]
+    # a signed eligible stage opens the next
+    assert screenings.start_visit(screening.id, REPEATED, "pre-infusion").repeat == 1
+
+
+# -- events carried forward, and the audit of a whole visit ---------------------------
+
+def test_events_are_carried_forward(screenings: ScreeningRepository, registry: Registry,
+                                    patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    first = screenings.start_visit(screening.id, REPEATED, "screening-1")
+    events = {"treatment_start": datetime(2026, 11, 12, 8, 0),
+              "infusion": datetime(2026, 11, 17, 10, 0)}
+    for name, at in events.items():
+        screenings.set_event(first.id, name, at)
+    _complete(screenings, first, REPEATED)
+    second = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    assert screenings.events(second.id) == events
+    # changed in the new visit only
+    screenings.set_event(second.id, "infusion", datetime(2026, 11, 24, 10, 0))
+    assert screenings.events(first.id) == events
+    _complete(screenings, second, REPEATED)
+    third = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    assert screenings.events(third.id)["infusion"] == datetime(2026, 11, 24, 10, 0)
+
+    starts = audit(registry, "visit.start")
+    assert starts[0][3] == {"screening_id": screening.id, "stage_id": "screening-1",
+                            "repeat": 1}
+    assert starts[1][3]["events_carried_forward"] == {
+        "from_visit": first.id,
+        "events": {"infusion": "2026-11-17 10:00:00.000000",
+                   "treatment_start": "2026-11-12 08:00:00.000000"}}
+    assert starts[2][3]["events_carried_forward"]["from_visit"] == second.id
+
+
+def test_every_write_is_audited_with_its_actor(registry: Registry, patient_id: int) -> None:
+    screenings = ScreeningRepository(registry, " Casey Coordinator ", lambda: CLOCK)
+    screening = screenings.start(patient_id, TWO_STAGES)
+    visit = screenings.start_visit(screening.id, TWO_STAGES, "screening-1")
+    screenings.set_event(visit.id, "infusion", datetime(2026, 11, 12, 10, 0))
+    screenings.set_fact(patient_id, "gilbert_syndrome", True)
+    obs = screenings.add_observation(patient_id, visit.id, ObservationInput(
+        "ecog", "1", "score", datetime(2026, 11, 1, 9, 0)))
+    screenings.update_observation(obs.id, ObservationInput(
+        "ecog", "2", "score", datetime(2026, 11, 1, 9, 0)))
+    screenings.retract_observation(obs.id, "wrong patient")
+    screenings.set_answer(visit.id, "diagnosis-high-risk", "yes", "note", "clinic letter")
+    _complete(screenings, visit, TWO_STAGES)
+    screenings.sign(visit.id, "Dr A")
+    pre = _run(screenings, screening.id, TWO_STAGES, "pre-infusion", {"clinical-status": False})
+    screenings.override(pre.id, TWO_STAGES, "reviewed", "Dr A (PI), Dr B (IND holder)")
+    with registry.read() as conn:
+        rows = conn.execute("SELECT action, actor FROM audit_event WHERE action != "
+                            "'patient.create' ORDER BY id").fetchall()
+    assert {actor for _, actor in rows} == {"Casey Coordinator"}
+    assert [action for action, _ in rows] == [
+        "screening.start", "visit.start", "event.set", "fact.set", "observation.add",
+        "observation.update", "observation.retract", "answer.set", "visit.complete",
+        "visit.sign", "visit.start", "visit.complete", "visit.override"]
+
+
+def test_a_refused_write_leaves_no_audit(screenings: ScreeningRepository, registry: Registry,
+                                         patient_id: int) -> None:
+    screening = screenings.start(patient_id, REPEATED)
+    with pytest.raises(ScreeningRefused):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    assert audit(registry, "visit.start") == []
+    with registry.read() as conn:
+        assert conn.execute("SELECT count(*) FROM visit").fetchone() == (0,)
+
+
+def test_one_draft_per_screening_in_the_database(screenings: ScreeningRepository,
+                                                 registry: Registry, patient_id: int) -> None:
+    """The partial unique index backs the gating up, whatever a caller does."""
+    screening = screenings.start(patient_id, REPEATED)
+    screenings.start_visit(screening.id, REPEATED, "screening-1")
+    with registry.engine.connect() as conn, pytest.raises(Exception, match="UNIQUE"):
+        conn.exec_driver_sql(
+            "INSERT INTO visit (screening_id, stage_id, repeat, status, started_at, "
+            f"started_by) VALUES ({screening.id}, 'pre-infusion', 1, 'draft', "
+            "'2026-11-01 00:00:00.000000', 'x')")
+    with registry.engine.connect() as conn, pytest.raises(Exception, match="CHECK"):
+        conn.exec_driver_sql(
+            "INSERT INTO visit (screening_id, stage_id, repeat, status, started_at, "
+            f"started_by) VALUES ({screening.id}, 'pre-infusion', 1, 'completed', "
+            "'2026-11-01 00:00:00.000000', 'x')")
+
+
+def test_patient_repository_untouched(repo: PatientRepository) -> None:
+    """The screening fixtures add patients through the ordinary repository."""
+    row = repo.add(patient(mrn="OTHER"))
+    assert repo.get(row.id) == row
