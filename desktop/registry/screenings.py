@@ -493,7 +493,9 @@ class ScreeningRepository:
                                            entered_by=self._user, entered_at=now))
                 if carried:
                     details["events_carried_forward"] = {
-                        "from_visit": source.id, "events": {name: at for name, at in carried}}
+                        "from_visit": source.id,
+                        "events": {name: datetime.fromisoformat(at).isoformat()
+                                   for name, at in carried}}
             self._audit(session, "visit.start", "visit", visit.id, details)
             return _load_visit(rows, visit.id)
 
