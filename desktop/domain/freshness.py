@@ -13,7 +13,7 @@ window 'within 2 weeks before NK cell infusion' starts 2026-10-25 00:00".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -105,18 +105,21 @@ def _when(at: datetime) -> str:
 
 
 def freshness(stage: Stage, code: str, events: Mapping[str, datetime], at: datetime,
-              as_of: datetime | None = None) -> Freshness:
+              as_of: datetime | None = None,
+              windows: Sequence[Window | None] | None = None) -> Freshness:
     """Whether a ``code`` result taken ``at`` counts for the stage, with the reason.
 
     Stale beats a missing event: a result already outside a window whose event is known
     is stale whatever the other windows say. With ``as_of``, a result taken after it is
-    not counted (the engine ignores it).
+    not counted (the engine ignores it). ``windows`` may pass ``code_windows(stage,
+    code)`` computed once, for callers that ask many times (the form, per keystroke).
     """
     taken = f"taken {fmt_when(at)}"
     if as_of is not None and at > as_of:
         return Freshness("after_as_of", f"{taken} — after the assessment time "
                                         f"{_when(as_of)}: not counted")
-    windows = code_windows(stage, code)
+    if windows is None:
+        windows = code_windows(stage, code)
     real = [w for w in windows if w is not None]
     if not real:
         return Freshness("no_window", f"{taken} — no time window: the most recent result "

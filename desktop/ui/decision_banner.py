@@ -1,0 +1,82 @@
+"""The decision banner over a visit's outcomes: eligible / not eligible / incomplete.
+
+Icon, colour and words together ("Not eligible — 2 criteria fail"), so the decision
+never rests on colour alone. The words come from the engine's verdict: the decision,
+and the count of failing or still-open criteria.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.domain.engine import Verdict
+from desktop.ui.visit_style import DECISION_LOOKS, status_pixmap
+from desktop.ui.widgets import named
+
+_STATE: Final = {"eligible": "pass", "not_eligible": "fail", "incomplete": "unknown"}
+
+
+def _criteria(count: int) -> str:
+    return f"{count} criteri{'on' if count == 1 else 'a'}"
+
+
+def decision_text(verdict: Verdict) -> str:
+    """The banner's headline for a verdict."""
+    total = len(verdict.results)
+    decision = verdict.decision
+    if decision == "eligible":
+        return f"Eligible — all {_criteria(total)} pass"
+    if decision == "not_eligible":
+        failing = len(verdict.failing)
+        verb = "fails" if failing == 1 else "fail"
+        text = f"Not eligible — {_criteria(failing)} {verb}"
+        open_ = len(verdict.missing)
+        return f"{text} ({open_} more still open)" if open_ else text
+    missing = len(verdict.missing)
+    return f"Incomplete — {missing} of {_criteria(total)} still need a value or answer"
+
+
+class DecisionBanner(QFrame):
+    """A coloured strip: the decision's icon and headline, and a detail line below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("decision_banner")
+        self.icon = named(QLabel(), "decision_icon")
+        self.headline = named(QLabel(), "decision_text")
+        self.detail = named(QLabel(), "decision_detail")
+        self.headline.setWordWrap(True)
+        self.detail.setWordWrap(True)
+        self.detail.hide()
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(self.headline)
+        text.addWidget(self.detail)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.icon)
+        layout.addLayout(text, 1)
+        self.decision = ""
+        self._shown: tuple[str, str, str] = ("", "", "")
+
+    def set_verdict(self, verdict: Verdict) -> None:
+        self.show_decision(verdict.decision, decision_text(verdict))
+
+    def show_decision(self, decision: str, headline: str, detail: str = "") -> None:
+        """Show ``decision`` ("eligible", "not_eligible", "incomplete") with words."""
+        if (decision, headline, detail) == self._shown:
+            return  # keystrokes that change nothing here cost no relayout
+        self._shown = (decision, headline, detail)
+        self.decision = decision
+        look = DECISION_LOOKS[decision]
+        self.icon.setPixmap(status_pixmap(_STATE[decision], 24))
+        self.headline.setText(headline)
+        self.headline.setStyleSheet(f"font-size:13pt; font-weight:700; color:{look.text};")
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+        self.detail.setStyleSheet(f"color:{look.text};")
+        self.setStyleSheet(f"#decision_banner {{ background:{look.pale}; "
+                           f"border:2px solid {look.strong}; border-radius:6px; }}")
+        self.setAccessibleName(f"Decision: {headline}")

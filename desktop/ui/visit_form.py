@@ -1,0 +1,894 @@
+"""The visit form: one stage of one patient's screening, generated from the trial file.
+
+Left, what the stage reads, in the order a coordinator fills it in: the planned dates
+its time windows hang on, one row per observation code (value, accepted units, time
+taken, ULN where a criterion uses one, and the patient's earlier results of that code
+with whether each still counts), the patient facts it reads, and each attested
+criterion as a question (Yes / No / N/A, note, source document). Right, the decision
+banner and every criterion's live outcome and reason.
+
+Live: every keystroke rebuilds the engine's record from the saved results plus what is
+typed (``desktop.domain.draft``) and re-evaluates it as of now. A typed value that does
+not pass ``draft.observation`` shows its message at the field and is left out; nothing
+is guessed (no default time, no default unit conversion).
+
+Autosave: a field is saved when it is finished (focus leaves it, Enter, a choice is
+clicked). Results through ``add_observation`` the first time in this visit, then
+``update_observation`` for corrections of that same result; emptying a saved result
+withdraws it (``retract_observation``) after a confirmation. Answers, events and facts
+are saved as they are set. Completing the stage first saves every pending field, then
+evaluates what the registry holds (not what the screen holds), so the stored decision is
+the decision of the stored data.
+
+No clinical logic lives here: windows and freshness come from
+:mod:`desktop.domain.freshness`, units from :mod:`desktop.domain.units`, checks from
+:mod:`desktop.domain.draft`, outcomes from the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from fractions import Fraction
+from html import escape
+from typing import Final, cast
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.draft import Draft, observation
+from desktop.domain.engine import CriterionResult, Outcome, Verdict, evaluate
+from desktop.domain.freshness import (
+    code_windows,
+    freshness,
+    stage_codes,
+    stage_facts,
+    uln_codes,
+)
+from desktop.domain.record import Observation, RecordError
+from desktop.domain.text import fmt_number
+from desktop.domain.trial import EVENTS, FACTS, STAGE_TITLES, Stage, Trial, Window
+from desktop.domain.units import CODES, convert
+from desktop.domain.visits import can_complete, due_next, events_of
+from desktop.registry.database import RegistryError
+from desktop.registry.patients import PatientRow, ValidationFailed
+from desktop.registry.screening_rows import ObservationInput, ObservationRow, VisitRow
+from desktop.registry.screenings import ScreeningRepository
+from desktop.ui.decision_banner import DecisionBanner
+from desktop.ui.messages import MessageService
+from desktop.ui.outcomes_model import CRITERION, OUTCOME, REASON, OutcomesTableModel
+from desktop.ui.override_dialog import OverrideDialog
+from desktop.ui.visit_inputs import (
+    EventRow,
+    FactRow,
+    QuestionCard,
+    ResultRow,
+    parse_when,
+    results_header,
+)
+from desktop.ui.visit_style import HINT_COLOUR, LOOKS, SECTION_STYLE
+from desktop.ui.widgets import named
+
+EARLIER_SHOWN: Final = 3  # earlier results listed under a result row
+_WORD: Final = {"eligible": "eligible", "not_eligible": "not eligible"}
+
+
+def visit_title(trial: Trial, stage: Stage, visit: VisitRow, patient: PatientRow) -> str:
+    """E.g. "Screening #1 — NCT06152809 — DOE, Jane (MRN 123)"."""
+    name = STAGE_TITLES.get(stage.id, stage.title)
+    if stage.repeat > 1:
+        name += f" ({visit.repeat} of {stage.repeat})"
+    return (f"{name} — {trial.id} — {patient.family_name.upper()}, {patient.given_name} "
+            f"(MRN {patient.mrn})")
+
+
+def _local(at: datetime | None) -> str:
+    """A bookkeeping time (UTC-aware) in local wall-clock time, to the minute."""
+    if at is None:
+        return "—"
+    shown = at.astimezone() if at.tzinfo is not None else at
+    return shown.strftime("%Y-%m-%d %H:%M")
+
+
+def _section(title: str, hint: str = "") -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 10, 0, 2)
+    layout.setSpacing(1)
+    heading = QLabel(title)
+    heading.setStyleSheet(SECTION_STYLE)
+    layout.addWidget(heading)
+    if hint:
+        words = QLabel(hint)
+        words.setWordWrap(True)
+        words.setStyleSheet(f"color:{HINT_COLOUR};")
+        layout.addWidget(words)
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    layout.addWidget(line)
+    return box
+
+
+class OutcomesView(QTableView):
+    """The outcomes table: reasons wrap, so rows are re-measured when the width changes."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.resizeRowsToContents()
+
+
+class VisitForm(QWidget):
+    """One visit of one stage, in its own window. ``changed(visit_id)`` after any save."""
+
+    changed = Signal(int)
+
+    def __init__(self, *, repository: ScreeningRepository, trial: Trial, patient: PatientRow,
+                 visit: VisitRow, site_uln: Mapping[str, Fraction], messages: MessageService,
+                 clock: Callable[[], datetime] = datetime.now,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        stage = trial.stage(visit.stage_id)
+        if stage is None:
+            raise ValueError(f"visit {visit.id}: stage {visit.stage_id!r} is not in {trial.id}")
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self._repository = repository
+        self._trial = trial
+        self._stage = stage
+        self._patient = patient
+        self._visit = visit
+        self._site_uln = dict(site_uln)
+        self._messages = messages
+        self._clock = clock
+        self._loaded = False
+        self.override_dialog: OverrideDialog | None = None
+        self.verdict: Verdict | None = None
+
+        # What the registry holds (refreshed after each save).
+        self._saved: list[ObservationRow] = []
+        self._parsed: dict[int, Observation] = {}
+        self._own: dict[str, ObservationRow] = {}
+        self._events_saved: dict[str, datetime] = {}
+        # What is typed, parsed once per edit of its row (None: blank or invalid).
+        self._typed: dict[str, Observation | None] = {}
+        self._row_errors: dict[str, dict[str, str]] = {}
+        self._events_typed: dict[str, datetime | None] = {}
+        self._windows: dict[str, list[Window | None]] = {}
+
+        self.setWindowTitle(visit_title(trial, stage, visit, patient))
+        self.resize(1280, 800)
+        self._build()
+        self._load()
+        self._refresh_mode()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        stage = self._stage
+        header = named(QLabel(), "visit_header")
+        header.setWordWrap(True)
+        heading = f"<br><span style='color:{HINT_COLOUR}'>{escape(stage.heading)}</span>" \
+            if stage.heading else ""
+        patient = self._patient
+        header.setText(
+            f"<span style='font-size:13pt; font-weight:700'>{escape(stage.title)}</span>"
+            f"{heading}<br>{escape(patient.family_name.upper())}, "
+            f"{escape(patient.given_name)} · MRN {escape(patient.mrn)} · born "
+            f"{patient.birth_date.isoformat()} · {escape(patient.sex)} · "
+            f"{escape(self._trial.id)}")
+        self.due = named(QLabel(), "visit_due")
+        self.due.setWordWrap(True)
+        self.due.setStyleSheet(f"color:{HINT_COLOUR};")
+
+        form = QWidget()
+        form.setObjectName("visit_fields")
+        column = QVBoxLayout(form)
+        column.setContentsMargins(10, 6, 14, 10)
+        column.setSpacing(4)
+        column.addWidget(header)
+        column.addWidget(self.due)
+
+        self.event_rows: dict[str, EventRow] = {}
+        events = events_of(stage)
+        if events:
+            column.addWidget(_section("Planned dates",
+                                      "The time windows of this stage count back from these."))
+            for name in events:
+                event_row = EventRow(name, EVENTS[name])
+                event_row.edited.connect(lambda n=name: self._event_edited(n))
+                event_row.committed.connect(lambda n=name: self._event_committed(n))
+                self.event_rows[name] = event_row
+                column.addWidget(event_row)
+
+        self.result_rows: dict[str, ResultRow] = {}
+        codes = stage_codes(stage)
+        with_uln = uln_codes(stage)
+        if codes:
+            column.addWidget(_section(
+                "Results", "Value, unit, and when the sample was taken. Earlier results of "
+                           "the patient are reused while inside the stage's window."))
+            column.addWidget(results_header())
+            for code in codes:
+                info = CODES[code]
+                row = ResultRow(code, info.label, info.units, code in with_uln)
+                row.edited.connect(lambda c=code: self._result_edited(c))
+                row.committed.connect(lambda c=code: self._result_committed(c))
+                self.result_rows[code] = row
+                self._windows[code] = code_windows(stage, code)
+                column.addWidget(row)
+
+        self.fact_rows: dict[str, FactRow] = {}
+        facts = stage_facts(stage)
+        if facts:
+            column.addWidget(_section("Patient facts",
+                                      "Recorded for the patient, in every screening."))
+            for name in facts:
+                fact_row = FactRow(name, FACTS[name])
+                fact_row.chosen.connect(lambda n=name: self._fact_chosen(n))
+                self.fact_rows[name] = fact_row
+                column.addWidget(fact_row)
+
+        self.questions: dict[str, QuestionCard] = {}
+        attested = [(n, c) for n, c in enumerate(stage.criteria, start=1) if c.attested]
+        if attested:
+            column.addWidget(_section(
+                "Questions", "Each is answered by a person from the source documents."))
+            for number, criterion in attested:
+                card = QuestionCard(number, criterion)
+                card.chosen.connect(lambda c=criterion.id: self._answer_chosen(c))
+                card.committed.connect(lambda c=criterion.id: self._answer_committed(c))
+                self.questions[criterion.id] = card
+                column.addWidget(card)
+        column.addStretch(1)
+
+        self.fields_area = named(QScrollArea(), "visit_fields_area")
+        self.fields_area.setWidget(form)
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        # Right: decision, completion record, outcomes.
+        self.banner = DecisionBanner()
+        self.record_box = named(QLabel(), "visit_record")
+        self.record_box.setWordWrap(True)
+        self.record_box.setTextFormat(Qt.TextFormat.RichText)
+        self.record_box.setStyleSheet("background:#eef3f8; border:1px solid #b0bec5; "
+                                      "border-radius:4px; padding:6px;")
+        self.record_box.hide()
+        self.model = OutcomesTableModel(self)
+        self.table = named(OutcomesView(), "outcomes")
+        self.table.setModel(self.model)
+        self.table.setWordWrap(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setAccessibleName("Criteria outcomes")
+        self.table.verticalHeader().hide()
+        header_view = self.table.horizontalHeader()
+        header_view.setSectionResizeMode(OUTCOME, QHeaderView.ResizeMode.Fixed)
+        header_view.setSectionResizeMode(CRITERION, QHeaderView.ResizeMode.Interactive)
+        header_view.setSectionResizeMode(REASON, QHeaderView.ResizeMode.Stretch)
+        header_view.resizeSection(OUTCOME, 92)
+        header_view.resizeSection(CRITERION, 200)
+        header_view.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
+        legend = QLabel("Hover a criterion for the protocol's full text and reading note.")
+        legend.setStyleSheet(f"color:{HINT_COLOUR};")
+        legend.setWordWrap(True)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 6, 6, 0)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self.record_box)
+        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(legend)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.fields_area)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self._sized = False
+
+        self.status = named(QLabel(), "visit_status")
+        self.status.setStyleSheet(f"color:{HINT_COLOUR};")
+        self.complete_button = named(QPushButton("Complete stage…"), "complete")
+        self.complete_button.setToolTip("Record the decision. Possible once the stage is "
+                                        "eligible or not eligible; it cannot be changed after.")
+        self.complete_button.clicked.connect(self.complete)
+        self.override_button = named(QPushButton("Override…"), "override")
+        self.override_button.clicked.connect(self.open_override)
+        self.override_button.setVisible(stage.override is not None)
+        self.close_button = named(QPushButton("Close"), "close")
+        self.close_button.clicked.connect(self.close)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(10, 4, 10, 8)
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.complete_button)
+        bottom.addWidget(self.override_button)
+        bottom.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(bottom)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._sized:  # a splitter ignores sizes set before it is shown
+            self._sized = True
+            width = max(self.width(), 800)
+            left = min(max(int(width * 0.58), 560), 760)
+            self.splitter.setSizes([left, width - left])
+        super().showEvent(event)
+
+    # ------------------------------------------------------------------ loading
+
+    def _load(self) -> None:
+        """Fill the form with what the registry holds for this visit."""
+        try:
+            events = self._repository.events(self._visit.id)
+            facts = self._repository.facts(self._patient.id)
+            answers = self._repository.answers(self._visit.id)
+            self._reload_observations()
+        except RegistryError as exc:
+            self._messages.error(self, "Visit not opened", str(exc))
+            return
+        self._events_saved = dict(events)
+        for name, event_row in self.event_rows.items():
+            event_row.set_value(events.get(name))
+            self._events_typed[name] = events.get(name)
+        for name, fact_row in self.fact_rows.items():
+            fact_row.set_value(facts.get(name))
+        for cid, card in self.questions.items():
+            answer = answers.get(cid)
+            if answer is None:
+                card.set_saved(None, "", "")
+            else:
+                card.set_saved(answer.value, answer.note, answer.source_document)
+        for code, row in self.result_rows.items():
+            own = self._own.get(code)
+            if own is not None:
+                row.set_values(own.value, own.unit, own.at, own.uln)
+            self._prefill_uln(row)
+            self._parse_row(code)
+        self._loaded = True
+
+    def _reload_observations(self) -> None:
+        saved = self._repository.observations(self._patient.id)
+        self._saved = saved
+        self._parsed = {}
+        for row in saved:
+            try:
+                self._parsed[row.id] = observation(row.code, row.value, row.unit, row.at,
+                                                   uln=row.uln, source=row.source or None)
+            except RecordError:
+                continue  # cannot be read as a result: left out, never guessed
+        own: dict[str, ObservationRow] = {}
+        for row in saved:  # newest first: the first of each code is this visit's latest
+            if row.visit_id == self._visit.id and row.code not in own:
+                own[row.code] = row
+        self._own = own
+
+    def _prefill_uln(self, row: ResultRow) -> None:
+        if row.uln is None:
+            return
+        site = self._site_uln.get(row.code)
+        if site is None:
+            row.set_site_uln("")
+            return
+        unit = row.unit_text()
+        value = convert(row.code, site, CODES[row.code].canonical, unit)
+        text = fmt_number(value)
+        exact = Fraction(text) == value
+        tip = "The site's upper limit of normal, converted to the result's unit."
+        if not exact:
+            tip += (f" Shown rounded; the exact value ({float(value):.6g} {unit}) is used "
+                    f"unless you type the lab's own ULN.")
+        row.set_site_uln(text, tip)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def visit(self) -> VisitRow:
+        return self._visit
+
+    @property
+    def read_only(self) -> bool:
+        return self._visit.status != "draft" or not self._loaded
+
+    def _refresh_mode(self) -> None:
+        """Draft: live and editable. Completed: read-only, with its record and decision."""
+        read_only = self.read_only
+        for event_row in self.event_rows.values():
+            event_row.set_read_only(read_only)
+        for row in self.result_rows.values():
+            row.set_read_only(read_only)
+        for fact_row in self.fact_rows.values():
+            fact_row.set_read_only(read_only)
+        for card in self.questions.values():
+            card.set_read_only(read_only)
+        self._update_due()
+        if self._visit.status == "draft":
+            self.record_box.hide()
+            self._evaluate()
+        else:
+            self._show_completed()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        draft = self._visit.status == "draft" and self._loaded
+        decided = self.verdict is not None and can_complete(self.verdict.decision)
+        self.complete_button.setEnabled(draft and decided)
+        self.complete_button.setVisible(self._visit.status == "draft")
+        stage_allows = self._stage.override is not None
+        self.override_button.setVisible(stage_allows)
+        self.override_button.setEnabled(
+            stage_allows and self._visit.status == "completed"
+            and self._visit.decision == "not_eligible" and self._visit.override is None)
+
+    def _show_completed(self) -> None:
+        visit = self._visit
+        results = self._snapshot_results()
+        self.verdict = Verdict(self._trial, self._stage, tuple(results))
+        self._apply(self.verdict)
+        word = _WORD.get(visit.decision or "", "—")
+        lines = [f"<b>Completed: {escape(word)}</b> — by {escape(visit.completed_by or '—')} "
+                 f"on {_local(visit.completed_at)}; assessed as of "
+                 f"{_local(visit.assessed_at)}. Read-only."]
+        if visit.signed_by:
+            lines.append(f"Signed by {escape(visit.signed_by)} on {_local(visit.signed_at)}.")
+        if visit.override is not None:
+            o = visit.override
+            lines.append(f"<b>Overridden</b>: proceeding after review, agreed by "
+                         f"{escape(o.agreed_by)}; recorded by {escape(o.recorded_by)} on "
+                         f"{_local(o.recorded_at)}.<br>Rationale: {escape(o.rationale)}")
+        self.record_box.setText("<br>".join(lines))
+        self.record_box.show()
+        self.status.setText("This visit is completed and cannot be changed.")
+
+    def _snapshot_results(self) -> list[CriterionResult]:
+        """The outcomes stored at completion (what was decided), in protocol order."""
+        snapshot: dict[str, object] | None = None
+        try:
+            snapshot = self._repository.verdict_snapshot(self._visit.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Stored decision not read", str(exc))
+        stored: dict[str, tuple[str, str]] = {}
+        criteria = snapshot.get("criteria") if snapshot else None
+        if isinstance(criteria, list):
+            for item in criteria:
+                if isinstance(item, dict):
+                    stored[str(item.get("id"))] = (str(item.get("outcome")),
+                                                   str(item.get("reason")))
+        results = []
+        for criterion in self._stage.criteria:
+            outcome, reason = stored.get(criterion.id, ("unknown", "Not in the stored "
+                                                                   "decision"))
+            if outcome not in LOOKS:
+                outcome, reason = "unknown", f"Stored outcome {outcome!r} not understood"
+            results.append(CriterionResult(criterion, cast(Outcome, outcome), reason))
+        return results
+
+    # ------------------------------------------------------------------ live evaluation
+
+    def _parse_row(self, code: str) -> None:
+        """Check one typed result; keep it (or None) and show its message at the field."""
+        row = self.result_rows[code]
+        value, at_text = row.value_text(), row.at_text()
+        errors: dict[str, str] = {}
+        parsed: Observation | None = None
+        if value.strip() or at_text.strip():
+            try:
+                at = parse_when(at_text)
+                parsed = observation(code, value, row.unit_text(), at, uln=row.uln_text(),
+                                     now=self._clock(), birth_date=self._patient.birth_date)
+            except RecordError as exc:
+                errors[exc.field] = exc.message[:1].upper() + exc.message[1:] + "."
+        self._typed[code] = parsed
+        self._row_errors[code] = errors
+        row.show_errors(errors)
+
+    def _draft(self, as_of: datetime) -> Draft:
+        own_ids = {row.id for row in self._own.values()}
+        observations = [o for oid, o in self._parsed.items() if oid not in own_ids]
+        observations.extend(o for o in self._typed.values() if o is not None)
+        # Own results of codes this stage has no row for are still the patient's.
+        observations.extend(self._parsed[r.id] for c, r in self._own.items()
+                            if c not in self.result_rows and r.id in self._parsed)
+        answers = {cid: v for cid, card in self.questions.items()
+                   if (v := card.value()) is not None}
+        facts = {name: fact for name, row in self.fact_rows.items()
+                 if (fact := row.value()) is not None}
+        events = {name: at for name, at in self._events_typed.items() if at is not None}
+        return Draft(birth_date=self._patient.birth_date, sex=self._patient.sex,
+                     events=events, facts=facts, observations=observations, answers=answers)
+
+    def _evaluate(self) -> None:
+        """Re-evaluate what is on screen, as of now, and repaint what changed."""
+        if self._visit.status != "draft":
+            return
+        as_of = self._clock()
+        try:
+            verdict = evaluate(self._trial, self._stage.id,
+                               self._draft(as_of).record(as_of), self._site_uln)
+        except RecordError as exc:  # the form only builds valid records: a bug, said plainly
+            self.status.setText(f"Cannot evaluate: {exc}")
+            return
+        self.verdict = verdict
+        self._apply(verdict)
+        self._update_earlier(verdict, as_of)
+        self._update_buttons()
+
+    def _apply(self, verdict: Verdict) -> None:
+        for row in self.model.set_verdict(verdict):
+            self.table.resizeRowToContents(row)
+        self.banner.set_verdict(verdict)
+
+    def _update_earlier(self, verdict: Verdict, as_of: datetime) -> None:
+        """Under each result row: this result's and earlier results' freshness."""
+        used = {o for r in verdict.results for o in r.used}
+        events = {n: at for n, at in self._events_typed.items() if at is not None}
+        for code, row in self.result_rows.items():
+            lines: list[str] = []
+            windows = self._windows[code]
+            typed = self._typed.get(code)
+            if typed is not None:
+                own = freshness(self._stage, code, events, typed.at, as_of, windows)
+                if not own.counts:
+                    lines.append(self._flag_line("This result", own.status, own.text))
+            own_row = self._own.get(code)
+            earlier = [r for r in self._saved if r.code == code
+                       and (own_row is None or r.id != own_row.id)]
+            for saved in earlier[:EARLIER_SHOWN]:
+                found = freshness(self._stage, code, events, saved.at, as_of, windows)
+                parsed = self._parsed.get(saved.id)
+                value = f"{saved.value} {saved.unit}"
+                if found.counts and parsed is not None and parsed in used:
+                    label = "reused: inside window" if found.status == "fresh" else \
+                        "reused: most recent result"
+                    status = "reused"
+                elif found.counts:
+                    label = "inside window" if found.status == "fresh" else "older result"
+                    status = "counts"
+                else:
+                    label = {"stale": "stale", "needs_event": "window not known yet",
+                             "after_as_of": "not counted"}[found.status]
+                    status = found.status
+                who = f"entered by {escape(saved.entered_by)} {_local(saved.entered_at)[:10]}"
+                lines.append(self._flag_line(f"Earlier {value}", status, found.text,
+                                             label, who))
+            if len(earlier) > EARLIER_SHOWN:
+                lines.append(f"<span style='color:{HINT_COLOUR}'>… and "
+                             f"{len(earlier) - EARLIER_SHOWN} older</span>")
+            row.set_earlier("<br>".join(lines))
+
+    @staticmethod
+    def _flag_line(what: str, status: str, text: str, label: str = "",
+                   who: str = "") -> str:
+        look = {"reused": LOOKS["pass"], "counts": LOOKS["pass"]}.get(status, LOOKS["unknown"])
+        mark = "✓" if status in ("reused", "counts") else "⚠"
+        word = label or {"stale": "stale", "needs_event": "window not known yet",
+                         "after_as_of": "not counted"}.get(status, status)
+        tail = f" <span style='color:{HINT_COLOUR}'>({who})</span>" if who else ""
+        return (f"<span style='color:{look.strong}; font-weight:600'>{mark} {escape(word)}"
+                f"</span> — {escape(what)}, {escape(text)}{tail}")
+
+    def _update_due(self) -> None:
+        events = {n: at for n, at in self._events_typed.items() if at is not None}
+        due = due_next(self._stage, events)
+        self.due.setText(due.text if due.start is not None or events_of(self._stage) else "")
+        self.due.setVisible(bool(self.due.text()))
+
+    # ------------------------------------------------------------------ edits (live)
+
+    def _result_edited(self, code: str) -> None:
+        if self.read_only:
+            return
+        row = self.result_rows[code]
+        if row.uln is not None and not row.uln_text():
+            self._prefill_uln(row)  # the unit changed: the site ULN follows it
+        self._parse_row(code)
+        self._evaluate()
+
+    def _event_edited(self, name: str) -> None:
+        if self.read_only:
+            return
+        self._parse_event(name)
+        self._update_due()
+        self._evaluate()
+
+    def _parse_event(self, name: str) -> None:
+        event_row = self.event_rows[name]
+        try:
+            self._events_typed[name] = parse_when(event_row.text())
+            event_row.show_errors({})
+        except RecordError as exc:
+            self._events_typed[name] = None
+            event_row.show_errors({"at": exc.message + "."})
+
+    # ------------------------------------------------------------------ saving
+
+    def _saved_ok(self, what: str) -> None:
+        self.status.setText(f"Saved {self._clock():%H:%M}: {what}")
+        self.changed.emit(self._visit.id)
+
+    def _not_saved(self, what: str, exc: RegistryError) -> None:
+        self._messages.error(self, f"{what} not saved", str(exc))
+
+    def _row_input(self, code: str) -> ObservationInput | None:
+        row = self.result_rows[code]
+        parsed = self._typed.get(code)
+        if parsed is None:
+            return None
+        return ObservationInput(code=code, value=row.value_text().strip(),
+                                unit=row.unit_text(), at=parsed.at, uln=row.uln_text())
+
+    def _result_dirty(self, code: str) -> bool:
+        row = self.result_rows[code]
+        own = self._own.get(code)
+        if own is None:
+            return bool(row.value_text().strip() or row.at_text().strip()
+                        or (row.uln is not None and row.uln_text()))
+        try:
+            at = parse_when(row.at_text())
+        except RecordError:
+            return True
+        return (row.value_text().strip(), row.unit_text(), at, row.uln_text()) != \
+            (own.value, own.unit, own.at, own.uln)
+
+    def _result_committed(self, code: str) -> None:
+        if self.read_only or not self._result_dirty(code):
+            return
+        row = self.result_rows[code]
+        own = self._own.get(code)
+        if own is not None and not row.value_text().strip() and not row.at_text().strip():
+            self._withdraw(code, own)
+            return
+        data = self._row_input(code)
+        if data is None:
+            return  # its message is already at the field; nothing saved, nothing lost
+        try:
+            if own is None:
+                self._repository.add_observation(self._patient.id, self._visit.id, data)
+            else:
+                self._repository.update_observation(own.id, data)
+            self._reload_observations()
+        except ValidationFailed as exc:
+            row.show_errors(exc.errors)
+            return
+        except RegistryError as exc:
+            self._not_saved(row.label, exc)
+            return
+        self._parse_row(code)
+        self._evaluate()
+        self._saved_ok(row.label)
+
+    def _withdraw(self, code: str, own: ObservationRow) -> None:
+        """The coordinator emptied a saved result: withdraw it (kept in the log)."""
+        row = self.result_rows[code]
+        text = (f"Withdraw the saved {row.label} {own.value} {own.unit} taken "
+                f"{own.at:%Y-%m-%d %H:%M}? It is kept in the registry's log but no longer "
+                f"counts for any screening.")
+        if not self._messages.confirm(self, "Withdraw result", text, "Withdraw"):
+            row.set_values(own.value, own.unit, own.at, own.uln)
+            self._prefill_uln(row)
+            self._parse_row(code)
+            self._evaluate()
+            return
+        try:
+            self._repository.retract_observation(own.id, "Emptied in the visit form")
+            self._reload_observations()
+        except RegistryError as exc:
+            self._not_saved(row.label, exc)
+            return
+        self._parse_row(code)
+        self._evaluate()
+        self._saved_ok(f"{row.label} withdrawn")
+
+    def _event_committed(self, name: str) -> None:
+        if self.read_only:
+            return
+        self._parse_event(name)
+        event_row = self.event_rows[name]
+        if event_row.text().strip() and self._events_typed.get(name) is None:
+            return  # unreadable: the message is at the field
+        at = self._events_typed.get(name)
+        if at == self._events_saved.get(name):
+            return
+        try:
+            self._repository.set_event(self._visit.id, name, at)
+        except ValidationFailed as exc:
+            event_row.show_errors({"at": " ".join(exc.errors.values())})
+            return
+        except RegistryError as exc:
+            self._not_saved(f"Planned {EVENTS[name]}", exc)
+            return
+        if at is None:
+            self._events_saved.pop(name, None)
+        else:
+            self._events_saved[name] = at
+        self._saved_ok(f"planned {EVENTS[name]}")
+
+    def _fact_chosen(self, name: str) -> None:
+        if self.read_only:
+            return
+        fact_row = self.fact_rows[name]
+        try:
+            self._repository.set_fact(self._patient.id, name, fact_row.value())
+        except RegistryError as exc:
+            fact_row.revert()
+            self._not_saved(FACTS[name].capitalize(), exc)
+            self._evaluate()
+            return
+        fact_row.saved()
+        self._evaluate()
+        self._saved_ok(FACTS[name])
+
+    def _answer_chosen(self, cid: str) -> None:
+        if self.read_only:
+            return
+        self._evaluate()
+        self._save_answer(cid)
+
+    def _answer_committed(self, cid: str) -> None:
+        if self.read_only:
+            return
+        card = self.questions[cid]
+        if card.value() is None:
+            if card.note.text().strip() or card.source.text().strip():
+                card.show_errors({"note": "Choose Yes, No or N/A to save the note and "
+                                          "source document."})
+            return
+        self._save_answer(cid)
+
+    def _save_answer(self, cid: str) -> None:
+        card = self.questions[cid]
+        if card.is_saved():
+            return
+        value, note, source = card.typed()
+        try:
+            self._repository.set_answer(self._visit.id, cid,
+                                        value,  # type: ignore[arg-type]
+                                        note=note if value is not None else "",
+                                        source_document=source if value is not None else "")
+        except ValidationFailed as exc:
+            card.show_errors(exc.errors)
+            return
+        except RegistryError as exc:
+            card.revert_choice()
+            self._evaluate()
+            self._not_saved(f"Answer to {cid}", exc)
+            return
+        card.show_errors({})
+        card.mark_saved()
+        self._saved_ok(f"answer to {cid}")
+
+    def flush(self) -> list[str]:
+        """Save every finished-but-unsaved field; returns what still is not saved."""
+        if self.read_only:
+            return []
+        for name in self.event_rows:
+            self._event_committed(name)
+        for code in self.result_rows:
+            self._result_committed(code)
+        for cid in self.questions:
+            self._answer_committed(cid)
+        return self.unsaved()
+
+    def unsaved(self) -> list[str]:
+        """Entries on screen that the registry does not hold, with why."""
+        found: list[str] = []
+        for name, event_row in self.event_rows.items():
+            if self._events_typed.get(name) != self._events_saved.get(name) or \
+                    (event_row.text().strip() and self._events_typed.get(name) is None):
+                found.append(f"Planned {EVENTS[name]}")
+        for code, row in self.result_rows.items():
+            if self._result_dirty(code):
+                errors = " ".join(self._row_errors.get(code, {}).values())
+                found.append(f"{row.label}: {errors}" if errors else row.label)
+        for cid, card in self.questions.items():
+            if not card.is_saved():
+                found.append(f"Answer to {cid} (choose Yes, No or N/A)"
+                             if card.value() is None else f"Answer to {cid}")
+        return found
+
+    # ------------------------------------------------------------------ gating
+
+    def _verdict_of_saved(self, as_of: datetime) -> Verdict:
+        """The stage evaluated on what the registry holds (never on the screen)."""
+        events = self._repository.events(self._visit.id)
+        facts = self._repository.facts(self._patient.id)
+        answers = self._repository.answers(self._visit.id)
+        self._reload_observations()
+        draft = Draft(birth_date=self._patient.birth_date, sex=self._patient.sex,
+                      events=dict(events), facts=dict(facts),
+                      observations=list(self._parsed.values()),
+                      answers={cid: a.value for cid, a in answers.items()})
+        return evaluate(self._trial, self._stage.id, draft.record(as_of), self._site_uln)
+
+    def complete(self) -> None:
+        """Complete the stage with its decision, after saving and a confirmation."""
+        if self.read_only:
+            return
+        pending = self.flush()
+        if pending:
+            self._messages.error(self, "Stage not completed",
+                                 "These entries are not saved yet; correct or clear them "
+                                 "first: " + "; ".join(pending) + ".")
+            return
+        as_of = self._clock()
+        try:
+            verdict = self._verdict_of_saved(as_of)
+        except RegistryError as exc:
+            self._messages.error(self, "Stage not completed", str(exc))
+            return
+        if not can_complete(verdict.decision):
+            self._evaluate()
+            self._messages.error(self, "Stage not completed",
+                                 f"The saved entries leave {len(verdict.missing)} criteria "
+                                 f"unknown; the stage can be completed only as eligible or "
+                                 f"not eligible.")
+            return
+        word = _WORD[verdict.decision]
+        failing = ", ".join(r.id for r in verdict.failing)
+        detail = f" Failing: {failing}." if failing else ""
+        text = (f"Complete {self._stage.title} as {word.upper()} (assessed as of "
+                f"{as_of:%Y-%m-%d %H:%M})?{detail} Once completed, this visit's answers, "
+                f"planned dates and decision cannot be changed.")
+        if not self._messages.confirm(self, "Complete stage", text, f"Complete as {word}"):
+            return
+        try:
+            self._visit = self._repository.complete(self._visit.id, verdict, as_of)
+        except RegistryError as exc:
+            self._messages.error(self, "Stage not completed", str(exc))
+            return
+        self._refresh_mode()
+        self.changed.emit(self._visit.id)
+
+    def open_override(self) -> None:
+        """The override dialog (window-modal; ``override_dialog`` while open)."""
+        override = self._stage.override
+        if override is None or not self.override_button.isEnabled():
+            return
+
+        def submit(rationale: str, agreed_by: str) -> VisitRow:
+            return self._repository.override(self._visit.id, self._trial, rationale,
+                                             agreed_by)
+
+        dialog = OverrideDialog(self, override, submit, self._messages)
+        dialog.accepted.connect(lambda: self._override_recorded(dialog))
+        dialog.finished.connect(lambda _code: setattr(self, "override_dialog", None))
+        self.override_dialog = dialog
+        dialog.open()
+
+    def _override_recorded(self, dialog: OverrideDialog) -> None:
+        if dialog.saved is not None:
+            self._visit = dialog.saved
+            self._refresh_mode()
+            self.changed.emit(self._visit.id)
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        pending = self.flush()
+        if pending and not self._messages.confirm(
+                self, "Close the visit",
+                "These entries are not saved (everything else is): " + "; ".join(pending)
+                + ". Close anyway and lose them?", "Close and lose them"):
+            event.ignore()
+            return
+        super().closeEvent(event)
