@@ -128,7 +128,12 @@ class GuiSession(QObject):
 
     def _opened(self, opened: _Opened) -> None:
         opened_at = time.monotonic()
-        self.window.set_repository(opened.repository, str(opened.registry.path))
+        from desktop.ui.context import ScreeningContext
+
+        context = ScreeningContext(registry=opened.registry, user=self.user,
+                                   patients=opened.repository, messages=self.messages,
+                                   data_dir=self.data_dir)
+        self.window.set_repository(opened.repository, str(opened.registry.path), context)
         self.opened.emit()
         if self.smoke:
             listed_at = time.monotonic()

@@ -32,6 +32,8 @@ from desktop.ui.widgets import named
 
 if TYPE_CHECKING:
     from desktop.registry.patients import PatientRepository, PatientRow
+    from desktop.ui.context import ScreeningContext
+    from desktop.ui.patient_view import PatientView
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +47,8 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._messages = messages
         self._repository: PatientRepository | None = None
+        self._context: ScreeningContext | None = None
+        self.patient_views: dict[int, PatientView] = {}
         self._painted = False
         self.dialog: PatientDialog | None = None  # the open patient dialog, if any
         self.setWindowTitle(APP_NAME)
@@ -81,6 +85,10 @@ class MainWindow(QMainWindow):
                                        self.new_patient)
         self.edit_action = self._action("&Edit patient…", QKeySequence("Ctrl+E"),
                                         self.edit_selected)
+        self.screening_action = self._action("&Screening…", QKeySequence.StandardKey.Open,
+                                             self.open_selected)
+        self.screening_action.setToolTip("The patient's trials, stages and what is due "
+                                         "(Enter on a patient)")
         self.archive_action = self._action("&Archive…", None, self.archive_selected)
         self.show_archived_action = self._action("Show a&rchived", None, None)
         self.show_archived_action.setCheckable(True)
@@ -96,8 +104,8 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         bar.addWidget(self.search)
         bar.addSeparator()
-        for action in (self.new_action, self.edit_action, self.archive_action,
-                       self.show_archived_action):
+        for action in (self.screening_action, self.new_action, self.edit_action,
+                       self.archive_action, self.show_archived_action):
             bar.addAction(action)
         bar.addSeparator()
         bar.addAction(self.trials_action)
@@ -107,13 +115,16 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         file_menu.addAction(quit_)
         patient_menu = menu.addMenu("&Patient")
-        for action in (self.new_action, self.edit_action, self.archive_action):
+        for action in (self.screening_action, self.new_action, self.edit_action,
+                       self.archive_action):
             patient_menu.addAction(action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(find)
         view_menu.addAction(self.show_archived_action)
         trials_menu = menu.addMenu("T&rials")
         trials_menu.addAction(self.trials_action)
+        self.log_menu = trials_menu.addMenu("Screening &log")
+        self.log_menu.aboutToShow.connect(self._fill_log_menu)
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -147,9 +158,14 @@ class MainWindow(QMainWindow):
     def repository(self) -> PatientRepository | None:
         return self._repository
 
-    def set_repository(self, repository: PatientRepository, where: str = "") -> None:
-        """The registry is open: list its patients and enable the actions."""
+    def set_repository(self, repository: PatientRepository, where: str = "",
+                       context: ScreeningContext | None = None) -> None:
+        """The registry is open: list its patients and enable the actions.
+
+        ``context`` (repositories, trial library, site settings) enables screening.
+        """
         self._repository = repository
+        self._context = context
         self.statusBar().showMessage(f"Registry: {where}" if where else "Registry open", 5000)
         self.model.set_filter(self.search.text(), self.show_archived_action.isChecked())
         self.model.set_repository(repository)
@@ -173,11 +189,49 @@ class MainWindow(QMainWindow):
         if patient is not None:
             self._open_dialog(patient)
 
-    def open_selected(self) -> None:
-        """Enter on a patient. Opens the edit dialog until a patient view exists."""
+    def open_selected(self) -> PatientView | None:
+        """Enter on a patient: the patient's screenings (one window per patient)."""
         if self.selected_patient() is None and self.model.rowCount() == 1:
             self.table.selectRow(0)
-        self.edit_selected()
+        patient = self.selected_patient()
+        if patient is None or self._context is None:
+            return None
+        existing = self.patient_views.get(patient.id)
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        from desktop.ui.patient_view import PatientView
+
+        view = PatientView(self._context, patient, self)
+        self.patient_views[patient.id] = view
+        view.destroyed.connect(lambda _obj=None, pid=patient.id: self.patient_views.pop(pid, None))
+        view.show()
+        view.activateWindow()
+        return view
+
+    def open_log(self, trial_id: str) -> QWidget | None:
+        """The screening log of a trial: every patient screened for it."""
+        if self._context is None:
+            return None
+        from desktop.ui.context import ContextError
+        from desktop.ui.screening_log import open_screening_log
+
+        try:
+            trial = self._context.trial(trial_id)
+        except ContextError as exc:
+            self._messages.error(self, "Screening log not shown", str(exc))
+            return None
+        return open_screening_log(self, self._context, trial)
+
+    def _fill_log_menu(self) -> None:
+        from desktop.library import trial_ids
+
+        self.log_menu.clear()
+        for trial_id in trial_ids():
+            action = self.log_menu.addAction(trial_id)
+            action.triggered.connect(lambda _checked=False, t=trial_id: self.open_log(t))
+        self.log_menu.setEnabled(self._context is not None)
 
     def archive_selected(self) -> None:
         patient = self.selected_patient()
@@ -250,6 +304,7 @@ class MainWindow(QMainWindow):
         patient = self.selected_patient() if ready else None
         self.new_action.setEnabled(ready)
         self.edit_action.setEnabled(patient is not None)
+        self.screening_action.setEnabled(patient is not None and self._context is not None)
         self.archive_action.setEnabled(patient is not None)
         self.archive_action.setText("&Restore" if patient and patient.archived
                                     else "&Archive…")

@@ -8,7 +8,7 @@ wait with ``qtbot.waitSignal`` / ``waitUntil``, never with sleeps.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +17,15 @@ import pytest
 # The offscreen platform plugin says this whenever a top-level window with a layout
 # gets size constraints; it is a notice about the test platform, not about our code.
 OFFSCREEN_NOTICE = "This plugin does not support propagateSizeHints"
+#: Likewise whenever a window or tooltip is raised (``raise_()``) offscreen.
+OFFSCREEN_RAISE_NOTICE = "This plugin does not support raise()"
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
 
     from desktop.registry.database import Registry
     from desktop.registry.patients import PatientRepository, PatientRow
+    from desktop.ui.context import ScreeningContext
     from desktop.ui.main_window import MainWindow
     from desktop.ui.messages import RecordingMessages
     from desktop.ui.settings import UiSettings
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/ui" in Path(str(item.fspath)).as_posix():
-            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOTICE))
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOTICE, OFFSCREEN_RAISE_NOTICE))
 
 
 @pytest.fixture
@@ -79,15 +82,29 @@ def settings(data_dir: Path) -> UiSettings:
     return UiSettings(data_dir)
 
 
+#: The screening tests' "now": a Monday morning in clinic.
+NOW = datetime(2026, 11, 2, 9, 0)
+
+
+@pytest.fixture
+def context(registry: Registry, repository: PatientRepository, messages: RecordingMessages,
+            data_dir: Path) -> ScreeningContext:
+    """What the screening windows share, on the test's registry, with the clock at NOW."""
+    from desktop.ui.context import ScreeningContext
+
+    return ScreeningContext(registry=registry, user="tester", patients=repository,
+                            messages=messages, data_dir=data_dir, clock=lambda: NOW)
+
+
 @pytest.fixture
 def window(qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
-           repository: PatientRepository) -> MainWindow:
+           repository: PatientRepository, context: ScreeningContext) -> MainWindow:
     """The main window, shown, with the registry already open."""
     from desktop.ui.main_window import MainWindow
 
     main = MainWindow(settings, messages)
     qtbot.addWidget(main)
-    main.set_repository(repository)
+    main.set_repository(repository, "", context)
     main.show()
     qtbot.waitExposed(main)
     return main

@@ -61,6 +61,22 @@ def test_down_arrow_moves_into_table_and_enter_opens_patient(
     assert window.table.currentIndex().row() == 0
 
     qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(window.patient_views) == 1)
+    view = next(iter(window.patient_views.values()))
+    assert view.patient.mrn == "C-400"
+    assert "OSEI, Kwame (MRN C-400)" in view.windowTitle()
+    # Enter again raises the same window rather than opening a second one.
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    assert list(window.patient_views.values()) == [view]
+    view.close()
+
+
+def test_ctrl_e_edits_the_selected_patient(qtbot: QtBot, window: MainWindow,
+                                           add_patient: AddPatient) -> None:
+    seed(add_patient)
+    qtbot.keyClicks(window.search, "osei")
+    qtbot.keyClick(window.search, Qt.Key.Key_Down)
+    qtbot.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.dialog is not None)
     assert window.dialog is not None
     assert window.dialog.mrn.text() == "C-400"

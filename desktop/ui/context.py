@@ -1,0 +1,82 @@
+"""What the screening windows share: repositories, the trial library, site settings.
+
+Built once the registry is open and handed to every patient view, visit form and
+screening log, so none of them opens files or databases on its own. The trial library
+and the site's ULN table are read on first use: the patient list never pays for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop.ui.messages import MessageService
+
+if TYPE_CHECKING:
+    from desktop.domain.trial import Trial
+    from desktop.registry.database import Registry
+    from desktop.registry.patients import PatientRepository
+    from desktop.registry.screenings import ScreeningRepository
+
+
+class ContextError(Exception):
+    """The trial library or site settings cannot be read; ``str()`` says which file."""
+
+
+@dataclass
+class ScreeningContext:
+    registry: Registry
+    user: str
+    patients: PatientRepository
+    messages: MessageService
+    data_dir: Path
+    clock: Callable[[], datetime] = datetime.now
+    #: None: the packaged ``trials/`` folder.
+    trials_dir: Path | None = None
+    _trials: dict[str, Trial] | None = field(default=None, repr=False)
+    _site_uln: dict[str, Fraction] | None = field(default=None, repr=False)
+    _screenings: ScreeningRepository | None = field(default=None, repr=False)
+
+    @property
+    def screenings(self) -> ScreeningRepository:
+        """Built on first use: it loads the engine, which the patient list never needs."""
+        if self._screenings is None:
+            from desktop.registry.screenings import ScreeningRepository
+
+            self._screenings = ScreeningRepository(self.registry, self.user, self.clock)
+        return self._screenings
+
+    @property
+    def trials(self) -> dict[str, Trial]:
+        """The trial library by NCT id (raises ContextError naming a broken file)."""
+        if self._trials is None:
+            from desktop.library import TrialFileError, load_library
+
+            try:
+                self._trials = {t.id: t for t in load_library(self.trials_dir)}
+            except TrialFileError as exc:
+                raise ContextError(f"A trial file could not be read: {exc}") from None
+        return self._trials
+
+    def trial(self, trial_id: str) -> Trial:
+        found = self.trials.get(trial_id)
+        if found is None:
+            raise ContextError(f"Trial {trial_id} is not in the trial library of this "
+                               f"installation; its screening cannot be shown.")
+        return found
+
+    @property
+    def site_uln(self) -> dict[str, Fraction]:
+        """The site's upper limits of normal (``site.json``), in canonical units."""
+        if self._site_uln is None:
+            from desktop.site import SiteError, load_site_uln
+
+            try:
+                self._site_uln = load_site_uln(self.data_dir)
+            except SiteError as exc:
+                raise ContextError(f"The site settings could not be read: {exc}") from None
+        return self._site_uln

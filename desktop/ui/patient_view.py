@@ -1,0 +1,316 @@
+"""The patient view: every trial the patient is screened for, its stages, and what is due.
+
+Top, one row per screening (trial, each stage's state, the next step); middle, the
+chosen screening's stages with who completed them, overrides and screen failures;
+bottom, the timeline of the stages against the planned event dates. "Open stage"
+opens a visit form (starting the visit when the stage may start); a stage that may not
+start yet says why instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME
+from desktop.domain.calc import age_years
+from desktop.registry.database import RegistryError
+from desktop.registry.patients import PatientRow
+from desktop.ui.context import ContextError, ScreeningContext
+from desktop.ui.screening_models import ScreeningsModel, SlotsModel
+from desktop.ui.screening_summary import ScreeningSummary, SlotView, summarise
+from desktop.ui.timeline_view import TimelineView
+from desktop.ui.widgets import named
+
+
+def patient_title(patient: PatientRow) -> str:
+    return f"{patient.family_name.upper()}, {patient.given_name} (MRN {patient.mrn})"
+
+
+class PatientView(QWidget):
+    """A patient's screenings. ``changed`` fires after anything in them was saved."""
+
+    changed = Signal()
+
+    def __init__(self, context: ScreeningContext, patient: PatientRow,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.context = context
+        self.patient = patient
+        self.forms: dict[int, QWidget] = {}
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"{patient_title(patient)} — {APP_NAME}")
+        self.resize(1100, 760)
+
+        today = context.clock().date()
+        self.header = named(QLabel(), "patient_header")
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.header.setText(
+            f"{patient_title(patient)}   ·   born {patient.birth_date:%Y-%m-%d} "
+            f"({_age(patient.birth_date, today)} y)   ·   {patient.sex}")
+        font = self.header.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.header.setFont(font)
+
+        self.trial_choice = named(QComboBox(), "trial_choice")
+        self.trial_choice.setAccessibleName("Trial to start screening for")
+        self.start_button = named(QPushButton("Start screening"), "start_screening")
+        self.start_button.clicked.connect(self.start_screening)
+        self.log_button = named(QPushButton("Screening log"), "screening_log")
+        self.log_button.clicked.connect(self.open_log)
+
+        self.screenings_model = ScreeningsModel(self)
+        self.screenings = _table("screenings", self.screenings_model, "Screenings")
+        header = self.screenings.horizontalHeader()
+        header.resizeSection(0, 260)
+        header.resizeSection(1, 360)
+        self.screenings.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.screenings.setWordWrap(True)
+
+        self.slots_model = SlotsModel(self)
+        self.slots = _table("stages", self.slots_model, "Stages of the chosen screening")
+        self.slots.horizontalHeader().resizeSection(0, 280)
+        self.slots.horizontalHeader().resizeSection(1, 150)
+        self.open_button = named(QPushButton("Open stage"), "open_stage")
+        self.open_button.setDefault(True)
+        self.open_button.clicked.connect(self.open_selected_stage)
+        self.slots.activated.connect(lambda _index: self.open_selected_stage())
+        self.due_label = named(QLabel(), "due_next")
+        self.due_label.setWordWrap(True)
+
+        self.timeline = named(TimelineView(), "timeline")
+
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        top.addWidget(self.trial_choice)
+        top.addWidget(self.start_button)
+        top.addWidget(self.log_button)
+
+        stage_bar = QHBoxLayout()
+        stage_bar.addWidget(self.due_label, 1)
+        stage_bar.addWidget(self.open_button)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addLayout(stage_bar)
+        middle_layout.addWidget(self.slots)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.screenings)
+        splitter.addWidget(middle)
+        splitter.addWidget(self.timeline)
+        splitter.setSizes([200, 260, 280])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.screenings.selectionModel().currentRowChanged.connect(
+            lambda _current, _previous: self._show_selected())
+        self.slots.selectionModel().currentRowChanged.connect(
+            lambda _current, _previous: self._update_buttons())
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        self.reload()
+
+    # -- data ----------------------------------------------------------------------
+
+    def reload(self, keep_screening: int | None = None) -> None:
+        """Read the patient's screenings again (after a save) and keep the selection."""
+        current = self.selected_summary()
+        keep = keep_screening or (current.screening.id if current else None)
+        slot_row = self.slots.currentIndex().row()
+        try:
+            summaries = self._load()
+        except (RegistryError, ContextError) as exc:
+            self.context.messages.error(self, "Screenings not shown", str(exc))
+            summaries = []
+        self.screenings_model.set_summaries(summaries)
+        row = self.screenings_model.row_of(keep) if keep is not None else None
+        self.screenings.selectRow(row if row is not None else 0)
+        self._show_selected()
+        if slot_row >= 0 and keep_screening is None:
+            self.slots.selectRow(slot_row)
+        self._fill_trial_choice(summaries)
+
+    def _load(self) -> list[ScreeningSummary]:
+        repo = self.context.screenings
+        result = []
+        for screening in repo.screenings(self.patient.id):
+            trial = self.context.trial(screening.trial_id)
+            visits = repo.visits(screening.id)
+            events = {v.id: repo.events(v.id) for v in visits}
+            result.append(summarise(screening, trial, visits,
+                                    repo.screen_failures(screening.id), events))
+        return result
+
+    def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
+        screened = {s.trial.id for s in summaries}
+        self.trial_choice.clear()
+        try:
+            trials = self.context.trials
+        except ContextError as exc:
+            self.context.messages.error(self, "Trial library not read", str(exc))
+            trials = {}
+        for trial_id, trial in sorted(trials.items()):
+            if trial_id not in screened:
+                self.trial_choice.addItem(f"{trial_id} — {_short(trial.title)}", trial_id)
+        self.start_button.setEnabled(self.trial_choice.count() > 0 and not self.patient.archived)
+        self.start_button.setToolTip("" if self.trial_choice.count() else
+                                     "The patient is being screened for every trial.")
+
+    # -- selection ------------------------------------------------------------------
+
+    def selected_summary(self) -> ScreeningSummary | None:
+        index = self.screenings.currentIndex()
+        return self.screenings_model.summary_at(index.row()) if index.isValid() else None
+
+    def selected_slot(self) -> SlotView | None:
+        index = self.slots.currentIndex()
+        return self.slots_model.slot_at(index.row()) if index.isValid() else None
+
+    def _show_selected(self) -> None:
+        summary = self.selected_summary()
+        self.slots_model.set_slots(summary.slots if summary else [])
+        if summary is None:
+            self.due_label.setText("Not screened for any trial yet: choose a trial above "
+                                   "and start screening.")
+            self.timeline.clear_timeline()
+        else:
+            self.due_label.setText(f"Next: {summary.due_text()}")
+            upcoming = summary.next
+            if upcoming is not None:
+                self.slots.selectRow(summary.slots.index(upcoming))
+            self._show_timeline(summary)
+        self._update_buttons()
+
+    def _show_timeline(self, summary: ScreeningSummary) -> None:
+        states = {(v.slot.stage.id, v.slot.repeat): v.state for v in summary.slots
+                  if v.visit is not None}
+        self.timeline.set_data(summary.trial, dict(summary.visit_events), states,
+                               self.context.clock(), fallback=summary.events)
+
+    def _update_buttons(self) -> None:
+        view = self.selected_slot()
+        self.open_button.setEnabled(view is not None)
+        if view is None:
+            return
+        label = ("Open stage" if view.visit is not None else "Start stage")
+        self.open_button.setText(f"{label}: {view.title}")
+        self.log_button.setEnabled(self.selected_summary() is not None)
+
+    # -- actions ----------------------------------------------------------------------
+
+    def start_screening(self) -> None:
+        trial_id = self.trial_choice.currentData()
+        if not isinstance(trial_id, str):
+            return
+        try:
+            trial = self.context.trial(trial_id)
+            screening = self.context.screenings.start(self.patient.id, trial)
+        except (RegistryError, ContextError) as exc:
+            self.context.messages.error(self, "Screening not started", str(exc))
+            return
+        self.reload(keep_screening=screening.id)
+        self.changed.emit()
+
+    def open_selected_stage(self) -> QWidget | None:
+        """Open the chosen stage's visit form, starting the visit if it may start."""
+        summary, view = self.selected_summary(), self.selected_slot()
+        if summary is None or view is None:
+            return None
+        visit = view.visit
+        if visit is None:
+            if not view.slot.may_start:
+                self.context.messages.error(
+                    self, "Stage not open yet",
+                    f"{view.title} opens once every stage before it has been completed "
+                    f"eligible (or overridden where the protocol allows it).")
+                return None
+            try:
+                visit = self.context.screenings.start_visit(summary.screening.id, summary.trial,
+                                                            view.slot.stage.id)
+            except RegistryError as exc:
+                self.context.messages.error(self, "Stage not started", str(exc))
+                return None
+            self.reload()
+            self.changed.emit()
+        return self._open_form(summary, visit.id)
+
+    def _open_form(self, summary: ScreeningSummary, visit_id: int) -> QWidget | None:
+        existing = self.forms.get(visit_id)
+        if existing is not None and existing.isVisible():
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        from desktop.ui.visit_form import VisitForm
+
+        try:
+            visit = self.context.screenings.visit(visit_id)
+            form = VisitForm(repository=self.context.screenings, trial=summary.trial,
+                             patient=self.patient, visit=visit,
+                             site_uln=self.context.site_uln, messages=self.context.messages,
+                             clock=self.context.clock, parent=self)
+        except (RegistryError, ContextError) as exc:
+            self.context.messages.error(self, "Stage not opened", str(exc))
+            return None
+        form.changed.connect(self._form_changed)
+        self.forms[visit_id] = form
+        form.show()
+        form.activateWindow()
+        return form
+
+    def _form_changed(self, _visit_id: int) -> None:
+        self.reload()
+        self.changed.emit()
+
+    def open_log(self) -> QWidget | None:
+        summary = self.selected_summary()
+        if summary is None:
+            return None
+        from desktop.ui.screening_log import open_screening_log
+
+        return open_screening_log(self, self.context, summary.trial)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for form in list(self.forms.values()):
+            form.close()
+        super().closeEvent(event)
+
+
+def _table(name: str, model: ScreeningsModel | SlotsModel, accessible: str) -> QTableView:
+    table = named(QTableView(), name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setDefaultAlignment(
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    table.setAccessibleName(accessible)
+    return table
+
+
+def _age(birth: date, today: date) -> int:
+    return age_years(birth, today)
+
+
+def _short(title: str, limit: int = 70) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"

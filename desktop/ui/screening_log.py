@@ -1,0 +1,177 @@
+"""A trial's screening log: every patient screened for it, how far they got, and why not.
+
+What a sponsor's screening log asks for: the patient, when screening started, the last
+activity, the furthest stage reached and its outcome, and each screen failure's
+failing criteria with the engine's reasons (in full on hover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import APP_NAME
+from desktop.domain.trial import Trial
+from desktop.domain.visits import StageState
+from desktop.registry.database import RegistryError
+from desktop.registry.screening_rows import LogRow
+from desktop.ui.context import ScreeningContext
+from desktop.ui.screening_summary import STATE_MARK
+from desktop.ui.widgets import named
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def stage_label(trial: Trial, stage_id: str | None, repeat: int) -> str:
+    if stage_id is None:
+        return "no stage started"
+    stage = trial.stage(stage_id)
+    if stage is None:
+        return stage_id
+    return stage.title if stage.repeat == 1 else f"{stage.title} ({repeat} of {stage.repeat})"
+
+
+def outcome_text(trial: Trial, row: LogRow) -> str:
+    """"Screen failure", "In screening", or "Passed all stages"."""
+    state = row.furthest_state
+    if state is None:
+        return "Screening started"
+    if state is StageState.NOT_ELIGIBLE:
+        return f"{STATE_MARK[state]} Screen failure"
+    if state is StageState.IN_PROGRESS:
+        return f"{STATE_MARK[state]} In screening"
+    last = trial.stages[-1]
+    if row.furthest_stage == last.id and row.furthest_repeat == last.repeat:
+        return f"{STATE_MARK[state]} Passed all stages ({state.value})"
+    return f"{STATE_MARK[state]} {state.value.capitalize()}; next stage not started"
+
+
+class ScreeningLogModel(QAbstractTableModel):
+    HEADERS: Final = ("MRN", "Patient", "Started", "Last activity", "Furthest stage",
+                      "Outcome", "Screen-fail reasons")
+
+    def __init__(self, trial: Trial, parent: object = None) -> None:
+        super().__init__(parent)  # type: ignore[arg-type]
+        self.trial = trial
+        self._rows: list[LogRow] = []
+
+    def set_rows(self, rows: Sequence[LogRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> LogRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        row = self.row_at(index.row())
+        if row is None or not index.isValid():
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and row.failures:
+            return "\n\n".join(
+                f"{stage_label(self.trial, f.stage_id, f.repeat)} "
+                f"({f.recorded_at.astimezone():%Y-%m-%d} by {f.recorded_by}):\n"
+                + "\n".join(f"• {cid}: {reason}" for cid, reason in f.reasons)
+                for f in row.failures)
+        return None
+
+    def _text(self, row: LogRow, column: int) -> str:
+        if column == 0:
+            return row.mrn
+        if column == 1:
+            return f"{row.family_name.upper()}, {row.given_name}"
+        if column == 2:
+            return f"{row.started_at.astimezone():%Y-%m-%d}"
+        if column == 3:
+            return f"{row.last_activity.astimezone():%Y-%m-%d %H:%M}"
+        if column == 4:
+            return stage_label(self.trial, row.furthest_stage, row.furthest_repeat)
+        if column == 5:
+            return outcome_text(self.trial, row)
+        return "; ".join(cid for f in row.failures for cid, _ in f.reasons)
+
+
+class ScreeningLogWindow(QWidget):
+    def __init__(self, context: ScreeningContext, trial: Trial,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.context = context
+        self.trial = trial
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Screening log — {trial.id} — {APP_NAME}")
+        self.resize(1100, 480)
+        self.heading = named(QLabel(), "log_heading")
+        self.heading.setWordWrap(True)
+        self.model = ScreeningLogModel(trial, self)
+        self.table = named(QTableView(), "screening_log")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((100, 180, 90, 120, 200, 200)):
+            header.resizeSection(column, width)
+        self.table.setAccessibleName(f"Screening log of {trial.id}")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.table, 1)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            rows = self.context.screenings.screening_log(self.trial)
+        except RegistryError as exc:
+            self.context.messages.error(self, "Screening log not shown", str(exc))
+            rows = []
+        self.model.set_rows(rows)
+        failed = sum(1 for r in rows if r.furthest_state is StageState.NOT_ELIGIBLE)
+        noun = "patient" if len(rows) == 1 else "patients"
+        self.heading.setText(f"{self.trial.id} — {self.trial.title}\n"
+                             f"{len(rows)} {noun} screened, {failed} screen "
+                             f"failure{'' if failed == 1 else 's'}.")
+
+
+def open_screening_log(parent: QWidget | None, context: ScreeningContext,
+                       trial: Trial) -> ScreeningLogWindow:
+    """Show the trial's log, raising an open one over ``parent`` instead of a second."""
+    if parent is not None:
+        for window in parent.findChildren(ScreeningLogWindow):
+            if window.isVisible() and window.trial.id == trial.id:
+                window.reload()
+                window.raise_()
+                window.activateWindow()
+                return window
+    window = ScreeningLogWindow(context, trial, parent)
+    window.show()
+    window.activateWindow()
+    return window

@@ -1,0 +1,136 @@
+"""A patient's screenings as the patient view shows them: slots, states, what is due.
+
+Glue between the registry's rows and the domain's rules (``visits.slots``,
+``visits.due_next``); no Qt here, so the summaries are tested without widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from desktop.domain.text import fmt_when
+from desktop.domain.trial import Trial
+from desktop.domain.visits import Slot, StageState, due_next, next_slot, slots
+from desktop.registry.screening_rows import ScreenFailureRow, ScreeningRow, VisitRow
+
+#: A mark for each state, so no state is told by colour alone (also in print).
+STATE_MARK: dict[StageState, str] = {
+    StageState.NOT_STARTED: "○",
+    StageState.IN_PROGRESS: "◐",
+    StageState.ELIGIBLE: "✔",
+    StageState.NOT_ELIGIBLE: "✘",
+    StageState.OVERRIDDEN: "⚑",
+    StageState.SIGNED: "✔✍",
+}
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """One visit slot of a screening, with its visit (None until started)."""
+
+    slot: Slot
+    visit: VisitRow | None
+    failure: ScreenFailureRow | None
+
+    @property
+    def state(self) -> StageState:
+        return self.slot.state
+
+    @property
+    def title(self) -> str:
+        return self.slot.title
+
+    def state_text(self) -> str:
+        return f"{STATE_MARK[self.state]} {self.state.value}"
+
+    def detail(self) -> str:
+        """Who completed it and when; the override or screen-failure reasons."""
+        visit = self.visit
+        if visit is None:
+            return "may be started now" if self.slot.may_start else "waits for the stage before"
+        parts: list[str] = []
+        if visit.status == "draft":
+            parts.append(f"draft started {visit.started_at.astimezone():%Y-%m-%d %H:%M} "
+                         f"by {visit.started_by}")
+        elif visit.completed_at is not None:
+            decision = "eligible" if visit.decision == "eligible" else "not eligible"
+            parts.append(f"completed {decision} {visit.completed_at.astimezone():%Y-%m-%d %H:%M}"
+                         f" by {visit.completed_by}")
+        if visit.override is not None:
+            parts.append(f"overridden: {visit.override.rationale} "
+                         f"(agreed by {visit.override.agreed_by})")
+        if visit.signed_by is not None and visit.signed_at is not None:
+            parts.append(f"signed by {visit.signed_by} "
+                         f"{visit.signed_at.astimezone():%Y-%m-%d %H:%M}")
+        if self.failure is not None and visit.override is None:
+            parts.append("screen failure: " + "; ".join(cid for cid, _ in self.failure.reasons))
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class ScreeningSummary:
+    screening: ScreeningRow
+    trial: Trial
+    slots: tuple[SlotView, ...]
+    #: The planned event dates known for the next slot (its own, or the latest visit's).
+    events: Mapping[str, datetime]
+    #: Per (stage id, repeat): that visit's planned event dates.
+    visit_events: Mapping[tuple[str, int], Mapping[str, datetime]]
+
+    @property
+    def next(self) -> SlotView | None:
+        found = next_slot([v.slot for v in self.slots])
+        return next((v for v in self.slots if v.slot is found), None)
+
+    def stages_text(self) -> str:
+        return "\n".join(f"{STATE_MARK[v.state]} {v.title}: {v.state.value}"
+                         for v in self.slots)
+
+    def due_text(self) -> str:
+        """What the coordinator does next, e.g. "Pre-lymphodepletion labs due from ..."."""
+        upcoming = self.next
+        if upcoming is None:
+            last = self.slots[-1]
+            if all(v.state.lets_next_open for v in self.slots):
+                return f"Screening complete: all {len(self.slots)} stages passed"
+            stopped = next(v for v in self.slots if not v.state.lets_next_open)
+            if stopped.state is StageState.NOT_ELIGIBLE:
+                return f"Screen failure at {stopped.title}"
+            return f"Stopped before {last.title}"
+        due = due_next(upcoming.slot.stage, self.events)
+        if due.start is None and due.end is None and "no time window" in due.text:
+            verb = "continue" if upcoming.visit is not None else "start"
+            return f"{upcoming.title}: {verb} now"
+        return due.text
+
+
+def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
+              failures: Sequence[ScreenFailureRow],
+              events_of_visit: Mapping[int, Mapping[str, datetime]]) -> ScreeningSummary:
+    """Build a screening's summary from its rows (``events_of_visit``: visit id -> dates)."""
+    latest: dict[tuple[str, int], VisitRow] = {}
+    for visit in sorted(visits, key=lambda v: v.id):
+        latest[(visit.stage_id, visit.repeat)] = visit
+    states = {key: visit.state for key, visit in latest.items()}
+    failure_of = {f.visit_id: f for f in failures}
+    views = tuple(
+        SlotView(slot, latest.get((slot.stage.id, slot.repeat)),
+                 failure_of.get(latest[(slot.stage.id, slot.repeat)].id)
+                 if (slot.stage.id, slot.repeat) in latest else None)
+        for slot in slots(trial.stages, states)
+    )
+    visit_events = {key: events_of_visit.get(visit.id, {}) for key, visit in latest.items()}
+    upcoming = next_slot([v.slot for v in views])
+    events: Mapping[str, datetime] = {}
+    if upcoming is not None and (upcoming.stage.id, upcoming.repeat) in visit_events:
+        events = visit_events[(upcoming.stage.id, upcoming.repeat)]
+    elif visits:
+        newest = max(visits, key=lambda v: v.id)
+        events = events_of_visit.get(newest.id, {})
+    return ScreeningSummary(screening, trial, views, events, visit_events)
+
+
+def when(at: datetime | None) -> str:
+    return fmt_when(at) if at is not None else ""
