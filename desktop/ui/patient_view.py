@@ -78,7 +78,7 @@ class PatientView(QWidget):
         self.screenings = _table("screenings", self.screenings_model, "Screenings")
         header = self.screenings.horizontalHeader()
         header.resizeSection(0, 260)
-        header.resizeSection(1, 360)
+        header.resizeSection(1, 430)
         self.screenings.verticalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.screenings.setWordWrap(True)

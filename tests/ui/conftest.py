@@ -86,14 +86,29 @@ def settings(data_dir: Path) -> UiSettings:
 NOW = datetime(2026, 11, 2, 9, 0)
 
 
+class Clock:
+    """A clock the test sets: ``clock.now = ...`` moves every window's "now"."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 @pytest.fixture
 def context(registry: Registry, repository: PatientRepository, messages: RecordingMessages,
-            data_dir: Path) -> ScreeningContext:
-    """What the screening windows share, on the test's registry, with the clock at NOW."""
+            data_dir: Path, clock: Clock) -> ScreeningContext:
+    """What the screening windows share, on the test's registry, with the test's clock."""
     from desktop.ui.context import ScreeningContext
 
     return ScreeningContext(registry=registry, user="tester", patients=repository,
-                            messages=messages, data_dir=data_dir, clock=lambda: NOW)
+                            messages=messages, data_dir=data_dir, clock=clock)
 
 
 @pytest.fixture

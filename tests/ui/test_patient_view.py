@@ -1,0 +1,145 @@
+"""The patient view: screenings per trial, stage states, what is due, gating, the log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.registry.patients import PatientRow
+from desktop.ui.context import ScreeningContext
+from desktop.ui.messages import RecordingMessages
+from desktop.ui.patient_view import PatientView
+from desktop.ui.screening_log import ScreeningLogWindow
+from tests.ui.conftest import NOW, AddPatient, Clock
+from tests.ui.screening_support import example, store_example, stored_verdict
+
+TRIAL = "NCT06152809"
+
+
+def _view(qtbot: QtBot, context: ScreeningContext, patient: PatientRow) -> PatientView:
+    view = PatientView(context, patient)
+    qtbot.addWidget(view)
+    view.show()
+    return view
+
+
+def _patient(add_patient: AddPatient) -> PatientRow:
+    return add_patient("P-1", "Doe", "Jane", date(1958, 4, 12), "male")
+
+
+def _start(qtbot: QtBot, view: PatientView, trial_id: str) -> None:
+    view.trial_choice.setCurrentIndex(view.trial_choice.findData(trial_id))
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+
+
+def _cell(view: PatientView, row: int, column: int) -> str:
+    return str(view.slots_model.index(row, column).data())
+
+
+def test_a_new_patient_is_offered_every_trial(qtbot: QtBot, context: ScreeningContext,
+                                               add_patient: AddPatient) -> None:
+    view = _view(qtbot, context, _patient(add_patient))
+    assert view.screenings_model.rowCount() == 0
+    assert "Not screened for any trial yet" in view.due_label.text()
+    offered = [view.trial_choice.itemData(i) for i in range(view.trial_choice.count())]
+    assert offered == ["NCT05744440", "NCT06138587", "NCT06152809", "NCT06835140",
+                       "NCT07011004"]
+    assert "DOE, Jane (MRN P-1)" in view.header.text()
+    assert "(68 y)" in view.header.text()  # on the test clock's 2 Nov 2026
+
+
+def test_starting_a_screening_lists_its_stages_in_order_and_only_the_first_opens(
+        qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
+        messages: RecordingMessages) -> None:
+    view = _view(qtbot, context, _patient(add_patient))
+    _start(qtbot, view, TRIAL)
+    assert view.screenings_model.rowCount() == 1
+    assert view.trial_choice.findData(TRIAL) == -1  # not offered twice
+    stages = str(view.screenings_model.index(0, 1).data()).splitlines()
+    assert stages == [
+        "○ Screening #1: trial enrollment: not started",
+        "○ Screening #2: start of investigational treatment: not started",
+        "○ Before lymphodepletion (Day -5): not started",
+        "○ Before CIML NK cell infusion: not started",
+        "○ Before venetoclax: not started",
+    ]
+    assert [_cell(view, r, 2) for r in range(5)] == [
+        "may be started now"] + ["waits for the stage before"] * 4
+
+    view.slots.selectRow(1)
+    assert view.open_selected_stage() is None
+    assert messages.messages[-1].title == "Stage not open yet"
+    assert context.screenings.visits(view.screenings_model.summary_at(0)
+                                     .screening.id) == []  # type: ignore[union-attr]
+
+
+def test_a_completed_eligible_stage_opens_the_next_and_says_what_is_due(
+        qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
+        clock: Clock) -> None:
+    patient = _patient(add_patient)
+    repo, trial = context.screenings, context.trial(TRIAL)
+    screening = repo.start(patient.id, trial)
+    visit = repo.start_visit(screening.id, trial, "screening-1")
+    store_example(repo, patient.id, visit, TRIAL)
+    verdict = stored_verdict(repo, trial, patient.id, patient.birth_date, patient.sex,
+                             visit, NOW)
+    assert verdict.decision == "eligible"
+    repo.complete(visit.id, verdict, NOW)
+    clock.now = datetime.fromisoformat(example(TRIAL, "screening-2")["as_of"])
+    visit2 = repo.start_visit(screening.id, trial, "screening-2")
+    store_example(repo, patient.id, visit2, TRIAL)
+    repo.complete(visit2.id, stored_verdict(repo, trial, patient.id, patient.birth_date,
+                                            patient.sex, visit2, clock.now), clock.now)
+
+    view = _view(qtbot, context, patient)
+    stages = str(view.screenings_model.index(0, 1).data()).splitlines()
+    assert stages[0] == "✔ Screening #1: trial enrollment: eligible"
+    assert stages[2] == "○ Before lymphodepletion (Day -5): not started"
+    # The next slot is chosen and its button says what it does.
+    assert view.slots.currentIndex().row() == 2
+    assert view.open_button.text() == "Start stage: Before lymphodepletion (Day -5)"
+    assert "completed eligible" in _cell(view, 0, 2)
+    assert "by tester" in _cell(view, 0, 2)
+    due = view.screenings_model.index(0, 2).data()
+    assert due == view.due_label.text().removeprefix("Next: ")
+    assert "Before lymphodepletion" in due
+
+
+def test_a_not_eligible_stage_is_a_screen_failure_in_the_view_and_the_log(
+        qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
+        messages: RecordingMessages) -> None:
+    patient = _patient(add_patient)
+    repo, trial = context.screenings, context.trial(TRIAL)
+    screening = repo.start(patient.id, trial)
+    visit = repo.start_visit(screening.id, trial, "screening-1")
+    store_example(repo, patient.id, visit, TRIAL, changes={"ecog": "3"})
+    verdict = stored_verdict(repo, trial, patient.id, patient.birth_date, patient.sex,
+                             visit, NOW)
+    assert verdict.decision == "not_eligible"
+    repo.complete(visit.id, verdict, NOW)
+
+    view = _view(qtbot, context, patient)
+    assert _cell(view, 0, 1) == "✘ not eligible"
+    assert "screen failure:" in _cell(view, 0, 2)
+    assert view.screenings_model.index(0, 2).data() == \
+        "Screen failure at Screening #1: trial enrollment"
+    view.slots.selectRow(1)
+    assert view.open_selected_stage() is None
+    assert messages.messages[-1].title == "Stage not open yet"
+
+    log = view.open_log()
+    assert isinstance(log, ScreeningLogWindow)
+    qtbot.addWidget(log)
+    model = log.model
+    assert model.rowCount() == 1
+    row = [str(model.index(0, c).data()) for c in range(model.columnCount())]
+    assert row[:2] == ["P-1", "DOE, Jane"]
+    assert row[4] == "Screening #1: trial enrollment"
+    assert row[5] == "✘ Screen failure"
+    failing = [r.id for r in verdict.failing]
+    assert row[6] == "; ".join(failing)
+    tip = str(model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole))
+    assert all(r.reason in tip for r in verdict.failing)
+    assert "1 patient screened, 1 screen failure." in log.heading.text()
