@@ -1,0 +1,578 @@
+"""The visit form against a real registry: live outcomes, stale results, autosave and
+reopening, completion gating, the read-only completed visit, and the override dialog.
+
+Results are typed with ``qtbot.keyClicks`` into the real fields and committed with
+Enter (the form saves on ``editingFinished``), answers clicked with the mouse.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QLabel, QLineEdit
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.draft import Draft, observation
+from desktop.domain.engine import evaluate
+from desktop.domain.trial import Trial
+from desktop.library import load_library
+from desktop.registry.database import Registry
+from desktop.registry.patients import PatientRow
+from desktop.registry.screening_rows import ObservationInput, VisitRow
+from desktop.registry.screenings import ScreeningRepository
+from desktop.ui.messages import RecordingMessages
+from desktop.ui.outcomes_model import OutcomesTableModel
+from desktop.ui.visit_form import VisitForm, visit_title
+from tests.ui.conftest import AddPatient
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
+NOW = datetime(2026, 11, 2, 9, 0)
+SITE_ULN = {"ast": Fraction(40), "alt": Fraction(45), "bilirubin_total": Fraction("1.2"),
+            "bilirubin_direct": Fraction("0.3")}
+
+
+class Clock:
+    """A settable wall clock shared by the repository and the form."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def library() -> dict[str, Trial]:
+    return {t.id: t for t in load_library()}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def screenings(registry: Registry, clock: Clock) -> ScreeningRepository:
+    return ScreeningRepository(registry, "coordinator", clock=clock)
+
+
+@pytest.fixture
+def patient(add_patient: AddPatient) -> PatientRow:
+    # The example records' patient: male, born 1958-04-12 (68 on the screening dates).
+    return add_patient("123", "Doe", "John", date(1958, 4, 12), "male")
+
+
+FormFactory = Callable[[VisitRow], VisitForm]
+
+
+@pytest.fixture
+def open_form(qtbot: QtBot, screenings: ScreeningRepository, patient: PatientRow,
+              messages: RecordingMessages, clock: Clock,
+              library: dict[str, Trial]) -> FormFactory:
+    def make(visit: VisitRow) -> VisitForm:
+        trial_id = screenings.screening(visit.screening_id).trial_id
+        form = VisitForm(repository=screenings, trial=library[trial_id], patient=patient,
+                         visit=visit, site_uln=SITE_ULN, messages=messages, clock=clock)
+        qtbot.addWidget(form)
+        form.resize(1280, 800)
+        form.show()
+        qtbot.waitExposed(form)
+        return form
+
+    return make
+
+
+def _start(screenings: ScreeningRepository, patient: PatientRow, trial: Trial,
+           stage_id: str) -> VisitRow:
+    screening = screenings.start(patient.id, trial)
+    return screenings.start_visit(screening.id, trial, stage_id)
+
+
+def _example(trial_id: str, stage_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / trial_id / f"{stage_id}.json")
+                                      .read_text(encoding="utf-8"))
+    return data
+
+
+def _type(qtbot: QtBot, field: QLineEdit, text: str, commit: bool = True) -> None:
+    field.setFocus()
+    field.selectAll()
+    if text:
+        qtbot.keyClicks(field, text)
+    elif field.text():
+        qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    if commit:
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def _choose_unit(form: VisitForm, code: str, unit: str) -> None:
+    combo = form.result_rows[code].unit
+    index = combo.findText(unit)
+    assert index >= 0, f"{unit} is not offered for {code}"
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def _enter(qtbot: QtBot, form: VisitForm, code: str, value: str, unit: str, at: str,
+           uln: str | None = None) -> None:
+    row = form.result_rows[code]
+    if unit != row.unit_text():
+        _choose_unit(form, code, unit)
+    _type(qtbot, row.value, value)
+    if uln is not None:
+        assert row.uln is not None
+        _type(qtbot, row.uln, uln)
+    _type(qtbot, row.at, at)
+
+
+def _plain(label: QLabel) -> str:
+    """A rich-text label's words, as a screen reader reads them."""
+    document = QTextDocument()
+    document.setHtml(label.text())
+    return document.toPlainText()
+
+
+def _answer(qtbot: QtBot, form: VisitForm, cid: str, value: str) -> None:
+    qtbot.mouseClick(form.questions[cid].buttons[value], Qt.MouseButton.LeftButton)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _fill_example(qtbot: QtBot, form: VisitForm, trial_id: str, stage_id: str) -> None:
+    """Type a whole example record into the form, as a coordinator would."""
+    data = _example(trial_id, stage_id)
+    for name, at in data.get("events", {}).items():
+        if name in form.event_rows:
+            _type(qtbot, form.event_rows[name].field, at.replace("T", " "))
+    for name, value in data.get("facts", {}).items():
+        if name in form.fact_rows:
+            qtbot.mouseClick(form.fact_rows[name].buttons[bool(value)],
+                             Qt.MouseButton.LeftButton)
+    for obs in data["observations"]:
+        uln = _number(obs["uln"]) if "uln" in obs else None
+        _enter(qtbot, form, obs["code"], _number(obs["value"]), obs["unit"],
+               obs["at"].replace("T", " "), uln)
+    words = {True: "yes", False: "no", "n/a": "n/a"}
+    for cid, value in data["answers"].items():
+        _answer(qtbot, form, cid, words[value])
+
+
+def _save_example(screenings: ScreeningRepository, patient: PatientRow, visit: VisitRow,
+                  trial_id: str, stage_id: str,
+                  change: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Save an example record straight through the repository (test data, not the UI)."""
+    data = _example(trial_id, stage_id)
+    if change is not None:
+        change(data)
+    for name, at in data.get("events", {}).items():
+        screenings.set_event(visit.id, name, datetime.fromisoformat(at))
+    for name, value in data.get("facts", {}).items():
+        screenings.set_fact(patient.id, name, bool(value))
+    for obs in data["observations"]:
+        uln = _number(obs["uln"]) if "uln" in obs else None
+        screenings.add_observation(patient.id, visit.id, ObservationInput(
+            obs["code"], _number(obs["value"]), obs["unit"], datetime.fromisoformat(obs["at"]),
+            uln=uln))
+    words = {True: "yes", False: "no", "n/a": "n/a"}
+    for cid, value in data["answers"].items():
+        screenings.set_answer(visit.id, cid, words[value])  # type: ignore[arg-type]
+
+
+def _complete_saved(screenings: ScreeningRepository, trial: Trial, patient: PatientRow,
+                    visit: VisitRow, as_of: datetime) -> VisitRow:
+    rows = screenings.observations(patient.id)
+    draft = Draft(patient.birth_date, patient.sex, events=screenings.events(visit.id),
+                  facts=screenings.facts(patient.id),
+                  observations=[observation(r.code, r.value, r.unit, r.at, uln=r.uln)
+                                for r in rows],
+                  answers={c: a.value for c, a in screenings.answers(visit.id).items()})
+    verdict = evaluate(trial, visit.stage_id, draft.record(as_of), SITE_ULN)
+    return screenings.complete(visit.id, verdict, as_of)
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_title_names_stage_trial_and_patient(library: dict[str, Trial],
+                                             screenings: ScreeningRepository,
+                                             patient: PatientRow,
+                                             open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    form = open_form(visit)
+    assert form.windowTitle() == "Screening #1 — NCT06152809 — DOE, John (MRN 123)"
+    assert form.windowTitle() == visit_title(trial, trial.stages[0], visit, patient)
+
+
+def test_form_is_generated_from_the_stage(library: dict[str, Trial],
+                                          screenings: ScreeningRepository, patient: PatientRow,
+                                          open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    form = open_form(_start(screenings, patient, trial, "screening-1"))
+    assert list(form.result_rows) == ["ecog", "bilirubin_direct", "ast", "alt", "creatinine",
+                                      "weight", "spo2", "lvef"]
+    creatinine = form.result_rows["creatinine"]
+    assert [creatinine.unit.itemText(i) for i in range(creatinine.unit.count())] == \
+        ["mg/dL", "umol/L"]
+    assert creatinine.uln is None  # no criterion compares creatinine with a ULN here
+    ast = form.result_rows["ast"]
+    assert ast.uln is not None
+    assert ast.uln.text() == "40"
+    assert ast.uln_tag is not None
+    assert "site ULN" in ast.uln_tag.text()
+    assert list(form.fact_rows) == ["gilbert_syndrome", "disease_related_hemolysis"]
+    attested = [c.id for c in trial.stages[0].criteria if c.attested]
+    assert list(form.questions) == attested
+    assert form.event_rows == {}  # screening #1 has no time window
+    assert form.banner.decision == "incomplete"
+    assert form.banner.headline.text() == \
+        "Incomplete — 27 of 28 criteria still need a value or answer"  # age is known
+    assert not form.complete_button.isEnabled()
+    assert not form.override_button.isVisible()  # screening #1 has no override
+
+
+def test_a_failing_value_turns_the_decision_to_not_eligible(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    form = open_form(_start(screenings, patient, trial, "screening-1"))
+    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    assert form.banner.headline.text() == "Eligible — all 28 criteria pass"
+    assert form.model.outcome("crcl") == "pass"
+    assert form.complete_button.isEnabled()
+
+    # CrCl = (140 - 68) x 80 / (72 x creatinine): 2.0 mg/dL gives 40 mL/min, below 45.
+    creatinine = form.result_rows["creatinine"]
+    _choose_unit(form, "creatinine", "mg/dL")
+    _type(qtbot, creatinine.value, "2.0", commit=False)  # live, before it is saved
+    assert form.banner.decision == "not_eligible"
+    assert form.banner.headline.text() == "Not eligible — 1 criterion fails"
+    assert form.model.outcome("crcl") == "fail"
+    reason = form.model.reason("crcl") or ""
+    assert reason.startswith("CrCl 40.0 mL/min (Cockcroft-Gault: age 68 y, 80 kg, "
+                             "creatinine 2.00 mg/dL")
+    row = form.model.row_of("crcl")
+    assert row is not None
+    index = form.model.index(row, 0)
+    assert index.data() == "Fail"
+    assert index.data(Qt.ItemDataRole.DecorationRole) is not None  # icon, not colour alone
+    assert "Cockcroft Gault" in form.model.index(row, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert form.complete_button.isEnabled()  # not eligible is a decision too
+
+
+def test_an_invalid_value_is_shown_at_its_field_and_left_out(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    form = open_form(visit)
+    row = form.result_rows["ecog"]
+    _type(qtbot, row.at, "2026-11-02 08:30", commit=False)
+    _type(qtbot, row.value, "1,5")
+    assert row.error.isVisible()
+    assert "not a number" in row.error.text()
+    assert row.value.accessibleDescription() == row.error.text()
+    assert form.model.outcome("ecog") == "unknown"
+    assert screenings.observations(patient.id) == []  # nothing saved, nothing guessed
+    _type(qtbot, row.value, "7")
+    assert "ECOG 7 score: must be an integer from 0 to 5" in row.error.text()
+    assert screenings.observations(patient.id) == []
+    _type(qtbot, row.value, "1")
+    assert not row.error.isVisible()
+    assert form.model.outcome("ecog") == "pass"
+    saved = screenings.observations(patient.id)
+    assert [(o.code, o.value, o.visit_id) for o in saved] == [("ecog", "1", visit.id)]
+
+
+def test_a_result_without_its_time_is_not_evaluated(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
+    row = form.result_rows["spo2"]
+    _type(qtbot, row.value, "97")
+    assert "Enter the date and time the sample was taken" in row.error.text()
+    assert form.model.outcome("spo2") == "unknown"
+    assert form.unsaved() == ["SpO2 on room air: Enter the date and time the sample was "
+                              "taken."]
+
+
+def test_a_stale_lab_is_flagged_and_a_fresh_one_reused(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    # NCT06138587 screening #1: organ function within 2 weeks of the NK cell infusion.
+    trial = library["NCT06138587"]
+    earlier = screenings.add_observation(patient.id, None, ObservationInput(
+        "creatinine", "1.0", "mg/dL", datetime(2026, 10, 1, 7, 30)))
+    screenings.add_observation(patient.id, None, ObservationInput(
+        "ast", "30", "U/L", datetime(2026, 10, 30, 7, 30)))
+    screenings.add_observation(patient.id, None, ObservationInput(
+        "alt", "35", "U/L", datetime(2026, 10, 30, 7, 30)))
+    form = open_form(_start(screenings, patient, trial, "screening-1"))
+
+    creatinine = form.result_rows["creatinine"]
+    assert "window not known yet" in _plain(creatinine.earlier)
+    assert "enter the planned NK cell infusion date" in _plain(creatinine.earlier)
+    assert form.model.outcome("creatinine") == "unknown"
+
+    _type(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
+    assert screenings.events(form.visit.id) == {"infusion": datetime(2026, 11, 8, 10, 0)}
+    text = _plain(creatinine.earlier)
+    assert "stale" in text
+    assert "taken 2026-10-01 07:30 — stale: the window 'within 2 weeks before NK cell " \
+           "infusion' starts 2026-10-25 00:00" in text
+    assert form.model.outcome("creatinine") == "unknown"
+    reason = form.model.reason("creatinine") or ""
+    assert f"Serum creatinine of {earlier.at:%Y-%m-%d %H:%M} is stale" in reason
+    assert "a new result is due from 2026-10-25" in reason
+
+    ast = _plain(form.result_rows["ast"].earlier)
+    assert "reused: inside window" in ast
+    assert "stale" not in ast
+    assert form.model.outcome("ast-alt") == "pass"  # counted, with the site ULN
+
+    # A fresh creatinine typed at this visit makes the criterion count again.
+    _enter(qtbot, form, "creatinine", "1.1", "mg/dL", "2026-11-01 07:30")
+    assert form.model.outcome("creatinine") == "pass"
+    assert "stale" in _plain(creatinine.earlier)  # the old one is still listed as stale
+
+
+def test_a_typed_result_outside_the_window_is_flagged_on_its_row(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    form = open_form(_start(screenings, patient, library["NCT06138587"], "screening-1"))
+    _type(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
+    _enter(qtbot, form, "spo2", "97", "%", "2026-10-20 08:00")
+    text = _plain(form.result_rows["spo2"].earlier)
+    assert "This result" in text
+    assert "stale" in text
+    assert form.model.outcome("spo2") == "unknown"
+
+
+def test_reopening_a_draft_shows_exactly_what_was_entered(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    trial = library["NCT06138587"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    form = open_form(visit)
+    _type(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
+    _enter(qtbot, form, "creatinine", "97.5", "umol/L", "2026-11-01 07:30")
+    _enter(qtbot, form, "ast", "45", "U/L", "2026-11-01 07:30", uln="50")
+    _enter(qtbot, form, "ecog", "1", "score", "2026-11-01 08:00")
+    # A correction of the same result: updated, not a second result.
+    _type(qtbot, form.result_rows["ecog"].value, "2")
+    qtbot.mouseClick(form.fact_rows["gilbert_syndrome"].buttons[True],
+                     Qt.MouseButton.LeftButton)
+    cid = next(iter(form.questions))
+    card = form.questions[cid]
+    _answer(qtbot, form, cid, "yes")
+    _type(qtbot, card.note, "reviewed with PI")
+    _type(qtbot, card.source, "BM biopsy report 2026-10-30")
+    before = form.model.outcome("creatinine"), form.banner.headline.text()
+    assert form.unsaved() == []
+    with qtbot.waitSignal(form.destroyed, timeout=1000, raising=False):
+        form.close()
+
+    again = open_form(screenings.visit(visit.id))
+    assert again.event_rows["infusion"].text() == "2026-11-08 10:00"
+    creatinine = again.result_rows["creatinine"]
+    assert (creatinine.value_text(), creatinine.unit_text(), creatinine.at_text()) == \
+        ("97.5", "umol/L", "2026-11-01 07:30")
+    ast = again.result_rows["ast"]
+    assert ast.uln is not None
+    assert (ast.value_text(), ast.uln.text(), ast.uln_text()) == ("45", "50", "50")
+    assert again.result_rows["ecog"].value_text() == "2"
+    assert [o.code for o in screenings.observations(patient.id)].count("ecog") == 1
+    assert again.fact_rows["gilbert_syndrome"].value() is True
+    card = again.questions[cid]
+    assert card.typed() == ("yes", "reviewed with PI", "BM biopsy report 2026-10-30")
+    assert (again.model.outcome("creatinine"), again.banner.headline.text()) == before
+    assert again.unsaved() == []
+
+
+def test_emptying_a_saved_result_withdraws_it_after_asking(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
+    form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
+    _enter(qtbot, form, "spo2", "97", "%", "2026-11-02 08:30")
+    row = form.result_rows["spo2"]
+    messages.answer = False
+    _type(qtbot, row.value, "", commit=False)
+    _type(qtbot, row.at, "")
+    assert messages.messages[-1].title == "Withdraw result"
+    assert row.value_text() == "97"  # kept: the coordinator said no
+    assert len(screenings.observations(patient.id)) == 1
+    messages.answer = True
+    _type(qtbot, row.value, "", commit=False)
+    _type(qtbot, row.at, "")
+    assert screenings.observations(patient.id) == []
+    assert form.model.outcome("spo2") == "unknown"
+
+
+def test_complete_is_disabled_while_incomplete_and_completes_when_decided(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    form = open_form(visit)
+    assert not form.complete_button.isEnabled()
+    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    assert form.complete_button.isEnabled()
+    with qtbot.waitSignal(form.changed, timeout=1000) as signal:
+        qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
+    assert signal.args == [visit.id]
+    confirm = messages.messages[-1]
+    assert confirm.kind == "confirm"
+    assert "as ELIGIBLE" in confirm.text
+    assert "cannot be changed" in confirm.text
+    saved = screenings.visit(visit.id)
+    assert (saved.status, saved.decision) == ("completed", "eligible")
+    assert saved.assessed_at == NOW
+    # Read-only now, with who completed it and when.
+    assert form.read_only
+    assert not form.complete_button.isVisible()
+    assert form.result_rows["ecog"].value.isReadOnly()
+    assert not form.questions["consent"].buttons["no"].isEnabled()
+    assert "Completed: eligible" in form.record_box.text()
+    assert "coordinator" in form.record_box.text()
+    snapshot = screenings.verdict_snapshot(visit.id)
+    assert snapshot is not None
+    assert snapshot["decision"] == "eligible"
+
+
+def test_a_declined_confirmation_completes_nothing(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
+    visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
+    form = open_form(visit)
+    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    messages.answer = False
+    qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
+    assert screenings.visit(visit.id).status == "draft"
+    assert not form.read_only
+
+
+def test_unsaved_entries_block_completion(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
+    visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
+    form = open_form(visit)
+    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    # A second result typed without its time: on screen, not saved.
+    _type(qtbot, form.result_rows["lvef"].at, "", commit=False)
+    assert form.model.outcome("lvef") == "unknown"
+    assert not form.complete_button.isEnabled()
+    form.complete()
+    assert screenings.visit(visit.id).status == "draft"
+
+
+def test_a_completed_visit_opens_read_only_with_its_stored_decision(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, clock: Clock, open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    _save_example(screenings, patient, visit, "NCT06152809", "screening-1")
+    _complete_saved(screenings, trial, patient, visit, NOW)
+    clock.now = datetime(2027, 6, 1, 12, 0)  # later: the stored decision still shows
+    form = open_form(screenings.visit(visit.id))
+    assert form.read_only
+    assert form.banner.decision == "eligible"
+    assert form.model.outcome("crcl") == "pass"
+    assert form.result_rows["creatinine"].value_text() == "88.4"
+    assert form.result_rows["creatinine"].value.isReadOnly()
+    assert "Completed: eligible" in form.record_box.text()
+    assert not form.complete_button.isVisible()
+    _type(qtbot, form.result_rows["creatinine"].value, "5")  # ignored: read-only
+    assert form.result_rows["creatinine"].value_text() == "88.4"
+
+
+def _to_pre_infusion(screenings: ScreeningRepository, trial: Trial, patient: PatientRow,
+                     clock: Clock) -> VisitRow:
+    """Screen the example patient eligible through to a not-eligible pre-infusion."""
+    screening = screenings.start(patient.id, trial)
+    for stage_id in ("screening-1", "screening-2", "pre-lymphodepletion"):
+        as_of = datetime.fromisoformat(_example(trial.id, stage_id)["as_of"])
+        clock.now = as_of
+        visit = screenings.start_visit(screening.id, trial, stage_id)
+        _save_example(screenings, patient, visit, trial.id, stage_id)
+        assert _complete_saved(screenings, trial, patient, visit, as_of).decision == "eligible"
+
+    def steroids(data: dict[str, Any]) -> None:
+        for obs in data["observations"]:
+            if obs["code"] == "prednisone_equivalent":
+                obs["value"] = 20  # > 10 mg on the day of infusion: fails
+
+    as_of = datetime.fromisoformat(_example(trial.id, "pre-infusion")["as_of"])
+    clock.now = as_of
+    visit = screenings.start_visit(screening.id, trial, "pre-infusion")
+    _save_example(screenings, patient, visit, trial.id, "pre-infusion", steroids)
+    done = _complete_saved(screenings, trial, patient, visit, as_of)
+    assert done.decision == "not_eligible"
+    return done
+
+
+def test_override_records_rationale_and_who_agreed(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, clock: Clock, messages: RecordingMessages,
+        open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _to_pre_infusion(screenings, trial, patient, clock)
+    form = open_form(visit)
+    assert form.banner.decision == "not_eligible"
+    assert form.model.outcome("steroids") == "fail"
+    assert form.override_button.isVisible()
+    assert form.override_button.isEnabled()
+
+    qtbot.mouseClick(form.override_button, Qt.MouseButton.LeftButton)
+    dialog = form.override_dialog
+    assert dialog is not None
+    assert "both PI and IND holder agree" in dialog.findChild(type(dialog.errors["rationale"]),
+                                                              "override_text").text()
+    qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
+    assert dialog.errors["rationale"].isVisible()
+    assert dialog.errors["agreed_by"].isVisible()
+    assert screenings.visit(visit.id).override is None
+
+    dialog.rationale.setPlainText("Steroid given for a transfusion reaction; reviewed.")
+    qtbot.keyClicks(dialog.agreed_by, "Dr A (PI)")
+    qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
+    assert "IND holder" in dialog.errors["agreed_by"].text()
+    assert not dialog.errors["rationale"].isVisible()
+
+    qtbot.keyClicks(dialog.agreed_by, "; Dr B (IND holder)")
+    with qtbot.waitSignal(form.changed, timeout=1000):
+        qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
+    saved = screenings.visit(visit.id)
+    assert saved.override is not None
+    assert saved.override.agreed_by == "Dr A (PI); Dr B (IND holder)"
+    assert "Overridden" in form.record_box.text()
+    assert "Dr B (IND holder)" in form.record_box.text()
+    assert "transfusion reaction" in form.record_box.text()
+    assert not form.override_button.isEnabled()  # once only
+    assert messages.messages == []
+
+    again = open_form(saved)
+    assert "Overridden" in again.record_box.text()
+
+
+def test_outcomes_model_is_a_well_behaved_model(qtmodeltester: ModelTester,
+                                                library: dict[str, Trial]) -> None:
+    from desktop.domain.record import parse_record
+
+    trial = library["NCT07011004"]
+    data = _example("NCT07011004", "screening-1")
+    verdict = evaluate(trial, "screening-1", parse_record(data, now=NOW))
+    model = OutcomesTableModel()
+    model.set_verdict(verdict)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 52
