@@ -124,6 +124,11 @@ class GuiSession(QObject):
             from desktop.registry.demo import seed_demo
 
             seed_demo(registry)
+            from desktop.library import load_library
+            from desktop.registry.demo_screenings import seed_demo_screenings
+
+            seed_demo_screenings(registry, {t.id: t for t in load_library()},
+                                 paths.trials_dir() / "examples", user=self.user)
         return _Opened(registry, PatientRepository(registry, self.user))
 
     def _opened(self, opened: _Opened) -> None:
