@@ -69,6 +69,9 @@ class PatientView(QWidget):
 
         self.trial_choice = named(QComboBox(), "trial_choice")
         self.trial_choice.setAccessibleName("Trial to start screening for")
+        self.trial_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.trial_choice.setMinimumContentsLength(28)
         self.start_button = named(QPushButton("Start screening"), "start_screening")
         self.start_button.clicked.connect(self.start_screening)
         self.log_button = named(QPushButton("Screening log"), "screening_log")
