@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.domain.engine import Verdict
-from desktop.ui.visit_style import DECISION_LOOKS, status_pixmap
+from desktop.ui.visit_style import DECISION_LOOKS, Look, status_pixmap
 from desktop.ui.widgets import named
 
 _STATE: Final = {"eligible": "pass", "not_eligible": "fail", "incomplete": "unknown"}
@@ -60,6 +62,11 @@ class DecisionBanner(QFrame):
         layout.addLayout(text, 1)
         self.decision = ""
         self._shown: tuple[str, str, str] = ("", "", "")
+        self._look: Look | None = None
+        font = self.headline.font()
+        font.setPointSize(13)
+        font.setBold(True)
+        self.headline.setFont(font)
 
     def set_verdict(self, verdict: Verdict) -> None:
         self.show_decision(verdict.decision, decision_text(verdict))
@@ -71,12 +78,26 @@ class DecisionBanner(QFrame):
         self._shown = (decision, headline, detail)
         self.decision = decision
         look = DECISION_LOOKS[decision]
+        self._look = look
+        # Colours through the palette and paintEvent, not a style sheet: re-polishing a
+        # style sheet on every decision change costs more than the evaluation itself.
         self.icon.setPixmap(status_pixmap(_STATE[decision], 24))
+        for label in (self.headline, self.detail):
+            palette = label.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, QColor(look.text))
+            label.setPalette(palette)
         self.headline.setText(headline)
-        self.headline.setStyleSheet(f"font-size:13pt; font-weight:700; color:{look.text};")
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        self.detail.setStyleSheet(f"color:{look.text};")
-        self.setStyleSheet(f"#decision_banner {{ background:{look.pale}; "
-                           f"border:2px solid {look.strong}; border-radius:6px; }}")
         self.setAccessibleName(f"Decision: {headline}")
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._look is not None:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(self._look.strong), 2))
+            painter.setBrush(QColor(self._look.pale))
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 6, 6)
+            painter.end()
+        super().paintEvent(event)

@@ -22,11 +22,14 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRect,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
-from desktop.domain.engine import CriterionResult, Verdict
+from desktop.domain.engine import Verdict
+from desktop.domain.trial import Criterion, Stage
 from desktop.ui.visit_style import LOOKS, status_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -54,15 +57,14 @@ class _Row:
     """What one row shows; rows compare equal when nothing on screen would change."""
 
     criterion_id: str
-    kind: str
     outcome: str
     reason: str
     title: str
     tooltip: str
 
 
-def _row(result: CriterionResult, number: int) -> _Row:
-    criterion = result.criterion
+def _static(criterion: Criterion, number: int) -> tuple[str, str]:
+    """The words of a row that never change with the record: title and tooltip."""
     kind = criterion.kind.capitalize()
     how = "answered" if criterion.attested else "computed"
     title = f"{number}. {kind} · {how}\n{short_text(criterion.text)}"
@@ -70,7 +72,21 @@ def _row(result: CriterionResult, number: int) -> _Row:
           f"<p>{escape(criterion.text)}</p>"
     if criterion.note:
         tip += f"<p><b>Reading note:</b> {escape(criterion.note)}</p>"
-    return _Row(criterion.id, kind, result.outcome, result.reason, title, tip)
+    return title, tip
+
+
+_FLAGS: Final = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | \
+    Qt.ItemFlag.ItemNeverHasChildren
+_ALIGN_OUTCOME: Final = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_ALIGN_TEXT: Final = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+_DISPLAY: Final = Qt.ItemDataRole.DisplayRole
+_TOOLTIP: Final = Qt.ItemDataRole.ToolTipRole
+_ALIGNMENT: Final = Qt.ItemDataRole.TextAlignmentRole
+_DECORATION: Final = Qt.ItemDataRole.DecorationRole
+_BACKGROUND: Final = Qt.ItemDataRole.BackgroundRole
+_FOREGROUND: Final = Qt.ItemDataRole.ForegroundRole
+_FONT: Final = Qt.ItemDataRole.FontRole
+_ACCESSIBLE: Final = Qt.ItemDataRole.AccessibleTextRole
 
 
 class OutcomesTableModel(QAbstractTableModel):
@@ -79,6 +95,10 @@ class OutcomesTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[_Row] = []
+        self._stage: Stage | None = None
+        self._words: dict[str, tuple[str, str]] = {}
+        self._icons = {k: status_icon(k) for k in LOOKS}
+        self._words_of = {k: v.word for k, v in LOOKS.items()}
         self._bold = QFont()
         self._bold.setBold(True)
         self._backgrounds = {k: QBrush(QColor(v.pale)) for k, v in LOOKS.items()}
@@ -86,8 +106,13 @@ class OutcomesTableModel(QAbstractTableModel):
 
     def set_verdict(self, verdict: Verdict | None) -> list[int]:
         """Show ``verdict``'s results; returns the rows whose content changed."""
-        rows = [] if verdict is None else [_row(r, n) for n, r in
-                                           enumerate(verdict.results, start=1)]
+        results = () if verdict is None else verdict.results
+        if verdict is not None and verdict.stage is not self._stage:
+            self._stage = verdict.stage
+            self._words = {c.id: _static(c, n)
+                           for n, c in enumerate(verdict.stage.criteria, start=1)}
+        rows = [_Row(r.criterion.id, r.outcome, r.reason, *self._words[r.criterion.id])
+                for r in results]
         same_shape = [r.criterion_id for r in rows] == [r.criterion_id for r in self._rows]
         if not same_shape:
             self.beginResetModel()
@@ -138,39 +163,76 @@ class OutcomesTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | \
-            Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # Called a few hundred times per repaint: cheapest checks first, no allocation.
+        if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        r = index.row()
+        if not 0 <= r < len(self._rows):
+            return None
+        row = self._rows[r]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if column == OUTCOME:
-                return LOOKS[row.outcome].word
+                return self._words_of[row.outcome]
             return row.title if column == CRITERION else row.reason
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _ALIGNMENT:
+            return _ALIGN_OUTCOME if column == OUTCOME else _ALIGN_TEXT
+        if column == OUTCOME:
+            if role == _DECORATION:
+                return self._icons[row.outcome]
+            if role == _BACKGROUND:
+                return self._backgrounds[row.outcome]
+            if role == _FOREGROUND:
+                return self._foregrounds[row.outcome]
+            if role == _FONT:
+                return self._bold
+            if role == _ACCESSIBLE:
+                return f"{self._words_of[row.outcome]}: {row.criterion_id}"
+        if role == _TOOLTIP:
             return row.tooltip
-        if role == Qt.ItemDataRole.AccessibleTextRole and column == OUTCOME:
-            return f"{LOOKS[row.outcome].word}: {row.criterion_id}"
         if role == CriterionIdRole:
             return row.criterion_id
         if role == OutcomeRole:
             return row.outcome
-        if column == OUTCOME:
-            if role == Qt.ItemDataRole.DecorationRole:
-                return status_icon(row.outcome)
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return self._backgrounds[row.outcome]
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return self._foregrounds[row.outcome]
-            if role == Qt.ItemDataRole.FontRole:
-                return self._bold
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            vertical = Qt.AlignmentFlag.AlignVCenter if column == OUTCOME else \
-                Qt.AlignmentFlag.AlignTop
-            return Qt.AlignmentFlag.AlignLeft | vertical
         return None
+
+
+class CachedCellDelegate(QStyledItemDelegate):
+    """Paints each cell once into a pixmap and re-uses it until the cell changes.
+
+    Laying out wrapped reasons is most of a repaint's cost; on a keystroke one or two
+    rows change, so the others are copied from the cache. The key holds everything the
+    picture depends on (text, outcome, size, state), so a stale picture cannot be shown.
+    """
+
+    LIMIT: Final = 2000  # pictures kept; far above 3 columns x the largest stage
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cache: dict[tuple[object, ...], QPixmap] = {}
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: ModelIndex) -> None:
+        rect = option.rect
+        state = option.state
+        ratio = painter.device().devicePixelRatioF()
+        key = (index.column(), index.data(_DISPLAY), index.data(OutcomeRole), rect.width(),
+               rect.height(), int(state.value), ratio)
+        picture = self._cache.get(key)
+        if picture is None:
+            if len(self._cache) >= self.LIMIT:
+                self._cache.clear()
+            picture = QPixmap(max(1, round(rect.width() * ratio)),
+                              max(1, round(rect.height() * ratio)))
+            picture.setDevicePixelRatio(ratio)
+            picture.fill(Qt.GlobalColor.transparent)
+            local = QStyleOptionViewItem(option)
+            local.rect = QRect(0, 0, rect.width(), rect.height())
+            cell = QPainter(picture)
+            super().paint(cell, local, index)
+            cell.end()
+            self._cache[key] = picture
+        painter.drawPixmap(rect.topLeft(), picture)

@@ -69,7 +69,13 @@ from desktop.registry.screening_rows import ObservationInput, ObservationRow, Vi
 from desktop.registry.screenings import ScreeningRepository
 from desktop.ui.decision_banner import DecisionBanner
 from desktop.ui.messages import MessageService
-from desktop.ui.outcomes_model import CRITERION, OUTCOME, REASON, OutcomesTableModel
+from desktop.ui.outcomes_model import (
+    CRITERION,
+    OUTCOME,
+    REASON,
+    CachedCellDelegate,
+    OutcomesTableModel,
+)
 from desktop.ui.override_dialog import OverrideDialog
 from desktop.ui.visit_inputs import (
     EventRow,
@@ -168,6 +174,8 @@ class VisitForm(QWidget):
         self._row_errors: dict[str, dict[str, str]] = {}
         self._events_typed: dict[str, datetime | None] = {}
         self._windows: dict[str, list[Window | None]] = {}
+        self._earlier_keys: dict[str, object] = {}
+        self._closed = False
 
         self.setWindowTitle(visit_title(trial, stage, visit, patient))
         self.resize(1280, 800)
@@ -272,6 +280,7 @@ class VisitForm(QWidget):
         self.model = OutcomesTableModel(self)
         self.table = named(OutcomesView(), "outcomes")
         self.table.setModel(self.model)
+        self.table.setItemDelegate(CachedCellDelegate(self.table))
         self.table.setWordWrap(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -283,7 +292,7 @@ class VisitForm(QWidget):
         header_view.setSectionResizeMode(CRITERION, QHeaderView.ResizeMode.Interactive)
         header_view.setSectionResizeMode(REASON, QHeaderView.ResizeMode.Stretch)
         header_view.resizeSection(OUTCOME, 92)
-        header_view.resizeSection(CRITERION, 200)
+        header_view.resizeSection(CRITERION, 185)
         header_view.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         legend = QLabel("Hover a criterion for the protocol's full text and reading note.")
         legend.setStyleSheet(f"color:{HINT_COLOUR};")
@@ -328,6 +337,7 @@ class VisitForm(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
 
     def showEvent(self, event: QShowEvent) -> None:
+        self._closed = False
         if not self._sized:  # a splitter ignores sizes set before it is shown
             self._sized = True
             width = max(self.width(), 800)
@@ -542,17 +552,24 @@ class VisitForm(QWidget):
         """Under each result row: this result's and earlier results' freshness."""
         used = {o for r in verdict.results for o in r.used}
         events = {n: at for n, at in self._events_typed.items() if at is not None}
+        event_key = tuple(sorted(events.items()))
         for code, row in self.result_rows.items():
+            typed = self._typed.get(code)
+            own_row = self._own.get(code)
+            earlier = [r for r in self._saved if r.code == code
+                       and (own_row is None or r.id != own_row.id)]
+            key = (event_key, typed, typed is not None and typed.at > as_of,
+                   tuple((r, self._parsed.get(r.id) in used, r.at > as_of)
+                         for r in earlier[:EARLIER_SHOWN]), len(earlier))
+            if self._earlier_keys.get(code) == key:
+                continue  # nothing this row shows has changed: no text to lay out again
+            self._earlier_keys[code] = key
             lines: list[str] = []
             windows = self._windows[code]
-            typed = self._typed.get(code)
             if typed is not None:
                 own = freshness(self._stage, code, events, typed.at, as_of, windows)
                 if not own.counts:
                     lines.append(self._flag_line("This result", own.status, own.text))
-            own_row = self._own.get(code)
-            earlier = [r for r in self._saved if r.code == code
-                       and (own_row is None or r.id != own_row.id)]
             for saved in earlier[:EARLIER_SHOWN]:
                 found = freshness(self._stage, code, events, saved.at, as_of, windows)
                 parsed = self._parsed.get(saved.id)
@@ -651,6 +668,8 @@ class VisitForm(QWidget):
             (own.value, own.unit, own.at, own.uln)
 
     def _result_committed(self, code: str) -> None:
+        if self._closed:
+            return  # editingFinished fires again as the window's widgets go
         if self.read_only or not self._result_dirty(code):
             return
         row = self.result_rows[code]
@@ -700,6 +719,8 @@ class VisitForm(QWidget):
         self._saved_ok(f"{row.label} withdrawn")
 
     def _event_committed(self, name: str) -> None:
+        if self._closed:
+            return  # editingFinished fires again as the window's widgets go
         if self.read_only:
             return
         self._parse_event(name)
@@ -745,6 +766,8 @@ class VisitForm(QWidget):
         self._save_answer(cid)
 
     def _answer_committed(self, cid: str) -> None:
+        if self._closed:
+            return  # editingFinished fires again as the window's widgets go
         if self.read_only:
             return
         card = self.questions[cid]
@@ -891,4 +914,5 @@ class VisitForm(QWidget):
                 + ". Close anyway and lose them?", "Close and lose them"):
             event.ignore()
             return
+        self._closed = True
         super().closeEvent(event)
