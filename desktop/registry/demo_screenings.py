@@ -3,7 +3,7 @@
 Built from the trials' example records (``trials/examples/<NCT>/<stage>.json``), with
 every date moved so the visit in progress is assessed today: a new user sees a patient
 part-way through NCT06152809 (two stages passed, the pre-lymphodepletion visit in
-progress with its planned dates), and a screen failure in the trial's screening log.
+progress with its planned dates and results, its questions still to answer), and a screen failure in the trial's screening log.
 Everything goes through ``ScreeningRepository``, validated and audited like real work;
 a stage is completed only when the engine says it may be. Running it again adds nothing.
 """
@@ -72,8 +72,9 @@ def seed_demo_screenings(registry: Registry, trials: Mapping[str, Trial], exampl
                 break
         else:
             visit = repo.start_visit(screening.id, trial, in_progress)
+            # Today's visit: results and dates in, the questions left for the user.
             _fill_and_complete(repo, trial, patient, visit, examples, clock, changes,
-                               complete=bool(changes))
+                               complete=bool(changes), answer=bool(changes))
     return started
 
 
@@ -85,7 +86,8 @@ def _load(examples: Path, stage_id: str) -> dict[str, Any]:
 
 def _fill_and_complete(repo: ScreeningRepository, trial: Trial, patient: PatientRow,
                        visit: VisitRow, examples: Path, clock: _Shifted,
-                       changes: Mapping[str, str], complete: bool = True) -> bool:
+                       changes: Mapping[str, str], complete: bool = True,
+                       answer: bool = True) -> bool:
     """Enter the example record of the visit's stage; complete it if decided."""
     data = _load(examples, visit.stage_id)
     shift = clock.shift
@@ -100,8 +102,8 @@ def _fill_and_complete(repo: ScreeningRepository, trial: Trial, patient: Patient
             obs["code"], changes.get(obs["code"], str(obs["value"])), obs["unit"],
             datetime.fromisoformat(obs["at"]) + shift, None if uln is None else str(uln),
             "demo data"))
-    for criterion_id, answer in (data.get("answers") or {}).items():
-        repo.set_answer(visit.id, criterion_id, _WORDS[answer], "",  # type: ignore[arg-type]
+    for criterion_id, value in (data.get("answers") or {}).items() if answer else ():
+        repo.set_answer(visit.id, criterion_id, _WORDS[value], "",  # type: ignore[arg-type]
                         "demo data")
     if not complete:
         return False

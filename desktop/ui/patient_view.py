@@ -146,9 +146,9 @@ class PatientView(QWidget):
         self.screenings_model.set_summaries(summaries)
         row = self.screenings_model.row_of(keep) if keep is not None else None
         self.screenings.selectRow(row if row is not None else 0)
-        self._show_selected()
-        if slot_row >= 0 and keep_screening is None:
-            self.slots.selectRow(slot_row)
+        self._show_selected()  # chooses the stage to work on next
+        if self.selected_slot() is None and 0 <= slot_row < self.slots_model.rowCount():
+            self.slots.selectRow(slot_row)  # nothing left to do: keep the user's place
         self._fill_trial_choice(summaries)
 
     def _load(self) -> list[ScreeningSummary]:

@@ -1,5 +1,7 @@
 """Render the README screenshots: the main window with the fictional demo patients,
-and the trial library on NCT06152809 screening #1 with a criterion that has a note.
+the trial library on NCT06152809 screening #1 with a criterion that has a note, and a
+demo patient part-way through NCT06152809: the patient view with its timeline, and the
+pre-lymphodepletion visit form mid-screening (results in, questions still open).
 
 ``python -m desktop.ui.screenshots [folder]`` (default ``docs/screenshots``) builds a
 throwaway registry in a temporary folder, seeds the demo patients, and grabs the windows
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             registry.close()
     print(f"wrote {output}")
-    return _trials_view(app, folder_out / "trials-view.png")
+    return (_trials_view(app, folder_out / "trials-view.png")
+            or _screening(app, folder_out))
 
 
 def _trials_view(app: object, output: Path) -> int:
@@ -77,6 +80,62 @@ def _trials_view(app: object, output: Path) -> int:
         return 1
     window.close()
     print(f"wrote {output}")
+    return 0
+
+
+#: The screenshots' "now", fixed so the pictures do not change from run to run.
+SCREENSHOT_NOW = (2026, 12, 7, 7, 45)
+
+
+def _screening(app: object, folder: Path) -> int:
+    from datetime import datetime
+
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import paths
+    from desktop.library import load_library
+    from desktop.registry.database import open_registry
+    from desktop.registry.demo import demo_mrn, seed_demo
+    from desktop.registry.demo_screenings import seed_demo_screenings
+    from desktop.registry.patients import PatientRepository
+    from desktop.ui.context import ScreeningContext
+    from desktop.ui.messages import RecordingMessages
+    from desktop.ui.patient_view import PatientView
+
+    assert isinstance(app, QApplication)
+    now = datetime(*SCREENSHOT_NOW)
+    with tempfile.TemporaryDirectory(prefix="nkscreen-screenshot-") as data:
+        registry = open_registry(Path(data))
+        try:
+            seed_demo(registry)
+            seed_demo_screenings(registry, {t.id: t for t in load_library()},
+                                 paths.trials_dir() / "examples", now=now)
+            patients = PatientRepository(registry, "demo")
+            context = ScreeningContext(registry=registry, user="demo", patients=patients,
+                                       messages=RecordingMessages(), data_dir=Path(data),
+                                       clock=lambda: now)
+            patient = patients.search(demo_mrn(2), limit=1)[0]
+            view = PatientView(context, patient)
+            view.resize(1200, 860)
+            view.show()
+            app.processEvents()
+            written = [folder / "patient-view.png", folder / "visit-form.png"]
+            ok = view.grab().save(str(written[0]))
+            form = view.open_selected_stage()
+            if form is not None:
+                form.resize(1280, 800)
+                app.processEvents()
+                ok = form.grab().save(str(written[1])) and ok
+                form.close()
+            view.close()
+            app.processEvents()
+        finally:
+            registry.close()
+    if not ok or form is None:
+        print(f"could not write {', '.join(map(str, written))}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
 
 from desktop.domain.draft import make_record
 from desktop.domain.engine import Verdict, evaluate
 from desktop.domain.trial import Trial
 from desktop.registry.screening_rows import ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QLineEdit
+    from pytestqt.qtbot import QtBot
+
+    from desktop.ui.visit_form import VisitForm
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
 
@@ -59,3 +67,63 @@ def stored_verdict(repo: ScreeningRepository, trial: Trial, patient_id: int,
     record = make_record(birth_date, sex, as_of, repo.events(visit.id),
                          repo.facts(patient_id), observations, answers)
     return evaluate(trial, visit.stage_id, record)
+
+
+# -- typing into the visit form, as a coordinator would ---------------------------------
+
+def type_text(qtbot: QtBot, field: QLineEdit, text: str, commit: bool = True) -> None:
+    field.setFocus()
+    field.selectAll()
+    if text:
+        qtbot.keyClicks(field, text)
+    elif field.text():
+        qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    if commit:
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def choose_unit(form: VisitForm, code: str, unit: str) -> None:
+    combo = form.result_rows[code].unit
+    index = combo.findText(unit)
+    assert index >= 0, f"{unit} is not offered for {code}"
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def enter_result(qtbot: QtBot, form: VisitForm, code: str, value: str, unit: str, at: str,
+           uln: str | None = None) -> None:
+    row = form.result_rows[code]
+    if unit != row.unit_text():
+        choose_unit(form, code, unit)
+    type_text(qtbot, row.value, value)
+    if uln is not None:
+        assert row.uln is not None
+        type_text(qtbot, row.uln, uln)
+    type_text(qtbot, row.at, at)
+
+
+def answer(qtbot: QtBot, form: VisitForm, cid: str, value: str) -> None:
+    qtbot.mouseClick(form.questions[cid].buttons[value], Qt.MouseButton.LeftButton)
+
+
+def number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def fill_example(qtbot: QtBot, form: VisitForm, trial_id: str, stage_id: str) -> None:
+    """Type a whole example record into the form, as a coordinator would."""
+    data = example(trial_id, stage_id)
+    for name, at in data.get("events", {}).items():
+        if name in form.event_rows:
+            type_text(qtbot, form.event_rows[name].field, at.replace("T", " "))
+    for name, value in data.get("facts", {}).items():
+        if name in form.fact_rows:
+            qtbot.mouseClick(form.fact_rows[name].buttons[bool(value)],
+                             Qt.MouseButton.LeftButton)
+    for obs in data["observations"]:
+        uln = number_text(obs["uln"]) if "uln" in obs else None
+        enter_result(qtbot, form, obs["code"], number_text(obs["value"]), obs["unit"],
+               obs["at"].replace("T", " "), uln)
+    words = {True: "yes", False: "no", "n/a": "n/a"}
+    for cid, value in data["answers"].items():
+        answer(qtbot, form, cid, words[value])

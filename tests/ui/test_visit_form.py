@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QLabel
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -33,6 +33,14 @@ from desktop.ui.messages import RecordingMessages
 from desktop.ui.outcomes_model import OutcomesTableModel
 from desktop.ui.visit_form import VisitForm, visit_title
 from tests.ui.conftest import AddPatient
+from tests.ui.screening_support import (
+    answer,
+    choose_unit,
+    enter_result,
+    fill_example,
+    number_text,
+    type_text,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
 NOW = datetime(2026, 11, 2, 9, 0)
@@ -103,69 +111,11 @@ def _example(trial_id: str, stage_id: str) -> dict[str, Any]:
     return data
 
 
-def _type(qtbot: QtBot, field: QLineEdit, text: str, commit: bool = True) -> None:
-    field.setFocus()
-    field.selectAll()
-    if text:
-        qtbot.keyClicks(field, text)
-    elif field.text():
-        qtbot.keyClick(field, Qt.Key.Key_Backspace)
-    if commit:
-        qtbot.keyClick(field, Qt.Key.Key_Return)
-
-
-def _choose_unit(form: VisitForm, code: str, unit: str) -> None:
-    combo = form.result_rows[code].unit
-    index = combo.findText(unit)
-    assert index >= 0, f"{unit} is not offered for {code}"
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
-
-
-def _enter(qtbot: QtBot, form: VisitForm, code: str, value: str, unit: str, at: str,
-           uln: str | None = None) -> None:
-    row = form.result_rows[code]
-    if unit != row.unit_text():
-        _choose_unit(form, code, unit)
-    _type(qtbot, row.value, value)
-    if uln is not None:
-        assert row.uln is not None
-        _type(qtbot, row.uln, uln)
-    _type(qtbot, row.at, at)
-
-
 def _plain(label: QLabel) -> str:
     """A rich-text label's words, as a screen reader reads them."""
     document = QTextDocument()
     document.setHtml(label.text())
     return document.toPlainText()
-
-
-def _answer(qtbot: QtBot, form: VisitForm, cid: str, value: str) -> None:
-    qtbot.mouseClick(form.questions[cid].buttons[value], Qt.MouseButton.LeftButton)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _fill_example(qtbot: QtBot, form: VisitForm, trial_id: str, stage_id: str) -> None:
-    """Type a whole example record into the form, as a coordinator would."""
-    data = _example(trial_id, stage_id)
-    for name, at in data.get("events", {}).items():
-        if name in form.event_rows:
-            _type(qtbot, form.event_rows[name].field, at.replace("T", " "))
-    for name, value in data.get("facts", {}).items():
-        if name in form.fact_rows:
-            qtbot.mouseClick(form.fact_rows[name].buttons[bool(value)],
-                             Qt.MouseButton.LeftButton)
-    for obs in data["observations"]:
-        uln = _number(obs["uln"]) if "uln" in obs else None
-        _enter(qtbot, form, obs["code"], _number(obs["value"]), obs["unit"],
-               obs["at"].replace("T", " "), uln)
-    words = {True: "yes", False: "no", "n/a": "n/a"}
-    for cid, value in data["answers"].items():
-        _answer(qtbot, form, cid, words[value])
 
 
 def _save_example(screenings: ScreeningRepository, patient: PatientRow, visit: VisitRow,
@@ -180,9 +130,9 @@ def _save_example(screenings: ScreeningRepository, patient: PatientRow, visit: V
     for name, value in data.get("facts", {}).items():
         screenings.set_fact(patient.id, name, bool(value))
     for obs in data["observations"]:
-        uln = _number(obs["uln"]) if "uln" in obs else None
+        uln = number_text(obs["uln"]) if "uln" in obs else None
         screenings.add_observation(patient.id, visit.id, ObservationInput(
-            obs["code"], _number(obs["value"]), obs["unit"], datetime.fromisoformat(obs["at"]),
+            obs["code"], number_text(obs["value"]), obs["unit"], datetime.fromisoformat(obs["at"]),
             uln=uln))
     words = {True: "yes", False: "no", "n/a": "n/a"}
     for cid, value in data["answers"].items():
@@ -247,15 +197,15 @@ def test_a_failing_value_turns_the_decision_to_not_eligible(
         patient: PatientRow, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     form = open_form(_start(screenings, patient, trial, "screening-1"))
-    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
     assert form.banner.headline.text() == "Eligible — all 28 criteria pass"
     assert form.model.outcome("crcl") == "pass"
     assert form.complete_button.isEnabled()
 
     # CrCl = (140 - 68) x 80 / (72 x creatinine): 2.0 mg/dL gives 40 mL/min, below 45.
     creatinine = form.result_rows["creatinine"]
-    _choose_unit(form, "creatinine", "mg/dL")
-    _type(qtbot, creatinine.value, "2.0", commit=False)  # live, before it is saved
+    choose_unit(form, "creatinine", "mg/dL")
+    type_text(qtbot, creatinine.value, "2.0", commit=False)  # live, before it is saved
     assert form.banner.decision == "not_eligible"
     assert form.banner.headline.text() == "Not eligible — 1 criterion fails"
     assert form.model.outcome("crcl") == "fail"
@@ -278,17 +228,17 @@ def test_an_invalid_value_is_shown_at_its_field_and_left_out(
     visit = _start(screenings, patient, trial, "screening-1")
     form = open_form(visit)
     row = form.result_rows["ecog"]
-    _type(qtbot, row.at, "2026-11-02 08:30", commit=False)
-    _type(qtbot, row.value, "1,5")
+    type_text(qtbot, row.at, "2026-11-02 08:30", commit=False)
+    type_text(qtbot, row.value, "1,5")
     assert row.error.isVisible()
     assert "not a number" in row.error.text()
     assert row.value.accessibleDescription() == row.error.text()
     assert form.model.outcome("ecog") == "unknown"
     assert screenings.observations(patient.id) == []  # nothing saved, nothing guessed
-    _type(qtbot, row.value, "7")
+    type_text(qtbot, row.value, "7")
     assert "ECOG 7 score: must be an integer from 0 to 5" in row.error.text()
     assert screenings.observations(patient.id) == []
-    _type(qtbot, row.value, "1")
+    type_text(qtbot, row.value, "1")
     assert not row.error.isVisible()
     assert form.model.outcome("ecog") == "pass"
     saved = screenings.observations(patient.id)
@@ -300,7 +250,7 @@ def test_a_result_without_its_time_is_not_evaluated(
         patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
     row = form.result_rows["spo2"]
-    _type(qtbot, row.value, "97")
+    type_text(qtbot, row.value, "97")
     assert "Enter the date and time the sample was taken" in row.error.text()
     assert form.model.outcome("spo2") == "unknown"
     assert form.unsaved() == ["SpO2 on room air: Enter the date and time the sample was "
@@ -325,7 +275,7 @@ def test_a_stale_lab_is_flagged_and_a_fresh_one_reused(
     assert "enter the planned NK cell infusion date" in _plain(creatinine.earlier)
     assert form.model.outcome("creatinine") == "unknown"
 
-    _type(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
+    type_text(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
     assert screenings.events(form.visit.id) == {"infusion": datetime(2026, 11, 8, 10, 0)}
     text = _plain(creatinine.earlier)
     assert "stale" in text
@@ -342,7 +292,7 @@ def test_a_stale_lab_is_flagged_and_a_fresh_one_reused(
     assert form.model.outcome("ast-alt") == "pass"  # counted, with the site ULN
 
     # A fresh creatinine typed at this visit makes the criterion count again.
-    _enter(qtbot, form, "creatinine", "1.1", "mg/dL", "2026-11-01 07:30")
+    enter_result(qtbot, form, "creatinine", "1.1", "mg/dL", "2026-11-01 07:30")
     assert form.model.outcome("creatinine") == "pass"
     assert "stale" in _plain(creatinine.earlier)  # the old one is still listed as stale
 
@@ -351,8 +301,8 @@ def test_a_typed_result_outside_the_window_is_flagged_on_its_row(
         qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
         patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06138587"], "screening-1"))
-    _type(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
-    _enter(qtbot, form, "spo2", "97", "%", "2026-10-20 08:00")
+    type_text(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
+    enter_result(qtbot, form, "spo2", "97", "%", "2026-10-20 08:00")
     text = _plain(form.result_rows["spo2"].earlier)
     assert "This result" in text
     assert "stale" in text
@@ -365,19 +315,19 @@ def test_reopening_a_draft_shows_exactly_what_was_entered(
     trial = library["NCT06138587"]
     visit = _start(screenings, patient, trial, "screening-1")
     form = open_form(visit)
-    _type(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
-    _enter(qtbot, form, "creatinine", "97.5", "umol/L", "2026-11-01 07:30")
-    _enter(qtbot, form, "ast", "45", "U/L", "2026-11-01 07:30", uln="50")
-    _enter(qtbot, form, "ecog", "1", "score", "2026-11-01 08:00")
+    type_text(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
+    enter_result(qtbot, form, "creatinine", "97.5", "umol/L", "2026-11-01 07:30")
+    enter_result(qtbot, form, "ast", "45", "U/L", "2026-11-01 07:30", uln="50")
+    enter_result(qtbot, form, "ecog", "1", "score", "2026-11-01 08:00")
     # A correction of the same result: updated, not a second result.
-    _type(qtbot, form.result_rows["ecog"].value, "2")
+    type_text(qtbot, form.result_rows["ecog"].value, "2")
     qtbot.mouseClick(form.fact_rows["gilbert_syndrome"].buttons[True],
                      Qt.MouseButton.LeftButton)
     cid = next(iter(form.questions))
     card = form.questions[cid]
-    _answer(qtbot, form, cid, "yes")
-    _type(qtbot, card.note, "reviewed with PI")
-    _type(qtbot, card.source, "BM biopsy report 2026-10-30")
+    answer(qtbot, form, cid, "yes")
+    type_text(qtbot, card.note, "reviewed with PI")
+    type_text(qtbot, card.source, "BM biopsy report 2026-10-30")
     before = form.model.outcome("creatinine"), form.banner.headline.text()
     assert form.unsaved() == []
     with qtbot.waitSignal(form.destroyed, timeout=1000, raising=False):
@@ -404,17 +354,17 @@ def test_emptying_a_saved_result_withdraws_it_after_asking(
         qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
-    _enter(qtbot, form, "spo2", "97", "%", "2026-11-02 08:30")
+    enter_result(qtbot, form, "spo2", "97", "%", "2026-11-02 08:30")
     row = form.result_rows["spo2"]
     messages.answer = False
-    _type(qtbot, row.value, "", commit=False)
-    _type(qtbot, row.at, "")
+    type_text(qtbot, row.value, "", commit=False)
+    type_text(qtbot, row.at, "")
     assert messages.messages[-1].title == "Withdraw result"
     assert row.value_text() == "97"  # kept: the coordinator said no
     assert len(screenings.observations(patient.id)) == 1
     messages.answer = True
-    _type(qtbot, row.value, "", commit=False)
-    _type(qtbot, row.at, "")
+    type_text(qtbot, row.value, "", commit=False)
+    type_text(qtbot, row.at, "")
     assert screenings.observations(patient.id) == []
     assert form.model.outcome("spo2") == "unknown"
 
@@ -426,7 +376,7 @@ def test_complete_is_disabled_while_incomplete_and_completes_when_decided(
     visit = _start(screenings, patient, trial, "screening-1")
     form = open_form(visit)
     assert not form.complete_button.isEnabled()
-    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
     assert form.complete_button.isEnabled()
     with qtbot.waitSignal(form.changed, timeout=1000) as signal:
         qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
@@ -455,7 +405,7 @@ def test_a_declined_confirmation_completes_nothing(
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
     form = open_form(visit)
-    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
     messages.answer = False
     qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
     assert screenings.visit(visit.id).status == "draft"
@@ -467,9 +417,9 @@ def test_unsaved_entries_block_completion(
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
     form = open_form(visit)
-    _fill_example(qtbot, form, "NCT06152809", "screening-1")
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
     # A second result typed without its time: on screen, not saved.
-    _type(qtbot, form.result_rows["lvef"].at, "", commit=False)
+    type_text(qtbot, form.result_rows["lvef"].at, "", commit=False)
     assert form.model.outcome("lvef") == "unknown"
     assert not form.complete_button.isEnabled()
     form.complete()
@@ -492,7 +442,7 @@ def test_a_completed_visit_opens_read_only_with_its_stored_decision(
     assert form.result_rows["creatinine"].value.isReadOnly()
     assert "Completed: eligible" in form.record_box.text()
     assert not form.complete_button.isVisible()
-    _type(qtbot, form.result_rows["creatinine"].value, "5")  # ignored: read-only
+    type_text(qtbot, form.result_rows["creatinine"].value, "5")  # ignored: read-only
     assert form.result_rows["creatinine"].value_text() == "88.4"
 
 
