@@ -3,7 +3,8 @@
 Built from the trials' example records (``trials/examples/<NCT>/<stage>.json``), with
 every date moved so the visit in progress is assessed today: a new user sees a patient
 part-way through NCT06152809 (two stages passed, the pre-lymphodepletion visit in
-progress with its planned dates and results, its questions still to answer), and a screen failure in the trial's screening log.
+progress with its planned dates and results, its questions still to answer), and a
+screen failure in the trial's screening log.
 Everything goes through ``ScreeningRepository``, validated and audited like real work;
 a stage is completed only when the engine says it may be. Running it again adds nothing.
 """

@@ -77,6 +77,7 @@ from desktop.ui.outcomes_model import (
     OutcomesTableModel,
 )
 from desktop.ui.override_dialog import OverrideDialog
+from desktop.ui.sign_dialog import SignDialog
 from desktop.ui.visit_inputs import (
     EventRow,
     FactRow,
@@ -162,6 +163,7 @@ class VisitForm(QWidget):
         self._clock = clock
         self._loaded = False
         self.override_dialog: OverrideDialog | None = None
+        self.sign_dialog: SignDialog | None = None
         self.verdict: Verdict | None = None
 
         # What the registry holds (refreshed after each save).
@@ -321,6 +323,9 @@ class VisitForm(QWidget):
         self.override_button = named(QPushButton("Override…"), "override")
         self.override_button.clicked.connect(self.open_override)
         self.override_button.setVisible(stage.override is not None)
+        self.sign_button = named(QPushButton("Sign…"), "sign")
+        self.sign_button.setToolTip("The investigator confirms the recorded decision")
+        self.sign_button.clicked.connect(self.open_sign)
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
         bottom = QHBoxLayout()
@@ -328,6 +333,7 @@ class VisitForm(QWidget):
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.complete_button)
         bottom.addWidget(self.override_button)
+        bottom.addWidget(self.sign_button)
         bottom.addWidget(self.close_button)
 
         layout = QVBoxLayout(self)
@@ -449,6 +455,9 @@ class VisitForm(QWidget):
         self.override_button.setEnabled(
             stage_allows and self._visit.status == "completed"
             and self._visit.decision == "not_eligible" and self._visit.override is None)
+        self.sign_button.setVisible(self._visit.status == "completed")
+        self.sign_button.setEnabled(self._visit.status == "completed"
+                                    and self._visit.signed_by is None)
 
     def _show_completed(self) -> None:
         visit = self._visit
@@ -897,6 +906,30 @@ class VisitForm(QWidget):
         dialog.finished.connect(lambda _code: setattr(self, "override_dialog", None))
         self.override_dialog = dialog
         dialog.open()
+
+    def open_sign(self) -> None:
+        """The investigator's signature (window-modal; ``sign_dialog`` while open)."""
+        if not self.sign_button.isEnabled():
+            return
+        visit = self._visit
+        decision = _WORD.get(visit.decision or "", "—")
+        if visit.override is not None:
+            decision += f", overridden (agreed by {visit.override.agreed_by})"
+        statement = (f"I have reviewed the outcomes of {self._stage.title} for "
+                     f"{self._patient.family_name.upper()}, {self._patient.given_name} "
+                     f"(MRN {self._patient.mrn}) and confirm the decision: {decision}.")
+        dialog = SignDialog(self, statement,
+                            lambda name: self._repository.sign(visit.id, name), self._messages)
+        dialog.accepted.connect(lambda: self._signed(dialog))
+        dialog.finished.connect(lambda _code: setattr(self, "sign_dialog", None))
+        self.sign_dialog = dialog
+        dialog.open()
+
+    def _signed(self, dialog: SignDialog) -> None:
+        if dialog.saved is not None:
+            self._visit = dialog.saved
+            self._refresh_mode()
+            self.changed.emit(self._visit.id)
 
     def _override_recorded(self, dialog: OverrideDialog) -> None:
         if dialog.saved is not None:

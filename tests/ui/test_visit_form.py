@@ -446,6 +446,38 @@ def test_a_completed_visit_opens_read_only_with_its_stored_decision(
     assert form.result_rows["creatinine"].value_text() == "88.4"
 
 
+def test_the_investigator_signs_a_completed_visit_once(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    _save_example(screenings, patient, visit, "NCT06152809", "screening-1")
+    _complete_saved(screenings, trial, patient, visit, NOW)
+    form = open_form(screenings.visit(visit.id))
+    assert form.sign_button.isVisible()
+    assert form.sign_button.isEnabled()
+    qtbot.mouseClick(form.sign_button, Qt.MouseButton.LeftButton)
+    dialog = form.sign_dialog
+    assert dialog is not None
+    assert "confirm the decision: eligible" in dialog.findChild(QLabel, "sign_statement").text()
+    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)  # no name: refused
+    assert dialog.error.isVisible()
+    assert "name of the investigator" in dialog.error.text()
+    assert screenings.visit(visit.id).signed_by is None
+    qtbot.keyClicks(dialog.investigator, "Dr A. Example")
+    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    assert screenings.visit(visit.id).signed_by == "Dr A. Example"
+    assert form.visit.state.value == "signed"
+    assert "Signed by Dr A. Example" in form.record_box.text()
+    assert not form.sign_button.isEnabled()
+
+
+def test_a_draft_cannot_be_signed(library: dict[str, Trial], screenings: ScreeningRepository,
+                                  patient: PatientRow, open_form: FormFactory) -> None:
+    form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
+    assert not form.sign_button.isVisible()
+
+
 def _to_pre_infusion(screenings: ScreeningRepository, trial: Trial, patient: PatientRow,
                      clock: Clock) -> VisitRow:
     """Screen the example patient eligible through to a not-eligible pre-infusion."""

@@ -1,0 +1,84 @@
+"""The investigator's confirmation of a completed stage's decision.
+
+The investigator reviews the recorded outcomes in the visit form, then signs with their
+name; the registry records the name and the time (and the audit, the login that did it).
+A signed not-eligible stage stays a screen failure: signing confirms, never overturns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.registry.database import RegistryError
+from desktop.registry.patients import ValidationFailed
+from desktop.registry.screening_rows import VisitRow
+from desktop.ui.messages import MessageService
+from desktop.ui.visit_style import ERROR_COLOUR
+from desktop.ui.widgets import named
+
+
+class SignDialog(QDialog):
+    """Window-modal; ``saved`` holds the visit once the signature was recorded."""
+
+    def __init__(self, parent: QWidget | None, statement: str,
+                 submit: Callable[[str], VisitRow], messages: MessageService) -> None:
+        super().__init__(parent)
+        self.setObjectName("sign_dialog")
+        self.setWindowTitle("Sign the stage's decision")
+        self.setModal(True)
+        self._submit = submit
+        self._messages = messages
+        self.saved: VisitRow | None = None
+
+        text = named(QLabel(statement), "sign_statement")
+        text.setWordWrap(True)
+        self.investigator = named(QLineEdit(), "sign_investigator")
+        self.investigator.setPlaceholderText("e.g. Dr A. Example, principal investigator")
+        self.investigator.setAccessibleName("Investigator")
+        self.error = named(QLabel(), "sign_investigator_error")
+        self.error.setStyleSheet(f"color:{ERROR_COLOUR};")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        form = QFormLayout()
+        column = QVBoxLayout()
+        column.setSpacing(2)
+        column.addWidget(self.investigator)
+        column.addWidget(self.error)
+        title = QLabel("&Investigator")
+        title.setBuddy(self.investigator)
+        form.addRow(title, column)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.sign_button = buttons.addButton("Sign", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign_button.setObjectName("sign_button")
+        buttons.accepted.connect(self._sign)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(520, self.sizeHint().height())
+
+    def _sign(self) -> None:
+        try:
+            self.saved = self._submit(self.investigator.text())
+        except ValidationFailed as exc:
+            self.error.setText(exc.errors.get("investigator", str(exc)))
+            self.error.show()
+            self.investigator.setFocus()
+            return
+        except RegistryError as exc:
+            self._messages.error(self, "Not signed", str(exc))
+            return
+        self.accept()
