@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -143,3 +143,52 @@ def test_a_not_eligible_stage_is_a_screen_failure_in_the_view_and_the_log(
     tip = str(model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole))
     assert all(r.reason in tip for r in verdict.failing)
     assert "1 patient screened, 1 screen failure." in log.heading.text()
+
+
+def test_each_infusion_of_nct06835140_is_screened_in_its_own_visit(
+        qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
+        clock: Clock) -> None:
+    trial_id = "NCT06835140"
+    patient = add_patient("R-1", "Repeat", "Rita", date(1971, 7, 9), "male")
+    repo, trial = context.screenings, context.trial(trial_id)
+    screening = repo.start(patient.id, trial)
+    clock.now = datetime.fromisoformat(example(trial_id, "screening-1")["as_of"])
+    first = repo.start_visit(screening.id, trial, "screening-1")
+    store_example(repo, patient.id, first, trial_id)
+    repo.complete(first.id, stored_verdict(repo, trial, patient.id, patient.birth_date,
+                                           patient.sex, first, clock.now), clock.now)
+    infusion = datetime.fromisoformat(example(trial_id, "pre-infusion")["events"]["infusion"])
+    clock.now = datetime.fromisoformat(example(trial_id, "pre-infusion")["as_of"])
+
+    view = _view(qtbot, context, patient)
+    titles = [view.slots_model.slot_at(r).title for r in range(4)]  # type: ignore[union-attr]
+    assert titles == ["Screening #1", "Pre-infusion (1 of 3)", "Pre-infusion (2 of 3)",
+                      "Pre-infusion (3 of 3)"]
+    assert view.slots.currentIndex().row() == 1
+    form = view.open_selected_stage()
+    assert form is not None
+    form.close()
+    visits = repo.visits(screening.id)
+    assert [(v.stage_id, v.repeat) for v in visits] == [("screening-1", 1), ("pre-infusion", 1)]
+    # The planned dates carry forward from screening #1 into the infusion visit.
+    assert repo.events(visits[1].id)["infusion"] == infusion
+
+    store_example(repo, patient.id, visits[1], trial_id)
+    repo.complete(visits[1].id, stored_verdict(repo, trial, patient.id, patient.birth_date,
+                                               patient.sex, visits[1], clock.now), clock.now)
+    view.reload()
+    assert view.slots.currentIndex().row() == 2
+    assert view.open_button.text() == "Start stage: Pre-infusion (2 of 3)"
+    second_form = view.open_selected_stage()
+    assert second_form is not None
+    second_form.close()
+    second = repo.visits(screening.id)[-1]
+    assert (second.stage_id, second.repeat, second.status) == ("pre-infusion", 2, "draft")
+    assert second.id != visits[1].id
+    # The second infusion has its own date; the first visit keeps its own.
+    repo.set_event(second.id, "infusion", infusion + timedelta(days=14))
+    assert repo.events(visits[1].id)["infusion"] == infusion
+    view.reload()
+    lines = str(view.screenings_model.index(0, 1).data()).splitlines()
+    assert lines[1:3] == ["✔ Pre-infusion (1 of 3): eligible",
+                          "◐ Pre-infusion (2 of 3): in progress"]
