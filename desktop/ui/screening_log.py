@@ -7,10 +7,7 @@ failing criteria with the engine's reasons (in full on hover).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,10 +24,9 @@ from desktop.domain.visits import StageState
 from desktop.registry.database import RegistryError
 from desktop.registry.screening_rows import LogRow
 from desktop.ui.context import ScreeningContext
+from desktop.ui.row_model import RowTableModel
 from desktop.ui.screening_summary import STATE_MARK
 from desktop.ui.widgets import named
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def stage_label(trial: Trial, stage_id: str | None, repeat: int) -> str:
@@ -57,40 +53,15 @@ def outcome_text(trial: Trial, row: LogRow) -> str:
     return f"{STATE_MARK[state]} {state.value.capitalize()}; next stage not started"
 
 
-class ScreeningLogModel(QAbstractTableModel):
-    HEADERS: Final = ("MRN", "Patient", "Started", "Last activity", "Furthest stage",
-                      "Outcome", "Screen-fail reasons")
+class ScreeningLogModel(RowTableModel[LogRow]):
+    HEADERS = ("MRN", "Patient", "Started", "Last activity", "Furthest stage", "Outcome",
+               "Screen-fail reasons")
 
-    def __init__(self, trial: Trial, parent: object = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
+    def __init__(self, trial: Trial, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.trial = trial
-        self._rows: list[LogRow] = []
 
-    def set_rows(self, rows: Sequence[LogRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> LogRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        row = self.row_at(index.row())
-        if row is None or not index.isValid():
-            return None
-        column = index.column()
+    def cell(self, row: LogRow, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == 6 and row.failures:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.domain.visits import StageState
+from desktop.ui.row_model import RowTableModel
 from desktop.ui.screening_summary import ScreeningSummary, SlotView
-
-_Index = QModelIndex | QPersistentModelIndex
 
 #: Light backgrounds that keep black text readable, also when printed in grey.
 STATE_COLOUR: Final[dict[StageState, str]] = {
@@ -28,44 +27,22 @@ STATE_COLOUR: Final[dict[StageState, str]] = {
 }
 
 
-class ScreeningsModel(QAbstractTableModel):
+class ScreeningsModel(RowTableModel[ScreeningSummary]):
     """One row per trial the patient is screened for."""
 
-    HEADERS: Final = ("Trial", "Stages", "Next")
-
-    def __init__(self, parent: object = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
-        self._rows: list[ScreeningSummary] = []
+    HEADERS = ("Trial", "Stages", "Next")
 
     def set_summaries(self, rows: Sequence[ScreeningSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        self.set_rows(rows)
 
     def summary_at(self, row: int) -> ScreeningSummary | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def row_of(self, screening_id: int) -> int | None:
         return next((i for i, s in enumerate(self._rows) if s.screening.id == screening_id),
                     None)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        summary = self.summary_at(index.row())
-        if summary is None or not index.isValid():
-            return None
-        column = index.column()
+    def cell(self, summary: ScreeningSummary, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
                 return f"{summary.trial.id}\n{summary.trial.title}"
@@ -87,40 +64,18 @@ class ScreeningsModel(QAbstractTableModel):
         return None
 
 
-class SlotsModel(QAbstractTableModel):
+class SlotsModel(RowTableModel[SlotView]):
     """One row per visit slot (stage, or repeat of a stage) of the chosen screening."""
 
-    HEADERS: Final = ("Stage", "State", "Details")
-
-    def __init__(self, parent: object = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
-        self._rows: list[SlotView] = []
+    HEADERS = ("Stage", "State", "Details")
 
     def set_slots(self, rows: Sequence[SlotView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        self.set_rows(rows)
 
     def slot_at(self, row: int) -> SlotView | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        view = self.slot_at(index.row())
-        if view is None or not index.isValid():
-            return None
-        column = index.column()
+    def cell(self, view: SlotView, column: int, role: int) -> object:
         if role == Qt.ItemDataRole.DisplayRole:
             return (view.title, view.state_text(), view.detail())[column]
         if role == Qt.ItemDataRole.ToolTipRole:

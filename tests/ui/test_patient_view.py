@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.registry.patients import PatientRow
@@ -192,3 +193,18 @@ def test_each_infusion_of_nct06835140_is_screened_in_its_own_visit(
     lines = str(view.screenings_model.index(0, 1).data()).splitlines()
     assert lines[1:3] == ["✔ Pre-infusion (1 of 3): eligible",
                           "◐ Pre-infusion (2 of 3): in progress"]
+
+
+def test_the_view_models_are_well_behaved_qt_models(
+        qtbot: QtBot, qtmodeltester: ModelTester, context: ScreeningContext,
+        add_patient: AddPatient) -> None:
+    view = _view(qtbot, context, _patient(add_patient))
+    _start(qtbot, view, TRIAL)
+    _start(qtbot, view, "NCT06835140")
+    qtmodeltester.check(view.screenings_model)
+    qtmodeltester.check(view.slots_model)
+    log = view.open_log()
+    assert isinstance(log, ScreeningLogWindow)
+    qtbot.addWidget(log)
+    qtmodeltester.check(log.model)
+    assert view.slots_model.headerData(7, Qt.Orientation.Horizontal) is None
