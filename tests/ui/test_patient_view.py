@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.visits import StageState
 from desktop.registry.patients import PatientRow
 from desktop.ui.context import ScreeningContext
 from desktop.ui.messages import RecordingMessages
@@ -208,3 +209,38 @@ def test_the_view_models_are_well_behaved_qt_models(
     qtbot.addWidget(log)
     qtmodeltester.check(log.model)
     assert view.slots_model.headerData(7, Qt.Orientation.Horizontal) is None
+
+
+def test_an_override_is_shown_with_the_stage_and_opens_the_next(
+        qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
+        clock: Clock) -> None:
+    patient = _patient(add_patient)
+    repo, trial = context.screenings, context.trial(TRIAL)
+    screening = repo.start(patient.id, trial)
+    for stage_id in ("screening-1", "screening-2", "pre-lymphodepletion", "pre-infusion"):
+        clock.now = datetime.fromisoformat(example(TRIAL, stage_id)["as_of"])
+        visit = repo.start_visit(screening.id, trial, stage_id)
+        # 20 mg prednisone on the day of infusion: more than the protocol allows.
+        store_example(repo, patient.id, visit, TRIAL,
+                      changes={"prednisone_equivalent": "20"})
+        repo.complete(visit.id, stored_verdict(repo, trial, patient.id, patient.birth_date,
+                                               patient.sex, visit, clock.now), clock.now)
+    failed = repo.visits(screening.id)[-1]
+    assert failed.decision == "not_eligible"
+    repo.override(failed.id, trial, "Steroid dose reviewed: a single premedication dose.",
+                  "Dr A (PI); Dr B (IND holder)")
+
+    view = _view(qtbot, context, patient)
+    assert _cell(view, 3, 1) == "⚑ overridden"
+    assert "overridden: Steroid dose reviewed" in _cell(view, 3, 2)
+    assert "agreed by Dr A (PI); Dr B (IND holder)" in _cell(view, 3, 2)
+    assert "⚑ Before CIML NK cell infusion: overridden" in \
+        str(view.screenings_model.index(0, 1).data())
+    assert view.slots.currentIndex().row() == 4
+    assert view.open_button.text() == "Start stage: Before venetoclax"
+    badge = [lane.state for lane in view.timeline.timeline().lanes]  # type: ignore[union-attr]
+    assert badge[3] is StageState.OVERRIDDEN
+    log = view.open_log()
+    assert isinstance(log, ScreeningLogWindow)
+    qtbot.addWidget(log)
+    assert "⚑" in str(log.model.index(0, 5).data())
