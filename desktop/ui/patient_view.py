@@ -209,13 +209,13 @@ class PatientView(QWidget):
                                self.context.clock(), fallback=summary.events)
 
     def _update_buttons(self) -> None:
+        self.log_button.setEnabled(self.selected_summary() is not None)
         view = self.selected_slot()
         self.open_button.setEnabled(view is not None)
         if view is None:
             return
         label = ("Open stage" if view.visit is not None else "Start stage")
         self.open_button.setText(f"{label}: {view.title}")
-        self.log_button.setEnabled(self.selected_summary() is not None)
 
     # -- actions ----------------------------------------------------------------------
 

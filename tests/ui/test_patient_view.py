@@ -45,6 +45,8 @@ def test_a_new_patient_is_offered_every_trial(qtbot: QtBot, context: ScreeningCo
     view = _view(qtbot, context, _patient(add_patient))
     assert view.screenings_model.rowCount() == 0
     assert "Not screened for any trial yet" in view.due_label.text()
+    assert not view.log_button.isEnabled()
+    assert not view.open_button.isEnabled()
     offered = [view.trial_choice.itemData(i) for i in range(view.trial_choice.count())]
     assert offered == ["NCT05744440", "NCT06138587", "NCT06152809", "NCT06835140",
                        "NCT07011004"]
