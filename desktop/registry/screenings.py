@@ -41,7 +41,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from desktop.domain.draft import observation as checked_observation
 from desktop.domain.engine import Verdict
@@ -218,6 +218,18 @@ def _patient_not_found(patient_id: int) -> PatientNotFound:
     return PatientNotFound(f"No patient with id {patient_id} is in the registry.")
 
 
+_Model = TypeVar("_Model")
+
+
+def _require(session: Session, model: type[_Model], key: int,
+             missing: Callable[[int], RegistryError]) -> _Model:
+    """The row of ``model`` with id ``key``, or ``missing(key)`` raised."""
+    found = session.get(model, key)
+    if found is None:
+        raise missing(key)
+    return found
+
+
 def _load_screening(rows: _Rows, screening_id: int) -> ScreeningRow:
     found = rows(f"SELECT {_SCREENING_COLUMNS} FROM screening s WHERE s.id = ?",
                  (screening_id,))
@@ -363,28 +375,19 @@ class ScreeningRepository:
     def _patient(session: Session, patient_id: int) -> Patient:
         from desktop.registry.models.patient import Patient
 
-        patient = session.get(Patient, patient_id)
-        if patient is None:
-            raise _patient_not_found(patient_id)
-        return patient
+        return _require(session, Patient, patient_id, _patient_not_found)
 
     @staticmethod
     def _screening_model(session: Session, screening_id: int) -> Screening:
         from desktop.registry.models.screening import Screening
 
-        screening = session.get(Screening, screening_id)
-        if screening is None:
-            raise _screening_not_found(screening_id)
-        return screening
+        return _require(session, Screening, screening_id, _screening_not_found)
 
     @staticmethod
     def _visit_model(session: Session, visit_id: int) -> Visit:
         from desktop.registry.models.screening import Visit
 
-        visit = session.get(Visit, visit_id)
-        if visit is None:
-            raise _visit_not_found(visit_id)
-        return visit
+        return _require(session, Visit, visit_id, _visit_not_found)
 
     def _draft(self, session: Session, visit_id: int, doing: str) -> Visit:
         """The visit, refused unless it is a draft (a completed visit is locked)."""
@@ -848,10 +851,8 @@ class ScreeningRepository:
     def _observation_model(session: Session, observation_id: int) -> Observation:
         from desktop.registry.models.screening import Observation
 
-        obs = session.get(Observation, observation_id)
-        if obs is None:
-            raise ObservationNotFound(f"No result with id {observation_id} is in the registry.")
-        return obs
+        return _require(session, Observation, observation_id, lambda key: ObservationNotFound(
+            f"No result with id {key} is in the registry."))
 
     # -- answers (per visit) ------------------------------------------------------
 
