@@ -275,24 +275,43 @@ class _Run:
         return self._criteria_fail(rule)
 
     def _exception(self, rule: Exception_, window: Window | None) -> Truth:
-        facts = [self.record.facts.get(f) for f in rule.facts]
+        """``base`` OR (a fact AND ``relaxed``): an exception only ever widens what passes.
+
+        Three-valued (Kleene): the base limit passing is enough, whatever the facts; the
+        relaxed limit counts only once a fact is recorded true; with the facts unrecorded,
+        a value that only the relaxed limit admits asks for them.
+        """
         names = " or ".join(FACTS[f] for f in rule.facts)
-        if any(facts):
-            relaxed = self.rule(rule.relaxed, window)
-            return Truth(relaxed.holds, f"{relaxed.reason} (limit for {names})", relaxed.used)
         base = self.rule(rule.base, window)
-        if all(f is False for f in facts) or base.holds is True:
+        if base.holds is True:
+            return base
+        facts = [self.record.facts.get(f) for f in rule.facts]
+        if all(f is False for f in facts):
             return base
         relaxed = self.rule(rule.relaxed, window)
+        if any(facts):
+            if relaxed.holds is True:
+                return Truth(True, f"{relaxed.reason} (the limit for {names}; "
+                                   f"{_first_lower(base.reason)})", base.used + relaxed.used)
+            if base.holds is False and relaxed.holds is False:
+                return Truth(False, f"{base.reason}; with {names}: {relaxed.reason}",
+                             base.used + relaxed.used)
+            return Truth(None, f"{base.reason}; with {names}: {relaxed.reason}",
+                         base.used + relaxed.used)
+        # Facts not (all) recorded, none true.
         if relaxed.holds is False:
-            return Truth(False, f"{relaxed.reason} (even with {names})", relaxed.used)
+            if base.holds is False:
+                return Truth(False, f"{base.reason}; even with {names}: {relaxed.reason}",
+                             base.used + relaxed.used)
+            return base
         if base.holds is None:
             return base
         if relaxed.holds is None:
             return Truth(None, f"{base.reason}; with {names}: {relaxed.reason}",
                          base.used + relaxed.used)
-        return Truth(None, f"{base.reason}, but within the limit for {names}: "
-                           f"record whether the patient has {names}", base.used)
+        return Truth(None, f"{base.reason}, but {_first_lower(relaxed.reason)} is within the "
+                           f"limit for {names}: record whether the patient has {names}",
+                     base.used + relaxed.used)
 
     def _criteria_fail(self, rule: CriteriaFail) -> Truth:
         results = []
@@ -479,6 +498,10 @@ def _with_alternatives(own: CriterionResult,
     names = ", ".join(a.id for a in alternatives)
     return CriterionResult(own.criterion, "unknown",
                            f"{own.reason}; the alternative {names} is not met", own.used)
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def _choose(observations: list[Observation], select: str) -> Observation:

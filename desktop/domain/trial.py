@@ -218,7 +218,19 @@ class Criterion(_Model):
             raise ValueError("a criterion is either 'attested: true' or has a 'rule', not both")
         if self.attested and self.window is not None:
             raise ValueError("an attested criterion takes no window")
+        if self.kind == "exclusion" and _has_exception(self.rule):
+            # An exception widens what passes; in an exclusion's condition it would
+            # narrow what excludes, which no protocol here means.
+            raise ValueError("an 'exception' rule belongs to an inclusion, not an exclusion")
         return self
+
+
+def _has_exception(rule: Rule | None) -> bool:
+    if isinstance(rule, Exception_):
+        return True
+    if isinstance(rule, AnyOf | AllOf):
+        return any(_has_exception(part) for part in rule.of)
+    return False
 
 
 class Override(_Model):

@@ -440,3 +440,56 @@ def test_unknown_with_a_failed_alternative_names_the_alternative() -> None:
 def test_a_missing_result_is_named_once_in_a_join() -> None:
     verdict = _run(_trial({**MARROW_BLASTS, "alternatives": []}))
     assert verdict.results[0].reason.count("No Bone marrow blasts result") == 1
+
+
+TOTAL_OR_GILBERT_DIRECT = {
+    "id": "bili", "kind": "inclusion", "text": "total bilirubin",
+    "rule": {"type": "exception", "facts": ["gilbert_syndrome"],
+             "base": {"type": "compare", "of": "bilirubin_total", "op": "<=", "uln": 2},
+             "relaxed": {"type": "compare", "of": "bilirubin_direct", "op": "<=",
+                         "uln": "1.5"}}}
+
+
+def test_an_exception_never_takes_away_a_pass_on_the_base_limit() -> None:
+    # Gilbert's, total 1.0 x ULN, no direct result: passes on the total alone.
+    verdict = _run(_trial(TOTAL_OR_GILBERT_DIRECT), facts={"gilbert_syndrome": True},
+                   observations=[_obs("bilirubin_total", 1.0, "mg/dL", "2026-11-01", 1.0)])
+    assert verdict.results[0].outcome == "pass"
+    assert verdict.results[0].reason == (
+        "Total bilirubin 1 mg/dL = 1.00 x ULN (1 mg/dL) on 2026-11-01 <= 2 x ULN")
+    # Gilbert's, total 1.5 x ULN, direct 2 x ULN: the direct route fails, the total passes.
+    verdict = _run(_trial(TOTAL_OR_GILBERT_DIRECT), facts={"gilbert_syndrome": True},
+                   observations=[_obs("bilirubin_total", 1.5, "mg/dL", "2026-11-01", 1.0),
+                                 _obs("bilirubin_direct", 2.0, "mg/dL", "2026-11-01", 1.0)])
+    assert verdict.results[0].outcome == "pass"
+    assert verdict.results[0].reason.startswith("Total bilirubin 1.5 mg/dL = 1.50 x ULN")
+
+
+def test_the_relaxed_route_names_itself_when_it_is_the_one_that_passes() -> None:
+    # total 2.1 x ULN fails the base; Gilbert's with direct exactly 1.5 x ULN passes.
+    verdict = _run(_trial(TOTAL_OR_GILBERT_DIRECT), facts={"gilbert_syndrome": True},
+                   observations=[_obs("bilirubin_total", 2.1, "mg/dL", "2026-11-01", 1.0),
+                                 _obs("bilirubin_direct", 1.5, "mg/dL", "2026-11-01", 1.0)])
+    result = verdict.results[0]
+    assert result.outcome == "pass"
+    assert result.reason.startswith("Direct bilirubin 1.5 mg/dL = 1.50 x ULN (1 mg/dL)")
+    assert "the limit for Gilbert" in result.reason
+    # The same without Gilbert's fails on the total.
+    verdict = _run(_trial(TOTAL_OR_GILBERT_DIRECT), facts={"gilbert_syndrome": False},
+                   observations=[_obs("bilirubin_total", 2.1, "mg/dL", "2026-11-01", 1.0),
+                                 _obs("bilirubin_direct", 1.5, "mg/dL", "2026-11-01", 1.0)])
+    assert verdict.results[0].outcome == "fail"
+    # Both routes failing with Gilbert's fails and says so for each route.
+    verdict = _run(_trial(TOTAL_OR_GILBERT_DIRECT), facts={"gilbert_syndrome": True},
+                   observations=[_obs("bilirubin_total", 2.1, "mg/dL", "2026-11-01", 1.0),
+                                 _obs("bilirubin_direct", 1.6, "mg/dL", "2026-11-01", 1.0)])
+    result = verdict.results[0]
+    assert result.outcome == "fail"
+    assert "Total bilirubin 2.1 mg/dL" in result.reason
+    assert "Direct bilirubin 1.6 mg/dL" in result.reason
+
+
+def test_an_exception_in_an_exclusion_is_refused_by_the_trial_model() -> None:
+    crit = dict(TOTAL_OR_GILBERT_DIRECT, kind="exclusion")
+    with pytest.raises(ValueError, match="belongs to an inclusion"):
+        _trial(crit)
