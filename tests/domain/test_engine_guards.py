@@ -1,0 +1,240 @@
+"""Guards the rest of the suite let through: each test here fails under one deliberate
+one-line change to the engine (a mutation) that every other test passed.
+
+Expectations are written by hand from the screening contract
+(``shared/spec/evaluate-cli.md``), never recomputed with the code under test. The
+mutation each test guards against is named in its docstring.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from desktop.domain.engine import Verdict, evaluate
+from desktop.domain.record import parse_record
+from desktop.domain.timewindow import minus_months
+from desktop.domain.trial import Trial
+
+NOW = datetime(2026, 11, 2, 9, 0)
+MALE_1958 = {"birth_date": "1958-04-12", "sex": "male"}  # 68 y on 2026-11-02
+
+
+def _trial(*criteria: dict[str, Any]) -> Trial:
+    return Trial.model_validate({
+        "id": "NCT00000002", "title": "Synthetic guards", "sponsor": "Test",
+        "protocol_version": "1", "source": "test",
+        "stages": [{"id": "screening-1", "title": "Screening", "criteria": list(criteria)}],
+    })
+
+
+def _evaluate(trial: Trial, site_uln: dict[str, Fraction] | None = None,
+              **record: Any) -> Verdict:
+    data = {"patient": MALE_1958, "as_of": "2026-11-02T09:00"} | record
+    return evaluate(trial, "screening-1", parse_record(data, NOW), site_uln)
+
+
+def _obs(code: str, value: float, unit: str, at: str,
+         uln: float | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"code": code, "value": value, "unit": unit, "at": at}
+    if uln is not None:
+        item["uln"] = uln
+    return item
+
+
+def _only(verdict: Verdict) -> tuple[str, str]:
+    [result] = verdict.results
+    return result.outcome, result.reason
+
+
+CRCL = {"id": "crcl", "kind": "inclusion",
+        "text": "Creatinine clearance ≥ 45 mL/min calculated by the Cockcroft Gault formula",
+        "rule": {"type": "compare", "of": "crcl_cockcroft_gault", "op": ">=", "value": 45}}
+
+# Male, 68 y, 72 kg, creatinine 1.0 mg/dL: (140 - 68) x 72 / (72 x 1.0) = 72 mL/min.
+WEIGHT_72 = _obs("weight", 72, "kg", "2026-11-01")
+CREAT_1 = _obs("creatinine", 1.0, "mg/dL", "2026-11-01T07:30")
+
+
+# -------------------------------------------------- Cockcroft-Gault needs every input
+
+
+def test_crcl_is_unknown_without_a_date_of_birth() -> None:
+    """Mutation: the no-date-of-birth guard returns a pass (``Truth(True, ...)``)."""
+    verdict = _evaluate(_trial(CRCL), patient={"sex": "male"},
+                        observations=[WEIGHT_72, CREAT_1])
+    outcome, reason = _only(verdict)
+    assert outcome == "unknown"
+    assert "date of birth" in reason
+    assert verdict.decision == "incomplete"
+
+
+def test_crcl_is_unknown_without_the_sex() -> None:
+    """Mutation: the no-sex guard returns a pass (the 0.85 factor cannot be chosen)."""
+    verdict = _evaluate(_trial(CRCL), patient={"birth_date": "1958-04-12"},
+                        observations=[WEIGHT_72, CREAT_1])
+    outcome, reason = _only(verdict)
+    assert outcome == "unknown"
+    assert "sex" in reason
+
+
+def test_crcl_inputs_complete_gives_a_computed_pass() -> None:
+    """The control for the two above: with both, 72 mL/min >= 45 passes."""
+    outcome, reason = _only(_evaluate(_trial(CRCL), observations=[WEIGHT_72, CREAT_1]))
+    assert outcome == "pass"
+    assert reason.startswith("CrCl 72.0 mL/min (Cockcroft-Gault: age 68 y, 72 kg")
+
+
+@pytest.mark.parametrize(("value", "unit"), [(0, "mg/dL"), (0, "umol/L"), (0.0, "mg/dL")])
+def test_a_creatinine_of_zero_is_unknown_not_an_error(value: float, unit: str) -> None:
+    """Mutation: ``creat_mg <= 0`` weakened to ``creat_mg < 0``: ``evaluate`` then raises
+    (division by zero in the formula) instead of asking for the value to be checked."""
+    verdict = _evaluate(_trial(CRCL), observations=[
+        WEIGHT_72, _obs("creatinine", value, unit, "2026-11-01T07:30")])
+    outcome, reason = _only(verdict)
+    assert outcome == "unknown"
+    assert "Creatinine of 0" in reason
+    assert "check the value" in reason
+    assert [o.code for o in verdict.results[0].used] == ["creatinine"]
+
+
+# -------------------------------------------------- the observation's own ULN comes first
+
+AST_3ULN = {"id": "ast", "kind": "inclusion", "text": "AST ≤ 3 x ULN",
+            "rule": {"type": "compare", "of": "ast", "op": "<=", "uln": 3}}
+
+
+def test_the_observations_own_uln_wins_over_the_sites() -> None:
+    """Mutation: the site ULN preferred over the observation's own ULN.
+
+    AST 150 U/L with its own ULN 40: 3 x 40 = 120, so it fails. The site's ULN of 100
+    (3 x 100 = 300) would let it pass.
+    """
+    verdict = _evaluate(_trial(AST_3ULN), {"ast": Fraction(100)},
+                        observations=[_obs("ast", 150, "U/L", "2026-11-01", uln=40)])
+    outcome, reason = _only(verdict)
+    assert outcome == "fail"
+    assert "(40 U/L)" in reason
+    assert "site ULN" not in reason
+    assert "100 U/L" not in reason
+
+
+def test_the_site_uln_fills_in_only_where_the_observation_has_none() -> None:
+    """The control: the same AST without its own ULN is read against the site's 100."""
+    verdict = _evaluate(_trial(AST_3ULN), {"ast": Fraction(100)},
+                        observations=[_obs("ast", 150, "U/L", "2026-11-01")])
+    outcome, reason = _only(verdict)
+    assert outcome == "pass"
+    assert "site ULN (100 U/L)" in reason
+
+
+# -------------------------------------------------- failing lists failures only
+
+CONSENT = {"id": "consent", "kind": "inclusion", "text": "Signed consent", "attested": True}
+HIV = {"id": "hiv", "kind": "exclusion", "text": "HIV infection", "attested": True}
+PREGNANT = {"id": "pregnant", "kind": "exclusion", "text": "Pregnant", "attested": True}
+ECOG = {"id": "ecog", "kind": "inclusion", "text": "ECOG ≤ 2",
+        "rule": {"type": "compare", "of": "ecog", "op": "<=", "value": 2}}
+
+
+def test_failing_lists_only_the_failed_criteria_and_missing_only_the_unknown() -> None:
+    """Mutation: ``Verdict.failing`` also lists unknown criteria (``!= "pass"``): the
+    screen-failure reasons and the banner's "N criteria fail" count go wrong."""
+    verdict = _evaluate(_trial(CONSENT, HIV, PREGNANT, ECOG),
+                        answers={"consent": True, "hiv": True},
+                        observations=[_obs("ecog", 3, "score", "2026-11-01")])
+    assert [r.outcome for r in verdict.results] == ["pass", "fail", "unknown", "fail"]
+    assert [r.id for r in verdict.failing] == ["hiv", "ecog"]
+    assert [r.id for r in verdict.missing] == ["pregnant"]
+    assert verdict.decision == "not_eligible"
+
+
+def test_an_incomplete_verdict_has_nothing_failing() -> None:
+    """Same mutation, the other side: nothing failed, so no screen-failure reasons."""
+    verdict = _evaluate(_trial(CONSENT, HIV), answers={"consent": True})
+    assert verdict.decision == "incomplete"
+    assert verdict.failing == []
+    assert [r.id for r in verdict.missing] == ["hiv"]
+
+
+# -------------------------------------------------- body measures are not held to windows
+
+CRCL_3D = {**CRCL, "window": {"event": "treatment_start", "within": "3d"}}
+START = {"treatment_start": "2026-11-03T08:00"}
+
+
+def test_a_weight_taken_long_before_a_windowed_creatinine_still_counts_for_crcl() -> None:
+    """Mutation: CrCl's weight picked inside the creatinine's window.
+
+    The creatinine must be within 3 days before treatment; the weight, taken two months
+    earlier, is the latest body weight and still counts (the contract: "the most recent
+    weight at or before as_of").
+    """
+    verdict = _evaluate(_trial(CRCL_3D), events=START, observations=[
+        _obs("weight", 72, "kg", "2026-09-01"), _obs("creatinine", 1.0, "mg/dL", "2026-11-01")])
+    outcome, reason = _only(verdict)
+    assert outcome == "pass", reason
+    assert "72 kg" in reason
+    # The creatinine itself is held to the window: one from 2026-10-30 is stale.
+    verdict = _evaluate(_trial(CRCL_3D), events=START, observations=[
+        _obs("weight", 72, "kg", "2026-09-01"), _obs("creatinine", 1.0, "mg/dL", "2026-10-30")])
+    outcome, reason = _only(verdict)
+    assert outcome == "unknown"
+    assert "stale" in reason
+
+
+@pytest.mark.parametrize(("code", "value", "unit", "op", "limit"), [
+    ("weight", 72, "kg", ">=", 40),
+    ("height", 170, "cm", ">=", 100),
+])
+def test_a_body_measure_in_a_windowed_criterion_is_the_latest_one(
+        code: str, value: int, unit: str, op: str, limit: int) -> None:
+    """Mutation: weight (or height) dropped from the body measures (``_BODY_CODES``)
+    exempt from windows; the measure from two months back would then be stale."""
+    crit = {"id": f"{code}-min", "kind": "inclusion", "text": f"{code} {op} {limit} {unit}",
+            "rule": {"type": "compare", "of": code, "op": op, "value": limit, "unit": unit},
+            "window": {"event": "treatment_start", "within": "3d"}}
+    verdict = _evaluate(_trial(crit), events=START,
+                        observations=[_obs(code, value, unit, "2026-09-01")])
+    outcome, reason = _only(verdict)
+    assert outcome == "pass", reason
+    assert "on 2026-09-01" in reason
+
+
+# -------------------------------------------------- month windows at the month's end
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    (date(2026, 3, 31), 1, date(2026, 2, 28)),  # no 31 February: the month's last day
+    (date(2028, 3, 31), 1, date(2028, 2, 29)),  # leap year
+    (date(2026, 5, 31), 1, date(2026, 4, 30)),
+    (date(2026, 1, 31), 2, date(2025, 11, 30)),  # across the new year
+    (date(2026, 3, 15), 1, date(2026, 2, 15)),  # mid-month: the same day
+    (date(2026, 1, 15), 12, date(2025, 1, 15)),
+])
+def test_minus_months_clamps_to_the_months_last_day(day: date, months: int,
+                                                    expected: date) -> None:
+    """Mutation: the clamp removed (``date(year, month + 1, day.day)``) raises."""
+    assert minus_months(day, months) == expected
+
+
+@pytest.mark.parametrize(("at", "outcome"), [
+    ("2026-02-28T00:00", "pass"),  # the first day of "within 1 month" before 31 March
+    ("2026-02-27T23:59", "unknown"),  # the day before: stale
+    ("2026-03-31T09:00", "pass"),
+])
+def test_within_one_month_of_the_31st(at: str, outcome: str) -> None:
+    """Same mutation, through ``evaluate``: an infusion on 31 March must not raise."""
+    crit = {"id": "lvef", "kind": "inclusion", "text": "LVEF ≥ 45% within 1 month",
+            "rule": {"type": "compare", "of": "lvef", "op": ">=", "value": 45},
+            "window": {"event": "infusion", "within": "1mo"}}
+    verdict = _evaluate(_trial(crit), as_of="2026-03-31T09:00",
+                        events={"infusion": "2026-03-31T10:00"},
+                        observations=[_obs("lvef", 55, "%", at)])
+    got, reason = _only(verdict)
+    assert got == outcome, reason
+    if outcome == "unknown":
+        assert "due from 2026-02-28" in reason
