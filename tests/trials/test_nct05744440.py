@@ -218,6 +218,91 @@ def test_total_bilirubin_with_gilbert_clause(total: tuple[Any, ...], direct: tup
     assert shown in reason
 
 
+# The clause only widens (total <= 2 x ULN, or, with Gilbert's, direct <= 1.5 x ULN).
+# 1 mg/dL = 17.1 umol/L: ULN 1.0 mg/dL = 17.1 umol/L, ULN 0.3 mg/dL = 5.13 umol/L.
+GILBERT = {"gilbert_syndrome": True}
+NO_GILBERT = {"gilbert_syndrome": False}
+ON_TOTAL, ON_DIRECT = "Total bilirubin", "Direct bilirubin"
+
+WIDENS = [
+    # total, direct or None, facts, outcome, the reason begins with
+    # Gilbert's, total 1.0 x ULN, no direct result: passes on the total
+    ((1.0, "mg/dL", 1.0), None, GILBERT, "pass",
+     "Total bilirubin 1 mg/dL = 1.00 x ULN (1 mg/dL) on 2026-11-02 07:00 <= 2 x ULN"),
+    ((17.1, "umol/L", 17.1), None, GILBERT, "pass",
+     "Total bilirubin 17.1 umol/L = 1.00 x ULN (17.1 umol/L) on 2026-11-02 07:00 <= 2 x ULN"),
+    # Gilbert's, total 1.5 x ULN, direct 2 x ULN: the direct fails, the total passes
+    ((1.5, "mg/dL", 1.0), (0.6, "mg/dL", 0.3), GILBERT, "pass",
+     "Total bilirubin 1.5 mg/dL = 1.50 x ULN (1 mg/dL) on 2026-11-02 07:00 <= 2 x ULN"),
+    ((25.65, "umol/L", 17.1), (10.26, "umol/L", 5.13), GILBERT, "pass",
+     "Total bilirubin 25.65 umol/L = 1.50 x ULN (17.1 umol/L) on 2026-11-02 07:00 "
+     "<= 2 x ULN"),
+    # total exactly 2 x ULN passes, with or without Gilbert's (or unrecorded)
+    ((2.0, "mg/dL", 1.0), None, NO_GILBERT, "pass",
+     "Total bilirubin 2 mg/dL = 2.00 x ULN (1 mg/dL) on 2026-11-02 07:00 <= 2 x ULN"),
+    ((34.2, "umol/L", 17.1), None, NO_GILBERT, "pass",
+     "Total bilirubin 34.2 umol/L = 2.00 x ULN (17.1 umol/L) on 2026-11-02 07:00 <= 2 x ULN"),
+    ((2.0, "mg/dL", 1.0), None, GILBERT, "pass", "Total bilirubin 2 mg/dL = 2.00 x ULN"),
+    ((34.2, "umol/L", 17.1), None, GILBERT, "pass", "Total bilirubin 34.2 umol/L = 2.00 x ULN"),
+    ((34.2, "umol/L", 17.1), None, {}, "pass", "Total bilirubin 34.2 umol/L = 2.00 x ULN"),
+    # just above 2 x ULN fails without Gilbert's
+    ((2.0001, "mg/dL", 1.0), None, NO_GILBERT, "fail",
+     "Total bilirubin 2.0001 mg/dL = 2.0001 x ULN (1 mg/dL) on 2026-11-02 07:00, "
+     "not <= 2 x ULN"),
+    ((34.2001, "umol/L", 17.1), None, NO_GILBERT, "fail",
+     "Total bilirubin 34.2001 umol/L = 2.00001 x ULN (17.1 umol/L) on 2026-11-02 07:00, "
+     "not <= 2 x ULN"),
+    ((2.0001, "mg/dL", 1.0), (0.45, "mg/dL", 0.3), NO_GILBERT, "fail",
+     "Total bilirubin 2.0001 mg/dL"),
+    # just above 2 x ULN with Gilbert's: the direct route, exactly 1.5 x ULN, passes
+    ((2.0001, "mg/dL", 1.0), (0.45, "mg/dL", 0.3), GILBERT, "pass",
+     "Direct bilirubin 0.45 mg/dL = 1.50 x ULN (0.3 mg/dL) on 2026-11-02 07:00 "
+     "<= 1.5 x ULN"),
+    ((34.2001, "umol/L", 17.1), (7.695, "umol/L", 5.13), GILBERT, "pass",
+     "Direct bilirubin 7.695 umol/L = 1.50 x ULN (5.13 umol/L) on 2026-11-02 07:00 "
+     "<= 1.5 x ULN"),
+    # ... and just above 1.5 x ULN fails on both routes
+    ((2.0001, "mg/dL", 1.0), (0.4501, "mg/dL", 0.3), GILBERT, "fail",
+     "Total bilirubin 2.0001 mg/dL"),
+    ((34.2001, "umol/L", 17.1), (7.7, "umol/L", 5.13), GILBERT, "fail",
+     "Total bilirubin 34.2001 umol/L"),
+]
+
+
+@pytest.mark.parametrize(("total", "direct", "facts", "expected", "begins"), WIDENS)
+def test_gilbert_clause_only_widens(total: tuple[Any, ...], direct: tuple[Any, ...] | None,
+                                    facts: dict[str, bool], expected: str,
+                                    begins: str) -> None:
+    value, unit, uln = total
+    obs: list[tuple[Any, ...]] = [("bilirubin_total", value, unit, AT, uln)]
+    if direct is not None:
+        dvalue, dunit, duln = direct
+        obs.append(("bilirubin_direct", dvalue, dunit, AT, duln))
+    got, reason = result(rec(obs, facts=facts), "total-bilirubin")
+    assert got == expected, reason
+    assert reason.startswith(begins), reason
+    if expected == "pass" and begins.startswith(ON_TOTAL):
+        # passed on the total: the Gilbert's limit is not what let it through
+        assert "limit for Gilbert" not in reason
+        assert ON_DIRECT not in reason
+    if expected == "pass" and begins.startswith(ON_DIRECT):
+        assert "the limit for Gilbert's syndrome" in reason
+        assert "not <= 2 x ULN" in reason    # and the total's own limit was missed
+    if expected == "fail" and facts.get("gilbert_syndrome") and direct is not None:
+        assert ON_DIRECT in reason            # both routes are named when both fail
+
+
+def test_gilbert_reading_is_noted() -> None:
+    stage = trial(NCT).stage(S1)
+    assert stage is not None
+    crit = stage.criterion("total-bilirubin")
+    assert crit is not None
+    note = normalise(crit.note or "")
+    assert "total bilirubin ≤ 2 x ULN, or, with Gilbert's syndrome, direct bilirubin ≤ 1.5 x " \
+           "ULN" in note
+    assert "only widens" in note
+
+
 # ------------------------------------------------------------------ coagulation
 
 
