@@ -129,6 +129,7 @@ def test_readings_are_noted() -> None:
     s1_stage, pi_stage = trial(NCT).stage(S1), trial(NCT).stage(PI)
     for stage, cid in [(s1_stage, "diagnosis-high-risk"), (s1_stage, "lvef"),
                        (s1_stage, "marrow-blasts"), (s1_stage, "other-malignancy"),
+                       (s1_stage, "il2-allergy"),
                        (pi_stage, "conditioning-toxicity"), (pi_stage, "off-steroids"),
                        (pi_stage, "donor-specific-antibodies")]:
         crit = stage.criterion(cid)
@@ -381,6 +382,21 @@ def test_attested_answers(stage: str, cid: str, answer: Any, expected: str) -> N
 def test_answer_for_a_computed_criterion_is_bad_input() -> None:
     with pytest.raises(RecordError, match="creatinine"):
         run(NCT, S1, record(answers={"creatinine": True}))
+
+
+# ------------------------------------------------------------------ IL-2 allergy text
+
+
+def test_il2_allergy_keeps_the_whole_garbled_bullet() -> None:
+    crit = trial(NCT).stage(S1).criterion("il2-allergy")
+    assert crit is not None
+    assert normalise(crit.text) == (
+        "History of allergic reactions attributed to compounds of similar chemical or "
+        "biologic composition to IL-2 or other agents used in study. 3. Diagnosed with "
+        "MGUS or smoldering myeloma, and/or treated for multiple myeloma or plasmacytoma "
+        "as long as attainment of complete remission by IMWG criteria following therapy.")
+    assert "other-malignancy" in (crit.note or "")
+    assert "allergy only" in (crit.note or "")
 
 
 # ------------------------------------------------------------------ examples via the CLI
