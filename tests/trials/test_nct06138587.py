@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from desktop.domain.record import RecordError
+from desktop.domain.trial import Criterion, Window
 from tests.trials import support
 from tests.trials.support import REPO, normalise, record, run, seed_text, trial
 
@@ -22,12 +23,15 @@ NCT = "NCT06138587"
 # screening-1, inclusion (Inclusion Criteria, first list):
 #   diagnosis + high-risk list (alternatives, one attested criterion)        1 attested
 #   organ function within 2 weeks: bilirubin, AST/ALT, creatinine, SpO2     4 computed
-#   LVEF split: LVEF > 40 % (computed) + ECHO-repeat judgement (attested)   1 + 1
+#   LVEF, two routes: an ECHO within the 2 weeks (computed); or the
+#     pre-transplant ECHO within 6 weeks of day 0 (computed) with no clinical
+#     evidence of a change since (attested)                                 2 + 1
 #   adult (age >= 18, computed) + planned RIC allo-SCT (attested)            1 + 1
-#   AML CR/CRi (attested) + MDS marrow blasts < 10 % (computed)              1 + 1
+#   disease status, two routes: AML in CR/CRi (attested); or MDS or MDS/MPN
+#     (attested) with marrow blasts < 10 % (computed)                       1 + 2
 #   related donor, pregnancy test, contraception, no hemolysis              4 attested
 #   ECOG <= 2 / Karnofsky >= 60                                             1 computed
-#   -> 16 inclusion: 8 computed, 8 attested
+#   -> 18 inclusion: 9 computed, 9 attested
 # screening-1, exclusion (Exclusion Criteria, first list): 14 bullets, all attested.
 # pre-infusion (24-hour block + day-of-infusion block):
 #   inclusion: bilirubin, AST/ALT (computed); clinical status, no hemolysis
@@ -36,13 +40,13 @@ NCT = "NCT06138587"
 #              exclusion; attested); steroids on infusion day (computed);
 #              uncontrolled illness, investigational agents, DSAs (attested) -> 5 (1 computed)
 EXPECTED = {
-    ("screening-1", "inclusion"): 16,
+    ("screening-1", "inclusion"): 18,
     ("screening-1", "exclusion"): 14,
     ("pre-infusion", "inclusion"): 5,
     ("pre-infusion", "exclusion"): 5,
 }
 EXPECTED_COMPUTED = {
-    ("screening-1", "inclusion"): 8,
+    ("screening-1", "inclusion"): 9,
     ("screening-1", "exclusion"): 0,
     ("pre-infusion", "inclusion"): 3,
     ("pre-infusion", "exclusion"): 1,
@@ -118,7 +122,9 @@ def test_protocol_order_of_screening_1() -> None:
     ids = [c.id for c in trial(NCT).stage(S1).criteria]
     assert ids[:6] == ["diagnosis-high-risk", "total-bilirubin", "ast-alt", "creatinine",
                        "spo2", "lvef"]
-    assert ids[-1] == "hemolytic-anemia"
+    assert ids[5:8] == ["lvef", "lvef-pre-transplant", "lvef-no-cardiac-change"]
+    assert ids[10:13] == ["remission-status", "diagnosis-mds", "marrow-blasts"]
+    assert ids[-2:] == ["il2-allergy", "hemolytic-anemia"]
     pre = [c.id for c in trial(NCT).stage(PI).criteria]
     assert pre == ["total-bilirubin", "ast-alt", "conditioning-toxicity", "clinical-status",
                    "no-hemolysis", "steroids-infusion-day", "uncontrolled-illness",
@@ -128,6 +134,8 @@ def test_protocol_order_of_screening_1() -> None:
 def test_readings_are_noted() -> None:
     s1_stage, pi_stage = trial(NCT).stage(S1), trial(NCT).stage(PI)
     for stage, cid in [(s1_stage, "diagnosis-high-risk"), (s1_stage, "lvef"),
+                       (s1_stage, "lvef-pre-transplant"), (s1_stage, "lvef-no-cardiac-change"),
+                       (s1_stage, "remission-status"), (s1_stage, "diagnosis-mds"),
                        (s1_stage, "marrow-blasts"), (s1_stage, "other-malignancy"),
                        (s1_stage, "il2-allergy"),
                        (pi_stage, "conditioning-toxicity"), (pi_stage, "off-steroids"),
@@ -206,10 +214,6 @@ S1_THRESHOLDS = [
     ("creatinine", "creatinine", 176.9, "umol/L", "fail", "176.9 umol/L"),
     ("spo2", "spo2", 90, "%", "pass", "90 %"),
     ("spo2", "spo2", 89.9, "%", "fail", "89.9 %"),
-    ("lvef", "lvef", 40, "%", "fail", "LVEF 40 %"),          # > 40 is strict
-    ("lvef", "lvef", 40.1, "%", "pass", "LVEF 40.1 %"),
-    ("marrow-blasts", "bone_marrow_blasts", 10, "%", "fail", "10 %"),  # < 10 is strict
-    ("marrow-blasts", "bone_marrow_blasts", 9.99, "%", "pass", "9.99 %"),
 ]
 
 
@@ -287,22 +291,319 @@ def test_missing_infusion_date_is_unknown() -> None:
     assert "NK cell infusion date" in reason
 
 
-@pytest.mark.parametrize(("at", "expected"), [
-    ("2026-09-24T00:00", "pass"),     # 6 weeks before stem cell infusion (Nov 5 - 42 d)
-    ("2026-09-23T23:59", "unknown"),
+# ------------------------------------------------------------------ LVEF: two routes
+#
+# lvef: an ECHO within 2 weeks before the NK cell infusion (Nov 12 10:00), i.e. dated
+# on or after Oct 29 00:00 and not after the infusion. lvef-pre-transplant: the ECHO
+# within 6 weeks before the stem cell infusion (Nov 5 10:00), on or after Sep 24 00:00.
+# lvef-no-cardiac-change: attested. The three rows all pass exactly when the first route
+# passes, or the second and third both do.
+
+LVEF_ROWS = ["lvef", "lvef-pre-transplant", "lvef-no-cardiac-change"]
+ONLY_INF = {"infusion": INF}
+AFTER_DAY_0 = "2026-11-11T09:00"  # assessed the day before the NK infusion
+
+
+def lvef_rows(echos: list[tuple[float, str]], answer: Any = None,
+              **parts: Any) -> dict[str, str]:
+    answers = {} if answer is None else {"lvef-no-cardiac-change": answer}
+    data = s1([("lvef", value, "%", at) for value, at in echos], answers=answers, **parts)
+    verdict = run(NCT, S1, data)
+    return {r.id: r.outcome for r in verdict.results if r.id in LVEF_ROWS}
+
+
+def lvef_reasons(echos: list[tuple[float, str]], answer: Any = None,
+                 **parts: Any) -> dict[str, str]:
+    answers = {} if answer is None else {"lvef-no-cardiac-change": answer}
+    data = s1([("lvef", value, "%", at) for value, at in echos], answers=answers, **parts)
+    verdict = run(NCT, S1, data)
+    return {r.id: r.reason for r in verdict.results if r.id in LVEF_ROWS}
+
+
+def s1_criterion(cid: str) -> Criterion:
+    crit = trial(NCT).stage(S1).criterion(cid)
+    assert crit is not None, cid
+    return crit
+
+
+def test_lvef_routes_are_alternatives() -> None:
+    lvef, pre, change = (s1_criterion(c) for c in LVEF_ROWS)
+    assert lvef.alternatives == ["lvef-pre-transplant"]
+    assert pre.alternatives == ["lvef"]
+    assert change.alternatives == ["lvef"]
+    assert change.attested
+    assert lvef.window == Window(event="infusion", within="2w")
+    assert pre.window == Window(event="transplant", within="6w")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (40, "fail"),            # > 40 is strict
+    (40.000001, "pass"),
+    (41, "pass"),
+    (39.9, "fail"),
 ])
-def test_lvef_counts_from_pre_transplant_echo_within_6_weeks(at: str, expected: str) -> None:
-    got, reason = result(S1, s1([("lvef", 55, "%", at)]), "lvef")
+def test_lvef_boundary_within_two_weeks(value: float, expected: str) -> None:
+    # Nov 1 is inside both windows, so both ECHO rows read the same 40 %.
+    got, reason = result(S1, s1([("lvef", value, "%", S1_AT)]), "lvef")
+    assert got == expected, reason
+    if expected == "fail":
+        assert "not > 40 %" in reason
+    else:
+        assert "> 40 %" in reason
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (40, "fail"),
+    (40.000001, "pass"),
+])
+def test_lvef_boundary_of_the_two_week_route_alone(value: float, expected: str) -> None:
+    # No stem cell infusion date: only the 2-week route can be read.
+    rows = lvef_rows([(value, "2026-11-08")], events=ONLY_INF, as_of=AFTER_DAY_0)
+    if expected == "pass":
+        assert rows == {"lvef": "pass", "lvef-pre-transplant": "pass",
+                        "lvef-no-cardiac-change": "pass"}
+    else:
+        # the pre-transplant route is still open (no transplant date, no answer)
+        assert rows == {"lvef": "unknown", "lvef-pre-transplant": "unknown",
+                        "lvef-no-cardiac-change": "unknown"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (40, {"lvef": "unknown", "lvef-pre-transplant": "unknown",
+          "lvef-no-cardiac-change": "pass"}),
+    (40.000001, {"lvef": "pass", "lvef-pre-transplant": "pass",
+                 "lvef-no-cardiac-change": "pass"}),
+])
+def test_lvef_boundary_of_the_pre_transplant_route(value: float,
+                                                   expected: dict[str, str]) -> None:
+    # Oct 14 is before the 2-week window: only the pre-transplant ECHO counts. A failing
+    # pre-transplant ECHO leaves the 2-week route open (an ECHO may still be repeated).
+    assert lvef_rows([(value, "2026-10-14")], answer=True) == expected
+
+
+def test_echo_repeated_after_day_0_passes_on_its_own() -> None:
+    # No transplant date and no answer about a change: the 2-week ECHO is enough.
+    rows = lvef_rows([(55, "2026-11-08T09:00")], events=ONLY_INF, as_of=AFTER_DAY_0)
+    assert rows == {"lvef": "pass", "lvef-pre-transplant": "pass",
+                    "lvef-no-cardiac-change": "pass"}
+    reasons = lvef_reasons([(55, "2026-11-08T09:00")], events=ONLY_INF,
+                           as_of=AFTER_DAY_0)
+    assert reasons["lvef"] == "LVEF 55 % on 2026-11-08 09:00 > 40 %"
+    assert "met through the alternative lvef" in reasons["lvef-pre-transplant"]
+    assert "met through the alternative lvef" in reasons["lvef-no-cardiac-change"]
+
+
+@pytest.mark.parametrize(("at", "expected"), [
+    ("2026-10-29", "pass"),          # exactly 2 weeks before Nov 12 (calendar days)
+    ("2026-10-29T00:00", "pass"),
+    ("2026-11-12T10:00", "pass"),    # the infusion itself
+    ("2026-10-28", "unknown"),       # one day earlier: stale
+    ("2026-10-28T23:59", "unknown"),
+])
+def test_two_week_lvef_window_edges(at: str, expected: str) -> None:
+    as_of = "2026-11-12T10:00" if at > S1_AS_OF else S1_AS_OF
+    got, reason = result(S1, s1([("lvef", 55, "%", at)], events=ONLY_INF, as_of=as_of),
+                         "lvef")
     assert got == expected, reason
     if expected == "unknown":
         assert "stale" in reason
+        assert "due from 2026-10-29" in reason
+    else:
+        assert "LVEF 55 %" in reason
 
 
-def test_lvef_without_transplant_date_is_unknown() -> None:
-    data = s1([("lvef", 55, "%", S1_AT)], events={"infusion": INF})
-    got, reason = result(S1, data, "lvef")
-    assert got == "unknown"
-    assert "stem cell infusion" in reason
+@pytest.mark.parametrize(("at", "expected"), [
+    ("2026-09-24", "pass"),           # exactly 6 weeks before Nov 5 (calendar days)
+    ("2026-09-24T00:00", "pass"),
+    ("2026-11-05T10:00", "pass"),     # the stem cell infusion itself
+    ("2026-09-23", "unknown"),        # one day earlier: not admitted
+    ("2026-09-23T23:59", "unknown"),
+])
+def test_pre_transplant_echo_window_edges(at: str, expected: str) -> None:
+    as_of = "2026-11-05T10:00" if at > S1_AS_OF else S1_AS_OF
+    data = s1([("lvef", 55, "%", at)], answers={"lvef-no-cardiac-change": True},
+              as_of=as_of)
+    verdict = run(NCT, S1, data)
+    by_id = {r.id: r for r in verdict.results}
+    pre = by_id["lvef-pre-transplant"]
+    if at.startswith("2026-11-05"):
+        # also inside the 2-week window before the NK infusion: both routes pass
+        assert by_id["lvef"].outcome == "pass"
+        assert pre.outcome == "pass"
+        return
+    assert pre.outcome == expected, pre.reason
+    assert by_id["lvef"].outcome == expected, by_id["lvef"].reason
+    if expected == "unknown":
+        assert "stale" in pre.reason
+        assert "due from 2026-09-24" in pre.reason
+    else:
+        assert pre.reason.startswith("LVEF 55 %")
+        assert "met through the alternative lvef-pre-transplant" in by_id["lvef"].reason
+
+
+def test_echo_after_the_stem_cell_infusion_is_not_the_pre_transplant_echo() -> None:
+    # Nov 6 is after day 0 (Nov 5 10:00): it is a repeated ECHO, read by lvef only.
+    got, reason = result(S1, s1([("lvef", 55, "%", "2026-11-06")], as_of=AFTER_DAY_0),
+                         "lvef-pre-transplant")
+    assert got == "pass", reason
+    assert "met through the alternative lvef" in reason
+    assert reason.startswith("LVEF of 2026-11-06 is stale: it must be within 6 weeks before "
+                             "stem cell infusion")
+
+
+def test_echo_after_the_nk_infusion_is_ignored() -> None:
+    # The only ECHO is after the infusion (Nov 12 10:00): no route can use it.
+    rows = lvef_rows([(55, "2026-11-12T11:00")], answer=True, as_of="2026-11-12T12:00")
+    assert rows == {"lvef": "unknown", "lvef-pre-transplant": "unknown",
+                    "lvef-no-cardiac-change": "pass"}
+    reasons = lvef_reasons([(55, "2026-11-12T11:00")], answer=True,
+                           as_of="2026-11-12T12:00")
+    assert "stale" in reasons["lvef"]
+
+
+def test_echo_after_the_nk_infusion_does_not_rescue_a_failing_one() -> None:
+    echos = [(35, S1_AT), (55, "2026-11-12T11:00")]
+    rows = lvef_rows(echos, answer="n/a", as_of="2026-11-12T12:00")
+    assert rows == {"lvef": "fail", "lvef-pre-transplant": "fail",
+                    "lvef-no-cardiac-change": "fail"}
+    reason = lvef_reasons(echos, answer="n/a", as_of="2026-11-12T12:00")["lvef"]
+    assert "LVEF 35 %" in reason
+    assert "55 %" not in reason
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    (True, {"lvef": "pass", "lvef-pre-transplant": "pass",
+            "lvef-no-cardiac-change": "pass"}),
+    # a change in cardiovascular function: the ECHO must be repeated, still open
+    (False, {"lvef": "pass", "lvef-pre-transplant": "pass",
+             "lvef-no-cardiac-change": "unknown"}),
+    # N/A: this route is not the patient's; a repeated ECHO is needed
+    ("n/a", {"lvef": "pass", "lvef-pre-transplant": "pass",
+             "lvef-no-cardiac-change": "unknown"}),
+    (None, {"lvef": "pass", "lvef-pre-transplant": "pass",
+            "lvef-no-cardiac-change": "unknown"}),
+])
+def test_pre_transplant_echo_needs_no_cardiac_change(answer: Any,
+                                                     expected: dict[str, str]) -> None:
+    assert lvef_rows([(58, "2026-10-14")], answer=answer) == expected
+
+
+def test_without_any_echo_the_reasons_ask_for_one() -> None:
+    reasons = lvef_reasons([])
+    assert reasons["lvef"].startswith("No LVEF result within 2 weeks before NK cell infusion")
+    assert "or the alternative lvef-pre-transplant (not yet known)" in reasons["lvef"]
+    assert reasons["lvef-pre-transplant"].startswith(
+        "No LVEF result within 6 weeks before stem cell infusion")
+    assert reasons["lvef-no-cardiac-change"].startswith("Not yet answered")
+
+
+def test_pre_transplant_route_without_transplant_date_asks_for_it() -> None:
+    rows = lvef_rows([(58, "2026-10-14")], answer=True, events=ONLY_INF)
+    assert rows == {"lvef": "unknown", "lvef-pre-transplant": "unknown",
+                    "lvef-no-cardiac-change": "pass"}
+    reasons = lvef_reasons([(58, "2026-10-14")], answer=True, events=ONLY_INF)
+    assert "stale" in reasons["lvef"]
+    assert "enter the planned stem cell infusion (day 0) date" in reasons["lvef-pre-transplant"]
+
+
+# ------------------------------------------------------------------ disease status routes
+
+DISEASE_ROWS = ["remission-status", "diagnosis-mds", "marrow-blasts"]
+
+
+def disease_rows(remission: Any, mds: Any, blasts: float | None) -> dict[str, str]:
+    answers = {k: v for k, v in (("remission-status", remission), ("diagnosis-mds", mds))
+               if v is not None}
+    obs = [] if blasts is None else [("bone_marrow_blasts", blasts, "%", "2026-10-20")]
+    verdict = run(NCT, S1, s1(obs, answers=answers))
+    return {r.id: r.outcome for r in verdict.results if r.id in DISEASE_ROWS}
+
+
+def test_disease_routes_are_alternatives() -> None:
+    remission, mds, blasts = (s1_criterion(c) for c in DISEASE_ROWS)
+    assert [remission.attested, mds.attested, blasts.attested] == [True, True, False]
+    assert remission.alternatives == ["diagnosis-mds"]
+    assert mds.alternatives == ["remission-status"]
+    assert blasts.alternatives == ["remission-status"]
+    assert remission.text == ("For patients with AML, the disease must meet criteria for "
+                              "CR/Cri according to 2017 ELN guidelines.")
+    assert normalise(blasts.text) == normalise(mds.text) == (
+        "For patients with MDS and MDS/MPN patients, the blast percentage on the bone "
+        "marrow aspirate and biopsy must be less than 10%.")
+
+
+PASS3 = {"remission-status": "pass", "diagnosis-mds": "pass", "marrow-blasts": "pass"}
+
+DISEASE = [
+    # remission-status, diagnosis-mds, blasts %, outcomes
+    # AML in CR/CRi: no blast count and no MDS answer needed
+    (True, None, None, PASS3),
+    (True, "n/a", None, PASS3),
+    (True, False, None, PASS3),
+    (True, "n/a", 12, PASS3),     # the blast limit is not the AML route's
+    # AML not in CR/CRi: no route
+    (False, "n/a", None, {"remission-status": "fail", "diagnosis-mds": "fail",
+                          "marrow-blasts": "unknown"}),
+    (False, "n/a", 5, {"remission-status": "fail", "diagnosis-mds": "fail",
+                       "marrow-blasts": "pass"}),
+    # MDS or MDS/MPN: blasts < 10 %, strict
+    ("n/a", True, 9.99, PASS3),
+    ("n/a", True, 9.999999, PASS3),
+    ("n/a", True, 10, {"remission-status": "pass", "diagnosis-mds": "pass",
+                       "marrow-blasts": "fail"}),
+    ("n/a", True, 25, {"remission-status": "pass", "diagnosis-mds": "pass",
+                       "marrow-blasts": "fail"}),
+    (None, True, 9.99, PASS3),    # no remission answer needed for MDS
+    ("n/a", True, None, {"remission-status": "pass", "diagnosis-mds": "pass",
+                         "marrow-blasts": "unknown"}),
+    # nothing answered yet
+    (None, None, 5, {"remission-status": "unknown", "diagnosis-mds": "unknown",
+                     "marrow-blasts": "pass"}),
+    (None, None, None, {"remission-status": "unknown", "diagnosis-mds": "unknown",
+                        "marrow-blasts": "unknown"}),
+    (None, None, 10, {"remission-status": "unknown", "diagnosis-mds": "unknown",
+                      "marrow-blasts": "unknown"}),
+]
+
+
+@pytest.mark.parametrize(("remission", "mds", "blasts", "expected"), DISEASE)
+def test_disease_status_routes(remission: Any, mds: Any, blasts: float | None,
+                               expected: dict[str, str]) -> None:
+    assert disease_rows(remission, mds, blasts) == expected
+
+
+@pytest.mark.parametrize(("value", "expected", "shown"), [
+    (10, "fail", "Bone marrow blasts 10 % on 2026-10-20, not < 10 %"),
+    (9.99, "pass", "Bone marrow blasts 9.99 % on 2026-10-20 < 10 %"),
+])
+def test_mds_marrow_blast_boundary_reason(value: float, expected: str, shown: str) -> None:
+    data = s1([("bone_marrow_blasts", value, "%", "2026-10-20")],
+              answers={"remission-status": "n/a", "diagnosis-mds": True})
+    got, reason = result(S1, data, "marrow-blasts")
+    assert got == expected, reason
+    assert reason.startswith(shown)
+
+
+def test_aml_in_cr_without_a_marrow_result_passes_the_blast_row() -> None:
+    got, reason = result(S1, s1([], answers={"remission-status": True}), "marrow-blasts")
+    assert got == "pass", reason
+    assert "No Bone marrow blasts result" in reason
+    assert "met through the alternative remission-status" in reason
+
+
+# ------------------------------------------------------------------ IL-2 allergy text
+
+
+def test_il2_allergy_keeps_the_whole_garbled_bullet() -> None:
+    crit = trial(NCT).stage(S1).criterion("il2-allergy")
+    assert crit is not None
+    assert normalise(crit.text) == (
+        "History of allergic reactions attributed to compounds of similar chemical or "
+        "biologic composition to IL-2 or other agents used in study. 3. Diagnosed with "
+        "MGUS or smoldering myeloma, and/or treated for multiple myeloma or plasmacytoma "
+        "as long as attainment of complete remission by IMWG criteria following therapy.")
+    assert "other-malignancy" in (crit.note or "")
+    assert "allergy only" in (crit.note or "")
 
 
 @pytest.mark.parametrize(("at", "expected"), [
@@ -365,7 +666,8 @@ def test_steroids_without_any_entry_is_unknown() -> None:
     (S1, "hiv", True, "fail"),
     (S1, "hiv", False, "pass"),
     (S1, "diagnosis-high-risk", False, "fail"),
-    (S1, "remission-status", "n/a", "pass"),
+    (S1, "remission-status", "n/a", "unknown"),   # a route: the MDS one must hold
+    (S1, "lvef-no-cardiac-change", False, "unknown"),  # or a repeated ECHO
     (S1, "pregnancy-test", "n/a", "pass"),
     (PI, "conditioning-toxicity", True, "fail"),    # read as an exclusion
     (PI, "conditioning-toxicity", False, "pass"),
@@ -384,19 +686,80 @@ def test_answer_for_a_computed_criterion_is_bad_input() -> None:
         run(NCT, S1, record(answers={"creatinine": True}))
 
 
-# ------------------------------------------------------------------ IL-2 allergy text
+# ------------------------------------------------------------------ whole example, routes
 
 
-def test_il2_allergy_keeps_the_whole_garbled_bullet() -> None:
-    crit = trial(NCT).stage(S1).criterion("il2-allergy")
-    assert crit is not None
-    assert normalise(crit.text) == (
-        "History of allergic reactions attributed to compounds of similar chemical or "
-        "biologic composition to IL-2 or other agents used in study. 3. Diagnosed with "
-        "MGUS or smoldering myeloma, and/or treated for multiple myeloma or plasmacytoma "
-        "as long as attainment of complete remission by IMWG criteria following therapy.")
-    assert "other-malignancy" in (crit.note or "")
-    assert "allergy only" in (crit.note or "")
+def example(stage: str = S1) -> dict[str, Any]:
+    path = REPO / "trials" / "examples" / NCT / f"{stage}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def decision(data: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    verdict = run(NCT, S1, data)
+    return (verdict.decision, [r.id for r in verdict.failing],
+            [r.id for r in verdict.missing])
+
+
+def test_example_takes_the_pre_transplant_echo_route() -> None:
+    data = example()
+    echo = next(o for o in data["observations"] if o["code"] == "lvef")
+    assert echo["at"] == "2026-10-14"   # before the 2-week window, within the 6 weeks
+    assert data["answers"]["lvef-no-cardiac-change"] is True
+    assert decision(data) == ("eligible", [], [])
+
+
+def test_example_with_a_change_in_cardiac_function_needs_a_repeated_echo() -> None:
+    data = example()
+    data["answers"]["lvef-no-cardiac-change"] = False
+    assert decision(data) == ("incomplete", [], ["lvef-no-cardiac-change"])
+    data["as_of"] = AFTER_DAY_0
+    data["observations"].append({"code": "lvef", "value": 52, "unit": "%",
+                                 "at": "2026-11-08T09:00"})
+    assert decision(data) == ("eligible", [], [])
+    # The repeated ECHO fails (40 % is not > 40 %) and there was a change: no route is
+    # left. The row that fails is "no change or a passing 2-week ECHO"; lvef itself
+    # stays "2-week ECHO or pre-transplant ECHO" (see the trial notes).
+    data["observations"][-1]["value"] = 40
+    assert decision(data) == ("not_eligible", ["lvef-no-cardiac-change"], [])
+
+
+def test_example_with_a_repeated_echo_needs_no_transplant_date_or_answer() -> None:
+    data = example()
+    data["as_of"] = AFTER_DAY_0
+    data["events"] = {"infusion": INF}
+    del data["answers"]["lvef-no-cardiac-change"]
+    data["observations"] = [o for o in data["observations"] if o["code"] != "lvef"]
+    data["observations"].append({"code": "lvef", "value": 52, "unit": "%",
+                                 "at": "2026-11-08T09:00"})
+    assert decision(data) == ("eligible", [], [])
+
+
+def test_example_aml_in_cr_needs_no_marrow_blast_count() -> None:
+    data = example()
+    assert data["answers"]["remission-status"] is True
+    data["observations"] = [o for o in data["observations"]
+                            if o["code"] != "bone_marrow_blasts"]
+    del data["answers"]["diagnosis-mds"]
+    assert decision(data) == ("eligible", [], [])
+
+
+@pytest.mark.parametrize(("blasts", "expected"), [
+    (9.99, ("eligible", [], [])),
+    (10, ("not_eligible", ["marrow-blasts"], [])),
+    (None, ("incomplete", [], ["marrow-blasts"])),
+])
+def test_example_as_an_mds_patient(blasts: float | None,
+                                   expected: tuple[str, list[str], list[str]]) -> None:
+    data = example()
+    data["answers"]["remission-status"] = "n/a"
+    data["answers"]["diagnosis-mds"] = True
+    data["observations"] = [o for o in data["observations"]
+                            if o["code"] != "bone_marrow_blasts"]
+    if blasts is not None:
+        data["observations"].append({"code": "bone_marrow_blasts", "value": blasts,
+                                     "unit": "%", "at": "2026-10-20"})
+    assert decision(data) == expected
 
 
 # ------------------------------------------------------------------ examples via the CLI
@@ -423,7 +786,12 @@ def test_criteria_output_shape() -> None:
     by_id = {r["id"]: r for r in rows}
     assert by_id["total-bilirubin"]["inputs"] == [
         "bilirubin_total", "infusion", "gilbert_syndrome", "disease_related_hemolysis"]
-    assert by_id["lvef"]["inputs"] == ["lvef", "transplant"]
+    assert by_id["lvef"]["inputs"] == ["lvef", "infusion"]
+    assert by_id["lvef-pre-transplant"]["inputs"] == ["lvef", "transplant"]
+    assert by_id["lvef-no-cardiac-change"]["attested"] is True
+    assert by_id["lvef-no-cardiac-change"]["inputs"] == []
+    assert by_id["marrow-blasts"]["inputs"] == ["bone_marrow_blasts"]
+    assert by_id["diagnosis-mds"]["attested"] is True
     assert by_id["age"]["inputs"] == ["birth_date"]
     assert by_id["hiv"] == {"id": "hiv", "kind": "exclusion", "attested": True, "inputs": [],
                             "text": by_id["hiv"]["text"]}
