@@ -1,8 +1,8 @@
 """The ``nkscreen`` command: the desktop app, and the headless screening contract.
 
-``nkscreen`` alone starts the app. ``trials``, ``criteria`` and ``evaluate`` are the
-headless commands fixed by the screening contract: JSON on stdout and exit 0, or one
-line on stderr naming the offending field and exit 2. They never import Qt, the
+``nkscreen`` alone starts the app. ``trials``, ``criteria``, ``evaluate`` and
+``prescreen`` are the headless commands fixed by the screening contract: JSON on stdout
+and exit 0, or one line on stderr naming the offending field and exit 2. They never import Qt, the
 database layer or ReportLab; imports here stay inside the functions that need them.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any, NoReturn
 
 from desktop import __version__
@@ -49,13 +50,33 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="evaluate a patient record at one stage (JSON)")
     ev.add_argument("trial", metavar="NCT_ID")
     ev.add_argument("--stage", required=True)
-    ev.add_argument("record", metavar="RECORD", help="a JSON file, or - for standard input")
+    _record_source(ev)
+    pre = sub.add_parser("prescreen", help="a patient record against every trial's first "
+                                           "stage (JSON)")
+    _record_source(pre)
     return parser
+
+
+def _record_source(command: argparse.ArgumentParser) -> None:
+    # RECORD or --jsonl FILE, exactly one (checked in _run_records: argparse's mutually
+    # exclusive groups mis-handle an optional positional after another positional).
+    command.add_argument("record", metavar="RECORD", nargs="?",
+                         help="a JSON file, or - for standard input")
+    command.add_argument("--jsonl", metavar="FILE",
+                         help="one record per line (JSON Lines), a path or - for standard "
+                              "input")
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        args, extra = _parser().parse_known_args(argv)
+        # argparse gives an optional positional (RECORD) nothing when it follows another
+        # positional and an option (NCT_ID --stage S RECORD): pick it up here.
+        if (extra and getattr(args, "record", "set") is None and len(extra) == 1
+                and (extra[0] == "-" or not extra[0].startswith("-"))):
+            args.record = extra.pop()
+        if extra:
+            raise _Usage(f"unrecognized arguments: {' '.join(extra)}")
     except _Usage as exc:
         return _fail(f"{exc} (see nkscreen --help)", BAD_INPUT)
     if args.command is None:
@@ -63,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _headless(args)
     except _BadInput as exc:
+        return _fail(str(exc), BAD_INPUT)
+    except _Broken as exc:  # a broken install is bad input too: never an empty answer
         return _fail(str(exc), BAD_INPUT)
     except Exception as exc:
         return _fail(f"internal error: {type(exc).__name__}: {exc}", FAILURE)
@@ -72,8 +95,26 @@ class _BadInput(Exception):
     pass
 
 
+class _Broken(Exception):
+    """The installation, not the input: a trial library or site file that cannot be used."""
+
+
+#: The longest line written to stderr, in characters (the contract's limit).
+MAX_MESSAGE = 300
+
+
+def _one_line(message: str) -> str:
+    """``nkscreen: message`` escaped to a single line of at most ``MAX_MESSAGE`` characters."""
+    from desktop.domain.text_safety import escape
+
+    line = escape(f"nkscreen: {message}")
+    if len(line) > MAX_MESSAGE:
+        line = line[: MAX_MESSAGE - 3] + "..."
+    return line
+
+
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"nkscreen: {message}\n")
+    sys.stderr.write(_one_line(message) + "\n")
     return code
 
 
@@ -105,6 +146,9 @@ def _gui(args: argparse.Namespace) -> int:
     return run_gui(resolve_data_dir(args.data_dir), smoke=args.smoke, demo=args.demo)
 
 
+_NCT_ID = re.compile(r"NCT[0-9]{8}")
+
+
 def _headless(args: argparse.Namespace) -> int:
     # pydantic looks for third-party plugins by scanning every installed package's
     # metadata (~65 ms); the headless path has none and must start fast.
@@ -112,19 +156,28 @@ def _headless(args: argparse.Namespace) -> int:
     from desktop.library import TrialFileError, UnknownTrial, find_trial, load_library
 
     try:
-        if args.command == "trials":
+        if args.command in ("trials", "prescreen"):
+            library = load_library()
+            if not library:
+                raise _Broken("trial library: no trial files found (is the installation "
+                              "complete?)")
+            if args.command == "prescreen":
+                return _prescreen(args, library)
             return _emit([
                 {"id": t.id, "title": t.title, "protocol_version": t.protocol_version,
                  "stages": t.stage_ids}
-                for t in load_library()
+                for t in library
             ])
+        if not isinstance(args.trial, str) or not _NCT_ID.fullmatch(args.trial):
+            raise _BadInput(f"NCT_ID: {_quote(args.trial)} is not an NCT number "
+                            "(NCT and 8 digits, e.g. NCT06152809)")
         trial = find_trial(args.trial)
     except UnknownTrial as exc:
         raise _BadInput(f"NCT_ID: {exc}") from None
     except TrialFileError as exc:
-        return _fail(f"trial library: {exc}", FAILURE)
+        raise _Broken(f"trial library: {exc}") from None
 
-    from desktop.domain.engine import UnknownStage, evaluate, get_stage, inputs
+    from desktop.domain.engine import UnknownStage, get_stage, inputs
 
     try:
         stage = get_stage(trial, args.stage)
@@ -137,42 +190,129 @@ def _headless(args: argparse.Namespace) -> int:
             for c in stage.criteria
         ])
 
-    from desktop.domain.record import RecordError, parse_record
+    from desktop.domain.engine import evaluate
+
+    site_uln = _site_uln(args)
+
+    def one(data: Any) -> Any:
+        record = _record(data)
+        verdict = evaluate(trial, stage.id, record, site_uln)
+        return verdict.as_json() | {"as_of": _iso(record.as_of)}
+
+    return _run_records(args, one)
+
+
+def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:
+    from desktop.domain.prescreen import prescreen
+
+    site_uln = _site_uln(args)
+
+    def one(data: Any) -> Any:
+        record = _record(data)
+        return [entry.as_json() | {"as_of": _iso(record.as_of)}
+                for entry in prescreen(library, record, site_uln)]
+
+    return _run_records(args, one)
+
+
+def _site_uln(args: argparse.Namespace) -> Any:
     from desktop.paths import resolve_data_dir
     from desktop.site import SiteError, load_site_uln
 
-    data = _read_record(args.record)
     try:
-        record = parse_record(data, now=datetime.now())
-        site_uln = load_site_uln(resolve_data_dir(args.data_dir))
-        verdict = evaluate(trial, stage.id, record, site_uln)
-    except RecordError as exc:
-        raise _BadInput(f"{exc.field}: {exc.message}") from None
+        return load_site_uln(resolve_data_dir(args.data_dir))
     except SiteError as exc:
-        return _fail(f"site settings: {exc}", FAILURE)
-    return _emit(verdict.as_json())
+        raise _BadInput(f"site settings: {exc}") from None
 
 
-def _read_record(source: str) -> Any:
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
+
+
+def _record(data: Any) -> Any:
+    from desktop.domain.record import parse_record
+    from desktop.zone import site_zone
+
+    return parse_record(data, now=datetime.now(), zone=site_zone())
+
+
+def _run_records(args: argparse.Namespace, one: Any) -> int:
+    """One record (RECORD) or many (``--jsonl``); each RecordError is bad input."""
+    from desktop.domain.record import RecordError
+    from desktop.domain.record_json import load_record_json
+
+    if (args.record is None) == (args.jsonl is None):
+        raise _BadInput("RECORD: give one record (a path, or - for standard input) or "
+                        "--jsonl FILE, not both and not neither")
+    if args.jsonl is None:
+        text = _read_text(args.record, "RECORD")
+        try:
+            return _emit(one(load_record_json(text)))
+        except RecordError as exc:
+            raise _BadInput(f"{exc.field}: {exc.message}") from None
+    all_good = True
+    out = sys.stdout.buffer
+    for number, line in _read_lines(args.jsonl):
+        if not line.strip():
+            continue
+        try:
+            payload: Any = one(load_record_json(line))
+        except RecordError as exc:
+            all_good = False
+            payload = {"line": number, "error": _one_line(f"{exc.field}: {exc.message}")}
+        except Exception as exc:
+            all_good = False
+            payload = {"line": number,
+                       "error": _one_line(f"internal error: {type(exc).__name__}: {exc}")}
+        out.write((json.dumps(payload, ensure_ascii=False) + "\n").encode("utf-8"))
+    sys.stdout.flush()
+    return 0 if all_good else BAD_INPUT
+
+
+def _quote(value: object) -> str:
+    from desktop.domain.text_safety import quote
+
+    return quote(value)
+
+
+def _read_text(source: str, name: str) -> str:
+    """The record's text: at most 10 MB of UTF-8 from a file or standard input."""
+    from desktop.domain.record_json import MAX_BYTES
+
     try:
         if source == "-":
-            text = sys.stdin.buffer.read().decode("utf-8")
-            name = "standard input"
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
         else:
-            text = Path(source).read_text(encoding="utf-8")
-            name = source
-    except OSError as exc:
-        raise _BadInput(f"RECORD: cannot read {source}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise _BadInput(f"RECORD: {source} is not UTF-8 text") from None
-
-    def no_constants(token: str) -> Any:
-        raise ValueError(f"{token} is not allowed in a record")
-
+            with open(source, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _BadInput(f"{name}: cannot read {_quote(source)}: {reason}") from None
+    if len(raw) > MAX_BYTES:
+        raise _BadInput(f"{name}: {_quote(source)} is larger than 10 MB")
     try:
-        return json.loads(text, parse_constant=no_constants)
-    except ValueError as exc:
-        raise _BadInput(f"RECORD: {name} is not valid JSON ({exc})") from None
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _BadInput(f"{name}: {_quote(source)} is not UTF-8 text") from None
+
+
+def _read_lines(source: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a JSON Lines file; undecodable lines as bad records."""
+    try:
+        handle = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _BadInput(f"--jsonl: cannot read {_quote(source)}: {reason}") from None
+    try:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                text = "\x00not UTF-8"
+            yield number, text
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from fractions import Fraction
 
+from desktop.domain.numbers import NumberTextError, parse_decimal
 from desktop.domain.record import Answer, Observation, Record, RecordError
-from desktop.domain.units import CODES, UnitError, check_value, normalise_unit
+from desktop.domain.text_safety import cut, quote
+from desktop.domain.units import CODES, UnitError, check_uln, check_value, normalise_unit
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -31,8 +33,13 @@ def number(text: str, where: str) -> Fraction:
     if not cleaned:
         raise RecordError(where, "enter a number")
     if not _NUMBER.fullmatch(cleaned):
-        raise RecordError(where, f"{text.strip()!r} is not a number (use a point for decimals)")
-    return Fraction(cleaned)
+        raise RecordError(where, f"{quote(cleaned)} is not a number (use a point for decimals)")
+    try:
+        return parse_decimal(cleaned, exponent=False)
+    except NumberTextError as exc:
+        if exc.kind == "large":
+            raise RecordError(where, "is far outside any plausible value") from None
+        raise RecordError(where, f"{quote(cleaned)} {exc}") from None
 
 
 def observation(code: str, value: str, unit: str, at: datetime | None, *,
@@ -50,15 +57,17 @@ def observation(code: str, value: str, unit: str, at: datetime | None, *,
         canonical_unit = normalise_unit(code, unit)
     except UnitError as exc:
         raise RecordError("unit", str(exc)) from None
-    problem = check_value(code, amount)
+    problem = check_value(code, amount, canonical_unit)
     if problem:
-        raise RecordError("value", f"{CODES[code].label} {value.strip()} {canonical_unit}: "
+        raise RecordError("value", f"{CODES[code].label} {cut(value.strip())} {canonical_unit} "
                                    f"{problem}")
     limit = None
     if uln is not None and uln.strip():
         limit = number(uln, "uln")
-        if limit <= 0:
-            raise RecordError("uln", "an upper limit of normal must be above 0")
+        problem = check_uln(code, limit, canonical_unit)
+        if problem:
+            raise RecordError("uln", f"ULN {cut(uln.strip())} {canonical_unit} {problem}"
+                              if problem.startswith("is ") else problem)
     if at is None:
         raise RecordError("at", "enter the date and time the sample was taken")
     if now is not None and at > now:
@@ -80,15 +89,19 @@ class Draft:
     #: criterion id -> "yes" / "no" / "n/a"
     answers: dict[str, str] = field(default_factory=dict)
 
-    def record(self, as_of: datetime) -> Record:
+    def record(self, as_of: datetime, zone: tzinfo | None = None) -> Record:
         return make_record(self.birth_date, self.sex, as_of, self.events, self.facts,
-                           self.observations, self.answers)
+                           self.observations, self.answers, zone)
 
 
 def make_record(birth_date: date | None, sex: str | None, as_of: datetime,
                 events: Mapping[str, datetime], facts: Mapping[str, bool],
-                observations: Iterable[Observation], answers: Mapping[str, str]) -> Record:
-    """The engine's record; unknown answer words are a programming error (KeyError)."""
+                observations: Iterable[Observation], answers: Mapping[str, str],
+                zone: tzinfo | None = None) -> Record:
+    """The engine's record; unknown answer words are a programming error (KeyError).
+
+    ``zone`` is the site's time zone (spans in hours are elapsed time in it).
+    """
     return Record(as_of=as_of, birth_date=birth_date, sex=sex, events=dict(events),
                   facts=dict(facts), observations=tuple(observations),
-                  answers={key: ANSWERS[value] for key, value in answers.items()})
+                  answers={key: ANSWERS[value] for key, value in answers.items()}, zone=zone)

@@ -19,7 +19,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Literal
 
-from desktop.domain import calc
+from desktop.domain import calc, numbers
 from desktop.domain.record import Observation, Record, RecordError
 from desktop.domain.text import describe_rule, fmt_number, fmt_when
 from desktop.domain.timewindow import bounds
@@ -342,7 +342,7 @@ class _Run:
         if event_at is None:
             return None, Truth(None, f"{label} must be {window.describe()}: "
                                      f"enter the planned {EVENTS[window.event]} date")
-        span = bounds(window, event_at)
+        span = bounds(window, event_at, self.record.zone)
         fresh = [o for o in taken if span.admits(o.at)]
         if fresh:
             return _choose(fresh, select), None
@@ -432,7 +432,7 @@ class _Run:
         shown_kg = fmt_number(kg)
         if weight.unit != "kg":
             shown_kg = f"{_qty(weight.value, weight.unit)} = {shown_kg}"
-        shown_cr = f"{float(creat_mg):.2f}"
+        shown_cr = numbers.fixed(creat_mg, 2)
         if creat.unit != "mg/dL":
             shown_cr = f"{_qty(creat.value, creat.unit)} = {shown_cr}"
         desc = (f"CrCl {_shown(crcl, rule.op, rule.value, holds, places=1)} mL/min "
@@ -531,10 +531,14 @@ def _shown(value: Fraction, op: Op, limit: Fraction, holds: bool, places: int) -
     A CrCl of 44.96 shown as 45.0 beside "not >= 45" reads as an error; keep adding
     places until the shown number compares the same way as the exact one.
     """
+    if value != 0 and abs(value - limit) > abs(value) / 2 and (
+            numbers.decimal_exponent(value) < -places or numbers.decimal_exponent(value) >= 15):
+        # Far from the limit and too small or large for fixed places: 1.0e-320, 3.1e+322.
+        return numbers.scientific(value, 2)
     for p in range(places, 13):
         shown = Fraction(round(value, p))
         if OPS[op](shown, limit) == holds:
-            return f"{float(shown):.{p}f}"
+            return numbers.fixed(shown, p)
     word = "just above" if value > limit else "just below"
     return f"{word} {fmt_number(limit)}"
 

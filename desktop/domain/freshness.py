@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 
 from desktop.domain.engine import _BODY_CODES, inputs
@@ -106,13 +106,15 @@ def _when(at: datetime) -> str:
 
 def freshness(stage: Stage, code: str, events: Mapping[str, datetime], at: datetime,
               as_of: datetime | None = None,
-              windows: Sequence[Window | None] | None = None) -> Freshness:
+              windows: Sequence[Window | None] | None = None,
+              zone: tzinfo | None = None) -> Freshness:
     """Whether a ``code`` result taken ``at`` counts for the stage, with the reason.
 
     Stale beats a missing event: a result already outside a window whose event is known
     is stale whatever the other windows say. With ``as_of``, a result taken after it is
     not counted (the engine ignores it). ``windows`` may pass ``code_windows(stage,
     code)`` computed once, for callers that ask many times (the form, per keystroke).
+    ``zone`` is the site's time zone, as the engine's record carries it.
     """
     taken = f"taken {fmt_when(at)}"
     if as_of is not None and at > as_of:
@@ -131,7 +133,7 @@ def freshness(stage: Stage, code: str, events: Mapping[str, datetime], at: datet
             if EVENTS[window.event] not in missing:
                 missing.append(EVENTS[window.event])
             continue
-        span = bounds(window, event_at)
+        span = bounds(window, event_at, zone)
         if span.admits(at):
             continue
         where = f"the window '{window.describe()}'"

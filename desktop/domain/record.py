@@ -9,16 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from fractions import Fraction
 from typing import Any, Literal
 
+from desktop.domain.numbers import JsonNumber, NumberTextError, parse_decimal
+from desktop.domain.text_safety import key as _key
+from desktop.domain.text_safety import quote
 from desktop.domain.trial import EVENTS, FACTS
-from desktop.domain.units import CODES, UnitError, check_value, normalise_unit
+from desktop.domain.units import (
+    CODES,
+    UnitError,
+    check_uln,
+    check_value,
+    normalise_unit,
+    range_text,
+)
 
 Answer = bool | Literal["n/a"]
 SEXES = ("female", "male")
 EARLIEST_BIRTH = date(1900, 1, 1)
+#: Every date and time of a record lies in these years (the contract's limits).
+EARLIEST = datetime(1900, 1, 1)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999)
 
 
 class RecordError(ValueError):
@@ -55,37 +68,90 @@ class Record:
     facts: Mapping[str, bool] = field(default_factory=dict)
     observations: tuple[Observation, ...] = ()
     answers: Mapping[str, Answer] = field(default_factory=dict)
+    #: The site's time zone: spans in hours are elapsed time in it (None: wall clock).
+    zone: tzinfo | None = None
 
 
-def parse_datetime(value: Any, where: str) -> datetime:
-    """ISO 8601 local wall-clock time; a bare date is 00:00; an offset is made local."""
+def parse_datetime(value: Any, where: str, zone: tzinfo | None = None) -> datetime:
+    """ISO 8601 local wall-clock time; a bare date is 00:00; an offset is made local.
+
+    ``zone`` is the site's zone an offset converts into (None: the machine's zone).
+    Anything outside 1900-01-01 .. 2100-12-31 is refused, before any conversion.
+    """
     if not isinstance(value, str) or not value.strip():
         raise RecordError(where, "must be an ISO 8601 date or date-time, e.g. 2026-11-01T07:30")
     text = value.strip()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise RecordError(where, f"{value!r} is not an ISO 8601 date or date-time") from None
+        raise RecordError(where, f"{quote(value)} is not an ISO 8601 date or date-time") from None
+    _in_years(parsed.replace(tzinfo=None), where, value)
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone().replace(tzinfo=None)
+        try:
+            parsed = (parsed.astimezone(zone) if zone is not None
+                      else parsed.astimezone()).replace(tzinfo=None)
+        except (OverflowError, ValueError, OSError):
+            raise RecordError(where, f"{quote(value)} is outside 1900-01-01 to 2100-12-31") \
+                from None
+        _in_years(parsed, where, value)
     return parsed
+
+
+def _in_years(moment: datetime, where: str, value: Any) -> None:
+    if not EARLIEST <= moment <= LATEST:
+        raise RecordError(where, f"{quote(value)} is outside 1900-01-01 to 2100-12-31")
 
 
 def parse_date(value: Any, where: str) -> date:
     if not isinstance(value, str):
         raise RecordError(where, "must be an ISO 8601 date, e.g. 1958-04-12")
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
-        raise RecordError(where, f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+        raise RecordError(where, f"{quote(value)} is not an ISO 8601 date (YYYY-MM-DD)") \
+            from None
+    _in_years(datetime.combine(parsed, datetime.min.time()), where, value)
+    return parsed
 
 
 def parse_number(value: Any, where: str) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RecordError(where, f"{value!r} is not a number")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise RecordError(where, f"{value!r} is not a finite number")
-    return Fraction(str(value))
+    """A JSON number exactly (``1e-320``, a 401-digit integer), never through a float.
+
+    Takes the reader's :class:`JsonNumber` (its text) or, from Python callers, an int
+    or a float (read as its shortest repr). A magnitude beyond any plausible value is
+    refused by :func:`parse_value`, which knows the code's range.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | JsonNumber):
+        raise RecordError(where, f"{quote(value)} is not a number")
+    if isinstance(value, int):
+        text = str(value) if abs(value) < 10**4000 else "1e4001"
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = value.text
+    try:
+        return parse_decimal(text)
+    except NumberTextError as exc:
+        raise _NumberProblem(exc) from None
+
+
+class _NumberProblem(Exception):
+    def __init__(self, error: NumberTextError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _number_or_range(value: Any, where: str, code: str, shown: str) -> Fraction:
+    try:
+        return parse_number(value, where)
+    except _NumberProblem as exc:
+        kind = exc.error.kind
+        if kind == "syntax":
+            raise RecordError(where, f"{quote(value)} is not a finite number") from None
+        if kind == "large":
+            raise RecordError(where, f"{shown} {quote(value)} is outside the plausible range "
+                                     f"{range_text(code)}") from None
+        raise RecordError(where, f"{quote(value)} {exc.error}") from None
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
@@ -96,16 +162,16 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def parse_observation(item: Any, where: str) -> Observation:
+def parse_observation(item: Any, where: str, zone: tzinfo | None = None) -> Observation:
     if not isinstance(item, dict):
         raise RecordError(where, "must be an object with code, value, unit and at")
     unknown = set(item) - {"code", "value", "unit", "at", "uln", "source"}
     if unknown:
-        raise RecordError(f"{where}.{sorted(unknown)[0]}", "is not a field of an observation")
+        raise RecordError(f"{where}.{_key(sorted(unknown)[0])}",
+                          "is not a field of an observation")
     code = item.get("code")
-    if code not in CODES:
-        raise RecordError(f"{where}.code", f"unknown observation code {code!r}")
-    value = parse_number(item.get("value"), f"{where}.value")
+    if not isinstance(code, str) or code not in CODES:
+        raise RecordError(f"{where}.code", f"unknown observation code {quote(code)}")
     unit_text = item.get("unit")
     if not isinstance(unit_text, str):
         accepted = ", ".join(CODES[code].units)
@@ -114,17 +180,26 @@ def parse_observation(item: Any, where: str) -> Observation:
         unit = normalise_unit(code, unit_text)
     except UnitError as exc:
         raise RecordError(f"{where}.unit", str(exc)) from None
-    problem = check_value(code, value)
+    raw = item.get("value")
+    value = _number_or_range(raw, f"{where}.value", code, code)
+    problem = check_value(code, value, unit)
     if problem:
-        raise RecordError(f"{where}.value", f"{code} {item.get('value')!r} {unit}: {problem}")
+        raise RecordError(f"{where}.value", f"{code} {quote(raw)} {unit} {_verb(problem)}")
     uln = None
     if item.get("uln") is not None:
-        uln = parse_number(item["uln"], f"{where}.uln")
-        if uln <= 0:
-            raise RecordError(f"{where}.uln", "an upper limit of normal must be above 0")
-    at = parse_datetime(item.get("at"), f"{where}.at")
+        uln = _number_or_range(item["uln"], f"{where}.uln", code, f"{code} ULN")
+        problem = check_uln(code, uln, unit)
+        if problem:
+            raise RecordError(f"{where}.uln", f"{code} ULN {quote(item['uln'])} {unit} "
+                                              f"{_verb(problem)}")
+    at = parse_datetime(item.get("at"), f"{where}.at", zone)
     source = item.get("source")
     return Observation(code, value, unit, at, uln, source if isinstance(source, str) else None)
+
+
+def _verb(problem: str) -> str:
+    """``must be ...`` and ``is outside ...`` read after the value; others get a colon."""
+    return problem if problem.startswith(("must ", "is ")) else f": {problem}"
 
 
 def parse_answer(value: Any, where: str) -> Answer:
@@ -132,22 +207,28 @@ def parse_answer(value: Any, where: str) -> Answer:
         return value
     if isinstance(value, str) and value.strip().lower() in ("n/a", "na"):
         return "n/a"
-    raise RecordError(where, f"{value!r} is not an answer: use true, false or \"n/a\"")
+    raise RecordError(where, f"{quote(value)} is not an answer: use true, false or \"n/a\"")
 
 
-def parse_record(data: Any, now: datetime) -> Record:
-    """Check and convert a RECORD; ``now`` stands in for a missing ``as_of``."""
+def parse_record(data: Any, now: datetime, zone: tzinfo | None = None) -> Record:
+    """Check and convert a RECORD; ``now`` stands in for a missing ``as_of``.
+
+    ``zone`` is the site's time zone: offsets convert into it and spans in hours are
+    elapsed time in it (None: the machine's zone for offsets, wall clock for spans).
+    """
     if not isinstance(data, dict):
-        raise RecordError("record", "must be a JSON object")
+        raise RecordError("RECORD", "must be a JSON object")
     unknown = set(data) - {"patient", "as_of", "events", "facts", "observations", "answers"}
     if unknown:
-        raise RecordError(sorted(unknown)[0], "is not a field of a patient record")
-    as_of = parse_datetime(data["as_of"], "as_of") if data.get("as_of") is not None else now
+        raise RecordError(_key(sorted(unknown)[0]), "is not a field of a patient record")
+    as_of = (parse_datetime(data["as_of"], "as_of", zone) if data.get("as_of") is not None
+             else now.replace(microsecond=0))
+    _in_years(as_of, "as_of", as_of.isoformat())
 
     patient = _mapping(data.get("patient"), "patient")
     unknown = set(patient) - {"birth_date", "sex"}
     if unknown:
-        raise RecordError(f"patient.{sorted(unknown)[0]}", "is not a field of patient")
+        raise RecordError(f"patient.{_key(sorted(unknown)[0])}", "is not a field of patient")
     birth_date = None
     if patient.get("birth_date") is not None:
         birth_date = parse_date(patient["birth_date"], "patient.birth_date")
@@ -158,24 +239,25 @@ def parse_record(data: Any, now: datetime) -> Record:
     sex = patient.get("sex")
     if sex is not None:
         if not isinstance(sex, str) or sex.strip().lower() not in SEXES:
-            raise RecordError("patient.sex", f"{sex!r} is not one of: female, male")
+            raise RecordError("patient.sex", f"{quote(sex)} is not one of: female, male")
         sex = sex.strip().lower()
 
     events: dict[str, datetime] = {}
     for name, value in _mapping(data.get("events"), "events").items():
         if name not in EVENTS:
-            raise RecordError(f"events.{name}", f"unknown event (known: {', '.join(EVENTS)})")
+            raise RecordError(f"events.{_key(name)}",
+                              f"unknown event (known: {', '.join(EVENTS)})")
         if value is not None:
-            events[name] = parse_datetime(value, f"events.{name}")
+            events[name] = parse_datetime(value, f"events.{name}", zone)
 
     facts: dict[str, bool] = {}
     for name, value in _mapping(data.get("facts"), "facts").items():
         if name not in FACTS:
-            raise RecordError(f"facts.{name}", f"unknown fact (known: {', '.join(FACTS)})")
+            raise RecordError(f"facts.{_key(name)}", f"unknown fact (known: {', '.join(FACTS)})")
         if value is None:
             continue
         if not isinstance(value, bool):
-            raise RecordError(f"facts.{name}", f"{value!r} is not true or false")
+            raise RecordError(f"facts.{name}", f"{quote(value)} is not true or false")
         facts[name] = value
 
     raw_obs = data.get("observations")
@@ -184,12 +266,17 @@ def parse_record(data: Any, now: datetime) -> Record:
     if not isinstance(raw_obs, list):
         raise RecordError("observations", "must be a list")
     observations = tuple(
-        parse_observation(item, f"observations[{i}]") for i, item in enumerate(raw_obs)
+        parse_observation(item, f"observations[{i}]", zone) for i, item in enumerate(raw_obs)
     )
+    if birth_date is not None:
+        for i, obs in enumerate(observations):
+            if obs.at.date() < birth_date:
+                raise RecordError(f"observations[{i}].at",
+                                  f"{obs.at.date()} is before the birth date {birth_date}")
 
     answers: dict[str, Answer] = {}
-    for key, value in _mapping(data.get("answers"), "answers").items():
+    for name, value in _mapping(data.get("answers"), "answers").items():
         if value is not None:
-            answers[key] = parse_answer(value, f"answers.{key}")
+            answers[name] = parse_answer(value, f"answers.{_key(name)}")
 
-    return Record(as_of, birth_date, sex, events, facts, observations, answers)
+    return Record(as_of, birth_date, sex, events, facts, observations, answers, zone)

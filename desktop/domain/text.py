@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from fractions import Fraction
 
+from desktop.domain import numbers
 from desktop.domain.trial import (
     DERIVED,
     FACTS,
@@ -26,14 +27,14 @@ _DERIVED_LABELS = {
 
 
 def fmt_number(value: Fraction, max_places: int = 4) -> str:
-    """Exact where short (1.5, 97, 0.125), else rounded to two places."""
-    if value.denominator == 1:
+    """Exact where short (1.5, 97, 0.125), else rounded to two places; never a float."""
+    if value.denominator == 1 and abs(value) < 10**15:
         return str(value.numerator)
     for places in range(1, max_places + 1):
         scaled = value * 10**places
-        if scaled.denominator == 1:
-            return f"{float(value):.{places}f}"
-    return f"{float(value):.2f}"
+        if scaled.denominator == 1 and abs(value) < 10**15:
+            return numbers.fixed(value, places)
+    return numbers.fixed(value, 2)
 
 
 def fmt_when(at: datetime) -> str:

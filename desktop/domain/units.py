@@ -127,17 +127,93 @@ def convert(code: str, value: Fraction, from_unit: str, to_unit: str) -> Fractio
     return value * src / dst
 
 
-def check_value(code: str, value: Fraction) -> str | None:
-    """Why ``value`` is impossible for ``code``, or None when it is plausible."""
-    check = CODES[code].check
-    if check is Check.LAB:
-        ok = value >= 0
-    elif check is Check.POSITIVE:
-        ok = value > 0
-    elif check is Check.PERCENT:
-        ok = 0 <= value <= 100
-    elif check is Check.ECOG:
-        ok = value.denominator == 1 and 0 <= value <= 5
+#: Physiologically possible values, inclusive, in the code's canonical unit (the
+#: screening contract's "Plausible values"). Percentages and scores are bounded by their
+#: own check. Outside these a value is bad input everywhere: CLI, form and registry.
+LIMITS: dict[str, tuple[Fraction, Fraction]] = {
+    "weight": (_f("0.2"), _f("650")),
+    "height": (_f("20"), _f("280")),
+    "creatinine": (_f("0"), _f("40")),
+    "creatinine_clearance": (_f("0"), _f("500")),
+    "bilirubin_total": (_f("0"), _f("100")),
+    "bilirubin_direct": (_f("0"), _f("100")),
+    "ast": (_f("0"), _f("100000")),
+    "alt": (_f("0"), _f("100000")),
+    "anc": (_f("0"), _f("1000")),
+    "hemoglobin": (_f("0"), _f("30")),
+    "platelets": (_f("0"), _f("5000")),
+    "inr": (_f("0"), _f("30")),
+    "aptt": (_f("0"), _f("600")),
+    "calcium": (_f("0"), _f("30")),
+    "calcium_ionized": (_f("0"), _f("5")),
+    "albumin": (_f("0"), _f("10")),
+    "cmv_dna": (_f("0"), Fraction(10**12)),
+    "hbv_dna": (_f("0"), Fraction(10**12)),
+    "prednisone_equivalent": (_f("0"), _f("10000")),
+    "spo2": (_f("0"), _f("100")),
+    "lvef": (_f("0"), _f("100")),
+    "karnofsky": (_f("0"), _f("100")),
+    "bone_marrow_blasts": (_f("0"), _f("100")),
+    "cd123_expression": (_f("0"), _f("100")),
+    "ecog": (_f("0"), _f("5")),
+}
+
+
+def _plain(value: Fraction) -> str:
+    """A limit in words: 0.2, 650, 10^12."""
+    if value == 10**12:
+        return "10^12"
+    if value.denominator == 1:
+        return str(value.numerator)
+    return str(float(value))  # limits are short decimals; never a measured value
+
+
+def range_text(code: str) -> str:
+    """``0.2 to 650 kg``: the plausible range of ``code`` in its canonical unit."""
+    low, high = LIMITS[code]
+    unit = CODES[code].canonical
+    if unit in ("score", "ratio"):
+        suffix = ""
+    elif unit == "%":
+        suffix = "%"
+    elif unit.startswith("10^"):
+        suffix = f" x {unit}"
     else:
-        ok = value.denominator == 1 and 0 <= value <= 100 and value % 10 == 0
-    return None if ok else f"must be {check.value}"
+        suffix = f" {unit}"
+    return f"{_plain(low)} to {_plain(high)}{suffix}"
+
+
+def check_value(code: str, value: Fraction, unit: str | None = None) -> str | None:
+    """Why ``value`` (in ``unit``, default canonical) is impossible for ``code``, or None.
+
+    Exact: the comparison is between fractions, never through a float.
+    """
+    info = CODES[code]
+    canonical = value if unit is None else convert(code, value, unit, info.canonical)
+    check = info.check
+    if check is Check.POSITIVE and canonical <= 0:
+        return f"must be {check.value}"
+    if check is Check.LAB and canonical < 0:
+        return f"must be {check.value}"
+    if check is Check.PERCENT and not 0 <= canonical <= 100:
+        return f"must be {check.value}"
+    if check is Check.ECOG and not (canonical.denominator == 1 and 0 <= canonical <= 5):
+        return f"must be {check.value}"
+    if check is Check.KARNOFSKY and not (canonical.denominator == 1 and 0 <= canonical <= 100
+                                         and canonical % 10 == 0):
+        return f"must be {check.value}"
+    low, high = LIMITS[code]
+    if not low <= canonical <= high:
+        return f"is outside the plausible range {range_text(code)}"
+    return None
+
+
+def check_uln(code: str, uln: Fraction, unit: str) -> str | None:
+    """Why ``uln`` (in the observation's ``unit``) is impossible for ``code``, or None."""
+    if uln <= 0:
+        return "an upper limit of normal must be above 0"
+    canonical = convert(code, uln, unit, CODES[code].canonical)
+    low, high = LIMITS[code]
+    if not low <= canonical <= high:
+        return f"is outside the plausible range {range_text(code)}"
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import Enum
 
 from desktop.domain.text import fmt_when
@@ -75,7 +75,7 @@ class Due:
     text: str
 
 
-def due_next(stage: Stage, events: Mapping[str, datetime]) -> Due:
+def due_next(stage: Stage, events: Mapping[str, datetime], zone: tzinfo | None = None) -> Due:
     """E.g. "Pre-lymphodepletion labs due from 2026-11-02 08:00 (by 2026-11-03 08:00)".
 
     The latest-opening window decides when results can first be taken so that all
@@ -88,7 +88,7 @@ def due_next(stage: Stage, events: Mapping[str, datetime]) -> Due:
     if missing:
         names = ", ".join(EVENTS[m] for m in missing)
         return Due(None, None, f"{stage.title}: enter the planned {names} date")
-    spans = [bounds(w, events[w.event]) for w in windows]
+    spans = [bounds(w, events[w.event], zone) for w in windows]
     start = max(s.start for s in spans)
     end = min(s.end for s in spans)
     return Due(start, end, f"{stage.title} labs due from {fmt_when(start)} "

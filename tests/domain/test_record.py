@@ -21,7 +21,7 @@ def _obs(**item: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ([], "record"),
+        ([], "RECORD"),
         ({"colour": 1}, "colour"),
         ({"as_of": "yesterday"}, "as_of"),
         ({"patient": {"birth_date": "1958-13-01"}}, "patient.birth_date"),

@@ -1,0 +1,63 @@
+"""Quoting what a person typed or a file held, safely, for one-line messages.
+
+Every error message quotes bad input; a key of 50 MB or one holding a line break must
+not become a 50 MB or two-line message. ``quote`` escapes control characters and line
+breaks and cuts long text with ``...``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Longest quoted text, in characters, before it is cut with "...".
+MAX_QUOTED = 60
+
+
+def escape(text: str) -> str:
+    """Control characters, line and paragraph separators as escapes; the rest as is."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029, 0x85) \
+                or 0xD800 <= code < 0xE000 or code in (0x200B, 0x200E, 0x200F, 0xFEFF):
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def cut(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` escaped and cut to about ``limit`` characters with ``...``."""
+    head = text[: limit + 1]
+    shown = escape(head)
+    if len(text) > limit or len(shown) > limit:
+        return escape(text[:limit])[:limit] + "..."
+    return shown
+
+
+def quote(value: Any, limit: int = MAX_QUOTED) -> str:
+    """A value for a message: strings in quotes, escaped and cut; other values their repr."""
+    if isinstance(value, str):
+        return f"'{cut(value, limit)}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return cut(repr(value), limit)
+
+
+def key(name: object) -> str:
+    """A key of a record as it appears in a field path (``answers.<key>``)."""
+    return cut(name if isinstance(name, str) else repr(name), 40)
