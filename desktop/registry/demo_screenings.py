@@ -6,7 +6,8 @@ part-way through NCT06152809 (two stages passed, the pre-lymphodepletion visit i
 progress with its planned dates and results, its questions still to answer), and a
 screen failure in the trial's screening log.
 Everything goes through ``ScreeningRepository``, validated and audited like real work;
-a stage is completed only when the engine says it may be. Running it again adds nothing.
+a stage is completed (decided by the repository from what it holds) only when the
+engine says it may be. Running it again adds nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from desktop.domain.draft import make_record, observation
-from desktop.domain.engine import evaluate
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
 from desktop.registry.demo import demo_mrn
 from desktop.registry.patients import PatientRepository, PatientRow
 from desktop.registry.screening_rows import ObservationInput, VisitRow
-from desktop.registry.screenings import ScreeningRepository
+from desktop.registry.screenings import ScreeningRepository, trials_from
 
 DEMO_TRIAL = "NCT06152809"
 _WORDS = {True: "yes", False: "no", "n/a": "n/a"}
@@ -51,7 +50,8 @@ def seed_demo_screenings(registry: Registry, trials: Mapping[str, Trial], exampl
     found = {row.mrn: row for row in patients.search("DEMO-", limit=50)}
     today = (now or datetime.now()).replace(second=0, microsecond=0)
     clock = _Shifted(timedelta())
-    repo = ScreeningRepository(registry, user, clock)
+    # The example records carry their own ULNs: the demo never depends on site.json.
+    repo = ScreeningRepository(registry, user, clock, trials=trials_from(trials), site_uln={})
     started = 0
     plans: tuple[tuple[str, tuple[str, ...], str, dict[str, str]], ...] = (
         (demo_mrn(2), ("screening-1", "screening-2"), "pre-lymphodepletion", {}),
@@ -108,13 +108,7 @@ def _fill_and_complete(repo: ScreeningRepository, trial: Trial, patient: Patient
                         "demo data")
     if not complete:
         return False
-    saved = [observation(o.code, o.value, o.unit, o.at, uln=o.uln)
-             for o in repo.observations(patient.id)]
-    answers = {k: a.value for k, a in repo.answers(visit.id).items()}
-    record = make_record(patient.birth_date, patient.sex, clock.now, repo.events(visit.id),
-                         repo.facts(patient.id), saved, answers)
-    verdict = evaluate(trial, visit.stage_id, record)
-    if verdict.decision == "incomplete":
+    decision = repo.evaluate_visit(visit.id).decision
+    if decision == "incomplete":
         return False
-    repo.complete(visit.id, verdict, clock.now)
-    return verdict.decision == "eligible"
+    return repo.complete(visit.id, expect=decision).decision == "eligible"

@@ -20,6 +20,13 @@ completed visit is locked: its answers, events and decision can no longer change
 can still be corrected or retracted, audited; the visit's verdict snapshot keeps what
 was decided.)
 
+Completing a visit decides from the registry, never from the caller: ``complete``
+loads the trial (``trials``, the library by default), reads what the registry holds
+for the visit (its answers and planned dates, the patient's date of birth, sex,
+results and facts) and evaluates it with the engine as of the repository's clock, in
+the same transaction that stores the decision. ``evaluate_visit`` gives the same
+verdict without storing anything, for a confirmation question.
+
 Gating (``start_visit``, ``complete``, ``override``) follows ``desktop.domain.visits``:
 a stage is completed only with a decision; visit slots (each stage, and each repeat of
 a repeated stage) open strictly in order, ``visits.slots``: a slot may start only when
@@ -39,12 +46,16 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from desktop.domain.draft import make_record
 from desktop.domain.draft import observation as checked_observation
-from desktop.domain.engine import Verdict
+from desktop.domain.engine import Verdict, evaluate
+from desktop.domain.freshness import stage_codes
+from desktop.domain.record import Observation as RecordObservation
 from desktop.domain.record import RecordError
 from desktop.domain.trial import EVENTS, FACTS, Stage, Trial
 from desktop.domain.visits import StageState, can_complete, slots
@@ -72,7 +83,25 @@ if TYPE_CHECKING:
     from desktop.registry.models.screening import Observation, Screening, Visit
 
 __all__ = ["ObservationNotFound", "PatientNotFound", "ScreeningNotFound", "ScreeningRefused",
-           "ScreeningRepository", "ValidationFailed", "VisitNotFound"]
+           "ScreeningRepository", "SiteUlnSource", "TrialSource", "ValidationFailed",
+           "VisitNotFound", "trials_from"]
+
+#: ``trial id -> Trial``; raises ``LookupError`` for a trial it does not know, or
+#: ``desktop.library.TrialFileError`` for a trial file it cannot read.
+TrialSource = Callable[[str], Trial]
+#: The site's upper limits of normal (canonical units); raises ``desktop.site.SiteError``
+#: when ``site.json`` cannot be used.
+SiteUlnSource = Callable[[], Mapping[str, Fraction]]
+
+
+def trials_from(trials: Mapping[str, Trial]) -> TrialSource:
+    """A ``TrialSource`` over an already loaded library (NCT id -> trial)."""
+    def find(trial_id: str) -> Trial:
+        found = trials.get(trial_id)
+        if found is None:
+            raise LookupError(f"trial {trial_id} is not in the trial library")
+        return found
+    return find
 
 
 class ScreeningRefused(RegistryError):
@@ -276,6 +305,10 @@ _OBSERVATION_FIELDS = {"code": "Test", "value": "Value", "unit": "Unit",
                        "at": "Time taken", "uln": "Upper limit of normal"}
 
 
+_DECISION_WORDS: dict[str, str] = {"eligible": "eligible", "not_eligible": "not eligible",
+                                   "incomplete": "incomplete"}
+
+
 def _sentence(label: str, message: str) -> str:
     text = f"{label}: {message.strip()}"
     return text if text.endswith(".") else text + "."
@@ -352,15 +385,100 @@ class ScreeningRepository:
     """Reads and writes screenings on behalf of ``user`` (recorded with every write).
 
     ``clock`` returns the current local wall-clock time (naive); tests pass a fixed one.
+    ``trials`` finds a trial by NCT id for evaluating a visit (default: the packaged
+    library, ``desktop.library.find_trial``); ``site_uln`` is the site's ULN table, or
+    a function reading it (default: ``site.json`` in the registry's data folder, read
+    at each evaluation).
     """
 
     def __init__(self, registry: Registry, user: str,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now, *,
+                 trials: TrialSource | None = None,
+                 site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None) -> None:
         if not user.strip():
             raise ValueError("ScreeningRepository needs the name of the acting user")
         self._registry = registry
         self._user = user.strip()
         self._clock = clock
+        self._trials = trials
+        self._site_uln = site_uln
+
+    # -- evaluation plumbing --------------------------------------------------------
+
+    def _trial(self, trial_id: str) -> Trial:
+        """The trial a screening is for, or ScreeningRefused saying why it cannot be read."""
+        from desktop.library import TrialFileError, find_trial
+
+        try:
+            return (self._trials or find_trial)(trial_id)
+        except (LookupError, TrialFileError) as exc:
+            raise ScreeningRefused(f"The trial file of {trial_id} could not be read, so the "
+                                   f"visit cannot be evaluated: {exc}.") from None
+
+    def _site_table(self) -> Mapping[str, Fraction]:
+        from desktop.site import SiteError, load_site_uln
+
+        source = self._site_uln
+        if isinstance(source, Mapping):
+            return source
+        try:
+            return source() if source is not None else \
+                load_site_uln(self._registry.path.parent)
+        except SiteError as exc:
+            raise ScreeningRefused(f"The site settings could not be read, so the visit "
+                                   f"cannot be evaluated: {exc}.") from None
+
+    def _evaluate(self, rows: _Rows, visit: VisitRow, as_of: datetime) -> Verdict:
+        """The visit's stage evaluated on what the registry holds, as of ``as_of``.
+
+        Reads the patient's date of birth and sex, results (not retracted) and facts,
+        and the visit's planned dates and answers. A saved result of a code the stage
+        reads that can no longer be read as a result is refused (never skipped: an
+        older value would stand in for it)."""
+        screening = _load_screening(rows, visit.screening_id)
+        trial = self._trial(screening.trial_id)
+        stage = trial.stage(visit.stage_id)
+        if stage is None:
+            raise ScreeningRefused(f"{visit.stage_id!r} is no longer a stage of {trial.id} in "
+                                   f"the trial library, so the visit cannot be evaluated.")
+        found = rows("SELECT birth_date, sex FROM patient WHERE id = ?",
+                     (screening.patient_id,))
+        if not found:
+            raise _patient_not_found(screening.patient_id)
+        birth_date, sex = date.fromisoformat(found[0][0]), str(found[0][1])
+        events = {str(name): datetime.fromisoformat(at) for name, at in rows(
+            "SELECT name, at FROM visit_event WHERE visit_id = ?", (visit.id,))}
+        facts = {str(name): bool(value) for name, value in rows(
+            "SELECT name, value FROM patient_fact WHERE patient_id = ?",
+            (screening.patient_id,))}
+        answers = {str(cid): str(value) for cid, value in rows(
+            "SELECT criterion_id, value FROM answer WHERE visit_id = ?", (visit.id,))}
+        reads = set(stage_codes(stage))
+        observations: list[RecordObservation] = []
+        unreadable: list[str] = []
+        for values in rows(f"SELECT {_OBSERVATION_COLUMNS} FROM observation o "
+                           f"WHERE o.patient_id = ? AND o.retracted = 0 ORDER BY o.id",
+                           (screening.patient_id,)):
+            saved = _observation_row(values)
+            try:
+                observations.append(checked_observation(
+                    saved.code, saved.value, saved.unit, saved.at, uln=saved.uln,
+                    source=saved.source or None))
+            except RecordError as exc:
+                if saved.code in reads:
+                    unreadable.append(f"{saved.value} {saved.unit} taken "
+                                      f"{saved.at:%Y-%m-%d %H:%M} ({exc.message})")
+        if unreadable:
+            raise ScreeningRefused(
+                f"{_visit_title(stage, stage.id, visit.repeat)} cannot be evaluated: saved "
+                f"results can no longer be read: {'; '.join(unreadable)}. Correct or "
+                f"withdraw them first.")
+        record = make_record(birth_date, sex, as_of, events, facts, observations, answers)
+        try:
+            return evaluate(trial, stage.id, record, self._site_table())
+        except RecordError as exc:
+            raise ScreeningRefused(f"{_visit_title(stage, stage.id, visit.repeat)} cannot be "
+                                   f"evaluated: {exc}.") from None
 
     # -- write plumbing -----------------------------------------------------------
 
@@ -502,12 +620,25 @@ class ScreeningRepository:
             self._audit(session, "visit.start", "visit", visit.id, details)
             return _load_visit(rows, visit.id)
 
-    def complete(self, visit_id: int, verdict: Verdict, assessed_at: datetime) -> VisitRow:
-        """Complete a draft with the engine's verdict (decision eligible or not eligible;
-        'incomplete' is refused, as is a verdict of another trial or stage). Stores the
-        decision, ``assessed_at`` (local wall-clock, not in the future) and a snapshot
-        of the verdict; a not-eligible completion records a screen failure with the
-        failing criteria."""
+    def evaluate_visit(self, visit_id: int) -> Verdict:
+        """What completing the visit now would decide: its stage evaluated on what the
+        registry holds, as of the clock's now. Stores nothing (for a confirmation).
+        ScreeningRefused if the trial, the site settings or a saved result cannot be
+        read."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            return self._evaluate(rows, _load_visit(rows, visit_id), self._clock())
+
+    def complete(self, visit_id: int, *, expect: VisitDecision | None = None) -> VisitRow:
+        """Complete a draft with the decision of what the registry holds for it.
+
+        In one transaction: the visit's stage is evaluated (as ``evaluate_visit``) as of
+        the clock's now, which becomes ``assessed_at``; the decision (eligible or not
+        eligible; 'incomplete' is refused) and a snapshot of the verdict are stored; a
+        not-eligible completion records a screen failure with the failing criteria.
+        The caller cannot hand in a decision. ``expect`` only guards one: the decision
+        the user was shown and agreed to; if the registry now decides otherwise (an
+        entry changed meanwhile), nothing is stored and ScreeningRefused says so."""
         from desktop.registry.models.base import utcnow
         from desktop.registry.models.screening import ScreenFailure
 
@@ -515,24 +646,26 @@ class ScreeningRepository:
             rows = _session_rows(session)
             visit = self._draft(session, visit_id, "its decision")
             screening = self._screening_model(session, visit.screening_id)
-            if verdict.trial.id != screening.trial_id or verdict.stage.id != visit.stage_id:
-                raise ScreeningRefused(
-                    f"The verdict is for {verdict.trial.id} {verdict.stage.title}, but the "
-                    f"visit is {screening.trial_id} {visit.stage_id}; evaluate the visit "
-                    f"again.")
+            assessed_at = self._clock()
+            verdict = self._evaluate(rows, _load_visit(rows, visit_id), assessed_at)
+            title = _visit_title(verdict.stage, visit.stage_id, visit.repeat)
             decision = verdict.decision
+            if not verdict.results:
+                raise ScreeningRefused(f"{title} has no criteria to decide on; it cannot be "
+                                       f"completed.")
             if not can_complete(decision):
                 count = len(verdict.missing)
+                open_ = ", ".join(r.id for r in verdict.missing[:5])
+                more = ", ..." if count > 5 else ""
                 raise ScreeningRefused(
-                    f"{verdict.stage.title} cannot be completed while its decision is "
+                    f"{title} cannot be completed while its decision is "
                     f"incomplete: {count} criteri{'on has' if count == 1 else 'a have'} "
-                    f"no answer or result yet.")
-            if assessed_at.tzinfo is not None:
-                raise _invalid("The visit", {"assessed_at": "Assessed at: give the local "
-                                             "date and time, without a time zone."})
-            if assessed_at > self._clock():
-                raise _invalid("The visit", {"assessed_at": f"Assessed at: "
-                                             f"{assessed_at:%Y-%m-%d %H:%M} is in the future."})
+                    f"no answer or result yet ({open_}{more}).")
+            if expect is not None and decision != expect:
+                raise ScreeningRefused(
+                    f"{title} was not completed: what the registry holds now decides "
+                    f"{_DECISION_WORDS[decision]}, not {_DECISION_WORDS[expect]} as shown. "
+                    f"Review the outcomes and complete again.")
             now = utcnow()
             visit.status, visit.decision = "completed", decision
             visit.completed_at, visit.completed_by = now, self._user

@@ -47,8 +47,32 @@ class ScreeningContext:
         if self._screenings is None:
             from desktop.registry.screenings import ScreeningRepository
 
-            self._screenings = ScreeningRepository(self.registry, self.user, self.clock)
+            # The repository evaluates a visit it completes with the same library and
+            # site table the windows show (read once, on first use).
+            self._screenings = ScreeningRepository(self.registry, self.user, self.clock,
+                                                   trials=self._library_trial,
+                                                   site_uln=self._site_table)
         return self._screenings
+
+    def _library_trial(self, trial_id: str) -> Trial:
+        """For the repository: LookupError / TrialFileError, not ContextError."""
+        from desktop.library import load_library
+
+        if self._trials is None:
+            self._trials = {t.id: t for t in load_library(self.trials_dir)}
+        found = self._trials.get(trial_id)
+        if found is None:
+            raise LookupError(f"trial {trial_id} is not in the trial library of this "
+                              f"installation")
+        return found
+
+    def _site_table(self) -> dict[str, Fraction]:
+        """For the repository: raises SiteError, not ContextError."""
+        from desktop.site import load_site_uln
+
+        if self._site_uln is None:
+            self._site_uln = load_site_uln(self.data_dir)
+        return self._site_uln
 
     @property
     def trials(self) -> dict[str, Trial]:

@@ -17,8 +17,8 @@ clicked). Results through ``add_observation`` the first time in this visit, then
 ``update_observation`` for corrections of that same result; emptying a saved result
 withdraws it (``retract_observation``) after a confirmation. Answers, events and facts
 are saved as they are set. Completing the stage first saves every pending field, then
-evaluates what the registry holds (not what the screen holds), so the stored decision is
-the decision of the stored data.
+asks the registry to complete it: the registry evaluates what it holds (not what the
+screen holds) and stores that decision, which the form then shows.
 
 No clinical logic lives here: windows and freshness come from
 :mod:`desktop.domain.freshness`, units from :mod:`desktop.domain.units`, checks from
@@ -840,20 +840,12 @@ class VisitForm(QWidget):
 
     # ------------------------------------------------------------------ gating
 
-    def _verdict_of_saved(self, as_of: datetime) -> Verdict:
-        """The stage evaluated on what the registry holds (never on the screen)."""
-        events = self._repository.events(self._visit.id)
-        facts = self._repository.facts(self._patient.id)
-        answers = self._repository.answers(self._visit.id)
-        self._reload_observations()
-        draft = Draft(birth_date=self._patient.birth_date, sex=self._patient.sex,
-                      events=dict(events), facts=dict(facts),
-                      observations=list(self._parsed.values()),
-                      answers={cid: a.value for cid, a in answers.items()})
-        return evaluate(self._trial, self._stage.id, draft.record(as_of), self._site_uln)
-
     def complete(self) -> None:
-        """Complete the stage with its decision, after saving and a confirmation."""
+        """Ask the registry to complete the stage, after saving and a confirmation.
+
+        The registry decides: it evaluates what it holds for the visit (never what the
+        screen holds) and stores that decision; the question shows what it would
+        decide now, and completion is refused if that changed before the answer."""
         if self.read_only:
             return
         pending = self.flush()
@@ -862,30 +854,31 @@ class VisitForm(QWidget):
                                  "These entries are not saved yet; correct or clear them "
                                  "first: " + "; ".join(pending) + ".")
             return
-        as_of = self._clock()
         try:
-            verdict = self._verdict_of_saved(as_of)
+            verdict = self._repository.evaluate_visit(self._visit.id)
         except RegistryError as exc:
             self._messages.error(self, "Stage not completed", str(exc))
             return
-        if not can_complete(verdict.decision):
+        decision = verdict.decision
+        if decision == "incomplete":
             self._evaluate()
             self._messages.error(self, "Stage not completed",
                                  f"The saved entries leave {len(verdict.missing)} criteria "
                                  f"unknown; the stage can be completed only as eligible or "
                                  f"not eligible.")
             return
-        word = _WORD[verdict.decision]
+        word = _WORD[decision]
         failing = ", ".join(r.id for r in verdict.failing)
         detail = f" Failing: {failing}." if failing else ""
-        text = (f"Complete {self._stage.title} as {word.upper()} (assessed as of "
-                f"{as_of:%Y-%m-%d %H:%M})?{detail} Once completed, this visit's answers, "
-                f"planned dates and decision cannot be changed.")
+        text = (f"Complete {self._stage.title} as {word.upper()}? The registry decides "
+                f"from what is saved for this visit, assessed now.{detail} Once completed, "
+                f"this visit's answers, planned dates and decision cannot be changed.")
         if not self._messages.confirm(self, "Complete stage", text, f"Complete as {word}"):
             return
         try:
-            self._visit = self._repository.complete(self._visit.id, verdict, as_of)
+            self._visit = self._repository.complete(self._visit.id, expect=decision)
         except RegistryError as exc:
+            self._evaluate()
             self._messages.error(self, "Stage not completed", str(exc))
             return
         self._refresh_mode()

@@ -10,11 +10,9 @@ from typing import Any
 
 import pytest
 
-from desktop.domain.engine import Verdict, evaluate
-from desktop.domain.record import parse_record
-from desktop.library import find_trial
 from desktop.registry.database import Registry, open_registry
 from desktop.registry.patients import PatientInput, PatientRepository
+from desktop.registry.screening_rows import AnswerValue, ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
 
 
@@ -53,11 +51,33 @@ def patient_id(repo: PatientRepository) -> int:
     return repo.add(patient(mrn="SCR1", birth=date(1971, 7, 9), sex="male")).id
 
 
-def example_verdict(nct: str, stage_id: str, answers: dict[str, Any] | None = None,
-                    keep_answers: bool = True) -> tuple[Verdict, datetime]:
-    """The engine's verdict on ``trials/examples/<nct>/<stage>.json`` (with ``answers``
-    changed, or without any answers), and the record's ``as_of``."""
-    raw = json.loads((EXAMPLES / nct / f"{stage_id}.json").read_text(encoding="utf-8"))
-    raw["answers"] = {**raw["answers"], **(answers or {})} if keep_answers else {}
-    record = parse_record(raw, CLOCK)
-    return evaluate(find_trial(nct), stage_id, record), record.as_of
+_ANSWER_WORDS: dict[Any, AnswerValue] = {True: "yes", False: "no", "n/a": "n/a"}
+
+
+def example(nct: str, stage_id: str) -> dict[str, Any]:
+    """``trials/examples/<nct>/<stage>.json`` as plain data."""
+    data: dict[str, Any] = json.loads((EXAMPLES / nct / f"{stage_id}.json")
+                                      .read_text(encoding="utf-8"))
+    return data
+
+
+def store_example(screenings: ScreeningRepository, patient_id: int, visit: VisitRow,
+                  nct: str, answers: dict[str, Any] | None = None,
+                  keep_answers: bool = True, events: bool = True) -> None:
+    """Save the example record of the visit's stage into the registry, as a coordinator
+    would: planned dates (unless ``events`` is false), facts, results, and answers (with
+    ``answers`` changed, or none at all). Completing the visit then evaluates what was
+    saved."""
+    data = example(nct, visit.stage_id)
+    for name, at in (data.get("events") or {}).items() if events else ():
+        screenings.set_event(visit.id, name, datetime.fromisoformat(at))
+    for name, value in (data.get("facts") or {}).items():
+        screenings.set_fact(patient_id, name, bool(value))
+    for obs in data.get("observations") or []:
+        uln = obs.get("uln")
+        screenings.add_observation(patient_id, visit.id, ObservationInput(
+            obs["code"], str(obs["value"]), obs["unit"], datetime.fromisoformat(obs["at"]),
+            None if uln is None else str(uln), "example record"))
+    chosen = {**data["answers"], **(answers or {})} if keep_answers else {}
+    for criterion_id, value in chosen.items():
+        screenings.set_answer(visit.id, criterion_id, _ANSWER_WORDS[value])

@@ -17,7 +17,7 @@ from desktop.registry.revision import HEAD
 from desktop.registry.schema import alembic_config
 from desktop.registry.screening_rows import ObservationInput
 from desktop.registry.screenings import ScreeningRepository
-from tests.registry.conftest import CLOCK, example_verdict, patient
+from tests.registry.conftest import CLOCK, patient
 from tests.registry.test_screenings import _run
 
 TRIAL = find_trial("NCT06835140")
@@ -86,9 +86,7 @@ def test_log_shows_an_override_and_a_signature(screenings: ScreeningRepository,
     [row] = screenings.screening_log(OTHER)
     assert (row.furthest_stage, row.furthest_state, row.last_activity) == (
         "screening-1", StageState.SIGNED, signed.signed_at)
-    verdict, as_of = example_verdict(OTHER.id, "pre-infusion", {"clinical-status": False})
-    visit = screenings.start_visit(screening.id, OTHER, "pre-infusion")
-    screenings.complete(visit.id, verdict, as_of)
+    visit = _run(screenings, screening.id, OTHER, "pre-infusion", {"clinical-status": False})
     overridden = screenings.override(visit.id, OTHER, "reviewed", "Dr A (PI), Dr B (IND holder)")
     [row] = screenings.screening_log(OTHER)
     assert overridden.override is not None

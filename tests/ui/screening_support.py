@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 
-from desktop.domain.draft import make_record
-from desktop.domain.engine import Verdict, evaluate
-from desktop.domain.trial import Trial
 from desktop.registry.screening_rows import ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
 
@@ -54,19 +51,6 @@ def store_example(repo: ScreeningRepository, patient_id: int, visit: VisitRow,
     for criterion_id, answer in (data.get("answers") or {}).items():
         repo.set_answer(visit.id, criterion_id, _ANSWER_WORD[answer],  # type: ignore[arg-type]
                         "", "example record")
-
-
-def stored_verdict(repo: ScreeningRepository, trial: Trial, patient_id: int,
-                   birth_date: Any, sex: str, visit: VisitRow, as_of: datetime) -> Verdict:
-    """Evaluate what the registry holds for ``visit``, as the visit form does."""
-    from desktop.domain.draft import observation
-
-    observations = [observation(o.code, o.value, o.unit, o.at, uln=o.uln)
-                    for o in repo.observations(patient_id)]
-    answers = {k: a.value for k, a in repo.answers(visit.id).items()}
-    record = make_record(birth_date, sex, as_of, repo.events(visit.id),
-                         repo.facts(patient_id), observations, answers)
-    return evaluate(trial, visit.stage_id, record)
 
 
 # -- typing into the visit form, as a coordinator would ---------------------------------

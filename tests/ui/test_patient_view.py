@@ -14,8 +14,8 @@ from desktop.ui.context import ScreeningContext
 from desktop.ui.messages import RecordingMessages
 from desktop.ui.patient_view import PatientView
 from desktop.ui.screening_log import ScreeningLogWindow
-from tests.ui.conftest import NOW, AddPatient, Clock
-from tests.ui.screening_support import example, store_example, stored_verdict
+from tests.ui.conftest import AddPatient, Clock
+from tests.ui.screening_support import example, store_example
 
 TRIAL = "NCT06152809"
 
@@ -87,15 +87,11 @@ def test_a_completed_eligible_stage_opens_the_next_and_says_what_is_due(
     screening = repo.start(patient.id, trial)
     visit = repo.start_visit(screening.id, trial, "screening-1")
     store_example(repo, patient.id, visit, TRIAL)
-    verdict = stored_verdict(repo, trial, patient.id, patient.birth_date, patient.sex,
-                             visit, NOW)
-    assert verdict.decision == "eligible"
-    repo.complete(visit.id, verdict, NOW)
+    assert repo.complete(visit.id).decision == "eligible"
     clock.now = datetime.fromisoformat(example(TRIAL, "screening-2")["as_of"])
     visit2 = repo.start_visit(screening.id, trial, "screening-2")
     store_example(repo, patient.id, visit2, TRIAL)
-    repo.complete(visit2.id, stored_verdict(repo, trial, patient.id, patient.birth_date,
-                                            patient.sex, visit2, clock.now), clock.now)
+    assert repo.complete(visit2.id).decision == "eligible"
 
     view = _view(qtbot, context, patient)
     stages = str(view.screenings_model.index(0, 1).data()).splitlines()
@@ -119,10 +115,7 @@ def test_a_not_eligible_stage_is_a_screen_failure_in_the_view_and_the_log(
     screening = repo.start(patient.id, trial)
     visit = repo.start_visit(screening.id, trial, "screening-1")
     store_example(repo, patient.id, visit, TRIAL, changes={"ecog": "3"})
-    verdict = stored_verdict(repo, trial, patient.id, patient.birth_date, patient.sex,
-                             visit, NOW)
-    assert verdict.decision == "not_eligible"
-    repo.complete(visit.id, verdict, NOW)
+    assert repo.complete(visit.id).decision == "not_eligible"
 
     view = _view(qtbot, context, patient)
     assert _cell(view, 0, 1) == "✘ not eligible"
@@ -142,10 +135,9 @@ def test_a_not_eligible_stage_is_a_screen_failure_in_the_view_and_the_log(
     assert row[:2] == ["P-1", "DOE, Jane"]
     assert row[4] == "Screening #1: trial enrollment"
     assert row[5] == "✘ Screen failure"
-    failing = [r.id for r in verdict.failing]
-    assert row[6] == "; ".join(failing)
+    assert row[6] == "ecog"
     tip = str(model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole))
-    assert all(r.reason in tip for r in verdict.failing)
+    assert "ECOG 3 on 2026-11-02 08:30, not <= 2" in tip
     assert "1 patient screened, 1 screen failure." in log.heading.text()
 
 
@@ -159,8 +151,7 @@ def test_each_infusion_of_nct06835140_is_screened_in_its_own_visit(
     clock.now = datetime.fromisoformat(example(trial_id, "screening-1")["as_of"])
     first = repo.start_visit(screening.id, trial, "screening-1")
     store_example(repo, patient.id, first, trial_id)
-    repo.complete(first.id, stored_verdict(repo, trial, patient.id, patient.birth_date,
-                                           patient.sex, first, clock.now), clock.now)
+    assert repo.complete(first.id).decision == "eligible"
     infusion = datetime.fromisoformat(example(trial_id, "pre-infusion")["events"]["infusion"])
     clock.now = datetime.fromisoformat(example(trial_id, "pre-infusion")["as_of"])
 
@@ -178,8 +169,7 @@ def test_each_infusion_of_nct06835140_is_screened_in_its_own_visit(
     assert repo.events(visits[1].id)["infusion"] == infusion
 
     store_example(repo, patient.id, visits[1], trial_id)
-    repo.complete(visits[1].id, stored_verdict(repo, trial, patient.id, patient.birth_date,
-                                               patient.sex, visits[1], clock.now), clock.now)
+    assert repo.complete(visits[1].id).decision == "eligible"
     view.reload()
     assert view.slots.currentIndex().row() == 2
     assert view.open_button.text() == "Start stage: Pre-infusion (2 of 3)"
@@ -225,8 +215,7 @@ def test_an_override_is_shown_with_the_stage_and_opens_the_next(
         # 20 mg prednisone on the day of infusion: more than the protocol allows.
         store_example(repo, patient.id, visit, TRIAL,
                       changes={"prednisone_equivalent": "20"})
-        repo.complete(visit.id, stored_verdict(repo, trial, patient.id, patient.birth_date,
-                                               patient.sex, visit, clock.now), clock.now)
+        repo.complete(visit.id)
     failed = repo.visits(screening.id)[-1]
     assert failed.decision == "not_eligible"
     repo.override(failed.id, trial, "Steroid dose reviewed: a single premedication dose.",
