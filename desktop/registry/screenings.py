@@ -84,7 +84,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ObservationNotFound", "PatientNotFound", "ScreeningNotFound", "ScreeningRefused",
            "ScreeningRepository", "SiteUlnSource", "TrialSource", "ValidationFailed",
-           "VisitNotFound", "trials_from"]
+           "VisitNotFound", "signed_refusal", "trials_from"]
 
 #: ``trial id -> Trial``; raises ``LookupError`` for a trial it does not know, or
 #: ``desktop.library.TrialFileError`` for a trial file it cannot read.
@@ -322,6 +322,21 @@ def _visit_title(stage: Stage | None, stage_id: str, repeat: int) -> str:
     return f"{stage.title} ({repeat} of {stage.repeat})"
 
 
+def _signed_refusal(title: str, signed_by: str, signed_at: datetime | None) -> str:
+    """Why a signed not-eligible visit cannot be overridden (the form shows it too)."""
+    when = "" if signed_at is None else \
+        f" on {signed_at.astimezone():%Y-%m-%d %H:%M}"
+    return (f"{title} was signed by {signed_by}{when}, confirming it not eligible; a "
+            f"signed stage cannot be overridden.")
+
+
+def signed_refusal(visit: VisitRow, title: str) -> str | None:
+    """The sentence ``override`` refuses a signed visit with, or None if not signed."""
+    if visit.signed_by is None:
+        return None
+    return _signed_refusal(title, visit.signed_by, visit.signed_at)
+
+
 def _roles_missing(roles: Sequence[str], agreed_by: str) -> list[str]:
     """Roles not named in ``agreed_by``: case-insensitive, as whole words ("PI" is not
     found in "Dr Pippa"), any run of spaces matching a space."""
@@ -349,7 +364,10 @@ def _start_refusal(trial: Trial, stage_id: str,
                     f"open; continue that visit."), 0
     for visit in own:
         if not visit.state.lets_next_open:
-            ending = (" unless it is overridden" if stage.override is not None else "")
+            ending = (" unless it is overridden"
+                      if stage.override is not None and visit.signed_by is None
+                      else "; its signature confirmed the screen failure"
+                      if visit.signed_by is not None else "")
             return (f"{_visit_title(stage, stage_id, visit.repeat)} was completed not eligible "
                     f"(a screen failure), so no further visit can start{ending}."), 0
     if len(own) >= stage.repeat:
@@ -371,7 +389,10 @@ def _start_refusal(trial: Trial, stage_id: str,
             if slot.state is StageState.IN_PROGRESS:
                 return (f"{wanted} cannot start while {slot.title} is in progress; "
                         f"complete that visit first."), 0
-            ending = (" and has not been overridden" if slot.stage.override is not None
+            signed = any(v.signed_by is not None for v in visits
+                         if (v.stage_id, v.repeat) == (slot.stage.id, slot.repeat))
+            ending = (" and has not been overridden"
+                      if slot.stage.override is not None and not signed
                       else "; the screening ended there")
             return (f"{wanted} cannot start: {slot.title} was completed not "
                     f"eligible{ending}."), 0
@@ -692,7 +713,9 @@ class ScreeningRepository:
         holder)") are required; every role in ``Stage.override.agreed_by`` must be named
         in ``agreed_by`` (case-insensitive, as whole words), else ValidationFailed on
         "agreed_by". Refused for a draft, an eligible or an already overridden visit,
-        and where the protocol allows no override. The screen failure row stays."""
+        a visit the investigator has signed (the signature confirmed the screen
+        failure), and where the protocol allows no override. The screen failure row
+        stays."""
         from desktop.registry.models.base import utcnow
 
         with self._registry.session() as session:
@@ -712,6 +735,9 @@ class ScreeningRepository:
                                        f"overridden.")
             if visit.override_rationale is not None:
                 raise ScreeningRefused(f"{title} has already been overridden.")
+            if visit.signed_by is not None:
+                raise ScreeningRefused(_signed_refusal(title, visit.signed_by,
+                                                       visit.signed_at))
             errors: dict[str, str] = {}
             if not rationale.strip():
                 errors["rationale"] = "Rationale: enter why screening may proceed."

@@ -66,7 +66,7 @@ from desktop.domain.visits import can_complete, due_next, events_of
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import PatientRow, ValidationFailed
 from desktop.registry.screening_rows import ObservationInput, ObservationRow, VisitRow
-from desktop.registry.screenings import ScreeningRepository
+from desktop.registry.screenings import ScreeningRepository, signed_refusal
 from desktop.ui.decision_banner import DecisionBanner
 from desktop.ui.messages import MessageService
 from desktop.ui.outcomes_model import (
@@ -452,12 +452,27 @@ class VisitForm(QWidget):
         self.complete_button.setVisible(self._visit.status == "draft")
         stage_allows = self._stage.override is not None
         self.override_button.setVisible(stage_allows)
-        self.override_button.setEnabled(
-            stage_allows and self._visit.status == "completed"
-            and self._visit.decision == "not_eligible" and self._visit.override is None)
+        why_not = self.override_refusal()
+        self.override_button.setEnabled(stage_allows and why_not is None)
+        self.override_button.setToolTip(
+            why_not or "Proceed after review: record the rationale and who agreed.")
         self.sign_button.setVisible(self._visit.status == "completed")
         self.sign_button.setEnabled(self._visit.status == "completed"
                                     and self._visit.signed_by is None)
+
+    def override_refusal(self) -> str | None:
+        """Why the stage cannot be overridden now (None: it can), as the registry says."""
+        visit = self._visit
+        title = self._stage.title
+        if self._stage.override is None:
+            return f"The protocol does not allow proceeding after a not-eligible {title}."
+        if visit.status != "completed":
+            return "An override is possible once the stage is completed not eligible."
+        if visit.decision != "not_eligible":
+            return f"Only a {title} visit completed not eligible can be overridden."
+        if visit.override is not None:
+            return f"{title} has already been overridden."
+        return signed_refusal(visit, title)
 
     def _show_completed(self) -> None:
         visit = self._visit
@@ -470,6 +485,10 @@ class VisitForm(QWidget):
                  f"{_local(visit.assessed_at)}. Read-only."]
         if visit.signed_by:
             lines.append(f"Signed by {escape(visit.signed_by)} on {_local(visit.signed_at)}.")
+            if self._stage.override is not None and visit.decision == "not_eligible" \
+                    and visit.override is None:
+                lines.append("The signature confirms the screen failure: the stage can "
+                             "no longer be overridden.")
         if visit.override is not None:
             o = visit.override
             lines.append(f"<b>Overridden</b>: proceeding after review, agreed by "
@@ -911,6 +930,9 @@ class VisitForm(QWidget):
         statement = (f"I have reviewed the outcomes of {self._stage.title} for "
                      f"{self._patient.family_name.upper()}, {self._patient.given_name} "
                      f"(MRN {self._patient.mrn}) and confirm the decision: {decision}.")
+        if self.override_refusal() is None:
+            statement += (" Signing confirms the screen failure: the stage can then no "
+                          "longer be overridden.")
         dialog = SignDialog(self, statement,
                             lambda name: self._repository.sign(visit.id, name), self._messages)
         dialog.accepted.connect(lambda: self._signed(dialog))

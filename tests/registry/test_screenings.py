@@ -281,6 +281,37 @@ def test_override_validation(screenings: ScreeningRepository, registry: Registry
     assert audit(registry, "visit.override") == []
 
 
+def test_a_signed_not_eligible_stage_cannot_be_overridden(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    """The signature confirmed the screen failure: it must not end up "signed" with
+    an override the investigator never saw."""
+    failed = _failed_pre_infusion(screenings, patient_id)
+    signed = screenings.sign(failed.id, "Dr Investigator")
+    assert signed.signed_at is not None
+    when = f"{signed.signed_at.astimezone():%Y-%m-%d %H:%M}"
+    with pytest.raises(ScreeningRefused) as caught:
+        screenings.override(failed.id, TWO_STAGES, "reviewed", "Dr A (PI); Dr B (IND holder)")
+    assert str(caught.value) == (f"Pre-infusion was signed by Dr Investigator on {when}, "
+                                 f"confirming it not eligible; a signed stage cannot be "
+                                 f"overridden.")
+    row = screenings.visit(failed.id)
+    assert (row.override, row.state) == (None, StageState.NOT_ELIGIBLE)
+    assert audit(registry, "visit.override") == []
+    with pytest.raises(ScreeningRefused, match=r"Pre-infusion was completed not eligible \(a "
+                                               r"screen failure\), so no further visit can "
+                                               r"start; its signature confirmed the screen "
+                                               r"failure\.$"):
+        screenings.start_visit(failed.screening_id, TWO_STAGES, "pre-infusion")
+
+
+def test_an_override_can_be_signed_afterwards(screenings: ScreeningRepository,
+                                              patient_id: int) -> None:
+    failed = _failed_pre_infusion(screenings, patient_id)
+    screenings.override(failed.id, TWO_STAGES, "reviewed", "Dr A (PI); Dr B (IND holder)")
+    signed = screenings.sign(failed.id, "Dr A")
+    assert signed.state is StageState.SIGNED  # the investigator confirmed the override
+
+
 def test_override_roles_are_case_insensitive(screenings: ScreeningRepository,
                                              patient_id: int) -> None:
     failed = _failed_pre_infusion(screenings, patient_id)

@@ -536,6 +536,42 @@ def test_override_records_rationale_and_who_agreed(
     assert "Overridden" in again.record_box.text()
 
 
+def test_a_signed_screen_failure_cannot_be_overridden_and_says_why(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, clock: Clock, messages: RecordingMessages,
+        open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _to_pre_infusion(screenings, trial, patient, clock)
+    form = open_form(visit)
+    assert form.override_button.isEnabled()
+    qtbot.mouseClick(form.sign_button, Qt.MouseButton.LeftButton)
+    dialog = form.sign_dialog
+    assert dialog is not None
+    statement = dialog.findChild(QLabel, "sign_statement").text()
+    assert "confirm the decision: not eligible" in statement
+    assert "can then no longer be overridden" in statement  # said before signing
+    qtbot.keyClicks(dialog.investigator, "Dr I. Vestigator")
+    with qtbot.waitSignal(form.changed, timeout=1000):
+        qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+
+    assert form.visit.state.value == "not eligible"  # a confirmed screen failure
+    assert form.override_button.isVisible()
+    assert not form.override_button.isEnabled()
+    tip = form.override_button.toolTip()
+    assert tip.startswith("Before CIML NK cell infusion was signed by Dr I. Vestigator on ")
+    assert tip.endswith("confirming it not eligible; a signed stage cannot be overridden.")
+    assert "The signature confirms the screen failure: the stage can no longer be " \
+           "overridden." in form.record_box.text()
+    form.open_override()  # the shortcut path is closed too
+    assert form.override_dialog is None
+    assert screenings.visit(visit.id).override is None
+
+    again = open_form(screenings.visit(visit.id))  # reopened later: still closed
+    assert not again.override_button.isEnabled()
+    assert again.override_button.toolTip() == tip
+    assert messages.messages == []
+
+
 def test_outcomes_model_is_a_well_behaved_model(qtmodeltester: ModelTester,
                                                 library: dict[str, Trial]) -> None:
     from desktop.domain.record import parse_record
