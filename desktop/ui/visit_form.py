@@ -10,7 +10,9 @@ banner and every criterion's live outcome and reason.
 Live: every keystroke rebuilds the engine's record from the saved results plus what is
 typed (``desktop.domain.draft``) and re-evaluates it as of now. A typed value that does
 not pass ``draft.observation`` shows its message at the field and is left out; nothing
-is guessed (no default time, no default unit conversion).
+is guessed (no default time, no default unit conversion), and the criteria reading it
+are unknown while it is there (``desktop.domain.pending``): an earlier result never
+stands in for an entry being corrected.
 
 Autosave: a field is saved when it is finished (focus leaves it, Enter, a choice is
 clicked). Results through ``add_observation`` the first time in this visit, then
@@ -58,6 +60,7 @@ from desktop.domain.freshness import (
     stage_facts,
     uln_codes,
 )
+from desktop.domain.pending import with_pending
 from desktop.domain.record import Observation, RecordError
 from desktop.domain.text import fmt_number
 from desktop.domain.trial import EVENTS, FACTS, STAGE_TITLES, Stage, Trial, Window
@@ -566,6 +569,10 @@ class VisitForm(QWidget):
         except RecordError as exc:  # the form only builds valid records: a bug, said plainly
             self.status.setText(f"Cannot evaluate: {exc}")
             return
+        # A row holding an entry that cannot be read leaves the criteria reading it
+        # unknown: an earlier result never stands in for what is being typed.
+        invalid = {code for code, errors in self._row_errors.items() if errors}
+        verdict = with_pending(verdict, invalid)
         self.verdict = verdict
         self._apply(verdict)
         self._update_earlier(verdict, as_of)

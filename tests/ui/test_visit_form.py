@@ -233,6 +233,44 @@ def test_an_invalid_value_is_shown_at_its_field_and_left_out(
     assert [(o.code, o.value, o.visit_id) for o in saved] == [("ecog", "1", visit.id)]
 
 
+def test_an_invalid_entry_never_leaves_an_older_pass_standing(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    # An earlier ECOG of the patient, still the most recent before this visit's.
+    screenings.add_observation(patient.id, None, ObservationInput(
+        "ecog", "1", "score", datetime(2026, 10, 30, 9, 0)))
+    form = open_form(_start(screenings, patient, trial, "screening-1"))
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
+    assert form.banner.decision == "eligible"
+    row = form.result_rows["ecog"]
+
+    type_text(qtbot, row.value, "1.5", commit=False)  # live, while it is typed
+    assert row.error.isVisible()
+    assert "ECOG" in row.error.text()
+    assert form.model.outcome("ecog") == "unknown"  # not Pass from 30 Oct
+    assert form.model.reason("ecog") == ("Not evaluated: the value typed for ECOG is not "
+                                         "valid (an earlier result does not stand in for it)")
+    assert form.banner.decision == "incomplete"
+    assert form.banner.headline.text() == "Incomplete — 1 of 28 criteria still need a value " \
+                                          "or answer"
+    assert not form.complete_button.isEnabled()
+    earlier = _plain(row.earlier)
+    assert "reused" not in earlier  # the 30 Oct result is listed, not counted as used
+    assert "Earlier 1 score" in earlier
+
+    qtbot.keyClick(row.value, Qt.Key.Key_Return)  # committed: refused, nothing saved
+    assert [o.value for o in screenings.observations(patient.id, "ecog")] == ["1", "1"]
+    assert form.model.outcome("ecog") == "unknown"
+    assert form.banner.decision == "incomplete"
+
+    type_text(qtbot, row.value, "2")  # a valid value: evaluated and saved again
+    assert not row.error.isVisible()
+    assert form.model.outcome("ecog") == "pass"
+    assert form.banner.decision == "eligible"
+    assert form.complete_button.isEnabled()
+
+
 def test_a_result_without_its_time_is_not_evaluated(
         qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
         patient: PatientRow, open_form: FormFactory) -> None:
