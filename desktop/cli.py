@@ -107,7 +107,7 @@ def _one_line(message: str) -> str:
     """``nkscreen: message`` escaped to a single line of at most ``MAX_MESSAGE`` characters."""
     from desktop.domain.text_safety import escape
 
-    line = escape(f"nkscreen: {message}")
+    line = escape(f"nkscreen: {message}", backslash=False)
     if len(line) > MAX_MESSAGE:
         line = line[: MAX_MESSAGE - 3] + "..."
     return line

@@ -522,7 +522,9 @@ def _verdict(desc: str, holds: bool, op: Op, limit: str) -> str:
 
 
 def _qty(value: Fraction, unit: str) -> str:
-    return fmt_number(value) if unit in ("score", "ratio") else f"{fmt_number(value)} {unit}"
+    """A value as entered, exactly where it is a decimal of up to 12 places (40.000001)."""
+    shown = fmt_number(value, 12)
+    return shown if unit in ("score", "ratio") else f"{shown} {unit}"
 
 
 def _shown(value: Fraction, op: Op, limit: Fraction, holds: bool, places: int) -> str:

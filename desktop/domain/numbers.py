@@ -139,4 +139,4 @@ def scientific(value: Fraction, significant: int) -> str:
     digits = str(mantissa)
     body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     sign = "-" if value < 0 else ""
-    return f"{sign}{body}e{k:+d}"
+    return f"{sign}{body}e{k:+03d}"

@@ -13,12 +13,16 @@ from typing import Any
 MAX_QUOTED = 60
 
 
-def escape(text: str) -> str:
-    """Control characters, line and paragraph separators as escapes; the rest as is."""
+def escape(text: str, backslash: bool = True) -> str:
+    """Control characters, line and paragraph separators as escapes; the rest as is.
+
+    ``backslash=False`` leaves backslashes alone, for a message whose quoted parts were
+    escaped already (escaping twice would show ``\\\\n`` for a line break).
+    """
     out = []
     for ch in text:
         code = ord(ch)
-        if ch == "\\":
+        if ch == "\\" and backslash:
             out.append("\\\\")
         elif ch == "\n":
             out.append("\\n")
