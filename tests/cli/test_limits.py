@@ -78,9 +78,10 @@ LIMIT_CASES: list[tuple[str, str, str, bool]] = [
 def _line(code: str, value: str, unit: str, uln: str | None = None,
           at: str = "2026-11-01T07:30") -> str:
     uln_part = f', "uln": {uln}' if uln is not None else ""
+    observation = (f'{{"code": "{code}", "value": {value}, "unit": "{unit}", '
+                   f'"at": "{at}"{uln_part}}}')
     return ('{"as_of": "2026-11-02T09:00", "patient": {"birth_date": "1958-04-12", '
-            '"sex": "female"}, "observations": [{"code": "%s", "value": %s, "unit": "%s", '
-            '"at": "%s"%s}]}' % (code, value, unit, at, uln_part))
+            f'"sex": "female"}}, "observations": [{observation}]}}')
 
 
 def _parse(text: str) -> Any:
@@ -162,7 +163,7 @@ def test_the_cli_holds_every_limit_in_one_jsonl_run() -> None:
     assert done.stderr == ""
     answers = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(answers) == len(LIMIT_CASES)
-    for (code, value, unit, ok), answer in zip(LIMIT_CASES, answers, strict=True):
+    for (code, value, _unit, ok), answer in zip(LIMIT_CASES, answers, strict=True):
         if ok:
             assert answer["decision"] in ("incomplete", "not_eligible"), (code, value, answer)
         else:
