@@ -70,9 +70,11 @@ BORN = date(1971, 7, 9)
     (_obs(value="abc"), "value", "Value: 'abc' is not a number (use a point for decimals)."),
     (_obs(value="1,90"), "value", "Value: '1,90' is not a number (use a point for decimals)."),
     (_obs(value=""), "value", "Value: enter a number."),
-    (_obs("ecog", "7", "score"), "value", "Value: ECOG 7 score: must be an integer from 0 to 5."),
-    (_obs(value="-1"), "value", "Value: Serum creatinine -1 mg/dL: must be laboratory value, "
+    (_obs("ecog", "7", "score"), "value", "Value: ECOG 7 score must be an integer from 0 to 5."),
+    (_obs(value="-1"), "value", "Value: Serum creatinine -1 mg/dL must be laboratory value, "
                                 "0 or more."),
+    (_obs(value="41"), "value", "Value: Serum creatinine 41 mg/dL is outside the plausible "
+                                "range 0 to 40 mg/dL."),
     (_obs(unit="mg"), "unit", "Unit: unit 'mg' is not accepted for creatinine (accepted: "
                               "mg/dL, umol/L)."),
     (_obs(at=datetime(2027, 1, 1, 8, 0)), "at", "Time taken: 2027-01-01 08:00 is in the "
