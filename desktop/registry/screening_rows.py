@@ -82,7 +82,10 @@ class VisitRow:
 
 @dataclass(frozen=True)
 class ObservationInput:
-    """A result as typed: ``value`` and ``uln`` are the typed text."""
+    """A result as typed: ``value`` and ``uln`` are the typed text.
+
+    ``confirmed``: the person entering it confirmed an unusual value
+    (``desktop.registry.confirmations``); such a value is refused without it."""
 
     code: str
     value: str
@@ -90,6 +93,7 @@ class ObservationInput:
     at: datetime | None
     uln: str | None = None
     source: str = ""
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,10 @@ class ObservationRow:
     visit_id: int | None
     entered_by: str
     entered_at: datetime
+    #: What was confirmed of an unusual value, by whom and when (None: not needed).
+    confirmation: str | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

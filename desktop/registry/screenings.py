@@ -59,6 +59,7 @@ from desktop.domain.record import Observation as RecordObservation
 from desktop.domain.record import RecordError
 from desktop.domain.trial import EVENTS, FACTS, Stage, Trial
 from desktop.domain.visits import StageState, can_complete, slots
+from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
 from desktop.registry.database import Registry, RegistryError
 from desktop.registry.patients import PatientNotFound, ValidationFailed
 from desktop.registry.screening_rows import (
@@ -197,18 +198,21 @@ def _visit_row(values: Sequence[Any]) -> VisitRow:
 
 
 _OBSERVATION_COLUMNS = ("o.id, o.patient_id, o.code, o.value, o.unit, o.at, o.uln, o.source, "
-                        "o.visit_id, o.entered_by, o.entered_at")
+                        "o.visit_id, o.entered_by, o.entered_at, o.confirmation, "
+                        "o.confirmed_by, o.confirmed_at")
 
 
 def _observation_row(values: Sequence[Any]) -> ObservationRow:
     (id_, patient_id, code, value, unit, at, uln, source, visit_id, entered_by,
-     entered_at) = values
+     entered_at, confirmation, confirmed_by, confirmed_at) = values
     at_local = _local(at)
     assert at_local is not None
     return ObservationRow(id=int(id_), patient_id=int(patient_id), code=code, value=value,
                           unit=unit, at=at_local, uln=uln, source=source,
                           visit_id=None if visit_id is None else int(visit_id),
-                          entered_by=entered_by, entered_at=_utc_req(entered_at))
+                          entered_by=entered_by, entered_at=_utc_req(entered_at),
+                          confirmation=confirmation, confirmed_by=confirmed_by,
+                          confirmed_at=_utc(confirmed_at))
 
 
 _ANSWER_COLUMNS = ("a.visit_id, a.criterion_id, a.value, a.note, a.source_document, "
@@ -409,13 +413,15 @@ class ScreeningRepository:
     ``trials`` finds a trial by NCT id for evaluating a visit (default: the packaged
     library, ``desktop.library.find_trial``); ``site_uln`` is the site's ULN table, or
     a function reading it (default: ``site.json`` in the registry's data folder, read
-    at each evaluation).
+    at each evaluation). ``confirm_limits``: values saved only once confirmed
+    (``desktop.registry.confirmations``; default ``DEFAULT_LIMITS``).
     """
 
     def __init__(self, registry: Registry, user: str,
                  clock: Callable[[], datetime] = datetime.now, *,
                  trials: TrialSource | None = None,
-                 site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None) -> None:
+                 site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None,
+                 confirm_limits: Mapping[str, ConfirmLimit] = DEFAULT_LIMITS) -> None:
         if not user.strip():
             raise ValueError("ScreeningRepository needs the name of the acting user")
         self._registry = registry
@@ -423,6 +429,12 @@ class ScreeningRepository:
         self._clock = clock
         self._trials = trials
         self._site_uln = site_uln
+        self._confirm_limits = confirm_limits
+
+    @property
+    def confirm_limits(self) -> Mapping[str, ConfirmLimit]:
+        """The values a person must confirm before they are saved (by code)."""
+        return self._confirm_limits
 
     # -- evaluation plumbing --------------------------------------------------------
 
@@ -909,9 +921,10 @@ class ScreeningRepository:
             raise _patient_not_found(patient_id)
         return [_observation_row(row[1:]) for row in found if row[1] is not None]
 
-    def _checked(self, data: ObservationInput, birth_date: date) -> tuple[str, str | None, str]:
-        """(canonical unit, uln text or None, value text) of valid input, else
-        ValidationFailed naming the field."""
+    def _checked(self, data: ObservationInput,
+                 birth_date: date) -> tuple[str, str | None, str, str | None]:
+        """(canonical unit, uln text or None, value text, what needs confirming or None)
+        of valid input, else ValidationFailed naming the field."""
         if data.at is not None and data.at.tzinfo is not None:
             raise _invalid("The result", {"at": "Time taken: give the local date and time, "
                                                 "without a time zone."})
@@ -923,13 +936,35 @@ class ScreeningRepository:
             label = _OBSERVATION_FIELDS.get(exc.field, exc.field)
             raise _invalid("The result", {exc.field: _sentence(label, exc.message)}) from None
         uln = data.uln.strip() if data.uln is not None and data.uln.strip() else None
-        return checked.unit, uln, data.value.strip()
+        why = unusual(data.code, checked.value, checked.unit, data.value,
+                      self._confirm_limits)
+        return checked.unit, uln, data.value.strip(), why
+
+    def _confirm(self, obs: Observation, data: ObservationInput, why: str | None,
+                 already: bool = False) -> None:
+        """Record (or clear) the confirmation of an unusual value; refused unless the
+        input confirms it (``already``: the same value was confirmed before)."""
+        from desktop.registry.models.base import utcnow
+
+        if why is None:
+            obs.confirmation = obs.confirmed_by = obs.confirmed_at = None
+            return
+        if already:
+            return  # the same value, confirmed when it was saved: that confirmation stands
+        if not data.confirmed:
+            raise _invalid("The result", {"value": f"Value: {why}, which is rarely a real "
+                                                   f"result: check it, and confirm it to "
+                                                   f"save it."})
+        obs.confirmation, obs.confirmed_by, obs.confirmed_at = why, self._user, utcnow()
 
     def add_observation(self, patient_id: int, visit_id: int | None,
                         data: ObservationInput) -> ObservationRow:
         """Save a result. Checks, each naming its field ("value", "unit", "at", "uln"):
         a number, plausible for the code; a unit accepted for the code (stored in its
         accepted spelling); a time not in the future and not before birth; a ULN above 0.
+        A value of ``confirm_limits`` (a creatinine under 0.2 mg/dL) is ValidationFailed
+        on "value" unless ``data.confirmed``; the confirmation is stored with the result
+        (``confirmation``, ``confirmed_by``, ``confirmed_at``) and in the audit.
 
         ``visit_id`` (the visit it was entered at, or None) must be a draft visit of
         this patient, else ScreeningRefused."""
@@ -948,12 +983,13 @@ class ScreeningRepository:
                 if visit.status != "draft":
                     raise ScreeningRefused("The visit is completed and locked; enter the "
                                            "result without a visit, or at the current one.")
-            unit, uln, value = self._checked(data, patient.birth_date)
+            unit, uln, value, why = self._checked(data, patient.birth_date)
             assert data.at is not None  # checked
             obs = Observation(patient_id=patient_id, visit_id=visit_id, code=data.code,
                               value=value, unit=unit, at=data.at, uln=uln,
                               source=data.source.strip(), entered_by=self._user,
                               entered_at=utcnow(), retracted=False)
+            self._confirm(obs, data, why)
             session.add(obs)
             session.flush()
             assert obs.id is not None
@@ -964,7 +1000,9 @@ class ScreeningRepository:
     def update_observation(self, observation_id: int, data: ObservationInput) -> ObservationRow:
         """Correct a saved result (same checks; the audit keeps the old values). The
         row's ``entered_by``/``entered_at`` become the corrector's. A retracted result
-        cannot be corrected (ScreeningRefused); one entered at a completed visit can."""
+        cannot be corrected (ScreeningRefused); one entered at a completed visit can.
+        A changed unusual value must be confirmed again; the confirmation of an
+        unchanged value stands; a value no longer unusual loses its confirmation."""
         from desktop.registry.models.base import utcnow
 
         with self._registry.session() as session:
@@ -974,14 +1012,17 @@ class ScreeningRepository:
                 raise ScreeningRefused("The result was retracted and cannot be corrected; "
                                        "enter a new result instead.")
             patient = self._patient(session, obs.patient_id)
-            unit, uln, value = self._checked(data, patient.birth_date)
+            unit, uln, value, why = self._checked(data, patient.birth_date)
             assert data.at is not None  # checked
             before = _observation_details(obs)
+            same_value = (obs.code, obs.value, obs.unit) == (data.code, value, unit)
+            self._confirm(obs, data, why, already=same_value and obs.confirmation is not None)
             obs.code, obs.value, obs.unit, obs.at, obs.uln = data.code, value, unit, data.at, uln
             obs.source = data.source.strip()
             after = _observation_details(obs)
-            changes = {key: {"old": before[key], "new": after[key]}
-                       for key in before if before[key] != after[key]}
+            changes = {key: {"old": before.get(key), "new": after.get(key)}
+                       for key in dict.fromkeys([*before, *after])
+                       if before.get(key) != after.get(key)}
             if changes:
                 obs.entered_by, obs.entered_at = self._user, utcnow()
                 self._audit(session, "observation.update", "observation", observation_id,
@@ -1157,6 +1198,10 @@ class ScreeningRepository:
 
 
 def _observation_details(obs: Observation) -> dict[str, Any]:
-    """A result's values as JSON-ready audit details."""
-    return {"code": obs.code, "value": obs.value, "unit": obs.unit, "at": _iso(obs.at),
-            "uln": obs.uln, "source": obs.source, "visit_id": obs.visit_id}
+    """A result's values as JSON-ready audit details (with what was confirmed, if any)."""
+    details: dict[str, Any] = {"code": obs.code, "value": obs.value, "unit": obs.unit,
+                               "at": _iso(obs.at), "uln": obs.uln, "source": obs.source,
+                               "visit_id": obs.visit_id}
+    if obs.confirmation is not None:
+        details["confirmed"] = {"what": obs.confirmation, "by": obs.confirmed_by}
+    return details

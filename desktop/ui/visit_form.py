@@ -66,6 +66,7 @@ from desktop.domain.text import fmt_number
 from desktop.domain.trial import EVENTS, FACTS, STAGE_TITLES, Stage, Trial, Window
 from desktop.domain.units import CODES, convert
 from desktop.domain.visits import can_complete, due_next, events_of
+from desktop.registry.confirmations import unusual
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import PatientRow, ValidationFailed
 from desktop.registry.screening_rows import ObservationInput, ObservationRow, VisitRow
@@ -177,6 +178,10 @@ class VisitForm(QWidget):
         # What is typed, parsed once per edit of its row (None: blank or invalid).
         self._typed: dict[str, Observation | None] = {}
         self._row_errors: dict[str, dict[str, str]] = {}
+        # Typed values unusual enough to need confirming, not confirmed yet (code -> why),
+        # and what the coordinator confirmed in this form (code -> (value text, unit)).
+        self._unconfirmed: dict[str, str] = {}
+        self._confirmed: dict[str, tuple[str, str]] = {}
         self._events_typed: dict[str, datetime | None] = {}
         self._windows: dict[str, list[Window | None]] = {}
         self._earlier_keys: dict[str, object] = {}
@@ -539,9 +544,30 @@ class VisitForm(QWidget):
                                      now=self._clock(), birth_date=self._patient.birth_date)
             except RecordError as exc:
                 errors[exc.field] = exc.message[:1].upper() + exc.message[1:] + "."
+        self._unconfirmed.pop(code, None)
+        shown = errors
+        if parsed is not None:
+            why = unusual(code, parsed.value, parsed.unit, value,
+                          self._repository.confirm_limits)
+            if why is not None and not self._is_confirmed(code, value, parsed.unit):
+                # Not saved, not evaluated until the coordinator confirms it.
+                self._unconfirmed[code] = why
+                parsed = None
+                shown = {"value": f"{why}, which is rarely a real result: check it. It is "
+                                  f"saved and counted once you confirm it (Enter, or leave "
+                                  f"the field)."}
         self._typed[code] = parsed
         self._row_errors[code] = errors
-        row.show_errors(errors)
+        row.show_errors(shown)
+
+    def _is_confirmed(self, code: str, value: str, unit: str) -> bool:
+        """Whether this value was confirmed: in this form, or when it was saved."""
+        typed = (value.strip(), unit)
+        if self._confirmed.get(code) == typed:
+            return True
+        own = self._own.get(code)
+        return own is not None and own.confirmation is not None and \
+            (own.value, own.unit) == typed
 
     def _draft(self, as_of: datetime) -> Draft:
         own_ids = {row.id for row in self._own.values()}
@@ -572,7 +598,7 @@ class VisitForm(QWidget):
         # A row holding an entry that cannot be read leaves the criteria reading it
         # unknown: an earlier result never stands in for what is being typed.
         invalid = {code for code, errors in self._row_errors.items() if errors}
-        verdict = with_pending(verdict, invalid)
+        verdict = with_pending(verdict, invalid, set(self._unconfirmed))
         self.verdict = verdict
         self._apply(verdict)
         self._update_earlier(verdict, as_of)
@@ -621,6 +647,8 @@ class VisitForm(QWidget):
                              "after_as_of": "not counted"}[found.status]
                     status = found.status
                 who = f"entered by {escape(saved.entered_by)} {_local(saved.entered_at)[:10]}"
+                if saved.confirmed_by is not None:
+                    who += f"; unusual value confirmed by {escape(saved.confirmed_by)}"
                 lines.append(self._flag_line(f"Earlier {value}", status, found.text,
                                              label, who))
             if len(earlier) > EARLIER_SHOWN:
@@ -687,7 +715,9 @@ class VisitForm(QWidget):
         if parsed is None:
             return None
         return ObservationInput(code=code, value=row.value_text().strip(),
-                                unit=row.unit_text(), at=parsed.at, uln=row.uln_text())
+                                unit=row.unit_text(), at=parsed.at, uln=row.uln_text(),
+                                confirmed=self._is_confirmed(code, row.value_text(),
+                                                             parsed.unit))
 
     def _result_dirty(self, code: str) -> bool:
         row = self.result_rows[code]
@@ -702,7 +732,9 @@ class VisitForm(QWidget):
         return (row.value_text().strip(), row.unit_text(), at, row.uln_text()) != \
             (own.value, own.unit, own.at, own.uln)
 
-    def _result_committed(self, code: str) -> None:
+    def _result_committed(self, code: str, ask: bool = True) -> None:
+        """Save a finished result row. An unusual value is saved only once confirmed:
+        asked here (``ask``; not while flushing before completion or closing)."""
         if self._closed:
             return  # editingFinished fires again as the window's widgets go
         if self.read_only or not self._result_dirty(code):
@@ -712,6 +744,9 @@ class VisitForm(QWidget):
         if own is not None and not row.value_text().strip() and not row.at_text().strip():
             self._withdraw(code, own)
             return
+        why = self._unconfirmed.get(code)
+        if why is not None and (not ask or not self._confirm_unusual(code, why)):
+            return  # the message stays at the field; nothing saved, nothing counted
         data = self._row_input(code)
         if data is None:
             return  # its message is already at the field; nothing saved, nothing lost
@@ -730,6 +765,20 @@ class VisitForm(QWidget):
         self._parse_row(code)
         self._evaluate()
         self._saved_ok(row.label)
+
+    def _confirm_unusual(self, code: str, why: str) -> bool:
+        """Ask the coordinator to confirm an unusual value; remember a yes for it."""
+        row = self.result_rows[code]
+        text = (f"{why}, which is rarely a real result: a unit slip or a lost digit is "
+                f"likelier. Check it against the lab report. Save {row.label} "
+                f"{row.value_text().strip()} {row.unit_text()} as it is? Your confirmation "
+                f"is recorded with the result.")
+        if not self._messages.confirm(self, "Confirm an unusual value", text,
+                                      "Confirm and save"):
+            return False
+        self._confirmed[code] = (row.value_text().strip(), row.unit_text())
+        self._parse_row(code)
+        return True
 
     def _withdraw(self, code: str, own: ObservationRow) -> None:
         """The coordinator emptied a saved result: withdraw it (kept in the log)."""
@@ -842,7 +891,7 @@ class VisitForm(QWidget):
         for name in self.event_rows:
             self._event_committed(name)
         for code in self.result_rows:
-            self._result_committed(code)
+            self._result_committed(code, ask=False)
         for cid in self.questions:
             self._answer_committed(cid)
         return self.unsaved()
@@ -857,6 +906,8 @@ class VisitForm(QWidget):
         for code, row in self.result_rows.items():
             if self._result_dirty(code):
                 errors = " ".join(self._row_errors.get(code, {}).values())
+                if code in self._unconfirmed:
+                    errors = f"{self._unconfirmed[code]}: not confirmed yet."
                 found.append(f"{row.label}: {errors}" if errors else row.label)
         for cid, card in self.questions.items():
             if not card.is_saved():

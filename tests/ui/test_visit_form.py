@@ -271,6 +271,67 @@ def test_an_invalid_entry_never_leaves_an_older_pass_standing(
     assert form.complete_button.isEnabled()
 
 
+def test_an_implausibly_low_creatinine_is_saved_and_counted_only_once_confirmed(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, messages: RecordingMessages, registry: Registry,
+        open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    form = open_form(_start(screenings, patient, trial, "screening-1"))
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
+    assert form.model.outcome("crcl") == "pass"
+    saved_before = screenings.observations(patient.id, "creatinine")
+    row = form.result_rows["creatinine"]
+    choose_unit(form, "creatinine", "mg/dL")
+
+    type_text(qtbot, row.value, "0.0001", commit=False)
+    assert row.error.isVisible()
+    assert row.error.text().startswith("Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL, "
+                                       "which is rarely a real result: check it.")
+    assert form.model.outcome("crcl") == "unknown"  # not evaluated, and no older pass
+    assert form.model.reason("crcl") == ("Not evaluated: the value typed for Serum creatinine "
+                                         "is not confirmed yet (an earlier result does not "
+                                         "stand in for it)")
+    assert form.banner.decision == "incomplete"
+
+    messages.answer = False  # the coordinator checks the report instead
+    qtbot.keyClick(row.value, Qt.Key.Key_Return)
+    question = messages.messages[-1]
+    assert (question.kind, question.title) == ("confirm", "Confirm an unusual value")
+    assert "Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL" in question.text
+    assert screenings.observations(patient.id, "creatinine") == saved_before
+    assert form.model.outcome("crcl") == "unknown"
+    assert "Serum creatinine: Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL: not " \
+           "confirmed yet." in form.unsaved()
+    asked = len(messages.messages)
+    form.complete()  # saving before completion never asks; it lists the entry instead
+    assert [m.title for m in messages.messages[asked:]] == ["Stage not completed"]
+    assert "not confirmed yet" in messages.messages[-1].text
+    assert form.visit.status == "draft"
+
+    messages.answer = True  # confirmed: saved with the confirmation, then counted
+    qtbot.keyClick(row.value, Qt.Key.Key_Return)
+    [saved] = screenings.observations(patient.id, "creatinine")
+    assert (saved.value, saved.unit, saved.confirmation, saved.confirmed_by) == (
+        "0.0001", "mg/dL", "Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL", "coordinator")
+    assert not row.error.isVisible()
+    assert form.model.outcome("crcl") == "pass"
+    assert form.unsaved() == []
+    with registry.read() as conn:
+        [(details,)] = conn.execute("SELECT details FROM audit_event WHERE action = "
+                                    "'observation.update'").fetchall()
+    assert json.loads(details)["changes"]["confirmed"]["new"] == {
+        "what": "Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL", "by": "coordinator"}
+
+    # Reopened: the saved, confirmed value is not asked about again.
+    form.close()
+    asked = len(messages.messages)
+    again = open_form(screenings.visit(form.visit.id))
+    assert again.result_rows["creatinine"].value_text() == "0.0001"
+    assert not again.result_rows["creatinine"].error.isVisible()
+    assert again.model.outcome("crcl") == "pass"
+    assert len(messages.messages) == asked
+
+
 def test_a_result_without_its_time_is_not_evaluated(
         qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
         patient: PatientRow, open_form: FormFactory) -> None:

@@ -145,6 +145,12 @@ class Observation(SQLModel, table=True):
     retracted_reason: str | None = None
     retracted_by: str | None = None
     retracted_at: datetime | None = None
+    #: A value unusual enough to need confirming (``desktop.registry.confirmations``):
+    #: what was confirmed ("Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL"), by whom
+    #: and when. None for a value that needed no confirmation.
+    confirmation: str | None = None
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
 
 
 class Answer(SQLModel, table=True):
