@@ -527,14 +527,18 @@ def _qty(value: Fraction, unit: str) -> str:
     return shown if unit in ("score", "ratio") else f"{shown} {unit}"
 
 
+_TENTHS = {p: Fraction(1, 10**p) for p in range(0, 13)}
+_E15 = Fraction(10**15)
+
+
 def _shown(value: Fraction, op: Op, limit: Fraction, holds: bool, places: int) -> str:
     """``value`` rounded for display, with more places where rounding would mislead.
 
     A CrCl of 44.96 shown as 45.0 beside "not >= 45" reads as an error; keep adding
     places until the shown number compares the same way as the exact one.
     """
-    if value != 0 and abs(value - limit) > abs(value) / 2 and (
-            numbers.decimal_exponent(value) < -places or numbers.decimal_exponent(value) >= 15):
+    if value != 0 and abs(value - limit) > abs(value) / 2 and not (
+            _TENTHS[places] <= abs(value) < _E15):
         # Far from the limit and too small or large for fixed places: 1.0e-320, 3.1e+322.
         return numbers.scientific(value, 2)
     for p in range(places, 13):

@@ -108,22 +108,42 @@ def _pow10(k: int) -> Fraction:
     return Fraction(10**k) if k >= 0 else Fraction(1, 10**-k)
 
 
+def _round_half_even(numerator: int, denominator: int) -> int:
+    """``round(numerator / denominator)`` in integers (half to even, as ``round``)."""
+    q, r = divmod(numerator, denominator)
+    twice = 2 * r
+    if twice > denominator or (twice == denominator and q % 2 == 1):
+        q += 1
+    return q
+
+
 def fixed(value: Fraction, places: int) -> str:
     """``value`` rounded (half to even) to ``places`` decimals, exactly: ``44.96``.
 
     Magnitudes of 10^15 and more, and values that would round to zero, are shown in
     scientific form (``3.1e+322``, ``1.0e-320``) so no digit is invented or lost.
     """
-    if value != 0:
-        k = decimal_exponent(value)
-        if k >= 15 or k < -places:
-            return scientific(value, 2)
-    scaled = round(value * 10**places)
+    n, d = value.numerator, value.denominator
+    if n and not (d * 10**15 > abs(n) * 10**places >= d):
+        return scientific(value, 2)
+    scaled = _round_half_even(n * 10**places, d)
     sign = "-" if scaled < 0 else ""
     text = str(abs(scaled)).rjust(places + 1, "0")
     if places == 0:
         return f"{sign}{text}"
     return f"{sign}{text[:-places]}.{text[-places:]}"
+
+
+def decimal_places(value: Fraction) -> int | None:
+    """How many decimals write ``value`` exactly (0.125: 3), or None if none do (1/3)."""
+    d = value.denominator
+    twos = (d & -d).bit_length() - 1
+    d >>= twos
+    fives = 0
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    return max(twos, fives) if d == 1 else None
 
 
 def scientific(value: Fraction, significant: int) -> str:

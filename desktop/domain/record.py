@@ -124,7 +124,7 @@ def parse_number(value: Any, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | float | JsonNumber):
         raise RecordError(where, f"{quote(value)} is not a number")
     if isinstance(value, int):
-        text = str(value) if abs(value) < 10**4000 else "1e4001"
+        text = str(value) if -_HUGE_INT < value < _HUGE_INT else "1e4001"
     elif isinstance(value, float):
         text = repr(value)
     else:
@@ -133,6 +133,9 @@ def parse_number(value: Any, where: str) -> Fraction:
         return parse_decimal(text)
     except NumberTextError as exc:
         raise _NumberProblem(exc) from None
+
+
+_HUGE_INT = 10**4000  # past Python's int-to-text limit; far past any plausible value
 
 
 class _NumberProblem(Exception):

@@ -28,20 +28,22 @@ _DERIVED_LABELS = {
 
 def fmt_number(value: Fraction, max_places: int = 4) -> str:
     """Exact where short (1.5, 97, 0.125), else rounded to two places; never a float."""
-    if value.denominator == 1 and abs(value) < 10**15:
+    if value.denominator == 1 and -_E15 < value.numerator < _E15:
         return str(value.numerator)
-    for places in range(1, max_places + 1):
-        scaled = value * 10**places
-        if scaled.denominator == 1 and abs(value) < 10**15:
-            return numbers.fixed(value, places)
+    places = numbers.decimal_places(value)
+    if places is not None and places <= max_places and abs(value) < _E15:
+        return numbers.fixed(value, places)
     return numbers.fixed(value, 2)
+
+
+_E15 = 10**15
 
 
 def fmt_when(at: datetime) -> str:
     """``2026-11-01 07:30``, or just the date for a date given without a time."""
     if at.hour == at.minute == at.second == 0 and at.microsecond == 0:
         return at.date().isoformat()
-    return at.strftime("%Y-%m-%d %H:%M")
+    return f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}"
 
 
 def label_of(quantity: str) -> str:

@@ -7,7 +7,10 @@ breaks and cuts long text with ``...``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_NEEDS_ESCAPE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b\u200e\u200f\ufeff\ud800-\udfff]")
 
 #: Longest quoted text, in characters, before it is cut with "...".
 MAX_QUOTED = 60
@@ -19,6 +22,8 @@ def escape(text: str, backslash: bool = True) -> str:
     ``backslash=False`` leaves backslashes alone, for a message whose quoted parts were
     escaped already (escaping twice would show ``\\\\n`` for a line break).
     """
+    if not _NEEDS_ESCAPE.search(text) and (not backslash or "\\" not in text):
+        return text
     out = []
     for ch in text:
         code = ord(ch)

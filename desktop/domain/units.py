@@ -120,11 +120,11 @@ def normalise_unit(code: str, unit: str) -> str:
 def convert(code: str, value: Fraction, from_unit: str, to_unit: str) -> Fraction:
     """Exact conversion between two accepted units of one code."""
     factors = CODES[code].factors
-    src = factors[normalise_unit(code, from_unit)]
-    dst = factors[normalise_unit(code, to_unit)]
+    src = factors.get(from_unit) or factors[normalise_unit(code, from_unit)]
+    dst = factors.get(to_unit) or factors[normalise_unit(code, to_unit)]
     if src == dst:
         return value
-    return value * src / dst
+    return value * (src / dst)
 
 
 #: Physiologically possible values, inclusive, in the code's canonical unit (the
