@@ -55,8 +55,18 @@ def load_trial(path: Path) -> Trial:
     return trial
 
 
+def _require_trials(folder: Path) -> list[str]:
+    """The folder's trial ids; a missing or empty folder is a broken install, not 'none'."""
+    ids = trial_ids(folder)
+    if not ids:
+        state = "does not exist" if not folder.is_dir() else "holds no trial files (NCT*.yaml)"
+        raise TrialFileError(f"the trial library {folder} {state}")
+    return ids
+
+
 def find_trial(nct_id: str, directory: Path | None = None) -> Trial:
     folder = directory or trials_dir()
+    _require_trials(folder)
     path = folder / f"{nct_id}.yaml"
     if not nct_id.startswith("NCT") or not path.is_file():
         known = ", ".join(trial_ids(folder)) or "none"
@@ -65,8 +75,9 @@ def find_trial(nct_id: str, directory: Path | None = None) -> Trial:
 
 
 def load_library(directory: Path | None = None) -> list[Trial]:
+    """Every trial of the library, in NCT order; raises TrialFileError when there are none."""
     folder = directory or trials_dir()
-    return [load_trial(folder / f"{nct}.yaml") for nct in trial_ids(folder)]
+    return [load_trial(folder / f"{nct}.yaml") for nct in _require_trials(folder)]
 
 
 def _locate(raw: Any, loc: tuple[int | str, ...]) -> str:

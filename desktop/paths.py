@@ -23,7 +23,9 @@ def bundle_root() -> Path:
 
 
 def trials_dir() -> Path:
-    return bundle_root() / "trials"
+    """The trial library: ``$NKSCREEN_TRIALS`` where set (a site's own), else the bundled one."""
+    override = os.environ.get("NKSCREEN_TRIALS")
+    return Path(override) if override else bundle_root() / "trials"
 
 
 def resources_dir() -> Path:
