@@ -11,6 +11,7 @@ exactly as entered and converted exactly (``fractions.Fraction``) when evaluated
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -159,3 +160,38 @@ class LogRow:
     furthest_state: StageState | None
     #: Every completed stage's screen-failure reasons, oldest first.
     failures: tuple[ScreenFailureRow, ...]
+
+
+#: The patient's details a stage's decision rests on, and how they are named.
+DEMOGRAPHICS: dict[str, str] = {"birth_date": "date of birth", "sex": "sex"}
+
+
+@dataclass(frozen=True)
+class PatientChangeRow:
+    """A change to the patient's date of birth or sex, as the audit trail recorded it."""
+
+    field: str
+    #: Old and new value as stored (ISO date for the date of birth).
+    old: str
+    new: str
+    changed_by: str
+    #: When (UTC).
+    changed_at: datetime
+
+    @property
+    def label(self) -> str:
+        return DEMOGRAPHICS.get(self.field, self.field)
+
+    def text(self) -> str:
+        """E.g. "date of birth 1958-07-14 → 2010-01-01 by tester on 2026-11-02 09:15"."""
+        return (f"{self.label} {self.old} → {self.new} by {self.changed_by} on "
+                f"{self.changed_at.astimezone():%Y-%m-%d %H:%M}")
+
+
+def changed_after_completion(changes: Iterable[PatientChangeRow],
+                             visit: VisitRow) -> list[PatientChangeRow]:
+    """The changes made after ``visit`` was completed (none for a draft): its stored
+    decision was assessed with the earlier value."""
+    if visit.completed_at is None:
+        return []
+    return [c for c in changes if c.changed_at > visit.completed_at]

@@ -61,15 +61,17 @@ from desktop.domain.trial import EVENTS, FACTS, Stage, Trial
 from desktop.domain.visits import StageState, can_complete, slots
 from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
 from desktop.registry.database import Registry, RegistryError
-from desktop.registry.patients import PatientNotFound, ValidationFailed
+from desktop.registry.patients import PatientNotFound, PatientRow, ValidationFailed
 from desktop.registry.screening_rows import (
     ANSWER_VALUES,
+    DEMOGRAPHICS,
     AnswerRow,
     AnswerValue,
     LogRow,
     ObservationInput,
     ObservationRow,
     OverrideRow,
+    PatientChangeRow,
     ScreenFailureRow,
     ScreeningRow,
     VisitDecision,
@@ -1117,6 +1119,44 @@ class ScreeningRepository:
                          f"WHERE a.visit_id = ? AND a.criterion_id = ?",
                          (visit_id, criterion_id))
             return _answer_row(found[0])
+
+    # -- the patient --------------------------------------------------------------
+
+    def patient(self, patient_id: int) -> PatientRow:
+        """The patient as the registry holds it now (after any edit)."""
+        from desktop.registry import reading
+
+        with self._registry.read() as conn:
+            found = reading.get(conn, patient_id)
+        if found is None:
+            raise _patient_not_found(patient_id)
+        return found
+
+    def patient_changes(self, patient_id: int) -> list[PatientChangeRow]:
+        """Every change to the patient's date of birth or sex, oldest first, as the
+        audit trail recorded the patient's edits (who, when, old and new value)."""
+        from desktop.registry.patients import ENTITY
+
+        with self._registry.read() as conn:
+            found = conn.execute(
+                "SELECT p.id, a.actor, a.occurred_at, a.details FROM patient p "
+                "LEFT JOIN audit_event a ON a.entity = ? AND a.entity_id = p.id "
+                "AND a.action = 'patient.update' WHERE p.id = ? "
+                "ORDER BY a.occurred_at, a.id", (ENTITY, patient_id)).fetchall()
+        if not found:
+            raise _patient_not_found(patient_id)
+        result: list[PatientChangeRow] = []
+        for _, actor, occurred_at, details in found:
+            if occurred_at is None:
+                continue
+            changes = json.loads(details).get("changes") or {}
+            for name in DEMOGRAPHICS:
+                change = changes.get(name)
+                if isinstance(change, dict):
+                    result.append(PatientChangeRow(
+                        field=name, old=str(change.get("old")), new=str(change.get("new")),
+                        changed_by=str(actor), changed_at=_utc_req(occurred_at)))
+        return result
 
     # -- the trial's view ---------------------------------------------------------
 

@@ -278,6 +278,9 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
         if dialog.saved is not None:
             self._reload(dialog.saved.id)
+            view = self.patient_views.get(dialog.saved.id)
+            if view is not None:  # its stages and open visits follow the edit
+                view.set_patient(dialog.saved)
         self.table.setFocus()
 
     def _reload(self, patient_id: int) -> None:

@@ -10,6 +10,7 @@ start yet says why instead.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -36,6 +37,9 @@ from desktop.ui.screening_summary import ScreeningSummary, SlotView, summarise
 from desktop.ui.timeline_view import TimelineView
 from desktop.ui.widgets import named
 
+if TYPE_CHECKING:
+    from desktop.ui.visit_form import VisitForm
+
 
 def patient_title(patient: PatientRow) -> str:
     return f"{patient.family_name.upper()}, {patient.given_name} (MRN {patient.mrn})"
@@ -51,17 +55,13 @@ class PatientView(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.context = context
         self.patient = patient
-        self.forms: dict[int, QWidget] = {}
+        self.forms: dict[int, VisitForm] = {}
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle(f"{patient_title(patient)} — {APP_NAME}")
         self.resize(1100, 760)
 
-        today = context.clock().date()
         self.header = named(QLabel(), "patient_header")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.header.setText(
-            f"{patient_title(patient)}   ·   born {patient.birth_date:%Y-%m-%d} "
-            f"({_age(patient.birth_date, today)} y)   ·   {patient.sex}")
+        self._show_patient()
         font = self.header.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
@@ -133,8 +133,40 @@ class PatientView(QWidget):
 
     # -- data ----------------------------------------------------------------------
 
+    def _show_patient(self) -> None:
+        patient = self.patient
+        self.setWindowTitle(f"{patient_title(patient)} — {APP_NAME}")
+        self.header.setText(
+            f"{patient_title(patient)}   ·   born {patient.birth_date:%Y-%m-%d} "
+            f"({_age(patient.birth_date, self.context.clock().date())} y)   ·   "
+            f"{patient.sex}")
+
+    def set_patient(self, patient: PatientRow) -> None:
+        """The patient was edited: show the new details, read the screenings again
+        (a completed stage shows a date of birth or sex changed after it), and let
+        every open visit form re-evaluate with them."""
+        self._use_patient(patient)
+        self.reload()
+
+    def _use_patient(self, patient: PatientRow) -> None:
+        self.patient = patient
+        self._show_patient()
+        for form in list(self.forms.values()):
+            form.set_patient(patient)
+
+    def _refresh_patient(self) -> None:
+        """The patient as the registry holds it now (edited in the patient list, or in
+        another NK Screen window)."""
+        try:
+            current = self.context.patients.get(self.patient.id)
+        except RegistryError:
+            return  # the screenings' own read reports what is wrong
+        if current != self.patient:
+            self._use_patient(current)
+
     def reload(self, keep_screening: int | None = None) -> None:
-        """Read the patient's screenings again (after a save) and keep the selection."""
+        """Read the patient and screenings again (after a save); keep the selection."""
+        self._refresh_patient()
         current = self.selected_summary()
         keep = keep_screening or (current.screening.id if current else None)
         slot_row = self.slots.currentIndex().row()
@@ -154,12 +186,13 @@ class PatientView(QWidget):
     def _load(self) -> list[ScreeningSummary]:
         repo = self.context.screenings
         result = []
+        changes = repo.patient_changes(self.patient.id)
         for screening in repo.screenings(self.patient.id):
             trial = self.context.trial(screening.trial_id)
             visits = repo.visits(screening.id)
             events = {v.id: repo.events(v.id) for v in visits}
             result.append(summarise(screening, trial, visits,
-                                    repo.screen_failures(screening.id), events))
+                                    repo.screen_failures(screening.id), events, changes))
         return result
 
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:

@@ -13,7 +13,13 @@ from datetime import datetime
 from desktop.domain.text import fmt_when
 from desktop.domain.trial import Trial
 from desktop.domain.visits import Slot, StageState, due_next, next_slot, slots
-from desktop.registry.screening_rows import ScreenFailureRow, ScreeningRow, VisitRow
+from desktop.registry.screening_rows import (
+    PatientChangeRow,
+    ScreenFailureRow,
+    ScreeningRow,
+    VisitRow,
+    changed_after_completion,
+)
 
 #: A mark for each state, so no state is told by colour alone (also in print).
 STATE_MARK: dict[StageState, str] = {
@@ -33,6 +39,8 @@ class SlotView:
     slot: Slot
     visit: VisitRow | None
     failure: ScreenFailureRow | None
+    #: Changes to the patient's date of birth or sex made after the visit was completed.
+    changes: tuple[PatientChangeRow, ...] = ()
 
     @property
     def state(self) -> StageState:
@@ -66,7 +74,15 @@ class SlotView:
                          f"{visit.signed_at.astimezone():%Y-%m-%d %H:%M}")
         if self.failure is not None and visit.override is None:
             parts.append("screen failure: " + "; ".join(cid for cid, _ in self.failure.reasons))
+        if self.changes:
+            parts.append(changes_text(self.changes))
         return " · ".join(parts)
+
+
+def changes_text(changes: Sequence[PatientChangeRow]) -> str:
+    """E.g. "⚠ changed after completion: date of birth 1958-07-14 → 2010-01-01 by tester
+    on 2026-11-02 09:15" (the stored decision was assessed with the earlier value)."""
+    return "⚠ changed after completion: " + "; ".join(c.text() for c in changes)
 
 
 @dataclass(frozen=True)
@@ -108,19 +124,23 @@ class ScreeningSummary:
 
 def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
               failures: Sequence[ScreenFailureRow],
-              events_of_visit: Mapping[int, Mapping[str, datetime]]) -> ScreeningSummary:
-    """Build a screening's summary from its rows (``events_of_visit``: visit id -> dates)."""
+              events_of_visit: Mapping[int, Mapping[str, datetime]],
+              patient_changes: Sequence[PatientChangeRow] = ()) -> ScreeningSummary:
+    """Build a screening's summary from its rows (``events_of_visit``: visit id -> dates;
+    ``patient_changes``: the patient's date of birth and sex changes, from the audit)."""
     latest: dict[tuple[str, int], VisitRow] = {}
     for visit in sorted(visits, key=lambda v: v.id):
         latest[(visit.stage_id, visit.repeat)] = visit
     states = {key: visit.state for key, visit in latest.items()}
     failure_of = {f.visit_id: f for f in failures}
-    views = tuple(
-        SlotView(slot, latest.get((slot.stage.id, slot.repeat)),
-                 failure_of.get(latest[(slot.stage.id, slot.repeat)].id)
-                 if (slot.stage.id, slot.repeat) in latest else None)
-        for slot in slots(trial.stages, states)
-    )
+    views: list[SlotView] = []
+    for slot in slots(trial.stages, states):
+        found = latest.get((slot.stage.id, slot.repeat))
+        if found is None:
+            views.append(SlotView(slot, None, None))
+            continue
+        views.append(SlotView(slot, found, failure_of.get(found.id),
+                              tuple(changed_after_completion(patient_changes, found))))
     visit_events = {key: events_of_visit.get(visit.id, {}) for key, visit in latest.items()}
     upcoming = next_slot([v.slot for v in views])
     events: Mapping[str, datetime] = {}
@@ -129,7 +149,7 @@ def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
     elif visits:
         newest = max(visits, key=lambda v: v.id)
         events = events_of_visit.get(newest.id, {})
-    return ScreeningSummary(screening, trial, views, events, visit_events)
+    return ScreeningSummary(screening, trial, tuple(views), events, visit_events)
 
 
 def when(at: datetime | None) -> str:

@@ -35,7 +35,7 @@ from fractions import Fraction
 from html import escape
 from typing import Final, cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -69,7 +69,13 @@ from desktop.domain.visits import can_complete, due_next, events_of
 from desktop.registry.confirmations import unusual
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import PatientRow, ValidationFailed
-from desktop.registry.screening_rows import ObservationInput, ObservationRow, VisitRow
+from desktop.registry.screening_rows import (
+    ObservationInput,
+    ObservationRow,
+    PatientChangeRow,
+    VisitRow,
+    changed_after_completion,
+)
 from desktop.registry.screenings import ScreeningRepository, signed_refusal
 from desktop.ui.decision_banner import DecisionBanner
 from desktop.ui.messages import MessageService
@@ -81,6 +87,7 @@ from desktop.ui.outcomes_model import (
     OutcomesTableModel,
 )
 from desktop.ui.override_dialog import OverrideDialog
+from desktop.ui.screening_summary import changes_text
 from desktop.ui.sign_dialog import SignDialog
 from desktop.ui.visit_inputs import (
     EventRow,
@@ -90,7 +97,7 @@ from desktop.ui.visit_inputs import (
     parse_when,
     results_header,
 )
-from desktop.ui.visit_style import HINT_COLOUR, LOOKS, SECTION_STYLE
+from desktop.ui.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS, SECTION_STYLE
 from desktop.ui.widgets import named
 
 EARLIER_SHOWN: Final = 3  # earlier results listed under a result row
@@ -187,7 +194,6 @@ class VisitForm(QWidget):
         self._earlier_keys: dict[str, object] = {}
         self._closed = False
 
-        self.setWindowTitle(visit_title(trial, stage, visit, patient))
         self.resize(1280, 800)
         self._build()
         self._load()
@@ -197,17 +203,9 @@ class VisitForm(QWidget):
 
     def _build(self) -> None:
         stage = self._stage
-        header = named(QLabel(), "visit_header")
+        header = self.header = named(QLabel(), "visit_header")
         header.setWordWrap(True)
-        heading = f"<br><span style='color:{HINT_COLOUR}'>{escape(stage.heading)}</span>" \
-            if stage.heading else ""
-        patient = self._patient
-        header.setText(
-            f"<span style='font-size:13pt; font-weight:700'>{escape(stage.title)}</span>"
-            f"{heading}<br>{escape(patient.family_name.upper())}, "
-            f"{escape(patient.given_name)} · MRN {escape(patient.mrn)} · born "
-            f"{patient.birth_date.isoformat()} · {escape(patient.sex)} · "
-            f"{escape(self._trial.id)}")
+        self._show_patient()
         self.due = named(QLabel(), "visit_due")
         self.due.setWordWrap(True)
         self.due.setStyleSheet(f"color:{HINT_COLOUR};")
@@ -349,6 +347,53 @@ class VisitForm(QWidget):
         layout.addWidget(self.splitter, 1)
         layout.addLayout(bottom)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+
+    def _show_patient(self) -> None:
+        stage, patient = self._stage, self._patient
+        heading = f"<br><span style='color:{HINT_COLOUR}'>{escape(stage.heading)}</span>" \
+            if stage.heading else ""
+        self.header.setText(
+            f"<span style='font-size:13pt; font-weight:700'>{escape(stage.title)}</span>"
+            f"{heading}<br>{escape(patient.family_name.upper())}, "
+            f"{escape(patient.given_name)} · MRN {escape(patient.mrn)} · born "
+            f"{patient.birth_date.isoformat()} · {escape(patient.sex)} · "
+            f"{escape(self._trial.id)}")
+        self.setWindowTitle(visit_title(self._trial, stage, self._visit, patient))
+
+    @property
+    def patient(self) -> PatientRow:
+        return self._patient
+
+    def set_patient(self, patient: PatientRow) -> None:
+        """The patient was edited (date of birth, sex, name): shown at once. A draft
+        re-evaluates with the new values (age, Cockcroft-Gault, a result's time against
+        the date of birth); a completed visit keeps its stored decision and shows what
+        changed after it was completed."""
+        if patient == self._patient:
+            return
+        self._patient = patient
+        self._show_patient()
+        if self._visit.status == "draft":
+            if self._loaded:
+                for code in self.result_rows:
+                    self._parse_row(code)
+                self._evaluate()
+        else:
+            self._show_completed()
+
+    def refresh_patient(self) -> None:
+        """Read the patient again (it may have been edited in another window)."""
+        try:
+            current = self._repository.patient(self._patient.id)
+        except RegistryError:
+            return  # the next save or completion reports what is wrong
+        self.set_patient(current)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() \
+                and self._loaded:
+            self.refresh_patient()
+        super().changeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         self._closed = False
@@ -502,9 +547,23 @@ class VisitForm(QWidget):
             lines.append(f"<b>Overridden</b>: proceeding after review, agreed by "
                          f"{escape(o.agreed_by)}; recorded by {escape(o.recorded_by)} on "
                          f"{_local(o.recorded_at)}.<br>Rationale: {escape(o.rationale)}")
+        changes = self._changes_after_completion()
+        if changes:
+            lines.append(f"<span style='color:{ERROR_COLOUR}; font-weight:600'>"
+                         f"{escape(changes_text(changes))}.</span> The stored decision was "
+                         f"assessed with the earlier value.")
         self.record_box.setText("<br>".join(lines))
         self.record_box.show()
         self.status.setText("This visit is completed and cannot be changed.")
+
+    def _changes_after_completion(self) -> list[PatientChangeRow]:
+        """Date of birth or sex changed after this visit was completed (the audit)."""
+        try:
+            changes = self._repository.patient_changes(self._patient.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Patient changes not read", str(exc))
+            return []
+        return changed_after_completion(changes, self._visit)
 
     def _snapshot_results(self) -> list[CriterionResult]:
         """The outcomes stored at completion (what was decided), in protocol order."""

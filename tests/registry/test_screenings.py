@@ -17,7 +17,7 @@ from desktop.domain.visits import StageState
 from desktop.library import find_trial
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientInput, PatientNotFound, PatientRepository
-from desktop.registry.screening_rows import ObservationInput, VisitRow
+from desktop.registry.screening_rows import ObservationInput, VisitRow, changed_after_completion
 from desktop.registry.screenings import (
     ScreeningNotFound,
     ScreeningRefused,
@@ -635,3 +635,43 @@ def test_one_draft_per_screening_in_the_database(screenings: ScreeningRepository
             f"started_by) VALUES ({screening.id}, 'pre-infusion', 1, 'completed', "
             "'2026-11-01 00:00:00.000000', 'x')")
 
+
+
+# -- the patient's details after completion -----------------------------------------------
+
+def test_patient_changes_come_from_the_audit_trail(screenings: ScreeningRepository,
+                                                   registry: Registry,
+                                                   repo: PatientRepository,
+                                                   patient_id: int) -> None:
+    assert screenings.patient_changes(patient_id) == []
+    repo.update(patient_id, PatientInput("SCR1", "Fictional", "Ann", date(1971, 7, 10), "male"))
+    screening = screenings.start(patient_id, REPEATED)
+    visit = _run(screenings, screening.id, REPEATED, "screening-1")
+    assert visit.completed_at is not None
+    assert changed_after_completion(screenings.patient_changes(patient_id), visit) == []
+    renamed = PatientInput("SCR1", "Renamed", "Ann", date(1971, 7, 10), "male")
+    repo.update(patient_id, renamed)  # not a detail a decision rests on
+    assert len(screenings.patient_changes(patient_id)) == 1
+    editor = PatientRepository(registry, "Dana Editor")
+    editor.update(patient_id, PatientInput("SCR1", "Renamed", "Ann", date(2010, 1, 1),
+                                           "female"))
+
+    changes = screenings.patient_changes(patient_id)
+    assert [(c.field, c.label, c.old, c.new, c.changed_by) for c in changes] == [
+        ("birth_date", "date of birth", "1971-07-09", "1971-07-10", "coordinator"),
+        ("birth_date", "date of birth", "1971-07-10", "2010-01-01", "Dana Editor"),
+        ("sex", "sex", "male", "female", "Dana Editor")]
+    assert all(c.changed_at.tzinfo is UTC for c in changes)
+    after = changed_after_completion(changes, visit)
+    assert after == changes[1:]
+    when = f"{after[0].changed_at.astimezone():%Y-%m-%d %H:%M}"
+    assert after[0].text() == f"date of birth 1971-07-10 → 2010-01-01 by Dana Editor on {when}"
+    # The stored decision is what it was; a draft has no "after completion".
+    assert screenings.visit(visit.id).decision == "eligible"
+    draft = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    assert changed_after_completion(changes, draft) == []
+    assert screenings.patient(patient_id).birth_date == date(2010, 1, 1)
+    with pytest.raises(PatientNotFound):
+        screenings.patient_changes(999)
+    with pytest.raises(PatientNotFound):
+        screenings.patient(999)

@@ -11,9 +11,11 @@ from pytestqt.qtbot import QtBot
 from desktop.domain.visits import StageState
 from desktop.registry.patients import PatientRow
 from desktop.ui.context import ScreeningContext
+from desktop.ui.main_window import MainWindow
 from desktop.ui.messages import RecordingMessages
 from desktop.ui.patient_view import PatientView
 from desktop.ui.screening_log import ScreeningLogWindow
+from desktop.ui.visit_form import VisitForm
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import example, store_example
 
@@ -235,3 +237,69 @@ def test_an_override_is_shown_with_the_stage_and_opens_the_next(
     assert isinstance(log, ScreeningLogWindow)
     qtbot.addWidget(log)
     assert "⚑" in str(log.model.index(0, 5).data())
+
+
+def test_a_date_of_birth_changed_after_completion_shows_on_the_stage_and_the_open_stage_follows(
+        qtbot: QtBot, window: MainWindow, context: ScreeningContext, add_patient: AddPatient,
+        clock: Clock, messages: RecordingMessages) -> None:
+    patient = _patient(add_patient)  # born 1958-04-12, male
+    repo, trial = context.screenings, context.trial(TRIAL)
+    screening = repo.start(patient.id, trial)
+    first = repo.start_visit(screening.id, trial, "screening-1")
+    store_example(repo, patient.id, first, TRIAL)
+    assert repo.complete(first.id).decision == "eligible"
+    clock.now = datetime.fromisoformat(example(TRIAL, "screening-2")["as_of"])
+    second = repo.start_visit(screening.id, trial, "screening-2")
+    store_example(repo, patient.id, second, TRIAL)  # in progress, everything saved
+
+    window.model.refresh()
+    window.table.selectRow(0)
+    view = window.open_selected()
+    assert view is not None
+    view.slots.selectRow(0)
+    done = view.open_selected_stage()
+    view.slots.selectRow(1)
+    draft = view.open_selected_stage()
+    assert isinstance(done, VisitForm)
+    assert isinstance(draft, VisitForm)
+    assert draft.model.outcome("crcl") == "pass"
+    assert "age 68 y" in (draft.model.reason("crcl") or "")
+    assert "changed after completion" not in done.record_box.text()
+
+    # Edited in the patient list (Edit patient…): born 2010, female.
+    window.edit_selected()
+    dialog = window.dialog
+    assert dialog is not None
+    dialog.birth_date.clear()
+    qtbot.keyClicks(dialog.birth_date, "2010-01-01")
+    dialog.sex.setCurrentIndex(dialog.sex.findData("female"))
+    with qtbot.waitSignal(dialog.finished, timeout=1000):
+        dialog.submit()
+
+    [dob, _sex] = repo.patient_changes(patient.id)
+    when = f"{dob.changed_at.astimezone():%Y-%m-%d %H:%M}"
+    expected = (f"⚠ changed after completion: date of birth 1958-04-12 → 2010-01-01 by tester "
+                f"on {when}; sex male → female by tester on {when}")
+    # The patient view: the header, and the completed stage (not the draft).
+    assert "born 2010-01-01 (16 y)   ·   female" in view.header.text()
+    assert expected in _cell(view, 0, 2)
+    assert "changed after completion" not in _cell(view, 1, 2)
+    # The completed visit keeps its stored decision and says what changed since.
+    assert done.banner.decision == "eligible"
+    assert done.model.outcome("age") == "pass"
+    assert expected in done.record_box.text()
+    assert "assessed with the earlier value" in done.record_box.text()
+    # The open visit re-evaluates with the new date of birth and sex at once.
+    reason = draft.model.reason("crcl") or ""
+    assert "age 16 y" in reason
+    assert reason.endswith("female) >= 45")
+    assert "born 2010-01-01 · female" in draft.header.text()
+    assert messages.messages == []
+
+    # Completing the open stage now decides on what the registry holds: the new values.
+    assert repo.complete(second.id).decision == "eligible"
+    snapshot = repo.verdict_snapshot(second.id)
+    assert snapshot is not None
+    crcl = next(c for c in snapshot["criteria"]  # type: ignore[attr-defined]
+                if c["id"] == "crcl")
+    assert "age 16 y" in crcl["reason"]

@@ -25,7 +25,7 @@ from desktop.domain.engine import evaluate
 from desktop.domain.trial import Trial
 from desktop.library import load_library
 from desktop.registry.database import Registry
-from desktop.registry.patients import PatientRow
+from desktop.registry.patients import PatientInput, PatientRepository, PatientRow
 from desktop.registry.screening_rows import ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
 from desktop.ui.messages import RecordingMessages
@@ -330,6 +330,28 @@ def test_an_implausibly_low_creatinine_is_saved_and_counted_only_once_confirmed(
     assert not again.result_rows["creatinine"].error.isVisible()
     assert again.model.outcome("crcl") == "pass"
     assert len(messages.messages) == asked
+
+
+def test_an_open_stage_follows_a_patient_edited_in_another_window(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        repository: PatientRepository, patient: PatientRow, open_form: FormFactory) -> None:
+    form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
+    assert form.model.outcome("age") == "pass"
+    # Another NK Screen window corrects the date of birth: 2010-01-01, 16 years old.
+    edited = repository.update(patient.id, PatientInput(
+        patient.mrn, patient.family_name, patient.given_name, date(2010, 1, 1), patient.sex))
+    assert form.model.outcome("age") == "pass"  # not read yet
+    form.refresh_patient()  # as when the window is activated again
+    assert form.patient == edited
+    assert form.model.outcome("age") == "fail"
+    assert (form.model.reason("age") or "").startswith("Age 16 y (born 2010-01-01, ")
+    assert form.banner.decision == "not_eligible"
+    assert "born 2010-01-01" in form.header.text()
+    # A result taken before the new date of birth is refused at its field now.
+    row = form.result_rows["ecog"]
+    type_text(qtbot, row.at, "2009-12-31 08:00", commit=False)
+    assert "before the patient's date of birth" in row.error.text()
 
 
 def test_a_result_without_its_time_is_not_evaluated(
