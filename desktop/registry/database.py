@@ -47,7 +47,7 @@ class DatabaseTooNew(RegistryError):
     """The database was migrated by a newer NK Screen than this one."""
 
 
-def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _set_pragmas(dbapi_connection: Any, _record: Any, foreign_keys: bool = True) -> None:
     # Take transaction control away from the sqlite3 module (it would not emit BEGIN
     # before SELECTs); the "begin" hook below emits the BEGIN we want instead.
     dbapi_connection.isolation_level = None
@@ -55,10 +55,17 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     try:
         # busy_timeout first, so switching to WAL waits for other processes too.
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
+
+
+def _set_migration_pragmas(dbapi_connection: Any, record: Any) -> None:
+    # Foreign keys off for a migration, outside its transaction (the pragma is a no-op
+    # inside one): batch mode recreates tables, and a recreated referenced table would
+    # fail on a populated registry. The migration checks the keys before it commits.
+    _set_pragmas(dbapi_connection, record, foreign_keys=False)
 
 
 def _begin(connection: Connection) -> None:
@@ -66,11 +73,11 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _make_engine(path: Path) -> Engine:
+def _make_engine(path: Path, *, migration: bool = False) -> Engine:
     from sqlalchemy import URL, create_engine, event
 
     engine = create_engine(URL.create("sqlite", database=str(path)))
-    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "connect", _set_migration_pragmas if migration else _set_pragmas)
     event.listen(engine, "begin", _begin)
     return engine
 
@@ -246,13 +253,13 @@ def _inspect(path: Path, options: str) -> tuple[set[str], set[str]]:
         conn.close()
 
 
-def _check_file(path: Path) -> bool:
+def _check_file(path: Path) -> set[str] | None:
     """Refuse, without modifying it, a file this app cannot or must not open.
 
-    True if there is a database to open; False if one is still to be created.
+    The revisions of the database there (empty for a new one); None if there is none yet.
     """
     if not path.exists():
-        return False
+        return None
     if not path.is_file():
         raise RegistryError(f"The registry {path} is not a file.")
     if not os.access(path, os.R_OK):
@@ -260,7 +267,7 @@ def _check_file(path: Path) -> bool:
     if not os.access(path, os.W_OK):
         raise RegistryError(f"The registry {path} is read-only, so changes cannot be saved.")
     if path.stat().st_size == 0:
-        return False  # an empty file is an empty SQLite database
+        return None  # an empty file is an empty SQLite database
 
     try:
         # immutable=1: read without locks, so not even -wal/-shm files appear. Should
@@ -285,7 +292,7 @@ def _check_file(path: Path) -> bool:
             f"This registry was written by a newer version of NK Screen "
             f"(schema {', '.join(sorted(unknown))}); install that version to open {path}."
         )
-    return True
+    return revisions
 
 
 def _open_at_head(path: Path) -> Registry | None:
@@ -314,44 +321,70 @@ def _open_at_head(path: Path) -> Registry | None:
 
 
 def _migrate(path: Path) -> Registry:
-    """Create or upgrade the database at ``path`` with Alembic; the open registry."""
+    """Create or upgrade the database at ``path`` with Alembic; the open registry.
+
+    Foreign keys are off for the migration's connection and checked with
+    ``PRAGMA foreign_key_check`` before it commits: a migration that would leave a
+    dangling reference is rolled back, and the registry stays as it was.
+    """
     from alembic.util import CommandError
     from sqlalchemy.exc import DBAPIError
 
     from desktop.registry.schema import upgrade
 
-    engine = _make_engine(path)
+    engine = _make_engine(path, migration=True)
     try:
         # One IMMEDIATE transaction: concurrent first starts migrate one after the other.
         with engine.begin() as conn:
             upgrade(conn)
+            dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                table, rowid, parent = dangling[0][0], dangling[0][1], dangling[0][2]
+                raise RegistryError(
+                    f"The upgrade of the registry {path} was stopped and nothing was "
+                    f"changed: row {rowid} of {table} would refer to a missing {parent} "
+                    f"({len(dangling)} such rows).")
     except CommandError as exc:  # a revision appeared between the check and the lock
-        engine.dispose()
         raise DatabaseTooNew(
             f"This registry was written by a newer version of NK Screen; "
             f"install that version to open {path}."
         ) from exc
     except DBAPIError as exc:
-        engine.dispose()
         raise database_error(path, exc) from exc
-    except BaseException:
+    finally:
         engine.dispose()
-        raise
-    return Registry(path, engine)
+    return Registry(path)
 
 
 def open_registry(data_dir: Path) -> Registry:
     """Open (creating and migrating as needed) the registry in ``data_dir``.
 
     A registry already at the packaged schema revision opens with ``sqlite3`` alone;
-    a new or older one is migrated by Alembic. Raises ``RegistryError`` (or
-    ``DatabaseTooNew``) with a user-facing message.
+    a new or older one is migrated by Alembic, an older one after a backup beside it.
+    Check-and-migrate holds a lock file, so concurrent first starts (several windows or
+    processes) open one after another. A data folder on a network file system is
+    refused. Raises ``RegistryError`` (or ``DatabaseTooNew``) with a user-facing message.
     """
+    from desktop.registry.guards import (
+        GuardError,
+        backup_before_upgrade,
+        opening_lock,
+        refuse_network_share,
+    )
+
     data_dir = Path(data_dir)
     path = data_dir / DB_FILENAME
     _check_folder(data_dir)
-    if _check_file(path):
-        registry = _open_at_head(path)
-        if registry is not None:
-            return registry
-    return _migrate(path)
+    try:
+        refuse_network_share(data_dir)
+        with opening_lock(data_dir / f"{DB_FILENAME}.lock"):
+            revisions = _check_file(path)
+            if revisions is not None:
+                registry = _open_at_head(path)
+                if registry is not None:
+                    return registry
+                if revisions:
+                    backup_before_upgrade(path, revisions)
+            return _migrate(path)
+    except GuardError as exc:
+        raise RegistryError(str(exc)) from None

@@ -183,7 +183,7 @@ def test_newer_revision_appearing_after_the_check_is_refused(
     with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
     conn.close()
-    monkeypatch.setattr(database, "_check_file", lambda path: True)
+    monkeypatch.setattr(database, "_check_file", lambda path: set())
     with pytest.raises(DatabaseTooNew):
         open_registry(tmp_path)
 
