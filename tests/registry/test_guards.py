@@ -115,7 +115,7 @@ def test_a_registry_on_a_network_share_is_refused(tmp_path: Path,
     real = guards.network_filesystem
     monkeypatch.setattr(guards, "network_filesystem",
                         lambda folder, _mounts=None: real(folder, mounts))
-    with pytest.raises(RegistryError, match="network file system .cifs.*local disk"):
+    with pytest.raises(RegistryError, match=r"network file system \(cifs\).*local disk"):
         open_registry(tmp_path / "data")
     assert not (tmp_path / "data" / DB_FILENAME).exists()
 
