@@ -488,32 +488,47 @@ class ScreeningRepository:
             (screening.patient_id,))}
         answers = {str(cid): str(value) for cid, value in rows(
             "SELECT criterion_id, value FROM answer WHERE visit_id = ?", (visit.id,))}
+        title = _visit_title(stage, stage.id, visit.repeat)
         reads = set(stage_codes(stage))
         observations: list[RecordObservation] = []
         unreadable: list[str] = []
+        #: Saved unusual values nobody confirmed (saved before confirmation existed).
+        unconfirmed: dict[RecordObservation, str] = {}
         for values in rows(f"SELECT {_OBSERVATION_COLUMNS} FROM observation o "
                            f"WHERE o.patient_id = ? AND o.retracted = 0 ORDER BY o.id",
                            (screening.patient_id,)):
             saved = _observation_row(values)
             try:
-                observations.append(checked_observation(
-                    saved.code, saved.value, saved.unit, saved.at, uln=saved.uln,
-                    source=saved.source or None))
+                parsed = checked_observation(saved.code, saved.value, saved.unit, saved.at,
+                                             uln=saved.uln, source=saved.source or None)
             except RecordError as exc:
                 if saved.code in reads:
                     unreadable.append(f"{saved.value} {saved.unit} taken "
                                       f"{saved.at:%Y-%m-%d %H:%M} ({exc.message})")
+                continue
+            observations.append(parsed)
+            if saved.confirmation is None:
+                why = unusual(saved.code, parsed.value, parsed.unit, saved.value,
+                              self._confirm_limits)
+                if why is not None:
+                    unconfirmed[parsed] = f"{why}, taken {saved.at:%Y-%m-%d %H:%M}"
         if unreadable:
             raise ScreeningRefused(
-                f"{_visit_title(stage, stage.id, visit.repeat)} cannot be evaluated: saved "
-                f"results can no longer be read: {'; '.join(unreadable)}. Correct or "
-                f"withdraw them first.")
+                f"{title} cannot be evaluated: saved results can no longer be read: "
+                f"{'; '.join(unreadable)}. Correct or withdraw them first.")
         record = make_record(birth_date, sex, as_of, events, facts, observations, answers)
         try:
-            return evaluate(trial, stage.id, record, self._site_table())
+            verdict = evaluate(trial, stage.id, record, self._site_table())
         except RecordError as exc:
-            raise ScreeningRefused(f"{_visit_title(stage, stage.id, visit.repeat)} cannot be "
-                                   f"evaluated: {exc}.") from None
+            raise ScreeningRefused(f"{title} cannot be evaluated: {exc}.") from None
+        resting = list(dict.fromkeys(unconfirmed[o] for r in verdict.results for o in r.used
+                                     if o in unconfirmed and r.outcome != "unknown"))
+        if resting:
+            raise ScreeningRefused(
+                f"{title} cannot be evaluated: the decision would rest on an unusual value "
+                f"nobody confirmed: {'; '.join(resting)}. Confirm it at the result (or "
+                f"correct it) first.")
+        return verdict
 
     # -- write plumbing -----------------------------------------------------------
 
@@ -698,9 +713,10 @@ class ScreeningRepository:
                     f"no answer or result yet ({open_}{more}).")
             if expect is not None and decision != expect:
                 raise ScreeningRefused(
-                    f"{title} was not completed: what the registry holds now decides "
-                    f"{_DECISION_WORDS[decision]}, not {_DECISION_WORDS[expect]} as shown. "
-                    f"Review the outcomes and complete again.")
+                    f"{title} was not completed: it was to be completed "
+                    f"{_DECISION_WORDS[expect]}, but what the registry holds now decides "
+                    f"{_DECISION_WORDS[decision]} (an entry changed meanwhile). Review the "
+                    f"outcomes and complete again.")
             now = utcnow()
             visit.status, visit.decision = "completed", decision
             visit.completed_at, visit.completed_by = now, self._user

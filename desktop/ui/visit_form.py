@@ -102,6 +102,7 @@ from desktop.ui.widgets import named
 
 EARLIER_SHOWN: Final = 3  # earlier results listed under a result row
 _WORD: Final = {"eligible": "eligible", "not_eligible": "not eligible"}
+_DECISION_WORDS: Final = {**_WORD, "incomplete": "incomplete"}
 
 
 def visit_title(trial: Trial, stage: Stage, visit: VisitRow, patient: PatientRow) -> str:
@@ -779,6 +780,8 @@ class VisitForm(QWidget):
                                                              parsed.unit))
 
     def _result_dirty(self, code: str) -> bool:
+        if code in self._unconfirmed:
+            return True  # typed, or saved before confirmations: to confirm before it counts
         row = self.result_rows[code]
         own = self._own.get(code)
         if own is None:
@@ -984,12 +987,14 @@ class VisitForm(QWidget):
         decide now, and completion is refused if that changed before the answer."""
         if self.read_only:
             return
+        self.refresh_patient()
         pending = self.flush()
         if pending:
             self._messages.error(self, "Stage not completed",
                                  "These entries are not saved yet; correct or clear them "
                                  "first: " + "; ".join(pending) + ".")
             return
+        self._evaluate()  # the screen as of now, as the registry will assess it
         try:
             verdict = self._repository.evaluate_visit(self._visit.id)
         except RegistryError as exc:
@@ -1006,9 +1011,14 @@ class VisitForm(QWidget):
         word = _WORD[decision]
         failing = ", ".join(r.id for r in verdict.failing)
         detail = f" Failing: {failing}." if failing else ""
+        shown = self.verdict.decision if self.verdict is not None else decision
+        differs = "" if shown == decision else (
+            f" Note: the screen showed {_DECISION_WORDS[shown]}; what is saved decides "
+            f"{word}. Review the outcomes if that is unexpected.")
         text = (f"Complete {self._stage.title} as {word.upper()}? The registry decides "
-                f"from what is saved for this visit, assessed now.{detail} Once completed, "
-                f"this visit's answers, planned dates and decision cannot be changed.")
+                f"from what is saved for this visit, assessed now.{detail}{differs} Once "
+                f"completed, this visit's answers, planned dates and decision cannot be "
+                f"changed.")
         if not self._messages.confirm(self, "Complete stage", text, f"Complete as {word}"):
             return
         try:

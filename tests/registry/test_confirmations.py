@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
 from desktop.registry.database import DB_FILENAME, Registry, open_registry
 from desktop.registry.screening_rows import ObservationInput
-from desktop.registry.screenings import ScreeningRepository, ValidationFailed
+from desktop.registry.screenings import ScreeningRefused, ScreeningRepository, ValidationFailed
 from tests.registry.conftest import CLOCK
 from tests.registry.test_screenings import audit
 
@@ -158,3 +158,30 @@ def test_migration_0003_keeps_results_and_adds_empty_confirmations(tmp_path: Pat
                 ("0.1",)]
     finally:
         engine.dispose()
+
+
+def test_a_decision_never_rests_on_an_unusual_value_nobody_confirmed(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    """A value saved before confirmations existed (migrated, confirmation NULL)."""
+    from desktop.library import find_trial
+    from tests.registry.conftest import store_example
+
+    trial = find_trial("NCT06152809")
+    screening = screenings.start(patient_id, trial)
+    visit = screenings.start_visit(screening.id, trial, "screening-1")
+    store_example(screenings, patient_id, visit, trial.id)
+    [creatinine] = screenings.observations(patient_id, "creatinine")
+    with registry.engine.begin() as conn:  # as a release before 0003 could have saved it
+        conn.exec_driver_sql("UPDATE observation SET value = '0.0001', unit = 'mg/dL' "
+                             f"WHERE id = {creatinine.id}")
+    with pytest.raises(ScreeningRefused) as caught:
+        screenings.complete(visit.id)
+    assert str(caught.value) == (
+        "Screening #1: trial enrollment cannot be evaluated: the decision would rest on an "
+        "unusual value nobody confirmed: Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL, "
+        "taken 2026-11-01 07:30. Confirm it at the result (or correct it) first.")
+    assert screenings.visit(visit.id).status == "draft"
+    confirmed = screenings.update_observation(creatinine.id, ObservationInput(
+        "creatinine", "0.0001", "mg/dL", creatinine.at, confirmed=True))
+    assert confirmed.confirmation == "Serum creatinine 0.0001 mg/dL is below 0.2 mg/dL"
+    assert screenings.complete(visit.id).decision == "eligible"

@@ -426,8 +426,10 @@ def test_expect_only_guards_the_decision_the_user_saw(screenings: ScreeningRepos
     screening = screenings.start(patient_id, REPEATED)
     visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
     store_example(screenings, patient_id, visit, REPEATED.id, {"apl": True})
-    with pytest.raises(ScreeningRefused, match="what the registry holds now decides not "
-                                               "eligible, not eligible as shown"):
+    with pytest.raises(ScreeningRefused, match=r"Screening #1 was not completed: it was to be "
+                                               r"completed eligible, but what the registry "
+                                               r"holds now decides not eligible \(an entry "
+                                               r"changed meanwhile\)"):
         screenings.complete(visit.id, expect="eligible")
     assert screenings.visit(visit.id).status == "draft"
     assert audit(registry, "visit.complete") == []

@@ -354,6 +354,34 @@ def test_an_open_stage_follows_a_patient_edited_in_another_window(
     assert "before the patient's date of birth" in row.error.text()
 
 
+def test_an_unusual_value_saved_before_confirmations_is_confirmed_at_its_row(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, messages: RecordingMessages, registry: Registry,
+        open_form: FormFactory) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    _save_example(screenings, patient, visit, "NCT06152809", "screening-1")
+    [creatinine] = screenings.observations(patient.id, "creatinine")
+    with registry.engine.begin() as conn:  # as a release before confirmations saved it
+        conn.exec_driver_sql("UPDATE observation SET value = '0.1', unit = 'mg/dL' "
+                             f"WHERE id = {creatinine.id}")
+    form = open_form(screenings.visit(visit.id))
+    row = form.result_rows["creatinine"]
+    assert row.value_text() == "0.1"
+    assert row.error.text().startswith("Serum creatinine 0.1 mg/dL is below 0.2 mg/dL")
+    assert form.model.outcome("crcl") == "unknown"
+    assert form.unsaved() == ["Serum creatinine: Serum creatinine 0.1 mg/dL is below 0.2 "
+                              "mg/dL: not confirmed yet."]
+    row.value.setFocus()
+    qtbot.keyClick(row.value, Qt.Key.Key_Return)
+    assert messages.messages[-1].title == "Confirm an unusual value"
+    [saved] = screenings.observations(patient.id, "creatinine")
+    assert (saved.id, saved.value, saved.confirmation) == (
+        creatinine.id, "0.1", "Serum creatinine 0.1 mg/dL is below 0.2 mg/dL")
+    assert form.model.outcome("crcl") == "pass"
+    assert form.unsaved() == []
+
+
 def test_a_result_without_its_time_is_not_evaluated(
         qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
         patient: PatientRow, open_form: FormFactory) -> None:
@@ -508,6 +536,61 @@ def test_complete_is_disabled_while_incomplete_and_completes_when_decided(
     snapshot = screenings.verdict_snapshot(visit.id)
     assert snapshot is not None
     assert snapshot["decision"] == "eligible"
+
+
+def test_completion_asks_about_and_stores_what_the_registry_decides_now(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        repository: PatientRepository, patient: PatientRow, messages: RecordingMessages,
+        clock: Clock, open_form: FormFactory) -> None:
+    visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
+    form = open_form(visit)
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
+    # Corrected elsewhere, not yet read by this window: 18 tomorrow.
+    repository.update(patient.id, PatientInput(
+        patient.mrn, patient.family_name, patient.given_name, date(2008, 11, 3), patient.sex))
+    assert form.banner.decision == "eligible"  # the screen has not read it yet
+    with qtbot.waitSignal(form.changed, timeout=1000):
+        qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
+    confirm = messages.messages[-1]
+    assert "Complete Screening #1: trial enrollment as NOT ELIGIBLE?" in confirm.text
+    assert "Failing: age." in confirm.text
+    assert "the screen showed" not in confirm.text  # the screen was brought up to date
+    saved = screenings.visit(visit.id)
+    assert (saved.status, saved.decision) == ("completed", "not_eligible")
+    # The form shows what was decided and stored.
+    assert form.banner.decision == "not_eligible"
+    assert form.model.outcome("age") == "fail"
+    assert (form.model.reason("age") or "").startswith("Age 17 y (born 2008-11-03, ")
+    assert "Completed: not eligible" in form.record_box.text()
+
+
+def test_an_entry_changed_while_the_question_is_open_refuses_completion(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        repository: PatientRepository, patient: PatientRow, messages: RecordingMessages,
+        monkeypatch: pytest.MonkeyPatch, open_form: FormFactory) -> None:
+    visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
+    form = open_form(visit)
+    fill_example(qtbot, form, "NCT06152809", "screening-1")
+    asked: list[str] = []
+
+    def edited_meanwhile(_parent: object, _title: str, text: str, _action: str) -> bool:
+        asked.append(text)  # another window saves a new date of birth meanwhile
+        repository.update(patient.id, PatientInput(
+            patient.mrn, patient.family_name, patient.given_name, date(2010, 1, 1),
+            patient.sex))
+        return True
+
+    monkeypatch.setattr(messages, "confirm", edited_meanwhile)
+    qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
+    assert "as ELIGIBLE?" in asked[0]
+    error = messages.messages[-1]
+    assert (error.kind, error.title) == ("error", "Stage not completed")
+    assert error.text == ("Screening #1: trial enrollment was not completed: it was to be "
+                          "completed eligible, but what the registry holds now decides not "
+                          "eligible (an entry changed meanwhile). Review the outcomes and "
+                          "complete again.")
+    assert screenings.visit(visit.id).status == "draft"
+    assert not form.read_only
 
 
 def test_a_declined_confirmation_completes_nothing(
