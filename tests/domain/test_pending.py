@@ -4,6 +4,7 @@ older pass (``desktop.domain.pending``)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from desktop.domain.engine import Verdict, evaluate
@@ -12,11 +13,12 @@ from desktop.domain.record import parse_record
 from desktop.library import find_trial
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
+NOW = datetime(2026, 12, 31, 12, 0)  # after every example's as_of
 
 
 def _example_verdict(nct: str, stage_id: str) -> Verdict:
     raw = json.loads((EXAMPLES / nct / f"{stage_id}.json").read_text(encoding="utf-8"))
-    verdict = evaluate(find_trial(nct), stage_id, parse_record(raw, None))
+    verdict = evaluate(find_trial(nct), stage_id, parse_record(raw, NOW))
     assert verdict.decision == "eligible"
     return verdict
 
@@ -73,6 +75,6 @@ def test_a_failing_criterion_on_an_invalid_entry_is_unknown_too() -> None:
     for obs in raw["observations"]:
         if obs["code"] == "ecog":
             obs["value"] = 3
-    verdict = evaluate(trial, "screening-1", parse_record(raw, None))
+    verdict = evaluate(trial, "screening-1", parse_record(raw, NOW))
     assert verdict.decision == "not_eligible"
     assert with_pending(verdict, {"ecog"}).decision == "incomplete"
