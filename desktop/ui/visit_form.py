@@ -1002,11 +1002,11 @@ class VisitForm(QWidget):
             return
         decision = verdict.decision
         if decision == "incomplete":
-            self._evaluate()
+            unknown = ", ".join(r.id for r in verdict.missing)
             self._messages.error(self, "Stage not completed",
                                  f"The saved entries leave {len(verdict.missing)} criteria "
-                                 f"unknown; the stage can be completed only as eligible or "
-                                 f"not eligible.")
+                                 f"unknown ({unknown}); the stage can be completed only as "
+                                 f"eligible or not eligible.")
             return
         word = _WORD[decision]
         failing = ", ".join(r.id for r in verdict.failing)
