@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from desktop.domain.engine import Verdict, evaluate
+from desktop.domain.engine import Verdict, evaluate, inputs
 from desktop.domain.record import parse_record
 from desktop.domain.timewindow import minus_months
 from desktop.domain.trial import Trial
@@ -238,3 +238,81 @@ def test_within_one_month_of_the_31st(at: str, outcome: str) -> None:
     assert got == outcome, reason
     if outcome == "unknown":
         assert "due from 2026-02-28" in reason
+
+
+# -------------------------------------------------- survivors of a mutmut run over the engine
+
+BILI_24H = {
+    "id": "bili", "kind": "inclusion",
+    "text": "Total bilirubin ≤ 1.5 x ULN (Gilbert's: direct bilirubin ≤ 1.5 x ULN)",
+    "rule": {"type": "exception", "facts": ["gilbert_syndrome"],
+             "base": {"type": "compare", "of": "bilirubin_total", "op": "<=", "uln": "1.5"},
+             "relaxed": {"type": "compare", "of": "bilirubin_direct", "op": "<=",
+                         "uln": "1.5"}},
+    "window": {"event": "lymphodepletion", "within": "24h"}}
+LD = {"lymphodepletion": "2026-11-03T08:00"}
+TOTAL_HIGH = _obs("bilirubin_total", 2.0, "mg/dL", "2026-11-02T08:30", uln=1.0)  # fresh, 2 x ULN
+
+
+def test_the_relaxed_route_of_an_exception_is_held_to_the_criterions_window() -> None:
+    """Mutation: the relaxed rule evaluated without the window (``self.rule(rule.relaxed,
+    None)``): a direct bilirubin from a week before would pass a Gilbert's patient."""
+    stale_direct = _obs("bilirubin_direct", 0.5, "mg/dL", "2026-10-27T07:00", uln=1.0)
+    verdict = _evaluate(_trial(BILI_24H), events=LD, facts={"gilbert_syndrome": True},
+                        observations=[TOTAL_HIGH, stale_direct])
+    outcome, reason = _only(verdict)
+    assert outcome == "unknown"
+    assert "stale" in reason
+    # The same direct result taken inside the window passes on the Gilbert's route.
+    fresh_direct = _obs("bilirubin_direct", 0.5, "mg/dL", "2026-11-02T08:30", uln=1.0)
+    verdict = _evaluate(_trial(BILI_24H), events=LD, facts={"gilbert_syndrome": True},
+                        observations=[TOTAL_HIGH, fresh_direct])
+    assert _only(verdict)[0] == "pass"
+
+
+@pytest.mark.parametrize(("direct", "facts", "outcome"), [
+    (0.5, {"gilbert_syndrome": True}, "pass"),  # passes on the relaxed route
+    (2.0, {"gilbert_syndrome": True}, "fail"),  # both routes fail
+    (2.0, {}, "fail"),  # fails even with Gilbert's
+    (0.5, {}, "unknown"),  # only Gilbert's would admit it: ask
+])
+def test_an_exception_records_both_results_it_rests_on(direct: float, facts: dict[str, bool],
+                                                       outcome: str) -> None:
+    """Mutation: an exception's ``used`` dropped or emptied. The registry refuses to complete
+    a stage whose decision rests on an unconfirmed unusual value, found through ``used``."""
+    verdict = _evaluate(_trial(BILI_24H), events=LD, facts=facts, observations=[
+        TOTAL_HIGH, _obs("bilirubin_direct", direct, "mg/dL", "2026-11-02T08:30", uln=1.0)])
+    [result] = verdict.results
+    assert result.outcome == outcome, result.reason
+    assert sorted(o.code for o in result.used) == ["bilirubin_direct", "bilirubin_total"]
+
+
+def test_criteria_that_refer_to_each_other_are_unknown_not_a_crash() -> None:
+    """Mutation: ``crit is None or ref in self.pending`` made ``and``: two criteria_fail
+    criteria naming each other then recurse without end."""
+    first = {"id": "first", "kind": "exclusion", "text": "Does not meet the second",
+             "rule": {"type": "criteria_fail", "criteria": ["second"]}}
+    second = {"id": "second", "kind": "exclusion", "text": "Does not meet the first",
+              "rule": {"type": "criteria_fail", "criteria": ["first"]}}
+    verdict = _evaluate(_trial(first, second))
+    assert [r.outcome for r in verdict.results] == ["unknown", "unknown"]
+    assert "criterion first cannot be evaluated here" in verdict.results[1].reason
+
+
+def test_inputs_of_a_criterion_that_refers_back_include_what_the_others_read() -> None:
+    """Mutations in ``inputs`` (the ``criteria`` command's and the Trials view's "reads"):
+    a criteria_fail criterion reads what the criteria it names read; age in a window adds
+    no event."""
+    age = {"id": "age", "kind": "inclusion", "text": "Age ≥ 18",
+           "rule": {"type": "compare", "of": "age", "op": ">=", "value": 18},
+           "window": {"event": "infusion", "within": "24h"}}
+    ref = {"id": "not-meeting", "kind": "exclusion", "text": "Persons who do not meet",
+           "rule": {"type": "criteria_fail", "criteria": ["age", "ast"]}}
+    ast = {**AST_3ULN, "window": {"event": "lymphodepletion", "within": "24h"}}
+    again = {"id": "not-meeting-either", "kind": "exclusion", "text": "Nor that",
+             "rule": {"type": "criteria_fail", "criteria": ["not-meeting"]}}
+    stage = _trial(age, ast, ref, again).stages[0]
+    assert inputs(stage.criteria[0], stage) == ["birth_date"]
+    assert inputs(stage.criteria[2], stage) == ["birth_date", "ast", "lymphodepletion"]
+    assert inputs(stage.criteria[3], stage) == ["birth_date", "ast", "lymphodepletion"]
+    assert inputs(stage.criteria[2]) == []
