@@ -253,9 +253,11 @@ def _run_records(args: argparse.Namespace, one: Any) -> int:
     all_good = True
     out = sys.stdout.buffer
     for number, line in _read_lines(args.jsonl):
-        if not line.strip():
+        if line is not None and not line.strip():
             continue
         try:
+            if line is None:
+                raise RecordError("RECORD", "this line is not UTF-8 text")
             payload: Any = one(load_record_json(line))
         except RecordError as exc:
             all_good = False
@@ -296,8 +298,8 @@ def _read_text(source: str, name: str) -> str:
         raise _BadInput(f"{name}: {_quote(source)} is not UTF-8 text") from None
 
 
-def _read_lines(source: str) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of a JSON Lines file; undecodable lines as bad records."""
+def _read_lines(source: str) -> Iterator[tuple[int, str | None]]:
+    """``(line number, text)`` of a JSON Lines file; None for a line that is not UTF-8."""
     try:
         handle = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except (OSError, ValueError) as exc:
@@ -305,10 +307,11 @@ def _read_lines(source: str) -> Iterator[tuple[int, str]]:
         raise _BadInput(f"--jsonl: cannot read {_quote(source)}: {reason}") from None
     try:
         for number, raw in enumerate(handle, start=1):
+            text: str | None
             try:
                 text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError:
-                text = "\x00not UTF-8"
+                text = None
             yield number, text
     finally:
         if handle is not sys.stdin.buffer:

@@ -14,7 +14,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "desktop"
 QT = ("PySide6", "shiboken6")
 DB = ("sqlalchemy", "sqlmodel", "alembic", "sqlite3")
-IO = ("os", "pathlib", "io", "shutil", "subprocess", "yaml", "json", "socket", "tempfile")
+# json is allowed: the record reader parses text it is handed (json.loads); reading or
+# writing a file with it (json.load, json.dump) is caught by the test below.
+IO = ("os", "pathlib", "io", "shutil", "subprocess", "yaml", "socket", "tempfile")
 
 
 def _imports(path: Path) -> set[str]:
@@ -48,6 +50,19 @@ def test_no_qt_outside_the_ui(layer: str) -> None:
 
 def test_domain_has_no_database_and_no_io() -> None:
     assert _offending(_modules("domain"), DB + IO + ("reportlab",)) == []
+
+
+def test_domain_parses_json_text_but_never_reads_or_writes_files() -> None:
+    calls = sorted(
+        f"{p.relative_to(PACKAGE.parent)}: {node.func.attr}"
+        for p in _modules("domain")
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == "json"
+        and node.func.attr in ("load", "dump")
+    )
+    assert calls == []
+    assert any("json" in _imports(p) for p in _modules("domain"))  # the check is live
 
 
 def test_ui_never_talks_sql_directly() -> None:

@@ -59,15 +59,15 @@ def observation(code: str, value: str, unit: str, at: datetime | None, *,
         raise RecordError("unit", str(exc)) from None
     problem = check_value(code, amount, canonical_unit)
     if problem:
-        raise RecordError("value", f"{CODES[code].label} {cut(value.strip())} {canonical_unit} "
-                                   f"{problem}")
+        raise RecordError("value", f"{CODES[code].label} {cut(value.strip())}"
+                                   f"{_unit_word(canonical_unit)} {problem}")
     limit = None
     if uln is not None and uln.strip():
         limit = number(uln, "uln")
         problem = check_uln(code, limit, canonical_unit)
         if problem:
-            raise RecordError("uln", f"ULN {cut(uln.strip())} {canonical_unit} {problem}"
-                              if problem.startswith("is ") else problem)
+            raise RecordError("uln", f"ULN {cut(uln.strip())}{_unit_word(canonical_unit)} "
+                                     f"{problem}")
     if at is None:
         raise RecordError("at", "enter the date and time the sample was taken")
     if now is not None and at > now:
@@ -75,6 +75,10 @@ def observation(code: str, value: str, unit: str, at: datetime | None, *,
     if birth_date is not None and at.date() < birth_date:
         raise RecordError("at", f"{at:%Y-%m-%d} is before the patient's date of birth")
     return Observation(code, amount, canonical_unit, at, limit, source or None)
+
+
+def _unit_word(unit: str) -> str:
+    return "" if unit in ("score", "ratio") else f" {unit}"
 
 
 @dataclass

@@ -22,6 +22,8 @@ from typing import Literal
 from desktop.domain import calc, numbers
 from desktop.domain.record import Observation, Record, RecordError
 from desktop.domain.text import describe_rule, fmt_number, fmt_when
+from desktop.domain.text_safety import key as field_key
+from desktop.domain.text_safety import quote
 from desktop.domain.timewindow import bounds
 from desktop.domain.trial import (
     EVENTS,
@@ -123,7 +125,7 @@ def get_stage(trial: Trial, stage_id: str) -> Stage:
     stage = trial.stage(stage_id)
     if stage is None:
         raise UnknownStage(
-            f"stage {stage_id!r} is not a stage of {trial.id} "
+            f"stage {quote(stage_id, 40)} is not a stage of {trial.id} "
             f"(its stages: {', '.join(trial.stage_ids)})"
         )
     return stage
@@ -134,11 +136,12 @@ def check_answers(stage: Stage, answers: Mapping[str, object]) -> None:
     for key in answers:
         criterion = stage.criterion(key)
         if criterion is None:
-            raise RecordError(f"answers.{key}", f"no criterion {key!r} in stage {stage.id}")
+            raise RecordError(f"answers.{field_key(key)}",
+                              f"no criterion {quote(key, 40)} in stage {stage.id}")
         if not criterion.attested:
             raise RecordError(
-                f"answers.{key}",
-                f"criterion {key!r} is computed from observations, not answered",
+                f"answers.{field_key(key)}",
+                f"criterion {quote(key, 40)} is computed from the record, not answered",
             )
 
 

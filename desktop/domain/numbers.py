@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-#: Decimal magnitudes handled exactly (1e-10000 .. 1e10000); far past every limit.
-MAX_EXPONENT = 10_000
+#: Decimal magnitudes handled exactly (1e-100000 .. 1e100000); far past every limit.
+MAX_EXPONENT = 100_000
 #: Significant digits accepted in one number (below Python's int-conversion limit).
 MAX_DIGITS = 4_000
 
@@ -73,7 +73,8 @@ def parse_decimal(text: str, *, exponent: bool = True) -> Fraction:
     if len(exp_digits) > len(str(MAX_EXPONENT)) + 1:
         # An exponent of a dozen digits or more: no value is anywhere near it.
         if exp_text.startswith("-"):
-            raise NumberTextError("small", "is too small to be a measured value")
+            raise NumberTextError("small", f"is too small to be a measured value "
+                                           f"(below 1e-{MAX_EXPONENT})")
         raise NumberTextError("large", "is too large to be a measured value", negative)
     exp = int(exp_text)
     if whole_sig:
@@ -83,12 +84,16 @@ def parse_decimal(text: str, *, exponent: bool = True) -> Fraction:
     if magnitude > MAX_EXPONENT:
         raise NumberTextError("large", "is too large to be a measured value", negative)
     if magnitude < -MAX_EXPONENT:
-        raise NumberTextError("small", "is too small to be a measured value")
+        raise NumberTextError("small", f"is too small to be a measured value "
+                                       f"(below 1e-{MAX_EXPONENT})")
     significant = digits.rstrip("0")
     if len(significant) > MAX_DIGITS:
         raise NumberTextError("digits", f"has more than {MAX_DIGITS} significant digits")
-    scale = exp - len(frac)
-    mantissa = _int(whole + frac)
+    # Only the significant digits become an int (Python refuses to convert more than
+    # 4,300 digits, and leading or trailing zeros would count).
+    trailing = len(digits) - len(significant)
+    scale = exp - len(frac) + trailing
+    mantissa = int(significant)
     value = Fraction(mantissa * 10**scale) if scale >= 0 else Fraction(mantissa, 10**-scale)
     return -value if negative else value
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from desktop.domain.engine import Verdict, evaluate, inputs
 from desktop.domain.record import Record, RecordError
-from desktop.domain.text_safety import key
+from desktop.domain.text_safety import key, quote
 from desktop.domain.timewindow import bounds
 from desktop.domain.trial import (
     EVENTS,
@@ -65,10 +65,10 @@ def check_prescreen_answers(trials: Sequence[Trial], answers: Mapping[str, objec
         found = [c for t in trials if (c := t.stages[0].criterion(name)) is not None]
         if not found:
             raise RecordError(f"answers.{key(name)}",
-                              f"no criterion {key(name)!r} in any trial's first stage")
+                              f"no criterion {quote(name, 40)} in any trial's first stage")
         if not any(c.attested for c in found):
             raise RecordError(f"answers.{key(name)}",
-                              f"criterion {key(name)!r} is computed from observations, "
+                              f"criterion {quote(name, 40)} is computed from the record, "
                               "not answered")
 
 

@@ -7,6 +7,7 @@ Parsing is pure: the caller reads the file and supplies the clock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -72,6 +73,16 @@ class Record:
     zone: tzinfo | None = None
 
 
+def _text(value: str, where: str) -> str:
+    """``value`` without surrounding spaces; control or invisible characters refused."""
+    if _CONTROL.search(value):
+        raise RecordError(where, f"{quote(value)} holds a control or invisible character")
+    return value.strip(" ")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\ufeff]")
+
+
 def parse_datetime(value: Any, where: str, zone: tzinfo | None = None) -> datetime:
     """ISO 8601 local wall-clock time; a bare date is 00:00; an offset is made local.
 
@@ -80,7 +91,7 @@ def parse_datetime(value: Any, where: str, zone: tzinfo | None = None) -> dateti
     """
     if not isinstance(value, str) or not value.strip():
         raise RecordError(where, "must be an ISO 8601 date or date-time, e.g. 2026-11-01T07:30")
-    text = value.strip()
+    text = _text(value, where)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -106,7 +117,7 @@ def parse_date(value: Any, where: str) -> date:
     if not isinstance(value, str):
         raise RecordError(where, "must be an ISO 8601 date, e.g. 1958-04-12")
     try:
-        parsed = date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(_text(value, where))
     except ValueError:
         raise RecordError(where, f"{quote(value)} is not an ISO 8601 date (YYYY-MM-DD)") \
             from None
@@ -144,7 +155,8 @@ class _NumberProblem(Exception):
         self.error = error
 
 
-def _number_or_range(value: Any, where: str, code: str, shown: str) -> Fraction:
+def _number_or_range(value: Any, where: str, code: str, shown: str,
+                     unit: str = "") -> Fraction:
     try:
         return parse_number(value, where)
     except _NumberProblem as exc:
@@ -152,8 +164,9 @@ def _number_or_range(value: Any, where: str, code: str, shown: str) -> Fraction:
         if kind == "syntax":
             raise RecordError(where, f"{quote(value)} is not a finite number") from None
         if kind == "large":
-            raise RecordError(where, f"{shown} {quote(value)} is outside the plausible range "
-                                     f"{range_text(code)}") from None
+            raise RecordError(where, f"{shown} {quote(value)}{_unit_word(unit) if unit else ''}"
+                                     f" is outside the plausible range {range_text(code)}") \
+                from None
         raise RecordError(where, f"{quote(value)} {exc.error}") from None
 
 
@@ -173,6 +186,8 @@ def parse_observation(item: Any, where: str, zone: tzinfo | None = None) -> Obse
         raise RecordError(f"{where}.{_key(sorted(unknown)[0])}",
                           "is not a field of an observation")
     code = item.get("code")
+    if code is None:
+        raise RecordError(f"{where}.code", "is required (an observation code such as weight)")
     if not isinstance(code, str) or code not in CODES:
         raise RecordError(f"{where}.code", f"unknown observation code {quote(code)}")
     unit_text = item.get("unit")
@@ -180,24 +195,32 @@ def parse_observation(item: Any, where: str, zone: tzinfo | None = None) -> Obse
         accepted = ", ".join(CODES[code].units)
         raise RecordError(f"{where}.unit", f"is required for {code} (accepted: {accepted})")
     try:
-        unit = normalise_unit(code, unit_text)
+        unit = normalise_unit(code, _text(unit_text, f"{where}.unit"))
     except UnitError as exc:
         raise RecordError(f"{where}.unit", str(exc)) from None
     raw = item.get("value")
-    value = _number_or_range(raw, f"{where}.value", code, code)
+    value = _number_or_range(raw, f"{where}.value", code, code, unit)
     problem = check_value(code, value, unit)
     if problem:
-        raise RecordError(f"{where}.value", f"{code} {quote(raw)} {unit} {_verb(problem)}")
+        raise RecordError(f"{where}.value", f"{code} {quote(raw)}{_unit_word(unit)} "
+                                            f"{_verb(problem)}")
     uln = None
     if item.get("uln") is not None:
-        uln = _number_or_range(item["uln"], f"{where}.uln", code, f"{code} ULN")
+        uln = _number_or_range(item["uln"], f"{where}.uln", code, f"{code} ULN", unit)
         problem = check_uln(code, uln, unit)
         if problem:
-            raise RecordError(f"{where}.uln", f"{code} ULN {quote(item['uln'])} {unit} "
-                                              f"{_verb(problem)}")
+            raise RecordError(f"{where}.uln", f"{code} ULN {quote(item['uln'])}"
+                                              f"{_unit_word(unit)} {_verb(problem)}")
     at = parse_datetime(item.get("at"), f"{where}.at", zone)
     source = item.get("source")
-    return Observation(code, value, unit, at, uln, source if isinstance(source, str) else None)
+    if source is not None and not isinstance(source, str):
+        raise RecordError(f"{where}.source", f"{quote(source)} is not text")
+    return Observation(code, value, unit, at, uln, _text(source, f"{where}.source")
+                       if source is not None else None)
+
+
+def _unit_word(unit: str) -> str:
+    return "" if unit in ("score", "ratio") else f" {unit}"
 
 
 def _verb(problem: str) -> str:
@@ -208,7 +231,7 @@ def _verb(problem: str) -> str:
 def parse_answer(value: Any, where: str) -> Answer:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("n/a", "na"):
+    if isinstance(value, str) and _text(value, where).lower() in ("n/a", "na"):
         return "n/a"
     raise RecordError(where, f"{quote(value)} is not an answer: use true, false or \"n/a\"")
 
@@ -241,9 +264,9 @@ def parse_record(data: Any, now: datetime, zone: tzinfo | None = None) -> Record
             raise RecordError("patient.birth_date", f"{birth_date} is before 1900-01-01")
     sex = patient.get("sex")
     if sex is not None:
-        if not isinstance(sex, str) or sex.strip().lower() not in SEXES:
+        if not isinstance(sex, str) or _text(sex, "patient.sex").lower() not in SEXES:
             raise RecordError("patient.sex", f"{quote(sex)} is not one of: female, male")
-        sex = sex.strip().lower()
+        sex = sex.strip(" ").lower()
 
     events: dict[str, datetime] = {}
     for name, value in _mapping(data.get("events"), "events").items():

@@ -68,5 +68,7 @@ def quote(value: Any, limit: int = MAX_QUOTED) -> str:
 
 
 def key(name: object) -> str:
-    """A key of a record as it appears in a field path (``answers.<key>``)."""
+    """A key of a record as it appears in a field path (``answers.<key>``); ``""`` shown."""
+    if name == "":
+        return '""'
     return cut(name if isinstance(name, str) else repr(name), 40)

@@ -186,32 +186,27 @@ def range_text(code: str) -> str:
 def check_value(code: str, value: Fraction, unit: str | None = None) -> str | None:
     """Why ``value`` (in ``unit``, default canonical) is impossible for ``code``, or None.
 
-    Exact: the comparison is between fractions, never through a float.
+    Exact: the comparison is between fractions, never through a float. The range comes
+    first, so any value outside it is told the range.
     """
     info = CODES[code]
     canonical = value if unit is None else convert(code, value, unit, info.canonical)
-    check = info.check
-    if check is Check.POSITIVE and canonical <= 0:
-        return f"must be {check.value}"
-    if check is Check.LAB and canonical < 0:
-        return f"must be {check.value}"
-    if check is Check.PERCENT and not 0 <= canonical <= 100:
-        return f"must be {check.value}"
-    if check is Check.ECOG and not (canonical.denominator == 1 and 0 <= canonical <= 5):
-        return f"must be {check.value}"
-    if check is Check.KARNOFSKY and not (canonical.denominator == 1 and 0 <= canonical <= 100
-                                         and canonical % 10 == 0):
-        return f"must be {check.value}"
     low, high = LIMITS[code]
     if not low <= canonical <= high:
         return f"is outside the plausible range {range_text(code)}"
+    if info.check is Check.POSITIVE and canonical <= 0:  # pragma: no cover - the range holds
+        return f"must be {info.check.value}"
+    if info.check is Check.ECOG and canonical.denominator != 1:
+        return f"must be {info.check.value}"
+    if info.check is Check.KARNOFSKY and (canonical.denominator != 1 or canonical % 10 != 0):
+        return f"must be {info.check.value}"
     return None
 
 
 def check_uln(code: str, uln: Fraction, unit: str) -> str | None:
     """Why ``uln`` (in the observation's ``unit``) is impossible for ``code``, or None."""
     if uln <= 0:
-        return "an upper limit of normal must be above 0"
+        return "must be above 0"
     canonical = convert(code, uln, unit, CODES[code].canonical)
     low, high = LIMITS[code]
     if not low <= canonical <= high:

@@ -82,6 +82,46 @@ def test_each_class_of_malformed_record_names_its_field(text: str, field: str) -
     assert _refused(text).field == field
 
 
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("1" + "0" * 4300, False), ("70" + "0" * 4999 + "e-5000", True),
+     ("0." + "0" * 5000 + "1", True), ("1" + "0" * 5000 + "e-5000", True),
+     ("1e-99999", True), ("1e-100001", False), ("9" * 5000, False)],
+)
+def test_long_numbers_are_exact_or_refused_never_a_crash(value: str, ok: bool) -> None:
+    text = ('{"observations": [{"code": "weight", "value": %s, "unit": "kg", '
+            '"at": "2026-11-01"}]}')
+    if value.startswith(("0.", "1e-")):
+        text = text.replace('"weight"', '"creatinine"').replace('"kg"', '"mg/dL"')
+    if ok:
+        _reader(text % value)
+    else:
+        assert _refused(text % value).field == "observations[0].value"
+
+
+def test_a_negative_lab_value_is_told_the_range() -> None:
+    error = _refused('{"observations": [{"code": "creatinine", "value": -0.000000001, '
+                     '"unit": "mg/dL", "at": "2026-11-01"}]}')
+    assert error.message == ("creatinine -0.000000001 mg/dL is outside the plausible range "
+                             "0 to 40 mg/dL")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{"patient": {"sex": "female\\u001f"}}', "patient.sex"),
+        ('{"as_of": "2026-11-02T09:00\\u0000"}', "as_of"),
+        ('{"observations": [{"code": "weight", "value": 70, "unit": "kg\\t", '
+         '"at": "2026-11-01"}]}', "observations[0].unit"),
+        ('{"observations": [{"code": "weight", "value": 70, "unit": "kg", '
+         '"at": "2026-11-01", "source": 5}]}', "observations[0].source"),
+        ('{"observations": [{}]}', "observations[0].code"),
+    ],
+)
+def test_hidden_characters_and_wrong_types_are_refused(text: str, field: str) -> None:
+    assert _refused(text).field == field
+
+
 def test_a_line_break_in_a_key_stays_on_one_line() -> None:
     error = _refused('{"facts": {"gil\\nbert": true}}')
     assert error.field == "facts.gil\\nbert"
@@ -194,6 +234,9 @@ def _cli(*args: str, stdin: bytes | None = None,
         (("evaluate", "NCT06152809", "--stage", "screening-1", "-"),
          b'{"answers": {"%s": true}}' % (b"k" * 5_000_000), b"answers.kkk"),
         (("prescreen", "-"), b'{"answers": {"no-such-id": true}}', b"answers.no-such-id"),
+        (("evaluate", "NCT06152809", "--stage", "screening-1", "-"),
+         b'{"answers": {"%s": true}}' % (b"a" * 303), b"no criterion"),
+        (("evaluate", "NCT06152809", "--stage", "s" * 400, "-"), b"{}", b"its stages"),
     ],
 )
 def test_the_cli_answers_bad_input_with_one_short_line(args: tuple[str, ...], stdin: bytes,
@@ -204,6 +247,15 @@ def test_the_cli_answers_bad_input_with_one_short_line(args: tuple[str, ...], st
     assert done.stderr.count(b"\n") == 1
     assert len(done.stderr.decode("utf-8").rstrip("\n")) <= 300
     assert field in done.stderr
+
+
+def test_a_jsonl_line_that_is_not_utf8_says_so() -> None:
+    done = _cli("evaluate", "NCT06152809", "--stage", "screening-1", "--jsonl", "-",
+                stdin=b"{}\n\xff\xfe\n")
+    assert done.returncode == 2
+    lines = done.stdout.decode("utf-8").splitlines()
+    assert json.loads(lines[1]) == {"line": 2, "error": "nkscreen: RECORD: this line is not "
+                                                         "UTF-8 text"}
 
 
 def test_a_file_over_10_mb_is_bad_input(tmp_path: Path) -> None:

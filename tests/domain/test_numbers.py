@@ -25,8 +25,8 @@ def test_decimal_text_is_read_exactly(text: str, value: F) -> None:
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("1e400000", "large"), ("1e99999999999999", "large"), ("-1e20000", "large"),
-        ("1e-20000", "small"), ("1e-99999999999999", "small"),
+        ("1e400000", "large"), ("1e99999999999999", "large"), ("-1e200000", "large"),
+        ("1e-200000", "small"), ("1e-99999999999999", "small"),
         ("1." + "1" * 5000, "digits"), ("abc", "syntax"), ("", "syntax"), ("1e", "syntax"),
         ("--1", "syntax"), (".", "syntax"),
     ],

@@ -70,9 +70,9 @@ BORN = date(1971, 7, 9)
     (_obs(value="abc"), "value", "Value: 'abc' is not a number (use a point for decimals)."),
     (_obs(value="1,90"), "value", "Value: '1,90' is not a number (use a point for decimals)."),
     (_obs(value=""), "value", "Value: enter a number."),
-    (_obs("ecog", "7", "score"), "value", "Value: ECOG 7 score must be an integer from 0 to 5."),
-    (_obs(value="-1"), "value", "Value: Serum creatinine -1 mg/dL must be laboratory value, "
-                                "0 or more."),
+    (_obs("ecog", "7", "score"), "value", "Value: ECOG 7 is outside the plausible range 0 to 5."),
+    (_obs(value="-1"), "value", "Value: Serum creatinine -1 mg/dL is outside the plausible "
+                              "range 0 to 40 mg/dL."),
     (_obs(value="41"), "value", "Value: Serum creatinine 41 mg/dL is outside the plausible "
                                 "range 0 to 40 mg/dL."),
     (_obs(unit="mg"), "unit", "Unit: unit 'mg' is not accepted for creatinine (accepted: "
@@ -84,7 +84,7 @@ BORN = date(1971, 7, 9)
     (_obs(at=None), "at", "Time taken: enter the date and time the sample was taken."),
     (_obs(at=datetime(2026, 11, 1, 8, 30, tzinfo=UTC)), "at",
      "Time taken: give the local date and time, without a time zone."),
-    (_obs(uln="0"), "uln", "Upper limit of normal: an upper limit of normal must be above 0."),
+    (_obs(uln="0"), "uln", "Upper limit of normal: ULN 0 mg/dL must be above 0."),
     (_obs(uln="x"), "uln", "Upper limit of normal: 'x' is not a number (use a point for "
                            "decimals)."),
     (_obs(code="glucose"), "code", "Test: unknown observation code 'glucose'."),
