@@ -4,7 +4,11 @@ Stored as ``site.json`` in the data folder, so the headless commands read it wit
 the database, and validated against a declared schema (pydantic) so that any shape
 other than the documented one gives one message naming the file and the field::
 
-    {"uln": {"ast": {"value": 40, "unit": "U/L"}, "bilirubin_total": {"value": 1.2}}}
+    {"uln": {"ast": {"value": 40, "unit": "U/L"}, "bilirubin_total": {"value": 1.2}},
+     "confirm": {"creatinine": {"below": 0.2, "unit": "mg/dL"}, "ast": {"above": 1000}}}
+
+``confirm`` marks values that are possible but so unusual that whoever enters one must
+confirm it (a creatinine under 0.2 mg/dL is confirmed at every site, whatever the file).
 
 A ``unit`` defaults to the code's canonical unit (see :mod:`desktop.domain.units`);
 values are read exactly (never through a float) and must be above 0 and plausible.
@@ -21,7 +25,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from desktop.domain.text_safety import cut
-from desktop.domain.units import CODES, UnitError, check_uln, convert, normalise_unit
+from desktop.domain.units import (
+    CODES,
+    UnitError,
+    check_uln,
+    check_value,
+    convert,
+    normalise_unit,
+)
 
 SITE_FILE = "site.json"
 #: Largest site file read, in bytes (a ULN table is a few hundred bytes).
@@ -39,10 +50,23 @@ class UlnEntry(BaseModel):
     unit: StrictStr | None = Field(default=None, description="default: the canonical unit")
 
 
+class ConfirmEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    below: Decimal | int | None = Field(default=None, description="confirm a value under it")
+    above: Decimal | int | None = Field(default=None, description="confirm a value over it")
+    unit: StrictStr | None = Field(default=None, description="default: the canonical unit")
+
+
 class SiteFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     uln: dict[StrictStr, UlnEntry] = Field(default_factory=dict)
+    confirm: dict[StrictStr, ConfirmEntry] = Field(default_factory=dict)
+
+
+#: code -> (confirm below, confirm above), canonical unit; None where not set.
+ConfirmTable = dict[str, tuple[Fraction | None, Fraction | None]]
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -68,9 +92,11 @@ def _plain_error(error: Any) -> str:
     loc = [p for p in error["loc"] if p not in ("int", "decimal")]
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "is not a setting of site.json (known: uln)" if len(loc) == 1 else \
-            "is not a field of a ULN entry (known: value, unit)"
-    if loc and loc[-1] == "value":
+        if len(loc) == 1:
+            return "is not a setting of site.json (known: uln, confirm)"
+        return ("is not a field of a ULN entry (known: value, unit)" if loc[0] == "uln"
+                else "is not a field of a confirm entry (known: below, above, unit)")
+    if loc and loc[-1] in ("value", "below", "above"):
         return "must be a number" if kind != "missing" else "is required"
     if loc and loc[-1] == "unit":
         return "must be a unit, e.g. \"U/L\""
@@ -82,6 +108,12 @@ def _plain_error(error: Any) -> str:
 
 def parse_site(text: str, name: str = SITE_FILE) -> dict[str, Fraction]:
     """The ULN table of a site file's text, in canonical units; raises :class:`SiteError`."""
+    return parse_site_file(text, name)[0]
+
+
+def parse_site_file(text: str, name: str = SITE_FILE) -> tuple[dict[str, Fraction],
+                                                                ConfirmTable]:
+    """The ULN table and the confirm table of a site file's text, in canonical units."""
     try:
         raw = json.loads(text, object_pairs_hook=_no_repeats, parse_float=Decimal,
                          parse_constant=_constant)
@@ -100,29 +132,61 @@ def parse_site(text: str, name: str = SITE_FILE) -> dict[str, Fraction]:
     table: dict[str, Fraction] = {}
     for code, entry in site.uln.items():
         where = f"{name}: uln.{cut(code, 40)}"
-        if code not in CODES:
-            raise SiteError(f"{where}: unknown observation code")
-        if not CODES[code].carries_uln:
+        if code in CODES and not CODES[code].carries_uln:
             raise SiteError(f"{where}: {code} has no upper limit of normal")
-        try:
-            unit = normalise_unit(code, entry.unit or CODES[code].canonical)
-        except UnitError as exc:
-            raise SiteError(f"{where}.unit: {exc}") from None
-        if isinstance(entry.value, Decimal) and not entry.value.is_finite():
-            raise SiteError(f"{where}.value: is not a finite number")
-        value = Fraction(entry.value)
-        problem = check_uln(code, value, unit)
-        if problem:
-            raise SiteError(f"{where}.value: {problem}")
-        table[code] = convert(code, value, unit, CODES[code].canonical)
-    return table
+        unit = _unit(code, entry.unit, where)
+        table[code] = _value(code, entry.value, unit, f"{where}.value", uln=True)
+    confirm: ConfirmTable = {}
+    for code, limits in site.confirm.items():
+        where = f"{name}: confirm.{cut(code, 40)}"
+        unit = _unit(code, limits.unit, where)
+        if limits.below is None and limits.above is None:
+            raise SiteError(f"{where}: give below, above or both")
+        below = None if limits.below is None else \
+            _value(code, limits.below, unit, f"{where}.below")
+        above = None if limits.above is None else \
+            _value(code, limits.above, unit, f"{where}.above")
+        confirm[code] = (below, above)
+    return table, confirm
+
+
+def _unit(code: str, unit: str | None, where: str) -> str:
+    if code not in CODES:
+        raise SiteError(f"{where}: unknown observation code")
+    try:
+        return normalise_unit(code, unit or CODES[code].canonical)
+    except UnitError as exc:
+        raise SiteError(f"{where}.unit: {exc}") from None
+
+
+def _value(code: str, number: Decimal | int, unit: str, where: str,
+           uln: bool = False) -> Fraction:
+    """``number`` exactly, in the canonical unit, checked as a ULN or a plausible value."""
+    if isinstance(number, Decimal) and not number.is_finite():
+        raise SiteError(f"{where}: is not a finite number")
+    value = Fraction(number)
+    problem = check_uln(code, value, unit) if uln else check_value(code, value, unit)
+    if problem:
+        raise SiteError(f"{where}: {problem}")
+    return convert(code, value, unit, CODES[code].canonical)
+
+
+def load_site_confirm(data_dir: Path) -> ConfirmTable:
+    """The data folder's ``site.json`` confirm table (canonical units); {} without one."""
+    text = _read(data_dir)
+    return {} if text is None else parse_site_file(text)[1]
 
 
 def load_site_uln(data_dir: Path) -> dict[str, Fraction]:
     """The data folder's ``site.json`` ULN table (canonical units); {} when there is none."""
+    text = _read(data_dir)
+    return {} if text is None else parse_site_file(text)[0]
+
+
+def _read(data_dir: Path) -> str | None:
     path = data_dir / SITE_FILE
     if not path.is_file():
-        return {}
+        return None
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_SITE_BYTES + 1)
@@ -131,7 +195,6 @@ def load_site_uln(data_dir: Path) -> dict[str, Fraction]:
     if len(data) > MAX_SITE_BYTES:
         raise SiteError(f"{path.name}: is larger than 1 MB")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SiteError(f"{path.name}: is not UTF-8 text") from None
-    return parse_site(text, path.name)

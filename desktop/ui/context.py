@@ -18,6 +18,7 @@ from desktop.ui.messages import MessageService
 
 if TYPE_CHECKING:
     from desktop.domain.trial import Trial
+    from desktop.registry.confirmations import ConfirmLimit
     from desktop.registry.database import Registry
     from desktop.registry.patients import PatientRepository
     from desktop.registry.screenings import ScreeningRepository
@@ -51,8 +52,31 @@ class ScreeningContext:
             # site table the windows show (read once, on first use).
             self._screenings = ScreeningRepository(self.registry, self.user, self.clock,
                                                    trials=self._library_trial,
-                                                   site_uln=self._site_table)
+                                                   site_uln=self._site_table,
+                                                   confirm_limits=self._confirm_limits())
         return self._screenings
+
+    def _confirm_limits(self) -> dict[str, ConfirmLimit]:
+        """The built-in "confirm below / above" values, tightened by ``site.json``'s own.
+
+        A broken site file leaves the built-in ones (its error is shown where the ULN
+        table is needed); a site can add limits and tighten, never loosen, the built-in.
+        """
+        from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit
+        from desktop.site import SiteError, load_site_confirm
+
+        limits = dict(DEFAULT_LIMITS)
+        try:
+            site = load_site_confirm(self.data_dir)
+        except SiteError:
+            return limits
+        for code, (below, above) in site.items():
+            built_in = limits.get(code, ConfirmLimit())
+            lows = [v for v in (below, built_in.below) if v is not None]
+            highs = [v for v in (above, built_in.above) if v is not None]
+            limits[code] = ConfirmLimit(below=max(lows) if lows else None,
+                                        above=min(highs) if highs else None)
+        return limits
 
     def _library_trial(self, trial_id: str) -> Trial:
         """For the repository: LookupError / TrialFileError, not ContextError."""
