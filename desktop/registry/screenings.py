@@ -78,6 +78,7 @@ from desktop.registry.screening_rows import (
     VisitRow,
     VisitStatus,
 )
+from desktop.zone import site_zone
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -516,7 +517,8 @@ class ScreeningRepository:
             raise ScreeningRefused(
                 f"{title} cannot be evaluated: saved results can no longer be read: "
                 f"{'; '.join(unreadable)}. Correct or withdraw them first.")
-        record = make_record(birth_date, sex, as_of, events, facts, observations, answers)
+        record = make_record(birth_date, sex, as_of, events, facts, observations, answers,
+                             site_zone())
         try:
             verdict = evaluate(trial, stage.id, record, self._site_table())
         except RecordError as exc:

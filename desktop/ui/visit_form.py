@@ -99,6 +99,7 @@ from desktop.ui.visit_inputs import (
 )
 from desktop.ui.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS, SECTION_STYLE
 from desktop.ui.widgets import named
+from desktop.zone import site_zone
 
 EARLIER_SHOWN: Final = 3  # earlier results listed under a result row
 _WORD: Final = {"eligible": "eligible", "not_eligible": "not eligible"}
@@ -171,6 +172,8 @@ class VisitForm(QWidget):
         self._patient = patient
         self._visit = visit
         self._site_uln = dict(site_uln)
+        #: Spans in hours are elapsed time in the site's zone, as the engine counts them.
+        self._zone = site_zone()
         self._messages = messages
         self._clock = clock
         self._loaded = False
@@ -651,7 +654,7 @@ class VisitForm(QWidget):
         as_of = self._clock()
         try:
             verdict = evaluate(self._trial, self._stage.id,
-                               self._draft(as_of).record(as_of), self._site_uln)
+                               self._draft(as_of).record(as_of, self._zone), self._site_uln)
         except RecordError as exc:  # the form only builds valid records: a bug, said plainly
             self.status.setText(f"Cannot evaluate: {exc}")
             return
@@ -688,11 +691,13 @@ class VisitForm(QWidget):
             lines: list[str] = []
             windows = self._windows[code]
             if typed is not None:
-                own = freshness(self._stage, code, events, typed.at, as_of, windows)
+                own = freshness(self._stage, code, events, typed.at, as_of, windows,
+                                self._zone)
                 if not own.counts:
                     lines.append(self._flag_line("This result", own.status, own.text))
             for saved in earlier[:EARLIER_SHOWN]:
-                found = freshness(self._stage, code, events, saved.at, as_of, windows)
+                found = freshness(self._stage, code, events, saved.at, as_of, windows,
+                                  self._zone)
                 parsed = self._parsed.get(saved.id)
                 value = f"{saved.value} {saved.unit}"
                 if found.counts and parsed is not None and parsed in used:
@@ -729,7 +734,7 @@ class VisitForm(QWidget):
 
     def _update_due(self) -> None:
         events = {n: at for n, at in self._events_typed.items() if at is not None}
-        due = due_next(self._stage, events)
+        due = due_next(self._stage, events, self._zone)
         self.due.setText(due.text if due.start is not None or events_of(self._stage) else "")
         self.due.setVisible(bool(self.due.text()))
 

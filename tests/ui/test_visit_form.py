@@ -786,3 +786,34 @@ def test_outcomes_model_is_a_well_behaved_model(qtmodeltester: ModelTester,
     model.set_verdict(verdict)
     qtmodeltester.check(model)
     assert model.rowCount() == 52
+
+
+@pytest.mark.parametrize(("zone", "taken", "counted"), [
+    # 13 March 2027, 07:30 is 23.5 elapsed hours before 08:00 on the 14th in New York (the
+    # clocks go forward that night): inside "within 24 hours", though the wall clock
+    # says 24.5. Without clock changes (UTC) it is 24.5 hours: stale.
+    ("America/New_York", "2027-03-13 07:30", True),
+    ("UTC", "2027-03-13 07:30", False),
+    ("America/New_York", "2027-03-13 06:59", False),
+])
+def test_the_form_counts_hour_windows_in_elapsed_time_of_the_site_zone(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        patient: PatientRow, open_form: FormFactory, clock: Clock,
+        monkeypatch: pytest.MonkeyPatch, zone: str, taken: str, counted: bool) -> None:
+    monkeypatch.setenv("TZ", zone)
+    trial = library["NCT06152809"]
+    screening = screenings.start(patient.id, trial)
+    for stage_id in ("screening-1", "screening-2"):
+        clock.now = datetime.fromisoformat(_example(trial.id, stage_id)["as_of"])
+        visit = screenings.start_visit(screening.id, trial, stage_id)
+        _save_example(screenings, patient, visit, trial.id, stage_id)
+        assert screenings.complete(visit.id).decision == "eligible"
+    clock.now = datetime(2027, 3, 14, 7, 59)
+    form = open_form(screenings.start_visit(screening.id, trial, "pre-lymphodepletion"))
+    type_text(qtbot, form.event_rows["lymphodepletion"].field, "2027-03-14 08:00")
+    enter_result(qtbot, form, "ast", "30", "U/L", taken)
+    reason = form.model.reason("ast-alt") or ""
+    assert (f"AST 30 U/L = 0.75 x site ULN (40 U/L) on {taken} <= 3 x ULN" in reason) == counted
+    assert (f"AST of {taken} is stale" in reason) == (not counted), reason
+    start = "2027-03-13 07:00" if zone == "America/New_York" else "2027-03-13 08:00"
+    assert f"a new result is due from {start}" in reason
