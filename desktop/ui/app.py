@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_REGISTRY_FAILED = 1
 EXIT_UNEXPECTED = 2
+EXIT_INSTALL_BROKEN = 3
 
 #: Modules the list must be filled without (reported by ``--smoke``).
 HEAVY_MODULES = ("alembic", "sqlalchemy", "sqlmodel")
@@ -49,6 +50,36 @@ class _Opened:
     repository: PatientRepository
 
 
+@dataclass(frozen=True)
+class InstallProblems:
+    """What is wrong with the installation's files, each a sentence naming file and field.
+
+    ``library``: the trial library is missing, empty or has a file that does not validate
+    (screening cannot work). ``site``: ``site.json`` is unusable (the app runs without
+    site ULNs: criteria that need one ask for the institution's ULN).
+    """
+
+    library: str | None = None
+    site: str | None = None
+
+
+def check_install(data_dir: Path) -> InstallProblems:
+    """Read the trial library and the site file as the screening windows will."""
+    from desktop.library import TrialFileError, load_library
+    from desktop.site import SiteError, load_site_uln
+
+    library = site = None
+    try:
+        load_library()
+    except TrialFileError as exc:
+        library = str(exc)
+    try:
+        load_site_uln(data_dir)
+    except SiteError as exc:
+        site = str(exc)
+    return InstallProblems(library, site)
+
+
 class GuiSession(QObject):
     """One run of the GUI on one data folder: the window, the registry, the exit code.
 
@@ -58,6 +89,8 @@ class GuiSession(QObject):
     """
 
     opened = Signal()
+    #: The trial library and site file have been checked (after ``opened``).
+    checked = Signal()
     finished = Signal(int)
 
     def __init__(self, data_dir: Path, messages: MessageService, *, smoke: bool = False,
@@ -74,6 +107,8 @@ class GuiSession(QObject):
         self.painted_at: float | None = None
         self._operation: Operation[_Opened] | None = None
         self._warm_up: Operation[None] | None = None
+        self._install: Operation[InstallProblems] | None = None
+        self.install_problems: InstallProblems | None = None
         # Settings live in the data folder; if that is unusable, the registry error
         # below says why, and the window simply starts with default geometry.
         self.window = MainWindow(UiSettings(data_dir), messages)
@@ -89,7 +124,7 @@ class GuiSession(QObject):
     def shutdown(self) -> None:
         """Wait for a running open (never cut a migration short) and warm-up, then close
         the registry."""
-        for operation in (self._operation, self._warm_up):
+        for operation in (self._operation, self._warm_up, self._install):
             if operation is not None:
                 operation.wait()
         if self.registry is not None:
@@ -153,8 +188,32 @@ class GuiSession(QObject):
                                   on_failure=self._warm_up_failed).start()
 
     def _warmed_up(self, _result: None) -> None:
-        if self.smoke and self.registry is not None:
+        if self.smoke:
             self._report("ready to save", time.monotonic())
+        # Then, still off the GUI thread: are the trial library and site.json usable?
+        self._install = Operation(lambda: check_install(self.data_dir),
+                                  on_success=self._install_checked,
+                                  on_failure=self._warm_up_failed).start()
+
+    def _install_checked(self, problems: InstallProblems) -> None:
+        self.install_problems = problems
+        if problems.library is not None:
+            self.messages.error(self.window, f"{APP_NAME}: the trial library cannot be used",
+                                "Screening is not possible until the trial library is "
+                                f"repaired (reinstall NK Screen, or fix the file):\n\n"
+                                f"{problems.library}")
+        if problems.site is not None:
+            self.messages.error(self.window, f"{APP_NAME}: site settings ignored",
+                                "The site settings file could not be used, so NK Screen runs "
+                                "without the site's upper limits of normal (criteria that "
+                                "need one will ask for the institution's ULN), and no "
+                                f"result can be completed until it is fixed:\n\n"
+                                f"{problems.site}")
+        self.checked.emit()
+        if self.smoke and self.registry is not None:
+            if problems.library is not None:
+                self._quit(EXIT_INSTALL_BROKEN)
+                return
             print(f"smoke ok: {self.registry.path}", flush=True)
             self._quit(EXIT_OK)
 

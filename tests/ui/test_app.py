@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.registry.database import Registry
@@ -170,3 +171,43 @@ def test_smoke_run_fails_with_a_message_on_a_bad_data_folder(tmp_path: Path) -> 
     assert result.returncode == EXIT_REGISTRY_FAILED
     assert str(bad) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_broken_trial_library_is_said_at_start(qtbot: QtBot, data_dir: Path,
+                                                 messages: RecordingMessages, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NKSCREEN_TRIALS", str(tmp_path / "no-trials-here"))
+    session = GuiSession(data_dir, messages, user="tester")
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.checked, timeout=30_000):
+        session.start()
+    session.shutdown()
+    [message] = messages.messages
+    assert message.kind == "error"
+    assert "trial library" in message.title
+    assert str(tmp_path / "no-trials-here") in message.text
+
+
+def test_a_broken_site_file_is_said_at_start_and_the_app_opens(
+        qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "site.json").write_text('{"uln": {"ast": 40}}', encoding="utf-8")
+    session = GuiSession(data_dir, messages, user="tester")
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.checked, timeout=30_000):
+        session.start()
+    try:
+        assert session.window.new_action.isEnabled()  # the registry is open and usable
+        [message] = messages.messages
+        assert "site settings ignored" in message.title
+        assert 'site.json: uln.ast: must be an object such as {"value": 40' in message.text
+    finally:
+        session.shutdown()
+
+
+def test_smoke_fails_on_a_broken_trial_library(data_dir: Path, tmp_path: Path) -> None:
+    env = os.environ | {"NKSCREEN_TRIALS": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    result = run("-m", "desktop", "--data-dir", str(data_dir), "--smoke", env=env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "trial library" in result.stderr
+    assert "smoke ok" not in result.stdout
