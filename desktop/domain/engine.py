@@ -24,7 +24,7 @@ from desktop.domain.record import Observation, Record, RecordError
 from desktop.domain.text import describe_rule, fmt_number, fmt_when
 from desktop.domain.text_safety import key as field_key
 from desktop.domain.text_safety import quote
-from desktop.domain.timewindow import bounds
+from desktop.domain.timewindow import Bounds, bounds
 from desktop.domain.trial import (
     EVENTS,
     FACTS,
@@ -207,6 +207,15 @@ class _Run:
     pending: set[str] = field(default_factory=set)
     #: Observations by code, at or before ``as_of`` (later ones are ignored).
     by_code: dict[str, list[Observation]] = field(default_factory=dict)
+    #: Window bounds computed once per window and event date.
+    spans: dict[tuple[Window, datetime], Bounds] = field(default_factory=dict)
+
+    def _bounds(self, window: Window, event_at: datetime) -> Bounds:
+        key = (window, event_at)
+        found = self.spans.get(key)
+        if found is None:
+            found = self.spans[key] = bounds(window, event_at, self.record.zone)
+        return found
 
     def __post_init__(self) -> None:
         for obs in self.record.observations:
@@ -345,7 +354,7 @@ class _Run:
         if event_at is None:
             return None, Truth(None, f"{label} must be {window.describe()}: "
                                      f"enter the planned {EVENTS[window.event]} date")
-        span = bounds(window, event_at, self.record.zone)
+        span = self._bounds(window, event_at)
         fresh = [o for o in taken if span.admits(o.at)]
         if fresh:
             return _choose(fresh, select), None
@@ -530,24 +539,33 @@ def _qty(value: Fraction, unit: str) -> str:
     return shown if unit in ("score", "ratio") else f"{shown} {unit}"
 
 
-_TENTHS = {p: Fraction(1, 10**p) for p in range(0, 13)}
-_E15 = Fraction(10**15)
+_COMPARES: dict[str, Callable[[int], bool]] = {
+    "<": lambda diff: diff < 0,
+    "<=": lambda diff: diff <= 0,
+    ">": lambda diff: diff > 0,
+    ">=": lambda diff: diff >= 0,
+}
 
 
 def _shown(value: Fraction, op: Op, limit: Fraction, holds: bool, places: int) -> str:
     """``value`` rounded for display, with more places where rounding would mislead.
 
     A CrCl of 44.96 shown as 45.0 beside "not >= 45" reads as an error; keep adding
-    places until the shown number compares the same way as the exact one.
+    places until the shown number compares the same way as the exact one. Integer
+    arithmetic throughout (the shown value is ``scaled / 10**p``).
     """
-    if value != 0 and abs(value - limit) > abs(value) / 2 and not (
-            _TENTHS[places] <= abs(value) < _E15):
+    n, d = value.numerator, value.denominator
+    if n and not (d * 10**15 > abs(n) * 10**places >= d) and \
+            abs(value - limit) > abs(value) / 2:
         # Far from the limit and too small or large for fixed places: 1.0e-320, 3.1e+322.
         return numbers.scientific(value, 2)
+    compare = _COMPARES[op]
+    ln, ld = limit.numerator, limit.denominator
     for p in range(places, 13):
-        shown = Fraction(round(value, p))
-        if OPS[op](shown, limit) == holds:
-            return numbers.fixed(shown, p)
+        scale = 10**p
+        scaled = numbers.round_scaled(value, p)
+        if compare(scaled * ld - ln * scale) == holds:
+            return numbers.format_scaled(scaled, p)
     word = "just above" if value > limit else "just below"
     return f"{word} {fmt_number(limit)}"
 

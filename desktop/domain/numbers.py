@@ -131,12 +131,21 @@ def fixed(value: Fraction, places: int) -> str:
     n, d = value.numerator, value.denominator
     if n and not (d * 10**15 > abs(n) * 10**places >= d):
         return scientific(value, 2)
-    scaled = _round_half_even(n * 10**places, d)
+    return format_scaled(_round_half_even(n * 10**places, d), places)
+
+
+def format_scaled(scaled: int, places: int) -> str:
+    """The decimal text of ``scaled / 10**places``: ``format_scaled(4496, 2)`` is 44.96."""
     sign = "-" if scaled < 0 else ""
     text = str(abs(scaled)).rjust(places + 1, "0")
     if places == 0:
         return f"{sign}{text}"
     return f"{sign}{text[:-places]}.{text[-places:]}"
+
+
+def round_scaled(value: Fraction, places: int) -> int:
+    """``round(value * 10**places)`` (half to even) in integers."""
+    return _round_half_even(value.numerator * 10**places, value.denominator)
 
 
 def decimal_places(value: Fraction) -> int | None:
