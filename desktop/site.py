@@ -9,6 +9,9 @@ other than the documented one gives one message naming the file and the field::
 
 ``confirm`` marks values that are possible but so unusual that whoever enters one must
 confirm it (a creatinine under 0.2 mg/dL is confirmed at every site, whatever the file).
+``mrn_characters`` (optional) is the set of characters an MRN may hold, as the body of a
+regular-expression character class, e.g. ``"A-Z0-9\\-"`` (default: ASCII letters, digits,
+space, ``-``, ``/`` and ``.``; see :mod:`desktop.domain.identifiers`).
 
 A ``unit`` defaults to the code's canonical unit (see :mod:`desktop.domain.units`);
 values are read exactly (never through a float) and must be above 0 and plausible.
@@ -24,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from desktop.domain.identifiers import IdentifierError, MrnRules
 from desktop.domain.text_safety import cut
 from desktop.domain.units import (
     CODES,
@@ -63,6 +67,8 @@ class SiteFile(BaseModel):
 
     uln: dict[StrictStr, UlnEntry] = Field(default_factory=dict)
     confirm: dict[StrictStr, ConfirmEntry] = Field(default_factory=dict)
+    mrn_characters: StrictStr | None = Field(
+        default=None, description="the characters an MRN may hold: a character class body")
 
 
 #: code -> (confirm below, confirm above), canonical unit; None where not set.
@@ -93,11 +99,13 @@ def _plain_error(error: Any) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         if len(loc) == 1:
-            return "is not a setting of site.json (known: uln, confirm)"
+            return "is not a setting of site.json (known: uln, confirm, mrn_characters)"
         return ("is not a field of a ULN entry (known: value, unit)" if loc[0] == "uln"
                 else "is not a field of a confirm entry (known: below, above, unit)")
     if loc and loc[-1] in ("value", "below", "above"):
         return "must be a number" if kind != "missing" else "is required"
+    if loc == ["mrn_characters"]:
+        return 'must be text, a character class such as "A-Za-z0-9 \\-/."'
     if loc and loc[-1] == "unit":
         return "must be a unit, e.g. \"U/L\""
     if kind in ("dict_type", "model_type"):
@@ -114,21 +122,7 @@ def parse_site(text: str, name: str = SITE_FILE) -> dict[str, Fraction]:
 def parse_site_file(text: str, name: str = SITE_FILE) -> tuple[dict[str, Fraction],
                                                                 ConfirmTable]:
     """The ULN table and the confirm table of a site file's text, in canonical units."""
-    try:
-        raw = json.loads(text, object_pairs_hook=_no_repeats, parse_float=Decimal,
-                         parse_constant=_constant)
-    except SiteError as exc:
-        raise SiteError(f"{name}: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise SiteError(f"{name}: is not valid JSON ({cut(str(exc), 80)})") from None
-    if not isinstance(raw, dict):
-        raise SiteError(f"{name}: must be a JSON object such as "
-                        '{"uln": {"ast": {"value": 40, "unit": "U/L"}}}')
-    try:
-        site = SiteFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise SiteError(f"{name}: {_field(first['loc'])}: {_plain_error(first)}") from None
+    site = _site_file(text, name)
     table: dict[str, Fraction] = {}
     for code, entry in site.uln.items():
         where = f"{name}: uln.{cut(code, 40)}"
@@ -148,6 +142,35 @@ def parse_site_file(text: str, name: str = SITE_FILE) -> tuple[dict[str, Fractio
             _value(code, limits.above, unit, f"{where}.above")
         confirm[code] = (below, above)
     return table, confirm
+
+
+def _site_file(text: str, name: str) -> SiteFile:
+    """A site file's text read against the schema (its MRN characters checked too)."""
+    try:
+        raw = json.loads(text, object_pairs_hook=_no_repeats, parse_float=Decimal,
+                         parse_constant=_constant)
+    except SiteError as exc:
+        raise SiteError(f"{name}: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        raise SiteError(f"{name}: is not valid JSON ({cut(str(exc), 80)})") from None
+    if not isinstance(raw, dict):
+        raise SiteError(f"{name}: must be a JSON object such as "
+                        '{"uln": {"ast": {"value": 40, "unit": "U/L"}}}')
+    try:
+        site = SiteFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise SiteError(f"{name}: {_field(first['loc'])}: {_plain_error(first)}") from None
+    if site.mrn_characters is not None:
+        _mrn_rules(site.mrn_characters, name)
+    return site
+
+
+def _mrn_rules(characters: str, name: str) -> MrnRules:
+    try:
+        return MrnRules(characters)
+    except IdentifierError as exc:
+        raise SiteError(f"{name}: mrn_characters: {cut(str(exc), 200)}") from None
 
 
 def _unit(code: str, unit: str | None, where: str) -> str:
@@ -175,6 +198,16 @@ def load_site_confirm(data_dir: Path) -> ConfirmTable:
     """The data folder's ``site.json`` confirm table (canonical units); {} without one."""
     text = _read(data_dir)
     return {} if text is None else parse_site_file(text)[1]
+
+
+def load_site_mrn_rules(data_dir: Path) -> MrnRules:
+    """The data folder's ``site.json`` MRN rules; the default rules without one."""
+    text = _read(data_dir)
+    if text is None:
+        return MrnRules()
+    site = _site_file(text, SITE_FILE)
+    return MrnRules() if site.mrn_characters is None else \
+        _mrn_rules(site.mrn_characters, SITE_FILE)
 
 
 def load_site_uln(data_dir: Path) -> dict[str, Fraction]:
