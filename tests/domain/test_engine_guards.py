@@ -117,7 +117,7 @@ def test_the_observations_own_uln_wins_over_the_sites() -> None:
                         observations=[_obs("ast", 150, "U/L", "2026-11-01", uln=40)])
     outcome, reason = _only(verdict)
     assert outcome == "fail"
-    assert "(40 U/L)" in reason
+    assert reason.startswith("AST 150 U/L = 3.75 x ULN (40 U/L)")
     assert "site ULN" not in reason
     assert "100 U/L" not in reason
 
@@ -316,3 +316,111 @@ def test_inputs_of_a_criterion_that_refers_back_include_what_the_others_read() -
     assert inputs(stage.criteria[2], stage) == ["birth_date", "ast", "lymphodepletion"]
     assert inputs(stage.criteria[3], stage) == ["birth_date", "ast", "lymphodepletion"]
     assert inputs(stage.criteria[2]) == []
+
+
+CA_3D = {"id": "calcium", "kind": "inclusion", "text": "Corrected calcium ≤ 12 mg/dL",
+         "rule": {"type": "compare", "of": "corrected_calcium", "op": "<=", "value": 12,
+                  "unit": "mg/dL"},
+         "window": {"event": "treatment_start", "within": "3d"}}
+
+
+@pytest.mark.parametrize(("calcium_at", "albumin_at", "outcome", "words"), [
+    ("2026-11-01", "2026-11-01", "pass", "Corrected calcium 10.00 mg/dL"),
+    ("2026-10-20", "2026-11-01", "unknown", "Total calcium of 2026-10-20 is stale"),
+    ("2026-11-01", "2026-10-20", "unknown", "needs albumin: Albumin of 2026-10-20 is stale"),
+])
+def test_corrected_calcium_holds_both_results_to_the_window(
+        calcium_at: str, albumin_at: str, outcome: str, words: str) -> None:
+    """Mutations: calcium or albumin picked without the window (or the window not passed
+    on to corrected calcium at all): a stale value would count.
+
+    9.2 + 0.8 x (4.0 - 3.0) = 10.0 mg/dL.
+    """
+    verdict = _evaluate(_trial(CA_3D), events=START, observations=[
+        _obs("calcium", 9.2, "mg/dL", calcium_at), _obs("albumin", 3.0, "g/dL", albumin_at)])
+    got, reason = _only(verdict)
+    assert got == outcome, reason
+    assert words in reason
+
+
+def test_the_highest_in_the_window_is_the_highest_inside_it() -> None:
+    """Mutation: ``select`` dropped once a window applies (``_choose(fresh, None)``): the
+    latest CMV load (100) would stand in for the highest one in the window (800)."""
+    crit = {"id": "cmv", "kind": "exclusion", "text": "CMV-DNA ≥ 500 copies/mL",
+            "rule": {"type": "compare", "of": "cmv_dna", "op": ">=", "value": 500,
+                     "select": "max"},
+            "window": {"event": "infusion", "within": "2w"}}
+    events = {"infusion": "2026-11-03T10:00"}
+    verdict = _evaluate(_trial(crit), events=events, observations=[
+        _obs("cmv_dna", 5000, "copies/mL", "2026-09-01"),  # outside the window: ignored
+        _obs("cmv_dna", 800, "copies/mL", "2026-10-25"),
+        _obs("cmv_dna", 100, "copies/mL", "2026-11-01")])
+    outcome, reason = _only(verdict)
+    assert outcome == "fail"
+    assert reason.startswith("CMV DNA 800 copies/mL on 2026-10-25")
+
+
+def test_several_stale_results_name_the_latest() -> None:
+    """Mutations in picking the latest stale result (``max`` without its key raises on two
+    observations; a constant key names the wrong one) and in recording it as used."""
+    crit = {**AST_3ULN, "window": {"event": "lymphodepletion", "within": "24h"}}
+    older = _obs("ast", 30, "U/L", "2026-10-20T07:00", uln=40)
+    newer = _obs("ast", 35, "U/L", "2026-10-28T07:00", uln=40)
+    for observations in ([older, newer], [newer, older]):
+        verdict = _evaluate(_trial(crit), events=LD, observations=observations)
+        outcome, reason = _only(verdict)
+        assert outcome == "unknown"
+        assert reason.startswith("AST of 2026-10-28 07:00 is stale")
+        assert [o.at for o in verdict.results[0].used] == [datetime(2026, 10, 28, 7, 0)]
+
+
+ALT_3ULN = {"id": "alt", "kind": "inclusion", "text": "ALT ≤ 3 x ULN",
+            "rule": {"type": "compare", "of": "alt", "op": "<=", "uln": 3}}
+AST_ALT = {"id": "ast-alt", "kind": "inclusion", "text": "AST/ALT ≤ 3 x ULN",
+           "rule": {"type": "all", "of": [AST_3ULN["rule"], ALT_3ULN["rule"]]}}
+AST_OR_ALT = {"id": "ast-or-alt", "kind": "inclusion", "text": "AST or ALT ≤ 3 x ULN",
+              "rule": {"type": "any", "of": [AST_3ULN["rule"], ALT_3ULN["rule"]]}}
+CA_PLAIN = {**CA_3D, "window": None}
+
+
+@pytest.mark.parametrize(("crit", "used"), [
+    (AST_3ULN, ["ast"]),
+    (AST_ALT, ["ast", "alt"]),
+    (AST_OR_ALT, ["ast", "alt"]),
+    (CRCL, ["creatinine", "weight"]),
+    (CA_PLAIN, ["calcium", "albumin"]),
+])
+def test_every_computed_outcome_records_the_results_it_rests_on(
+        crit: dict[str, Any], used: list[str]) -> None:
+    """Mutations that drop ``used`` (compare, all/any joins, CrCl, corrected calcium). The
+    registry refuses to complete a stage whose decision rests on an unconfirmed unusual
+    value, and finds those values through ``used``."""
+    verdict = _evaluate(_trial(crit), observations=[
+        _obs("ast", 50, "U/L", "2026-11-01", uln=40), _obs("alt", 200, "U/L", "2026-11-01", uln=40),
+        WEIGHT_72, CREAT_1,
+        _obs("calcium", 9.2, "mg/dL", "2026-11-01"), _obs("albumin", 3.0, "g/dL", "2026-11-01")])
+    [result] = verdict.results
+    assert result.outcome in ("pass", "fail")
+    assert [o.code for o in result.used] == used
+
+
+MRD = {"id": "marrow-cr-mrd", "kind": "inclusion", "text": "CR with MRD+ OR",
+       "attested": True, "alternatives": ["marrow-blasts"]}
+BLASTS = {"id": "marrow-blasts", "kind": "inclusion", "text": "5-19% residual myeloblasts",
+          "alternatives": ["marrow-cr-mrd"],
+          "rule": {"type": "compare", "of": "bone_marrow_blasts", "op": ">=", "value": 5}}
+
+
+@pytest.mark.parametrize(("answers", "outcome"), [
+    ({"marrow-cr-mrd": True}, "pass"),  # met through the alternative
+    ({"marrow-cr-mrd": False}, "fail"),  # neither route
+    ({}, "unknown"),  # the alternative not yet answered
+])
+def test_a_criterion_met_or_failed_with_its_alternative_keeps_its_own_results(
+        answers: dict[str, Any], outcome: str) -> None:
+    """Mutations that drop ``own.used`` when an alternative decides the outcome."""
+    verdict = _evaluate(_trial(MRD, BLASTS), answers=answers,
+                        observations=[_obs("bone_marrow_blasts", 2, "%", "2026-11-01")])
+    blasts = verdict.results[1]
+    assert blasts.outcome == outcome, blasts.reason
+    assert [o.code for o in blasts.used] == ["bone_marrow_blasts"]
