@@ -424,3 +424,41 @@ def test_a_criterion_met_or_failed_with_its_alternative_keeps_its_own_results(
     blasts = verdict.results[1]
     assert blasts.outcome == outcome, blasts.reason
     assert [o.code for o in blasts.used] == ["bone_marrow_blasts"]
+
+
+# -------------------------------------------------- the record reader (survivors in record.py)
+
+
+def test_an_unrecorded_fact_does_not_hide_the_facts_after_it() -> None:
+    """Mutation: ``continue`` made ``break`` in the facts loop: a fact left null would drop
+    every fact after it, and a hemolysis patient's relaxed bilirubin limit with it."""
+    record = parse_record({"as_of": "2026-11-02T09:00",
+                           "facts": {"gilbert_syndrome": None,
+                                     "disease_related_hemolysis": True,
+                                     "childbearing_potential": False}}, NOW)
+    assert dict(record.facts) == {"disease_related_hemolysis": True,
+                                  "childbearing_potential": False}
+
+
+@pytest.mark.parametrize("text", ["n/a", "N/A", "na", "NA", " n/a "])
+def test_not_applicable_answers(text: str) -> None:
+    """Mutation: the ``"na"`` spelling dropped from the answers read as not applicable."""
+    record = parse_record({"as_of": "2026-11-02T09:00", "answers": {"consent": text}}, NOW)
+    assert record.answers == {"consent": "n/a"}
+
+
+def test_an_observations_source_is_kept() -> None:
+    """Mutations that drop ``source`` (where a value came from, for reasons and audit)."""
+    record = parse_record({"as_of": "2026-11-02T09:00", "observations": [
+        {**_obs("ast", 30, "U/L", "2026-11-01"), "source": "lab report 2026-11-01"},
+        _obs("alt", 30, "U/L", "2026-11-01")]}, NOW)
+    assert [o.source for o in record.observations] == ["lab report 2026-11-01", None]
+
+
+@pytest.mark.parametrize("birth_date", ["2026-11-02", "1900-01-01"])
+def test_birth_dates_at_the_edges_are_accepted(birth_date: str) -> None:
+    """Mutations: ``>`` made ``>=`` (born on the day of assessment refused) and ``<`` made
+    ``<=`` (born on 1900-01-01, the contract's first date, refused)."""
+    record = parse_record({"as_of": "2026-11-02T09:00",
+                           "patient": {"birth_date": birth_date}}, NOW)
+    assert record.birth_date == date.fromisoformat(birth_date)
