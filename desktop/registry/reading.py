@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Protocol
+
+from desktop.domain.identifiers import mrn_key
 
 # Greater than any character SQLite will meet in a key: "key < prefix + MAX" bounds a prefix.
 _MAX_CHAR: Final = "\U0010ffff"
 
 _COLUMNS: Final = ("patient.id, patient.mrn, patient.family_name, patient.given_name, "
-                   "patient.birth_date, patient.sex, patient.archived")
+                   "patient.birth_date, patient.sex, patient.archived, patient.void_reason")
 _ACTIVE: Final = "patient.archived = 0"
 # Literally "archived = 1": the WHERE of the partial index ix_patient_archived.
 _ARCHIVED: Final = "patient.archived = 1"
@@ -45,6 +48,23 @@ class PatientRow:
     birth_date: date
     sex: str
     archived: bool
+    #: Why the patient was voided; None for a patient who is not (a voided one is archived).
+    void_reason: str | None = None
+
+    @property
+    def voided(self) -> bool:
+        return self.void_reason is not None
+
+
+@dataclass(frozen=True)
+class MrnHolder:
+    """The patient already holding an MRN: what a refusal tells the user about them."""
+
+    mrn: str
+    family_name: str
+    given_name: str
+    archived: bool
+    voided: bool
 
 
 def search_key(text: str) -> str:
@@ -52,12 +72,12 @@ def search_key(text: str) -> str:
     return text.strip().casefold()
 
 
-def _row(values: tuple[Any, ...]) -> PatientRow:
+def patient_row(values: tuple[Any, ...]) -> PatientRow:
     """A ``PatientRow`` from ``_COLUMNS`` as SQLite stores them (ISO date text, 0/1)."""
-    id_, mrn, family_name, given_name, birth_date, sex, archived = values
+    id_, mrn, family_name, given_name, birth_date, sex, archived, void_reason = values
     return PatientRow(id=int(id_), mrn=mrn, family_name=family_name, given_name=given_name,
                       birth_date=date.fromisoformat(birth_date), sex=sex,
-                      archived=bool(archived))
+                      archived=bool(archived), void_reason=void_reason)
 
 
 # -- statements -------------------------------------------------------------------
@@ -126,11 +146,16 @@ def search_sql(with_text: bool, include_archived: bool) -> str:
 
 GET_SQL: Final = f"SELECT {_COLUMNS} FROM patient WHERE patient.id = :id"
 
-#: The patient (other than ``:exclude``, if given) holding MRN key ``:key``: mrn, archived.
-#: Plain named-parameter SQL, so the write session can run it as ``sqlalchemy.text`` too.
-MRN_CLASH_SQL: Final = ("SELECT patient.mrn, patient.archived FROM patient "
-                        "WHERE patient.mrn_key = :key")
-MRN_CLASH_EXCEPT_SQL: Final = MRN_CLASH_SQL + " AND patient.id != :exclude"
+#: The patient (other than ``:exclude``) already holding an MRN: one not voided whose
+#: folded key is ``:fold`` (``desktop.domain.identifiers.mrn_key``), else any, voided ones
+#: included, whose plain key is ``:key`` (the UNIQUE index on ``mrn_key`` still covers
+#: them). Plain named-parameter SQL, so the write session can run it as ``sqlalchemy.text``.
+MRN_CLASH_SQL: Final = (
+    "SELECT patient.mrn, patient.family_name, patient.given_name, patient.archived, "
+    "patient.void_reason IS NOT NULL FROM patient "
+    "WHERE ((patient.mrn_fold = :fold AND patient.void_reason IS NULL) "
+    "OR patient.mrn_key = :key) AND patient.id != :exclude "
+    "ORDER BY patient.void_reason IS NOT NULL LIMIT 1")
 
 
 def _search_params(text: str) -> dict[str, Any]:
@@ -157,23 +182,32 @@ def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,
     if params["limit"] == 0:
         return []
     rows = conn.execute(search_sql(with_text, include_archived), params).fetchall()
-    return [_row(values) for values in rows]
+    return [patient_row(values) for values in rows]
 
 
 def get(conn: Queryable, patient_id: int) -> PatientRow | None:
     found = conn.execute(GET_SQL, {"id": patient_id}).fetchall()
-    return _row(found[0]) if found else None
+    return patient_row(found[0]) if found else None
 
 
 def mrn_clash_params(mrn: str, patient_id: int | None) -> tuple[str, dict[str, Any]]:
-    """The statement and parameters of ``mrn_clash`` (shared with the write session)."""
-    if patient_id is None:
-        return MRN_CLASH_SQL, {"key": search_key(mrn)}
-    return MRN_CLASH_EXCEPT_SQL, {"key": search_key(mrn), "exclude": patient_id}
+    """The statement and parameters of ``mrn_clash`` (shared with the write session).
+
+    ``mrn`` is the MRN as it would be stored (``desktop.domain.identifiers.normalise_mrn``).
+    """
+    return MRN_CLASH_SQL, {"fold": mrn_key(mrn), "key": search_key(mrn),
+                           "exclude": -1 if patient_id is None else patient_id}
 
 
-def mrn_clash(conn: Queryable, mrn: str, patient_id: int | None) -> tuple[str, bool] | None:
-    """MRN and archived flag of another patient whose MRN equals ``mrn`` (case-folded)."""
+def holder(values: Sequence[Any]) -> MrnHolder:
+    """An ``MrnHolder`` from a row of ``MRN_CLASH_SQL``."""
+    mrn, family_name, given_name, archived, voided = values
+    return MrnHolder(mrn=str(mrn), family_name=str(family_name), given_name=str(given_name),
+                     archived=bool(archived), voided=bool(voided))
+
+
+def mrn_clash(conn: Queryable, mrn: str, patient_id: int | None) -> MrnHolder | None:
+    """Another patient holding ``mrn`` (same folded key), or None."""
     sql, params = mrn_clash_params(mrn, patient_id)
     found = conn.execute(sql, params).fetchall()
-    return (str(found[0][0]), bool(found[0][1])) if found else None
+    return holder(found[0]) if found else None

@@ -4,16 +4,35 @@ Besides the displayed values it stores case-folded copies (``mrn_key``, ``family
 ``given_key``) so that uniqueness and prefix search are plain index range lookups;
 ``LIKE``/``lower()`` would scan the whole table. Weight and height are deliberately
 not columns here: they will be dated observations. Patients are archived, never deleted.
+
+``mrn_fold`` (migration 0004) is the MRN's uniqueness key as the domain defines it
+(:func:`desktop.domain.identifiers.mrn_key`: NFKC, case and inner spaces folded). Its
+plain index is always there; the partial unique index ``ux_patient_mrn_fold`` over the
+patients not voided exists only once no two of them share a key (registries from before
+0004 may hold such pairs until an administrator merges or voids one, see
+``PatientRepository.mrn_problems``). A voided patient (``void_reason`` set, and archived)
+was registered in error or is a duplicate; it stays, with its reason, never deleted.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, Table, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, Column, Index, Table, text
+from sqlmodel import AutoString, Field, SQLModel
 
+from desktop.domain.identifiers import mrn_key as fold_mrn
 from desktop.registry.models.base import metadata, utcnow
+
+#: The partial unique index on ``mrn_fold``, switched on once no duplicates remain.
+UNIQUE_MRN_INDEX = "ux_patient_mrn_fold"
+
+
+def _fold_default(context: Any) -> str | None:
+    """``mrn_fold`` for a Core insert that gives only ``mrn`` (the bulk demo data)."""
+    mrn = context.get_current_parameters().get("mrn")
+    return fold_mrn(mrn) if isinstance(mrn, str) else None
 
 
 class Patient(SQLModel, table=True):
@@ -29,12 +48,18 @@ class Patient(SQLModel, table=True):
         # Partial: only archived rows, so "active = all - archived" counts in a blink,
         # and no query filtering on archived = 0 is tempted to use it.
         Index("ix_patient_archived", "archived", sqlite_where=text("archived = 1")),
+        Index("ix_patient_mrn_fold", "mrn_fold"),
+        Index(UNIQUE_MRN_INDEX, "mrn_fold", unique=True,
+              sqlite_where=text("void_reason IS NULL")),
         CheckConstraint("sex IN ('female', 'male')", name="sex"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     mrn: str
     mrn_key: str
+    #: The domain's uniqueness key of ``mrn``; NULL only in a row another program wrote.
+    mrn_fold: str | None = Field(default=None, sa_column=Column(
+        AutoString, nullable=True, default=_fold_default))
     family_name: str
     family_key: str
     given_name: str
@@ -46,6 +71,8 @@ class Patient(SQLModel, table=True):
     created_by: str
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str
+    #: Why the patient was voided (registered in error, a duplicate); None if not voided.
+    void_reason: str | None = None
 
 
 #: The Core table, for set-based queries (search, bulk insert) that skip the ORM.
