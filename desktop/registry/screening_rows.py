@@ -7,11 +7,17 @@ time zone, as the screening contract defines them; bookkeeping times (``entered_
 
 Numbers are kept as the text the coordinator typed ("1.90"), so a value is shown back
 exactly as entered and converted exactly (``fractions.Fraction``) when evaluated.
+
+Every entry a visit form edits has a *version*: the id of the audit event that last
+changed it (0: none yet). The audit log is append-only and its ids only grow, so a
+version never comes back, not even for an entry cleared and entered again. A save
+passes the version it read as ``expected`` and is refused (``EntryChanged``) when the
+entry changed since; see ``ScreeningRepository.entries``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -22,6 +28,9 @@ AnswerValue = Literal["yes", "no", "n/a"]
 ANSWER_VALUES: tuple[AnswerValue, ...] = ("yes", "no", "n/a")
 VisitStatus = Literal["draft", "completed"]
 VisitDecision = Literal["eligible", "not_eligible"]
+#: What a visit form edits: a planned event date (by event name), an answer (by
+#: criterion id), a patient fact (by name), this visit's result of a code (by code).
+EntryKind = Literal["event", "answer", "fact", "result"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,9 @@ class ObservationRow:
     confirmation: str | None = None
     confirmed_by: str | None = None
     confirmed_at: datetime | None = None
+    #: The id of the audit event of the result's last change (entry, correction,
+    #: confirmation or withdrawal): what a correction or withdrawal passes as expected.
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,38 @@ class AnswerRow:
     source_document: str
     entered_by: str
     entered_at: datetime
+    #: The id of the audit event of the answer's last change.
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class VisitEntries:
+    """What a visit's form edits, read in one transaction, with every entry's version.
+
+    ``versions`` holds, for each entry changed since the visit started, the id of the
+    audit event of its last change (a clearing included); ``version()`` gives 0 for one
+    never changed. A ``"result"`` entry is the visit's result of a code: its version
+    covers every result of that code entered at the visit (withdrawn ones too), and is
+    what ``add_observation`` expects when the visit has none; a correction or
+    withdrawal expects the result's own ``ObservationRow.version``.
+    """
+
+    visit: VisitRow
+    patient_id: int
+    events: Mapping[str, datetime]
+    facts: Mapping[str, bool]
+    answers: Mapping[str, AnswerRow]
+    #: The patient's results (not withdrawn), newest ``at`` first.
+    observations: tuple[ObservationRow, ...]
+    versions: Mapping[tuple[EntryKind, str], int]
+
+    def version(self, kind: EntryKind, name: str) -> int:
+        return self.versions.get((kind, name), 0)
+
+    def own_result(self, code: str) -> ObservationRow | None:
+        """This visit's latest result of ``code`` (not withdrawn), or None."""
+        return next((o for o in self.observations
+                     if o.visit_id == self.visit.id and o.code == code), None)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,16 @@ every slot before it was completed eligible, overridden, or signed after either.
 stage with a visit completed not eligible and not overridden is a screen failure: no
 later visit of that screening can start.
 
+Two windows (or two processes) may edit the same visit. Every entry a form edits
+carries a version (``entries``; ``ObservationRow.version``, ``AnswerRow.version``): the
+id of the audit event of its last change, so versions need no column of their own and
+never repeat. A write given ``expected`` (the version it read) compares it with the
+entry's version inside its ``BEGIN IMMEDIATE`` transaction, so no other write can come
+between the check and the change; if the entry changed since, it writes nothing and
+raises ``EntryChanged`` ("... was changed in another window by USER at TIME"). A write
+that would leave the entry as it already is succeeds as a no-op. Each write returns the
+entry's version after it, for the next save to expect.
+
 Bad input raises ``ValidationFailed`` (``errors`` maps field -> message) and writes
 nothing; a rule broken by the request (starting a stage out of order, changing a
 completed visit) raises ``ScreeningRefused`` with a sentence a user can read. An
@@ -47,6 +57,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -58,6 +69,7 @@ from desktop.domain.freshness import stage_codes
 from desktop.domain.record import Observation as RecordObservation
 from desktop.domain.record import RecordError
 from desktop.domain.trial import EVENTS, FACTS, Stage, Trial
+from desktop.domain.units import CODES
 from desktop.domain.visits import StageState, can_complete, slots
 from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
 from desktop.registry.database import Registry, RegistryError
@@ -67,6 +79,7 @@ from desktop.registry.screening_rows import (
     DEMOGRAPHICS,
     AnswerRow,
     AnswerValue,
+    EntryKind,
     LogRow,
     ObservationInput,
     ObservationRow,
@@ -75,6 +88,7 @@ from desktop.registry.screening_rows import (
     ScreenFailureRow,
     ScreeningRow,
     VisitDecision,
+    VisitEntries,
     VisitRow,
     VisitStatus,
 )
@@ -86,9 +100,9 @@ if TYPE_CHECKING:
     from desktop.registry.models.patient import Patient
     from desktop.registry.models.screening import Observation, Screening, Visit
 
-__all__ = ["ObservationNotFound", "PatientNotFound", "ScreeningNotFound", "ScreeningRefused",
-           "ScreeningRepository", "SiteUlnSource", "TrialSource", "ValidationFailed",
-           "VisitNotFound", "signed_refusal", "trials_from"]
+__all__ = ["EntryChanged", "ObservationNotFound", "PatientNotFound", "ScreeningNotFound",
+           "ScreeningRefused", "ScreeningRepository", "SiteUlnSource", "TrialSource",
+           "ValidationFailed", "VisitNotFound", "signed_refusal", "trials_from"]
 
 #: ``trial id -> Trial``; raises ``LookupError`` for a trial it does not know, or
 #: ``desktop.library.TrialFileError`` for a trial file it cannot read.
@@ -122,6 +136,24 @@ class VisitNotFound(RegistryError):
 
 class ObservationNotFound(RegistryError):
     """No result has the given id."""
+
+
+class EntryChanged(ScreeningRefused):
+    """A save over an entry that changed since it was read (in another window, or by
+    another process); nothing was written. ``str()`` says who changed it and when.
+
+    ``kind`` and ``name`` say which entry; ``version`` is its version now;
+    ``changed_by`` and ``changed_at`` (UTC) the change that came between (None if the
+    audit trail does not tell)."""
+
+    def __init__(self, message: str, *, kind: EntryKind, name: str, version: int,
+                 changed_by: str | None, changed_at: datetime | None) -> None:
+        super().__init__(message)
+        self.kind: EntryKind = kind
+        self.name = name
+        self.version = version
+        self.changed_by = changed_by
+        self.changed_at = changed_at
 
 
 # -- reading rows (one decoder for the stdlib read path and the write session) ---------
@@ -200,14 +232,17 @@ def _visit_row(values: Sequence[Any]) -> VisitRow:
                     signed_by=signed_by, signed_at=_utc(signed_at))
 
 
+#: The last column is the result's version: its latest audit event (index on entity).
 _OBSERVATION_COLUMNS = ("o.id, o.patient_id, o.code, o.value, o.unit, o.at, o.uln, o.source, "
                         "o.visit_id, o.entered_by, o.entered_at, o.confirmation, "
-                        "o.confirmed_by, o.confirmed_at")
+                        "o.confirmed_by, o.confirmed_at, "
+                        "(SELECT MAX(e.id) FROM audit_event e "
+                        "WHERE e.entity = 'observation' AND e.entity_id = o.id)")
 
 
 def _observation_row(values: Sequence[Any]) -> ObservationRow:
     (id_, patient_id, code, value, unit, at, uln, source, visit_id, entered_by,
-     entered_at, confirmation, confirmed_by, confirmed_at) = values
+     entered_at, confirmation, confirmed_by, confirmed_at, version) = values
     at_local = _local(at)
     assert at_local is not None
     return ObservationRow(id=int(id_), patient_id=int(patient_id), code=code, value=value,
@@ -215,19 +250,20 @@ def _observation_row(values: Sequence[Any]) -> ObservationRow:
                           visit_id=None if visit_id is None else int(visit_id),
                           entered_by=entered_by, entered_at=_utc_req(entered_at),
                           confirmation=confirmation, confirmed_by=confirmed_by,
-                          confirmed_at=_utc(confirmed_at))
+                          confirmed_at=_utc(confirmed_at),
+                          version=0 if version is None else int(version))
 
 
 _ANSWER_COLUMNS = ("a.visit_id, a.criterion_id, a.value, a.note, a.source_document, "
                    "a.entered_by, a.entered_at")
 
 
-def _answer_row(values: Sequence[Any]) -> AnswerRow:
+def _answer_row(values: Sequence[Any], version: int = 0) -> AnswerRow:
     visit_id, criterion_id, value, note, source_document, entered_by, entered_at = values
     return AnswerRow(visit_id=int(visit_id), criterion_id=criterion_id,
                      value=cast(AnswerValue, value), note=note,
                      source_document=source_document, entered_by=entered_by,
-                     entered_at=_utc_req(entered_at))
+                     entered_at=_utc_req(entered_at), version=version)
 
 
 _FAILURE_COLUMNS = ("f.visit_id, f.screening_id, f.stage_id, f.repeat, f.reasons, "
@@ -297,6 +333,98 @@ def _load_observation(rows: _Rows, observation_id: int) -> ObservationRow:
     if not found:
         raise ObservationNotFound(f"No result with id {observation_id} is in the registry.")
     return _observation_row(found[0])
+
+
+# -- versions (the audit trail's ids) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class _Change:
+    """The latest audit event of an entry: its id is the entry's version."""
+
+    version: int
+    action: str
+    by: str
+    at: datetime
+
+
+def _change(values: Sequence[Any]) -> _Change:
+    id_, action, actor, occurred_at = values
+    return _Change(int(id_), str(action), str(actor), _utc_req(occurred_at))
+
+
+#: Where the audit trail records each kind of entry kept by name: (entity, action, the
+#: details key naming the entry). Results are audited by their own id instead.
+_AUDITED: dict[EntryKind, tuple[str, str, str]] = {
+    "event": ("visit", "event.set", "name"),
+    "answer": ("visit", "answer.set", "criterion_id"),
+    "fact": ("patient", "fact.set", "name"),
+}
+
+
+#: Audit actions on a patient known to leave the patient's facts as they are. Any other
+#: (a merge of patient records moves facts, and actions yet to come may too) counts as a
+#: change of every fact: a save expecting an older version is refused, never let through.
+_LEAVES_FACTS = frozenset({"patient.create", "patient.update", "patient.archive",
+                           "patient.restore", "patient.void"})
+
+
+def _latest_changes(rows: _Rows, kind: EntryKind, owner_id: int) -> dict[str, _Change]:
+    """The latest change of each ``kind`` entry of the visit or patient ``owner_id``, by
+    name (read from the audit details in Python: no reliance on SQLite's JSON). For
+    facts, every name of ``FACTS`` once a patient event may have changed them all."""
+    entity, action, key = _AUDITED[kind]
+    latest: dict[str, _Change] = {}
+    where = "" if kind == "fact" else " AND action = ?"
+    params = (entity, owner_id) if kind == "fact" else (entity, owner_id, action)
+    for values in rows(f"SELECT id, action, actor, occurred_at, details FROM audit_event "
+                       f"WHERE entity = ? AND entity_id = ?{where} ORDER BY id", params):
+        if values[1] != action:
+            if values[1] not in _LEAVES_FACTS:
+                latest = dict.fromkeys(FACTS, _change(values[:4]))
+            continue
+        name = json.loads(values[4]).get(key)
+        if isinstance(name, str):
+            latest[name] = _change(values[:4])
+    return latest
+
+
+def _observation_change(rows: _Rows, observation_id: int) -> _Change | None:
+    found = rows("SELECT id, action, actor, occurred_at FROM audit_event WHERE entity = "
+                 "'observation' AND entity_id = ? ORDER BY id DESC LIMIT 1",
+                 (observation_id,))
+    return _change(found[0]) if found else None
+
+
+def _result_change(rows: _Rows, visit_id: int, code: str) -> _Change | None:
+    """The latest change of any result of ``code`` entered at the visit."""
+    found = rows("SELECT e.id, e.action, e.actor, e.occurred_at FROM observation o "
+                 "JOIN audit_event e ON e.entity = 'observation' AND e.entity_id = o.id "
+                 "WHERE o.visit_id = ? AND o.code = ? ORDER BY e.id DESC LIMIT 1",
+                 (visit_id, code))
+    return _change(found[0]) if found else None
+
+
+def _version(change: _Change | None) -> int:
+    return 0 if change is None else change.version
+
+
+def _changed(kind: EntryKind, name: str, what: str, change: _Change | None) -> EntryChanged:
+    """The refusal of a save over an entry changed since it was read."""
+    if change is None:
+        text = f"{what} was changed in another window; this change was not saved."
+    else:
+        how = {"observation.retract": " (withdrawn)",
+               "patient.merge": " (patient records merged)"}.get(change.action, "")
+        text = (f"{what} was changed{how} in another window by {change.by} at "
+                f"{change.at.astimezone():%Y-%m-%d %H:%M}; this change was not saved.")
+    return EntryChanged(text, kind=kind, name=name, version=_version(change),
+                        changed_by=None if change is None else change.by,
+                        changed_at=None if change is None else change.at)
+
+
+def _result_label(code: str) -> str:
+    info = CODES.get(code)
+    return f"The {info.label if info is not None else code} result"
 
 
 # -- messages --------------------------------------------------------------------------
@@ -535,11 +663,16 @@ class ScreeningRepository:
     # -- write plumbing -----------------------------------------------------------
 
     def _audit(self, session: Session, action: str, entity: str, entity_id: int,
-               details: dict[str, Any]) -> None:
-        from desktop.registry.models.audit import record_event
+               details: dict[str, Any]) -> int:
+        """Add the write's audit event; its id (the changed entry's new version)."""
+        from desktop.registry.models.audit import AuditEvent
 
-        record_event(session, actor=self._user, action=action, entity=entity,
-                     entity_id=entity_id, details=details)
+        event = AuditEvent(actor=self._user, action=action, entity=entity,
+                           entity_id=entity_id, details=details)
+        session.add(event)
+        session.flush()
+        assert event.id is not None
+        return event.id
 
     @staticmethod
     def _patient(session: Session, patient_id: int) -> Patient:
@@ -831,6 +964,43 @@ class ScreeningRepository:
         snapshot = json.loads(found[0][0])
         return cast("dict[str, object] | None", snapshot)
 
+    # -- what a visit form edits, with versions ----------------------------------
+
+    def entries(self, visit_id: int) -> VisitEntries:
+        """Everything the visit's form edits (planned dates and answers of the visit,
+        the patient's facts and results) with each entry's version, read in one
+        transaction: each version belongs to the value read with it, so a save that
+        expects it is refused if anything came between."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            visit = _load_visit(rows, visit_id)
+            patient_id = _load_screening(rows, visit.screening_id).patient_id
+            events = {str(name): datetime.fromisoformat(at) for name, at in rows(
+                "SELECT name, at FROM visit_event WHERE visit_id = ? ORDER BY name",
+                (visit_id,))}
+            facts = {str(name): bool(value) for name, value in rows(
+                "SELECT name, value FROM patient_fact WHERE patient_id = ? ORDER BY name",
+                (patient_id,))}
+            versions: dict[tuple[EntryKind, str], int] = {}
+            owners: tuple[tuple[EntryKind, int], ...] = (
+                ("event", visit_id), ("answer", visit_id), ("fact", patient_id))
+            for kind, owner in owners:
+                for name, change in _latest_changes(rows, kind, owner).items():
+                    versions[kind, name] = change.version
+            answers = {row[1]: _answer_row(row, versions.get(("answer", row[1]), 0))
+                       for row in rows(f"SELECT {_ANSWER_COLUMNS} FROM answer a "
+                                       f"WHERE a.visit_id = ? ORDER BY a.id", (visit_id,))}
+            observations = tuple(_observation_row(values) for values in rows(
+                f"SELECT {_OBSERVATION_COLUMNS} FROM observation o WHERE o.patient_id = ? "
+                f"AND o.retracted = 0 ORDER BY o.at DESC, o.id DESC", (patient_id,)))
+            for code, version in rows(
+                    "SELECT o.code, MAX(e.id) FROM observation o JOIN audit_event e "
+                    "ON e.entity = 'observation' AND e.entity_id = o.id "
+                    "WHERE o.visit_id = ? GROUP BY o.code", (visit_id,)):
+                versions["result", str(code)] = int(version)
+        return VisitEntries(visit=visit, patient_id=patient_id, events=events, facts=facts,
+                            answers=answers, observations=observations, versions=versions)
+
     # -- events (per visit) -------------------------------------------------------
 
     def events(self, visit_id: int) -> dict[str, datetime]:
@@ -848,11 +1018,14 @@ class ScreeningRepository:
                 result[name] = when
         return result
 
-    def set_event(self, visit_id: int, name: str, at: datetime | None) -> None:
-        """Set (or clear, with None) a planned event date of a draft visit.
+    def set_event(self, visit_id: int, name: str, at: datetime | None, *,
+                  expected: int | None = None) -> int:
+        """Set (or clear, with None) a planned event date of a draft visit; the event's
+        version after it.
 
         ``name`` is one of ``desktop.domain.trial.EVENTS``; ``at`` is local wall-clock
-        time (naive), else ValidationFailed on "name" or "at"."""
+        time (naive), else ValidationFailed on "name" or "at". ``expected``: the version
+        read (``entries``); EntryChanged if the date changed since."""
         from sqlmodel import select
 
         from desktop.registry.models.base import utcnow
@@ -871,9 +1044,12 @@ class ScreeningRepository:
             assert visit.id is not None
             row = session.exec(select(VisitEvent).where(VisitEvent.visit_id == visit_id,
                                                         VisitEvent.name == name)).first()
+            change = _latest_changes(_session_rows(session), "event", visit.id).get(name)
             old = None if row is None else row.at
             if old == at:
-                return
+                return _version(change)
+            if expected is not None and expected != _version(change):
+                raise _changed("event", name, f"The planned {EVENTS[name]}", change)
             if at is None:
                 assert row is not None
                 session.delete(row)
@@ -882,8 +1058,8 @@ class ScreeningRepository:
                                        entered_by=self._user, entered_at=utcnow()))
             else:
                 row.at, row.entered_by, row.entered_at = at, self._user, utcnow()
-            self._audit(session, "event.set", "visit", visit.id,
-                        {"name": name, "old": _iso(old), "new": _iso(at)})
+            return self._audit(session, "event.set", "visit", visit.id,
+                               {"name": name, "old": _iso(old), "new": _iso(at)})
 
     # -- facts (per patient) ------------------------------------------------------
 
@@ -897,9 +1073,12 @@ class ScreeningRepository:
             raise _patient_not_found(patient_id)
         return {name: bool(value) for _, name, value in found if name is not None}
 
-    def set_fact(self, patient_id: int, name: str, value: bool | None) -> None:
+    def set_fact(self, patient_id: int, name: str, value: bool | None, *,
+                 expected: int | None = None) -> int:
         """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``
-        (one of ``desktop.domain.trial.FACTS``, else ValidationFailed on "name")."""
+        (one of ``desktop.domain.trial.FACTS``, else ValidationFailed on "name"); the
+        fact's version after it. ``expected``: the version read (``entries``);
+        EntryChanged if the fact changed since (at any visit of the patient)."""
         from sqlmodel import select
 
         from desktop.registry.models.base import utcnow
@@ -912,9 +1091,12 @@ class ScreeningRepository:
             self._patient(session, patient_id)
             row = session.exec(select(PatientFact).where(PatientFact.patient_id == patient_id,
                                                          PatientFact.name == name)).first()
+            change = _latest_changes(_session_rows(session), "fact", patient_id).get(name)
             old = None if row is None else row.value
             if old == value:
-                return
+                return _version(change)
+            if expected is not None and expected != _version(change):
+                raise _changed("fact", name, f"The patient fact {FACTS[name]}", change)
             if value is None:
                 assert row is not None
                 session.delete(row)
@@ -923,8 +1105,8 @@ class ScreeningRepository:
                                         entered_by=self._user, entered_at=utcnow()))
             else:
                 row.value, row.entered_by, row.entered_at = value, self._user, utcnow()
-            self._audit(session, "fact.set", "patient", patient_id,
-                        {"name": name, "old": old, "new": value})
+            return self._audit(session, "fact.set", "patient", patient_id,
+                               {"name": name, "old": old, "new": value})
 
     # -- observations (per patient) -----------------------------------------------
 
@@ -978,7 +1160,8 @@ class ScreeningRepository:
         obs.confirmation, obs.confirmed_by, obs.confirmed_at = why, self._user, utcnow()
 
     def add_observation(self, patient_id: int, visit_id: int | None,
-                        data: ObservationInput) -> ObservationRow:
+                        data: ObservationInput, *,
+                        expected: int | None = None) -> ObservationRow:
         """Save a result. Checks, each naming its field ("value", "unit", "at", "uln"):
         a number, plausible for the code; a unit accepted for the code (stored in its
         accepted spelling); a time not in the future and not before birth; a ULN above 0.
@@ -987,7 +1170,10 @@ class ScreeningRepository:
         (``confirmation``, ``confirmed_by``, ``confirmed_at``) and in the audit.
 
         ``visit_id`` (the visit it was entered at, or None) must be a draft visit of
-        this patient, else ScreeningRefused."""
+        this patient, else ScreeningRefused. ``expected`` (with a visit only): the
+        version of the visit's result of the code as read (``entries``, where the
+        visit had none); EntryChanged if a result of that code was entered, corrected
+        or withdrawn at the visit since."""
         from desktop.registry.models.base import utcnow
         from desktop.registry.models.screening import Observation
 
@@ -1003,6 +1189,13 @@ class ScreeningRepository:
                 if visit.status != "draft":
                     raise ScreeningRefused("The visit is completed and locked; enter the "
                                            "result without a visit, or at the current one.")
+                if expected is not None:
+                    change = _result_change(rows, visit_id, data.code)
+                    if expected != _version(change):
+                        raise _changed("result", data.code, _result_label(data.code), change)
+            elif expected is not None:
+                raise ValueError("add_observation: expected needs the visit the result is "
+                                 "entered at")
             unit, uln, value, why = self._checked(data, patient.birth_date)
             assert data.at is not None  # checked
             obs = Observation(patient_id=patient_id, visit_id=visit_id, code=data.code,
@@ -1017,17 +1210,25 @@ class ScreeningRepository:
                         {"patient_id": patient_id, **_observation_details(obs)})
             return _load_observation(rows, obs.id)
 
-    def update_observation(self, observation_id: int, data: ObservationInput) -> ObservationRow:
+    def update_observation(self, observation_id: int, data: ObservationInput, *,
+                           expected: int | None = None) -> ObservationRow:
         """Correct a saved result (same checks; the audit keeps the old values). The
         row's ``entered_by``/``entered_at`` become the corrector's. A retracted result
         cannot be corrected (ScreeningRefused); one entered at a completed visit can.
         A changed unusual value must be confirmed again; the confirmation of an
-        unchanged value stands; a value no longer unusual loses its confirmation."""
+        unchanged value stands; a value no longer unusual loses its confirmation.
+        ``expected``: the result's version as read (``ObservationRow.version``);
+        EntryChanged if it was corrected or withdrawn since (a correction to what it
+        already holds saves nothing and succeeds)."""
         from desktop.registry.models.base import utcnow
 
         with self._registry.session() as session:
             rows = _session_rows(session)
             obs = self._observation_model(session, observation_id)
+            change = _observation_change(rows, observation_id)
+            stale = expected is not None and expected != _version(change)
+            if stale and obs.retracted:
+                raise _changed("result", obs.code, _result_label(obs.code), change)
             if obs.retracted:
                 raise ScreeningRefused("The result was retracted and cannot be corrected; "
                                        "enter a new result instead.")
@@ -1044,14 +1245,20 @@ class ScreeningRepository:
                        for key in dict.fromkeys([*before, *after])
                        if before.get(key) != after.get(key)}
             if changes:
+                if stale:
+                    raise _changed("result", obs.code, _result_label(obs.code), change)
                 obs.entered_by, obs.entered_at = self._user, utcnow()
                 self._audit(session, "observation.update", "observation", observation_id,
                             {"patient_id": obs.patient_id, "changes": changes})
             return _load_observation(rows, observation_id)
 
-    def retract_observation(self, observation_id: int, reason: str) -> None:
-        """Withdraw a wrong result: kept, with the reason, but no longer evaluated.
-        A blank reason is ValidationFailed on "reason"; retracting twice is refused."""
+    def retract_observation(self, observation_id: int, reason: str, *,
+                            expected: int | None = None) -> int:
+        """Withdraw a wrong result: kept, with the reason, but no longer evaluated; the
+        result's version after it. A blank reason is ValidationFailed on "reason";
+        retracting twice is refused. ``expected``: the result's version as read
+        (``ObservationRow.version``); EntryChanged if it was corrected or withdrawn
+        since."""
         from desktop.registry.models.base import utcnow
 
         if not reason.strip():
@@ -1059,13 +1266,18 @@ class ScreeningRepository:
                                                         "withdrawn."})
         with self._registry.session() as session:
             obs = self._observation_model(session, observation_id)
+            if expected is not None:
+                change = _observation_change(_session_rows(session), observation_id)
+                if expected != _version(change):
+                    raise _changed("result", obs.code, _result_label(obs.code), change)
             if obs.retracted:
                 raise ScreeningRefused("The result has already been retracted.")
             obs.retracted, obs.retracted_reason = True, reason.strip()
             obs.retracted_by, obs.retracted_at = self._user, utcnow()
-            self._audit(session, "observation.retract", "observation", observation_id,
-                        {"patient_id": obs.patient_id, "reason": obs.retracted_reason,
-                         **_observation_details(obs)})
+            return self._audit(session, "observation.retract", "observation",
+                               observation_id,
+                               {"patient_id": obs.patient_id, "reason": obs.retracted_reason,
+                                **_observation_details(obs)})
 
     @staticmethod
     def _observation_model(session: Session, observation_id: int) -> Observation:
@@ -1077,22 +1289,29 @@ class ScreeningRepository:
     # -- answers (per visit) ------------------------------------------------------
 
     def answers(self, visit_id: int) -> dict[str, AnswerRow]:
-        """The visit's answers, by criterion id."""
+        """The visit's answers, by criterion id (each with its version)."""
         with self._registry.read() as conn:
-            found = conn.execute(f"SELECT v.id, {_ANSWER_COLUMNS} FROM visit v "
-                                 f"LEFT JOIN answer a ON a.visit_id = v.id "
-                                 f"WHERE v.id = ? ORDER BY a.id", (visit_id,)).fetchall()
-        if not found:
-            raise _visit_not_found(visit_id)
-        return {row[2]: _answer_row(row[1:]) for row in found if row[1] is not None}
+            rows = _conn_rows(conn)
+            found = rows(f"SELECT v.id, {_ANSWER_COLUMNS} FROM visit v "
+                         f"LEFT JOIN answer a ON a.visit_id = v.id "
+                         f"WHERE v.id = ? ORDER BY a.id", (visit_id,))
+            if not found:
+                raise _visit_not_found(visit_id)
+            changes = _latest_changes(rows, "answer", visit_id)
+        return {row[2]: _answer_row(row[1:], _version(changes.get(row[2])))
+                for row in found if row[1] is not None}
 
     def set_answer(self, visit_id: int, criterion_id: str, value: AnswerValue | None,
-                   note: str = "", source_document: str = "") -> AnswerRow | None:
-        """Answer (or clear, with None) an attested criterion of a draft visit.
+                   note: str = "", source_document: str = "", *,
+                   expected: int | None = None) -> int:
+        """Answer (or clear, with None) an attested criterion of a draft visit; the
+        answer's version after it (``answers`` reads the saved row).
 
         The repository does not know the trial here: the caller passes an attested
         criterion id of the visit's stage (the engine refuses any other when it
-        evaluates). ValidationFailed on "value" for anything but yes/no/n/a."""
+        evaluates). ValidationFailed on "value" for anything but yes/no/n/a.
+        ``expected``: the version read (``entries``); EntryChanged if the answer, its
+        note or source document changed since."""
         from sqlmodel import select
 
         from desktop.registry.models.base import utcnow
@@ -1107,36 +1326,35 @@ class ScreeningRepository:
             raise _invalid("The answer", errors)
         criterion_id = criterion_id.strip()
         with self._registry.session() as session:
-            rows = _session_rows(session)
             self._draft(session, visit_id, "its answers")
             row = session.exec(select(Answer).where(Answer.visit_id == visit_id,
                                                     Answer.criterion_id == criterion_id)
                                ).first()
+            change = _latest_changes(_session_rows(session), "answer",
+                                     visit_id).get(criterion_id)
             old = None if row is None else {"value": row.value, "note": row.note,
                                             "source_document": row.source_document}
             new = None if value is None else {"value": value, "note": note.strip(),
                                               "source_document": source_document.strip()}
-            if old != new:
-                if new is None:
-                    assert row is not None
-                    session.delete(row)
-                elif row is None:
-                    session.add(Answer(visit_id=visit_id, criterion_id=criterion_id,
-                                       value=new["value"], note=new["note"],
-                                       source_document=new["source_document"],
-                                       entered_by=self._user, entered_at=utcnow()))
-                else:
-                    row.value, row.note = new["value"], new["note"]
-                    row.source_document = new["source_document"]
-                    row.entered_by, row.entered_at = self._user, utcnow()
-                self._audit(session, "answer.set", "visit", visit_id,
-                            {"criterion_id": criterion_id, "old": old, "new": new})
+            if old == new:
+                return _version(change)
+            if expected is not None and expected != _version(change):
+                raise _changed("answer", criterion_id, f"The answer to {criterion_id}",
+                               change)
             if new is None:
-                return None
-            found = rows(f"SELECT {_ANSWER_COLUMNS} FROM answer a "
-                         f"WHERE a.visit_id = ? AND a.criterion_id = ?",
-                         (visit_id, criterion_id))
-            return _answer_row(found[0])
+                assert row is not None
+                session.delete(row)
+            elif row is None:
+                session.add(Answer(visit_id=visit_id, criterion_id=criterion_id,
+                                   value=new["value"], note=new["note"],
+                                   source_document=new["source_document"],
+                                   entered_by=self._user, entered_at=utcnow()))
+            else:
+                row.value, row.note = new["value"], new["note"]
+                row.source_document = new["source_document"]
+                row.entered_by, row.entered_at = self._user, utcnow()
+            return self._audit(session, "answer.set", "visit", visit_id,
+                               {"criterion_id": criterion_id, "old": old, "new": new})
 
     # -- the patient --------------------------------------------------------------
 

@@ -234,16 +234,22 @@ def test_events(screenings: ScreeningRepository, registry: Registry, patient_id:
 def test_answers(screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
     visit = _draft(screenings, patient_id)
     assert screenings.answers(visit.id) == {}
-    row = screenings.set_answer(visit.id, "apl", "no", " checked ", " path report ")
-    assert row is not None
+    version = screenings.set_answer(visit.id, "apl", "no", " checked ", " path report ")
+    [row] = screenings.answers(visit.id).values()
     assert (row.visit_id, row.criterion_id, row.value, row.note, row.source_document,
-            row.entered_by) == (visit.id, "apl", "no", "checked", "path report", "coordinator")
-    assert screenings.answers(visit.id) == {"apl": row}
+            row.entered_by, row.version) == (visit.id, "apl", "no", "checked", "path report",
+                                             "coordinator", version)
+    # the same answer again: nothing written, the version stays
+    assert screenings.set_answer(visit.id, "apl", "no", "checked", "path report") == version
     donor = screenings.set_answer(visit.id, "donor", "yes")
     changed = screenings.set_answer(visit.id, "apl", "n/a", "checked", "path report")
-    assert screenings.answers(visit.id) == {"apl": changed, "donor": donor}
-    assert screenings.set_answer(visit.id, "donor", None) is None
+    assert version < donor < changed
+    assert {cid: a.version for cid, a in screenings.answers(visit.id).items()} == {
+        "apl": changed, "donor": donor}
+    cleared = screenings.set_answer(visit.id, "donor", None)
+    assert cleared > changed
     assert list(screenings.answers(visit.id)) == ["apl"]
+    assert screenings.entries(visit.id).version("answer", "donor") == cleared
     details = [d for *_, d in audit(registry, "answer.set")]
     assert details[0] == {"criterion_id": "apl", "old": None,
                           "new": {"value": "no", "note": "checked",
