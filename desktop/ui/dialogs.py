@@ -2,7 +2,10 @@
 
 ``BaseDialog`` handles what every dialog needs the same way (window modality and
 remembered geometry), after Picard's ``PicardDialog``. The patient form checks nothing
-itself: it asks the repository to ``validate`` and shows each message under its field.
+itself: it asks the repository to ``validate`` (the domain's MRN and name rules, the
+site's allowed characters, the MRN already taken) as you type, shows each message under
+its field, and keeps Save disabled while anything is wrong. The repository checks again
+when it saves.
 """
 
 from __future__ import annotations
@@ -61,9 +64,12 @@ class BaseDialog(QDialog):
 class PatientDialog(BaseDialog):
     """Add a patient (``patient`` is None) or edit one; ``saved`` holds the result.
 
-    Nothing is written until the repository finds no error. Each error appears in red
-    under its field and as that field's accessible description, so a screen reader
-    announces it with the field.
+    Nothing is written until the repository finds no error. The form is validated as
+    you type: each error appears in red under its field (once that field has been typed
+    in, or Save tried; every field at once when editing) and as that field's accessible
+    description, so a screen reader announces it with the field; Save stays disabled,
+    its tooltip saying what is still missing, until there is none. A voided patient is
+    shown read-only.
     """
 
     def __init__(self, parent: QWidget | None, settings: UiSettings,
@@ -76,6 +82,8 @@ class PatientDialog(BaseDialog):
         self._messages = messages
         self._patient = patient
         self.saved: PatientRow | None = None
+        #: Fields whose errors are shown as you type: those typed in (all when editing).
+        self._touched: set[str] = set(FIELDS) if patient is not None else set()
         self.setWindowTitle("Edit patient" if patient else "New patient")
 
         self.mrn = named(QLineEdit(), "mrn")
@@ -113,12 +121,16 @@ class PatientDialog(BaseDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
-        save = buttons.button(QDialogButtonBox.StandardButton.Save)
-        save.setDefault(True)  # Enter in any field submits
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setDefault(True)  # Enter in any field submits (while enabled)
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
+        self.voided_note = named(QLabel(), "voided_note")
+        self.voided_note.setWordWrap(True)
+        self.voided_note.hide()
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.voided_note)
         layout.addLayout(form)
         layout.addStretch(1)
         layout.addWidget(buttons)
@@ -130,6 +142,22 @@ class PatientDialog(BaseDialog):
             self.given_name.setText(patient.given_name)
             self.birth_date.setText(patient.birth_date.isoformat())
             self.sex.setCurrentIndex(max(0, self.sex.findData(patient.sex)))
+
+        for name, line in (("mrn", self.mrn), ("family_name", self.family_name),
+                           ("given_name", self.given_name), ("birth_date", self.birth_date)):
+            line.textEdited.connect(lambda _text, field=name: self._edited(field))
+        self.sex.currentIndexChanged.connect(lambda _index: self._edited("sex"))
+        if patient is not None and patient.voided:
+            self.voided_note.setText(f"This patient was voided ({patient.void_reason}); the "
+                                     "record is kept as it was and cannot be changed.")
+            self.voided_note.show()
+            for line in (self.mrn, self.family_name, self.given_name, self.birth_date):
+                line.setReadOnly(True)
+            self.sex.setEnabled(False)
+            self.save_button.setEnabled(False)
+            self.save_button.setToolTip("A voided patient cannot be changed.")
+        else:
+            self.revalidate()
 
     def collect(self) -> tuple[PatientInput, dict[str, str]]:
         """The form as repository input, plus errors the form itself can tell (date format)."""
@@ -149,14 +177,43 @@ class PatientDialog(BaseDialog):
                             birth_date=birth_date, sex=str(self.sex.currentData() or ""))
         return data, errors
 
+    def current_errors(self) -> dict[str, str]:
+        """Every problem with the form as it is now (the repository's, and the date's)."""
+        from desktop.registry.database import RegistryError
+
+        data, errors = self.collect()
+        patient_id = self._patient.id if self._patient else None
+        try:
+            found = self._repository.validate(data, patient_id)
+        except RegistryError as exc:  # the registry is busy or gone: say so, save nothing
+            found = {"mrn": str(exc)} if "mrn" not in errors else {}
+        return {**found, **errors}  # an unreadable date beats "required"
+
+    def _edited(self, field: str) -> None:
+        self._touched.add(field)
+        self.revalidate()
+
+    def revalidate(self) -> dict[str, str]:
+        """Validate as typed: show the errors of the fields typed in, and enable Save only
+        when there are none at all; the errors."""
+        errors = self.current_errors()
+        self._show(errors, self._touched, focus=False)
+        self.save_button.setEnabled(not errors)
+        self.save_button.setToolTip(
+            "" if not errors else "Not saved yet: "
+            + " ".join(errors[name] for name in FIELDS if name in errors))
+        return errors
+
     def submit(self) -> None:
         from desktop.registry.database import RegistryError
         from desktop.registry.patients import ValidationFailed
 
-        data, errors = self.collect()
+        if self._patient is not None and self._patient.voided:
+            return
+        self._touched.update(FIELDS)
+        data, _ = self.collect()
         patient_id = self._patient.id if self._patient else None
-        found = self._repository.validate(data, patient_id)
-        errors = {**found, **errors}  # an unreadable date beats "required"
+        errors = self.current_errors()
         if not errors:
             try:
                 if patient_id is None:
@@ -169,21 +226,27 @@ class PatientDialog(BaseDialog):
                 self._messages.error(self, "Patient not saved", str(exc))
                 return
         self.show_errors(errors)
+        self.save_button.setEnabled(not errors)
         if not errors:
             self.accept()
 
     def show_errors(self, errors: dict[str, str]) -> None:
+        """Show every error (after Save): under its field, the first field focused."""
+        self._show(errors, set(FIELDS), focus=True)
+        unplaced = [text for name, text in errors.items() if name not in self._inputs]
+        if unplaced:
+            self._messages.error(self, "Patient not saved", " ".join(unplaced))
+
+    def _show(self, errors: dict[str, str], fields: set[str], focus: bool) -> None:
         first: QWidget | None = None
         for name in FIELDS:
-            message = errors.get(name, "")
+            message = errors.get(name, "") if name in fields else ""
             label = self.errors[name]
-            label.setText(message)
+            if label.text() != message:
+                label.setText(message)
             label.setVisible(bool(message))
             self._inputs[name].setAccessibleDescription(message)
             if message and first is None:
                 first = self._inputs[name]
-        unplaced = [text for name, text in errors.items() if name not in self._inputs]
-        if unplaced:
-            self._messages.error(self, "Patient not saved", " ".join(unplaced))
-        if first is not None:
+        if focus and first is not None:
             first.setFocus()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.identifiers import MrnRules
+from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRepository
 from desktop.ui.dialogs import PatientDialog
 from desktop.ui.main_window import MainWindow
+from desktop.ui.messages import RecordingMessages
+from desktop.ui.settings import UiSettings
 from tests.ui.conftest import AddPatient
 
 
@@ -21,13 +28,25 @@ def open_new_patient(qtbot: QtBot, window: MainWindow) -> PatientDialog:
     return window.dialog
 
 
+def enter(qtbot: QtBot, field: QLineEdit, text: str) -> None:
+    """Type ``text`` as a user would: keys for ASCII, else pasted (Ctrl+V), the way a
+    zero-width space or a Cyrillic letter arrives from another program."""
+    if text.isascii():
+        qtbot.keyClicks(field, text)
+        return
+    clipboard = QApplication.clipboard()
+    clipboard.setText(text)
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert text in field.text()
+
+
 def fill(qtbot: QtBot, dialog: PatientDialog, *, mrn: str = "MRN-100",
          family: str = "Lindqvist", given: str = "Maja", birth: str = "1961-04-23",
          sex: str = "Female") -> None:
     for field, text in ((dialog.mrn, mrn), (dialog.family_name, family),
                         (dialog.given_name, given), (dialog.birth_date, birth)):
         field.clear()
-        qtbot.keyClicks(field, text)
+        enter(qtbot, field, text)
     dialog.sex.setCurrentText(sex)
 
 
@@ -154,3 +173,126 @@ def test_dialog_remembers_its_geometry(qtbot: QtBot, window: MainWindow) -> None
     again = open_new_patient(qtbot, window)
     assert (again.width(), again.height()) == (611, 433)
     again.reject()
+
+
+# -- validated as you type (the registry's own rules, through repository.validate) -------
+
+def test_a_new_form_shows_no_errors_and_save_waits_for_every_field(
+        qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_new_patient(qtbot, window)
+    assert errors(dialog) == {}
+    assert not dialog.save_button.isEnabled()
+    assert "Enter the MRN." in dialog.save_button.toolTip()
+
+    fill(qtbot, dialog)
+    assert errors(dialog) == {}
+    assert dialog.save_button.isEnabled()
+    assert dialog.save_button.toolTip() == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("AB\u200b12", "The MRN contains an invisible or control character (U+200B ZERO WIDTH"),
+        ("\u0410B12", "'\u0410' (U+0410 CYRILLIC CAPITAL LETTER A) is not allowed in an MRN"),
+        ("X" * 33, "The MRN is 33 characters long; at most 32."),
+        ("AB#12", "'#' (U+0023 NUMBER SIGN) is not allowed"),
+    ],
+)
+def test_an_mrn_breaking_the_rules_is_named_as_you_type(
+        qtbot: QtBot, window: MainWindow, repository: PatientRepository, typed: str,
+        words: str) -> None:
+    dialog = open_new_patient(qtbot, window)
+    fill(qtbot, dialog)
+    assert dialog.save_button.isEnabled()
+
+    dialog.mrn.clear()
+    enter(qtbot, dialog.mrn, typed)  # no Save pressed
+    assert list(errors(dialog)) == ["mrn"]
+    assert words in errors(dialog)["mrn"]
+    assert dialog.mrn.accessibleDescription() == errors(dialog)["mrn"]
+    assert not dialog.save_button.isEnabled()
+    qtbot.keyClick(dialog.mrn, Qt.Key.Key_Return)  # Enter does not save while invalid
+    assert dialog.isVisible()
+    assert repository.count() == 0
+
+    dialog.mrn.selectAll()
+    qtbot.keyClicks(dialog.mrn, "AB12")
+    assert errors(dialog) == {}
+    assert dialog.save_button.isEnabled()
+
+
+def test_another_spelling_of_a_taken_mrn_is_named_as_you_type(
+        qtbot: QtBot, window: MainWindow, add_patient: AddPatient) -> None:
+    add_patient("AB 15", "Okafor", "Chidi")
+    dialog = open_new_patient(qtbot, window)
+    enter(qtbot, dialog.mrn, "ab  \uff11\uff15")  # case, two spaces, full-width digits
+    assert errors(dialog) == {"mrn": "MRN AB 15 already belongs to another patient (Okafor, "
+                                     "Chidi); MRNs that differ only in case, spacing or "
+                                     "full-width characters are one MRN."}
+    assert not dialog.save_button.isEnabled()
+
+
+def test_a_name_with_a_control_character_is_named_as_you_type(
+        qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_new_patient(qtbot, window)
+    fill(qtbot, dialog)
+    enter(qtbot, dialog.given_name, "\u200b")
+    assert errors(dialog) == {
+        "given_name": "The given name contains an invisible or control character "
+                      "(U+200B ZERO WIDTH SPACE)."}
+    assert not dialog.save_button.isEnabled()
+    dialog.given_name.clear()
+    qtbot.keyClicks(dialog.given_name, "N" * 101)
+    assert errors(dialog)["given_name"] == "The given name is 101 characters long; at most 100."
+
+
+def test_only_fields_typed_in_show_their_errors(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_new_patient(qtbot, window)
+    qtbot.keyClicks(dialog.family_name, "A")
+    qtbot.keyClick(dialog.family_name, Qt.Key.Key_Backspace)
+    assert errors(dialog) == {"family_name": "Enter the family name."}  # not the others yet
+
+
+def test_the_form_follows_the_sites_mrn_characters(
+        qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
+        registry: Registry) -> None:
+    repository = PatientRepository(registry, "tester", MrnRules(r"\w \-/."))
+    dialog = PatientDialog(None, settings, repository, messages)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill(qtbot, dialog, mrn=unicodedata.normalize("NFD", "JOSÉ-1"))
+    assert errors(dialog) == {}
+    assert dialog.save_button.isEnabled()
+    with qtbot.waitSignal(dialog.finished):
+        dialog.submit()
+    assert dialog.saved is not None
+    assert dialog.saved.mrn == unicodedata.normalize("NFC", "JOSÉ-1")
+
+
+def test_editing_a_patient_shows_a_stored_problem_at_once(
+        qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
+        registry: Registry, add_patient: AddPatient) -> None:
+    row = add_patient("MRN-1", "Haddad")
+    strict = PatientRepository(registry, "tester", MrnRules("0-9"))  # a site stricter now
+    dialog = PatientDialog(None, settings, strict, messages, row)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "'M' (U+004D LATIN CAPITAL LETTER M) is not allowed" in errors(dialog)["mrn"]
+    assert not dialog.save_button.isEnabled()
+
+
+def test_a_voided_patient_is_shown_read_only(
+        qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
+        repository: PatientRepository, add_patient: AddPatient) -> None:
+    row = repository.void(add_patient("MRN-2", "Haddad").id, "Registered twice")
+    dialog = PatientDialog(None, settings, repository, messages, row)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "voided (Registered twice)" in dialog.voided_note.text()
+    assert dialog.voided_note.isVisible()
+    assert dialog.mrn.isReadOnly()
+    assert not dialog.save_button.isEnabled()
+    dialog.submit()
+    assert dialog.saved is None
+    assert messages.messages == []
