@@ -34,6 +34,7 @@ from desktop.ui.settings import UiSettings
 if TYPE_CHECKING:
     from desktop.registry.database import Registry
     from desktop.registry.patients import PatientRepository
+    from desktop.ui.mrn_problems_dialog import MrnCheck
 
 EXIT_OK = 0
 EXIT_REGISTRY_FAILED = 1
@@ -109,6 +110,7 @@ class GuiSession(QObject):
         self._warm_up: Operation[None] | None = None
         self._install: Operation[InstallProblems] | None = None
         self.install_problems: InstallProblems | None = None
+        self.mrn_check: MrnCheck | None = None
         # Settings live in the data folder; if that is unusable, the registry error
         # below says why, and the window simply starts with default geometry.
         self.window = MainWindow(UiSettings(data_dir), messages)
@@ -124,7 +126,7 @@ class GuiSession(QObject):
     def shutdown(self) -> None:
         """Wait for a running open (never cut a migration short) and warm-up, then close
         the registry."""
-        for operation in (self._operation, self._warm_up, self._install):
+        for operation in (self._operation, self._warm_up, self._install, self.mrn_check):
             if operation is not None:
                 operation.wait()
         if self.registry is not None:
@@ -174,6 +176,11 @@ class GuiSession(QObject):
                                    patients=opened.repository, messages=self.messages,
                                    data_dir=self.data_dir)
         self.window.set_repository(opened.repository, str(opened.registry.path), context)
+        if not self.smoke:  # MRNs sharing a key or breaking the rules: listed in a dialog
+            from desktop.ui.mrn_problems_dialog import MrnCheck
+
+            self.mrn_check = MrnCheck(self.window, opened.repository, self.messages,
+                                      self.window.model.refresh).start()
         self.opened.emit()
         if self.smoke:
             listed_at = time.monotonic()
