@@ -22,6 +22,13 @@ are saved as they are set. Completing the stage first saves every pending field,
 asks the registry to complete it: the registry evaluates what it holds (not what the
 screen holds) and stores that decision, which the form then shows.
 
+Two windows on one visit: the form reads every entry with its version
+(``ScreeningRepository.entries``) and each save expects the version it showed. A save
+over an entry another window changed meanwhile is refused by the registry
+(``EntryChanged``); the form then shows that entry as the registry holds it, with the
+refusal (who changed it, when, and what this window had typed) at the field. When the
+window is activated, entries not being edited here are read again.
+
 No clinical logic lives here: windows and freshness come from
 :mod:`desktop.domain.freshness`, units from :mod:`desktop.domain.units`, checks from
 :mod:`desktop.domain.draft`, outcomes from the engine.
@@ -70,13 +77,15 @@ from desktop.registry.confirmations import unusual
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import PatientRow, ValidationFailed
 from desktop.registry.screening_rows import (
+    EntryKind,
     ObservationInput,
     ObservationRow,
     PatientChangeRow,
+    VisitEntries,
     VisitRow,
     changed_after_completion,
 )
-from desktop.registry.screenings import ScreeningRepository, signed_refusal
+from desktop.registry.screenings import EntryChanged, ScreeningRepository, signed_refusal
 from desktop.ui.decision_banner import DecisionBanner
 from desktop.ui.messages import MessageService
 from desktop.ui.outcomes_model import (
@@ -90,12 +99,15 @@ from desktop.ui.override_dialog import OverrideDialog
 from desktop.ui.screening_summary import changes_text
 from desktop.ui.sign_dialog import SignDialog
 from desktop.ui.visit_inputs import (
+    FACT_WORDS,
     EventRow,
     FactRow,
     QuestionCard,
     ResultRow,
+    answer_text,
     parse_when,
     results_header,
+    when_text,
 )
 from desktop.ui.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS, SECTION_STYLE
 from desktop.ui.widgets import named
@@ -181,11 +193,18 @@ class VisitForm(QWidget):
         self.sign_dialog: SignDialog | None = None
         self.verdict: Verdict | None = None
 
-        # What the registry holds (refreshed after each save).
+        # What the registry holds (the patient's results refreshed after each save).
         self._saved: list[ObservationRow] = []
         self._parsed: dict[int, Observation] = {}
+        #: This visit's result shown in each result row (with the version it was read
+        #: or saved at): changed only by this form's saves and by reading that row again.
         self._own: dict[str, ObservationRow] = {}
         self._events_saved: dict[str, datetime] = {}
+        #: The version of each entry as this form last read or saved it (0: unchanged
+        #: since the visit started); every save expects it.
+        self._versions: dict[tuple[EntryKind, str], int] = {}
+        #: While flushing: entries refused because another window changed them first.
+        self._refusals: list[str] | None = None
         # What is typed, parsed once per edit of its row (None: blank or invalid).
         self._typed: dict[str, Observation | None] = {}
         self._row_errors: dict[str, dict[str, str]] = {}
@@ -397,6 +416,7 @@ class VisitForm(QWidget):
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() \
                 and self._loaded:
             self.refresh_patient()
+            self.refresh_entries()
         super().changeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -411,38 +431,32 @@ class VisitForm(QWidget):
     # ------------------------------------------------------------------ loading
 
     def _load(self) -> None:
-        """Fill the form with what the registry holds for this visit."""
+        """Fill the form with what the registry holds for this visit (one read: every
+        value with its version)."""
         try:
-            events = self._repository.events(self._visit.id)
-            facts = self._repository.facts(self._patient.id)
-            answers = self._repository.answers(self._visit.id)
-            self._reload_observations()
+            entries = self._repository.entries(self._visit.id)
         except RegistryError as exc:
             self._messages.error(self, "Visit not opened", str(exc))
             return
-        self._events_saved = dict(events)
-        for name, event_row in self.event_rows.items():
-            event_row.set_value(events.get(name))
-            self._events_typed[name] = events.get(name)
-        for name, fact_row in self.fact_rows.items():
-            fact_row.set_value(facts.get(name))
-        for cid, card in self.questions.items():
-            answer = answers.get(cid)
-            if answer is None:
-                card.set_saved(None, "", "")
-            else:
-                card.set_saved(answer.value, answer.note, answer.source_document)
-        for code, row in self.result_rows.items():
-            own = self._own.get(code)
-            if own is not None:
-                row.set_values(own.value, own.unit, own.at, own.uln)
-            self._prefill_uln(row)
-            self._parse_row(code)
+        self._take_observations(entries.observations)
+        for name in self.event_rows:
+            self._adopt("event", name, entries)
+        for name in self.fact_rows:
+            self._adopt("fact", name, entries)
+        for cid in self.questions:
+            self._adopt("answer", cid, entries)
+        for code in self.result_rows:
+            self._adopt("result", code, entries)
         self._loaded = True
 
     def _reload_observations(self) -> None:
-        saved = self._repository.observations(self._patient.id)
-        self._saved = saved
+        """The patient's results again (for the earlier results and the evaluation).
+        The rows' own results stay as this form saved or last read them."""
+        self._take_observations(self._repository.observations(self._patient.id))
+
+    def _take_observations(self, saved: list[ObservationRow] | tuple[ObservationRow, ...]
+                           ) -> None:
+        self._saved = list(saved)
         self._parsed = {}
         for row in saved:
             try:
@@ -450,11 +464,131 @@ class VisitForm(QWidget):
                                                    uln=row.uln, source=row.source or None)
             except RecordError:
                 continue  # cannot be read as a result: left out, never guessed
-        own: dict[str, ObservationRow] = {}
-        for row in saved:  # newest first: the first of each code is this visit's latest
-            if row.visit_id == self._visit.id and row.code not in own:
-                own[row.code] = row
-        self._own = own
+
+    def _adopt(self, kind: EntryKind, name: str, entries: VisitEntries) -> None:
+        """Show one entry as ``entries`` holds it, and remember the version read with
+        it: the next save of the entry expects that version."""
+        self._versions[kind, name] = entries.version(kind, name)
+        if kind == "event":
+            at = entries.events.get(name)
+            event_row = self.event_rows[name]
+            event_row.set_value(at)
+            event_row.show_errors({})
+            self._events_typed[name] = at
+            if at is None:
+                self._events_saved.pop(name, None)
+            else:
+                self._events_saved[name] = at
+        elif kind == "fact":
+            fact_row = self.fact_rows[name]
+            fact_row.set_value(entries.facts.get(name))
+            fact_row.show_errors({})
+        elif kind == "answer":
+            card = self.questions[name]
+            answer = entries.answers.get(name)
+            if answer is None:
+                card.set_saved(None, "", "")
+            else:
+                card.set_saved(answer.value, answer.note, answer.source_document)
+            card.show_errors({})
+        else:
+            row = self.result_rows[name]
+            own = entries.own_result(name)
+            self._confirmed.pop(name, None)  # confirmed for what this form had typed
+            row.clear_values()
+            if own is None:
+                self._own.pop(name, None)
+            else:
+                self._own[name] = own
+                row.set_values(own.value, own.unit, own.at, own.uln)
+            self._prefill_uln(row)
+            self._parse_row(name)
+
+    def _stale(self, kind: EntryKind, name: str, entries: VisitEntries) -> bool:
+        """Whether the entry changed in the registry since this form read or saved it."""
+        if entries.version(kind, name) != self._versions.get((kind, name), 0):
+            return True
+        if kind != "result":
+            return False
+        own, shown = entries.own_result(name), self._own.get(name)
+        return (None if own is None else (own.id, own.version)) != \
+            (None if shown is None else (shown.id, shown.version))
+
+    def _editing(self, kind: EntryKind, name: str) -> bool:
+        """Whether the entry holds something typed here and not saved yet."""
+        if kind == "event":
+            text = self.event_rows[name].text().strip()
+            typed = self._events_typed.get(name)
+            return typed != self._events_saved.get(name) or bool(text and typed is None)
+        if kind == "answer":
+            return not self.questions[name].is_saved()
+        if kind == "result":
+            return self._result_dirty(name)
+        return False  # a fact is saved as it is chosen
+
+    def refresh_entries(self) -> None:
+        """Read the entries again (another window may have saved some): each one not
+        being edited here shows what the registry holds now. One being edited keeps
+        what is typed; saving it is refused if the registry's changed meanwhile. A
+        visit completed in another window turns read-only."""
+        if self.read_only:
+            return
+        try:
+            entries = self._repository.entries(self._visit.id)
+        except RegistryError:
+            return  # the next save or completion reports what is wrong
+        if entries.visit.status != self._visit.status:
+            self._visit = entries.visit
+            self._refresh_mode()
+            return
+        self._take_observations(entries.observations)
+        fields: list[tuple[EntryKind, list[str]]] = [
+            ("event", list(self.event_rows)), ("fact", list(self.fact_rows)),
+            ("answer", list(self.questions)), ("result", list(self.result_rows))]
+        for kind, names in fields:
+            for name in names:
+                if self._stale(kind, name, entries) and not self._editing(kind, name):
+                    self._adopt(kind, name, entries)
+        self._update_due()
+        self._evaluate()
+
+    def _entry_label(self, kind: EntryKind, name: str) -> str:
+        if kind == "event":
+            return f"Planned {EVENTS[name]}"
+        if kind == "fact":
+            return FACTS[name][:1].upper() + FACTS[name][1:]
+        if kind == "answer":
+            return f"Answer to {name}"
+        return self.result_rows[name].label
+
+    def _entry_changed(self, exc: EntryChanged, mine: str) -> None:
+        """A save was refused: another window changed the entry first. Show the entry
+        as the registry holds it now, and at it why, and what this window had typed."""
+        kind, name = exc.kind, exc.name
+        try:
+            entries = self._repository.entries(self._visit.id)
+        except RegistryError as read_exc:
+            self._messages.error(self, "Not saved", f"{exc} {read_exc}")
+            return
+        self._take_observations(entries.observations)
+        self._adopt(kind, name, entries)
+        message = f"{exc} The field shows that value now; yours was {mine}."
+        if self._refusals is not None:  # while flushing: say so with what was not saved
+            by = "" if exc.changed_by is None else f" by {exc.changed_by}"
+            at = "" if exc.changed_at is None else f" at {_local(exc.changed_at)}"
+            self._refusals.append(f"{self._entry_label(kind, name)} (changed in another "
+                                  f"window{by}{at}; yours was {mine})")
+        if kind == "event":
+            self.event_rows[name].show_errors({"at": message})
+        elif kind == "fact":
+            self.fact_rows[name].show_errors({"value": message})
+        elif kind == "answer":
+            self.questions[name].show_errors({"value": message})
+        else:
+            self.result_rows[name].show_errors({"value": message})
+        self.status.setText(f"Not saved: {exc}")
+        self._update_due()
+        self._evaluate()
 
     def _prefill_uln(self, row: ResultRow) -> None:
         if row.uln is None:
@@ -633,12 +767,11 @@ class VisitForm(QWidget):
             (own.value, own.unit) == typed
 
     def _draft(self, as_of: datetime) -> Draft:
+        # The rows' own results count as typed; every other result as saved (own
+        # results of codes this stage has no row for among them: still the patient's).
         own_ids = {row.id for row in self._own.values()}
         observations = [o for oid, o in self._parsed.items() if oid not in own_ids]
         observations.extend(o for o in self._typed.values() if o is not None)
-        # Own results of codes this stage has no row for are still the patient's.
-        observations.extend(self._parsed[r.id] for c, r in self._own.items()
-                            if c not in self.result_rows and r.id in self._parsed)
         answers = {cid: v for cid, card in self.questions.items()
                    if (v := card.value()) is not None}
         facts = {name: fact for name, row in self.fact_rows.items()
@@ -784,6 +917,13 @@ class VisitForm(QWidget):
                                 confirmed=self._is_confirmed(code, row.value_text(),
                                                              parsed.unit))
 
+    @staticmethod
+    def _result_text(data: ObservationInput) -> str:
+        """A result as typed, for the message of a refused save."""
+        at = "" if data.at is None else f" taken {when_text(data.at)}"
+        uln = "" if data.uln is None else f" (ULN {data.uln})"
+        return f"{data.value} {data.unit}{at}{uln}"
+
     def _result_dirty(self, code: str) -> bool:
         if code in self._unconfirmed:
             return True  # typed, or saved before confirmations: to confirm before it counts
@@ -819,10 +959,20 @@ class VisitForm(QWidget):
             return  # its message is already at the field; nothing saved, nothing lost
         try:
             if own is None:
-                self._repository.add_observation(self._patient.id, self._visit.id, data)
+                saved = self._repository.add_observation(
+                    self._patient.id, self._visit.id, data,
+                    expected=self._versions.get(("result", code), 0))
+                self._versions["result", code] = saved.version
             else:
-                self._repository.update_observation(own.id, data)
+                saved = self._repository.update_observation(own.id, data,
+                                                            expected=own.version)
+                known = self._versions.get(("result", code), 0)
+                self._versions["result", code] = max(known, saved.version)
+            self._own[code] = saved
             self._reload_observations()
+        except EntryChanged as exc:
+            self._entry_changed(exc, self._result_text(data))
+            return
         except ValidationFailed as exc:
             row.show_errors(exc.errors)
             return
@@ -860,8 +1010,14 @@ class VisitForm(QWidget):
             self._evaluate()
             return
         try:
-            self._repository.retract_observation(own.id, "Emptied in the visit form")
+            version = self._repository.retract_observation(
+                own.id, "Emptied in the visit form", expected=own.version)
+            self._own.pop(code, None)
+            self._versions["result", code] = version
             self._reload_observations()
+        except EntryChanged as exc:
+            self._entry_changed(exc, "blank (to withdraw the result)")
+            return
         except RegistryError as exc:
             self._not_saved(row.label, exc)
             return
@@ -882,7 +1038,11 @@ class VisitForm(QWidget):
         if at == self._events_saved.get(name):
             return
         try:
-            self._repository.set_event(self._visit.id, name, at)
+            self._versions["event", name] = self._repository.set_event(
+                self._visit.id, name, at, expected=self._versions.get(("event", name), 0))
+        except EntryChanged as exc:
+            self._entry_changed(exc, "blank" if at is None else when_text(at))
+            return
         except ValidationFailed as exc:
             event_row.show_errors({"at": " ".join(exc.errors.values())})
             return
@@ -899,14 +1059,20 @@ class VisitForm(QWidget):
         if self.read_only:
             return
         fact_row = self.fact_rows[name]
+        value = fact_row.value()
         try:
-            self._repository.set_fact(self._patient.id, name, fact_row.value())
+            self._versions["fact", name] = self._repository.set_fact(
+                self._patient.id, name, value, expected=self._versions.get(("fact", name), 0))
+        except EntryChanged as exc:
+            self._entry_changed(exc, FACT_WORDS[value])
+            return
         except RegistryError as exc:
             fact_row.revert()
             self._not_saved(FACTS[name].capitalize(), exc)
             self._evaluate()
             return
         fact_row.saved()
+        fact_row.show_errors({})
         self._evaluate()
         self._saved_ok(FACTS[name])
 
@@ -935,10 +1101,14 @@ class VisitForm(QWidget):
             return
         value, note, source = card.typed()
         try:
-            self._repository.set_answer(self._visit.id, cid,
-                                        value,  # type: ignore[arg-type]
-                                        note=note if value is not None else "",
-                                        source_document=source if value is not None else "")
+            self._versions["answer", cid] = self._repository.set_answer(
+                self._visit.id, cid, value,  # type: ignore[arg-type]
+                note=note if value is not None else "",
+                source_document=source if value is not None else "",
+                expected=self._versions.get(("answer", cid), 0))
+        except EntryChanged as exc:
+            self._entry_changed(exc, answer_text(value, note, source))
+            return
         except ValidationFailed as exc:
             card.show_errors(exc.errors)
             return
@@ -952,16 +1122,22 @@ class VisitForm(QWidget):
         self._saved_ok(f"answer to {cid}")
 
     def flush(self) -> list[str]:
-        """Save every finished-but-unsaved field; returns what still is not saved."""
+        """Save every finished-but-unsaved field; returns what still is not saved,
+        an entry refused because another window changed it first included (the field
+        shows the other value then, so only this list still names what was typed)."""
         if self.read_only:
             return []
-        for name in self.event_rows:
-            self._event_committed(name)
-        for code in self.result_rows:
-            self._result_committed(code, ask=False)
-        for cid in self.questions:
-            self._answer_committed(cid)
-        return self.unsaved()
+        self._refusals = []
+        try:
+            for name in self.event_rows:
+                self._event_committed(name)
+            for code in self.result_rows:
+                self._result_committed(code, ask=False)
+            for cid in self.questions:
+                self._answer_committed(cid)
+        finally:
+            refused, self._refusals = self._refusals, None
+        return refused + self.unsaved()
 
     def unsaved(self) -> list[str]:
         """Entries on screen that the registry does not hold, with why."""
@@ -993,6 +1169,12 @@ class VisitForm(QWidget):
         if self.read_only:
             return
         self.refresh_patient()
+        self.refresh_entries()  # the screen as the registry holds it, where not edited
+        if self.read_only:  # completed in another window meanwhile: shown as completed
+            self._messages.error(self, "Stage not completed", (
+                f"{self._stage.title} was completed in another window by "
+                f"{self._visit.completed_by or '—'} on {_local(self._visit.completed_at)}."))
+            return
         pending = self.flush()
         if pending:
             self._messages.error(self, "Stage not completed",

@@ -251,6 +251,15 @@ class ResultRow(QWidget):
             self.uln.setText(uln)
             self._tag("")
 
+    def clear_values(self) -> None:
+        """Empty the value, time and ULN (the unit stays): nothing saved for the row."""
+        self.value.setText("")
+        self.at.setText("")
+        if self.uln is not None:
+            self._site_uln = ""
+            self.uln.setText("")
+            self._tag("")
+
     def set_site_uln(self, text: str, tooltip: str = "") -> None:
         """Pre-fill the ULN with the site's, in the chosen unit ("" where none is set)."""
         if self.uln is None:
@@ -318,8 +327,12 @@ def results_header() -> QWidget:
     return header
 
 
+#: How a fact's choice reads (in a message).
+FACT_WORDS: Final[dict[bool | None, str]] = {True: "Yes", False: "No", None: "Not recorded"}
+
+
 class FactRow(QWidget):
-    """A patient fact: yes / no / not recorded."""
+    """A patient fact: yes / no / not recorded, and a message below when there is one."""
 
     chosen = Signal()
 
@@ -330,10 +343,13 @@ class FactRow(QWidget):
         title.setFixedWidth(LABEL_WIDTH)
         self.group = QButtonGroup(self)
         self.buttons: dict[bool | None, QRadioButton] = {}
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        layout = QHBoxLayout()
+        column.addLayout(layout)
         layout.addWidget(title)
-        for value, text in ((True, "Yes"), (False, "No"), (None, "Not recorded")):
+        for value, text in FACT_WORDS.items():
             key = {True: "yes", False: "no", None: "unset"}[value]
             button = named(QRadioButton(text), f"fact_{name}_{key}")
             button.setAccessibleName(f"{label}: {text}")
@@ -344,6 +360,11 @@ class FactRow(QWidget):
         self.buttons[None].setChecked(True)
         self.group.buttonClicked.connect(self._clicked)
         self.error = _message_label(f"fact_{name}_error")
+        below = QHBoxLayout()
+        below.addSpacing(LABEL_WIDTH + 6)
+        below.addWidget(self.error, 1)
+        column.addLayout(below)
+        self._messages = _Messages(self.error, {})
         self._value: bool | None = None
 
     def value(self) -> bool | None:
@@ -360,6 +381,9 @@ class FactRow(QWidget):
     def saved(self) -> None:
         self._value = self.value()
 
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self._messages.show(errors)
+
     def set_read_only(self, read_only: bool) -> None:
         for button in self.buttons.values():
             button.setEnabled(not read_only)
@@ -370,6 +394,14 @@ class FactRow(QWidget):
 
 
 ANSWER_LABELS: Final = (("yes", "Yes"), ("no", "No"), ("n/a", "N/A"))
+
+
+def answer_text(value: str | None, note: str = "", source: str = "") -> str:
+    """An answer as chosen, for a message: "Yes (note: ...; source: ...)"."""
+    words = dict(ANSWER_LABELS).get(value or "", "no answer")
+    details = "; ".join(f"{what}: {text}" for what, text in (("note", note),
+                                                             ("source", source)) if text)
+    return f"{words} ({details})" if details else words
 
 
 def answer_hint(criterion: Criterion) -> str:
