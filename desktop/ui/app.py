@@ -25,16 +25,16 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop import APP_ID, APP_NAME, paths
-from desktop.ui.errors import LOG_FILE, ExceptionHook, report_unexpected
-from desktop.ui.main_window import MainWindow
-from desktop.ui.messages import MessageService, StderrMessages
-from desktop.ui.operations import Operation
-from desktop.ui.settings import UiSettings
+from desktop.ui.common.errors import LOG_FILE, ExceptionHook, report_unexpected
+from desktop.ui.common.messages import MessageService, StderrMessages
+from desktop.ui.common.operations import Operation
+from desktop.ui.common.settings import UiSettings
+from desktop.ui.patients.main_window import MainWindow
 
 if TYPE_CHECKING:
     from desktop.registry.database import Registry
     from desktop.registry.patients import PatientRepository
-    from desktop.ui.mrn_problems_dialog import MrnCheck
+    from desktop.ui.patients.mrn_problems_dialog import MrnCheck
 
 EXIT_OK = 0
 EXIT_REGISTRY_FAILED = 1
@@ -170,14 +170,14 @@ class GuiSession(QObject):
 
     def _opened(self, opened: _Opened) -> None:
         opened_at = time.monotonic()
-        from desktop.ui.context import ScreeningContext
+        from desktop.ui.common.context import ScreeningContext
 
         context = ScreeningContext(registry=opened.registry, user=self.user,
                                    patients=opened.repository, messages=self.messages,
                                    data_dir=self.data_dir)
         self.window.set_repository(opened.repository, str(opened.registry.path), context)
         if not self.smoke:  # MRNs sharing a key or breaking the rules: listed in a dialog
-            from desktop.ui.mrn_problems_dialog import MrnCheck
+            from desktop.ui.patients.mrn_problems_dialog import MrnCheck
 
             self.mrn_check = MrnCheck(self.window, opened.repository, self.messages,
                                       self.window.model.refresh).start()

@@ -31,9 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     from desktop.registry.database import open_registry
     from desktop.registry.demo import seed_demo
     from desktop.registry.patients import PatientRepository
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.messages import RecordingMessages
-    from desktop.ui.settings import UiSettings
+    from desktop.ui.common.messages import RecordingMessages
+    from desktop.ui.common.settings import UiSettings
+    from desktop.ui.patients.main_window import MainWindow
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -65,7 +65,7 @@ def _trials_view(app: object, output: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.library import load_library
-    from desktop.ui.trials_view import TrialsWindow
+    from desktop.ui.trials.trials_view import TrialsWindow
 
     assert isinstance(app, QApplication)
     window = TrialsWindow(load_library())
@@ -98,9 +98,9 @@ def _screening(app: object, folder: Path) -> int:
     from desktop.registry.demo import demo_mrn, seed_demo
     from desktop.registry.demo_screenings import seed_demo_screenings
     from desktop.registry.patients import PatientRepository
-    from desktop.ui.context import ScreeningContext
-    from desktop.ui.messages import RecordingMessages
-    from desktop.ui.patient_view import PatientView
+    from desktop.ui.common.context import ScreeningContext
+    from desktop.ui.common.messages import RecordingMessages
+    from desktop.ui.screening.patient_view import PatientView
 
     assert isinstance(app, QApplication)
     now = datetime(*SCREENSHOT_NOW)

@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
     from desktop.registry.database import Registry
     from desktop.registry.patients import PatientRepository, PatientRow
-    from desktop.ui.context import ScreeningContext
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.messages import RecordingMessages
-    from desktop.ui.settings import UiSettings
+    from desktop.ui.common.context import ScreeningContext
+    from desktop.ui.common.messages import RecordingMessages
+    from desktop.ui.common.settings import UiSettings
+    from desktop.ui.patients.main_window import MainWindow
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -70,14 +70,14 @@ def add_patient(repository: PatientRepository) -> AddPatient:
 
 @pytest.fixture
 def messages() -> RecordingMessages:
-    from desktop.ui.messages import RecordingMessages
+    from desktop.ui.common.messages import RecordingMessages
 
     return RecordingMessages()
 
 
 @pytest.fixture
 def settings(data_dir: Path) -> UiSettings:
-    from desktop.ui.settings import UiSettings
+    from desktop.ui.common.settings import UiSettings
 
     return UiSettings(data_dir)
 
@@ -105,7 +105,7 @@ def clock() -> Clock:
 def context(registry: Registry, repository: PatientRepository, messages: RecordingMessages,
             data_dir: Path, clock: Clock) -> ScreeningContext:
     """What the screening windows share, on the test's registry, with the test's clock."""
-    from desktop.ui.context import ScreeningContext
+    from desktop.ui.common.context import ScreeningContext
 
     return ScreeningContext(registry=registry, user="tester", patients=repository,
                             messages=messages, data_dir=data_dir, clock=clock)
@@ -115,7 +115,7 @@ def context(registry: Registry, repository: PatientRepository, messages: Recordi
 def window(qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
            repository: PatientRepository, context: ScreeningContext) -> MainWindow:
     """The main window, shown, with the registry already open."""
-    from desktop.ui.main_window import MainWindow
+    from desktop.ui.patients.main_window import MainWindow
 
     main = MainWindow(settings, messages)
     qtbot.addWidget(main)

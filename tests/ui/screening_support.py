@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QLineEdit
     from pytestqt.qtbot import QtBot
 
-    from desktop.ui.visit_form import VisitForm
+    from desktop.ui.screening.visit_form import VisitForm
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
 

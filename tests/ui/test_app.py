@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop.registry.database import Registry
 from desktop.ui.app import EXIT_OK, EXIT_REGISTRY_FAILED, GuiSession
-from desktop.ui.errors import LOG_FILE, ExceptionHook
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.operations import Operation
+from desktop.ui.common.errors import LOG_FILE, ExceptionHook
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.common.operations import Operation
 from tests.conftest import REPO_ROOT
 from tests.ui.conftest import AddPatient
 
@@ -47,7 +47,7 @@ def test_first_paint_happens_before_heavy_imports(data_dir: Path) -> None:
 import sys
 from PySide6.QtWidgets import QApplication
 from desktop.ui.app import GuiSession
-from desktop.ui.messages import RecordingMessages
+from desktop.ui.common.messages import RecordingMessages
 app = QApplication([])
 session = GuiSession(__import__("pathlib").Path(sys.argv[1]), RecordingMessages(), user="t")
 def painted():

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.registry.patients import PatientRepository
-from desktop.ui.main_window import MainWindow
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.settings import UiSettings
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.common.settings import UiSettings
+from desktop.ui.patients.main_window import MainWindow
 from tests.ui.conftest import OFFSCREEN_NOTICE, AddPatient
 
 
@@ -157,7 +157,7 @@ def test_show_archived_is_remembered(qtbot: QtBot, window: MainWindow,
 
 @pytest.mark.qt_log_ignore(OFFSCREEN_NOTICE, "This plugin does not support raise")
 def test_ctrl_t_opens_the_trial_library(qtbot: QtBot, window: MainWindow) -> None:
-    from desktop.ui.trials_view import TrialsWindow
+    from desktop.ui.trials.trials_view import TrialsWindow
 
     qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     opened = window.findChildren(TrialsWindow)

@@ -16,8 +16,8 @@ from desktop.registry.database import Registry, open_registry
 from desktop.registry.patients import PatientInput, PatientRepository
 from desktop.registry.screenings import ScreeningRepository
 from desktop.ui.app import GuiSession
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.mrn_problems_dialog import MrnProblemsDialog
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.patients.mrn_problems_dialog import MrnProblemsDialog
 from tests.registry.legacy import registry_at_0003
 
 OLD = [("AB 17", "Older", "1960-02-03", "female"),   # 1 \ one MRN now

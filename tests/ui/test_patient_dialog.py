@@ -13,10 +13,10 @@ from pytestqt.qtbot import QtBot
 from desktop.domain.identifiers import MrnRules
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRepository
-from desktop.ui.dialogs import PatientDialog
-from desktop.ui.main_window import MainWindow
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.settings import UiSettings
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.common.settings import UiSettings
+from desktop.ui.patients.main_window import MainWindow
+from desktop.ui.patients.patient_dialog import PatientDialog
 from tests.ui.conftest import AddPatient
 
 

@@ -9,8 +9,8 @@ from pytestqt.modeltest import ModelTester
 from desktop.registry.database import Registry
 from desktop.registry.demo import seed_bulk
 from desktop.registry.patients import PatientRepository
-from desktop.ui import patient_model
-from desktop.ui.patient_model import AGE, PAGE_SIZE, PatientIdRole, PatientTableModel
+from desktop.ui.patients import patient_model
+from desktop.ui.patients.patient_model import AGE, PAGE_SIZE, PatientIdRole, PatientTableModel
 from tests.ui.conftest import AddPatient
 
 

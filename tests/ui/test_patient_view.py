@@ -10,12 +10,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.visits import StageState
 from desktop.registry.patients import PatientRow
-from desktop.ui.context import ScreeningContext
-from desktop.ui.main_window import MainWindow
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.patient_view import PatientView
-from desktop.ui.screening_log import ScreeningLogWindow
-from desktop.ui.visit_form import VisitForm
+from desktop.ui.common.context import ScreeningContext
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.patients.main_window import MainWindow
+from desktop.ui.screening.patient_view import PatientView
+from desktop.ui.screening.screening_log import ScreeningLogWindow
+from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import example, store_example
 

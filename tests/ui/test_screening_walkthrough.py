@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.visits import StageState
-from desktop.ui.context import ScreeningContext
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.patient_view import PatientView
-from desktop.ui.visit_form import VisitForm
+from desktop.ui.common.context import ScreeningContext
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.screening.patient_view import PatientView
+from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import example, fill_example
 

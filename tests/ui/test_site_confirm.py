@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from desktop.registry.confirmations import ConfirmLimit
 from desktop.site import load_site_confirm
-from desktop.ui.context import ScreeningContext
+from desktop.ui.common.context import ScreeningContext
 
 
 def _context(data_dir: Path) -> ScreeningContext:

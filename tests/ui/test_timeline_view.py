@@ -15,7 +15,7 @@ from desktop.domain.timeline import Timeline, build_timeline
 from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.library import find_trial, load_library
-from desktop.ui.timeline_view import TODAY_COLOUR, TimelineView, demo_timeline
+from desktop.ui.screening.timeline_view import TODAY_COLOUR, TimelineView, demo_timeline
 
 LD = datetime(2026, 11, 3, 8, 0)
 INF = datetime(2026, 11, 8, 10, 0)

@@ -16,7 +16,8 @@ import desktop.library
 from desktop.domain.trial import Criterion, Stage, Trial
 from desktop.library import load_library
 from desktop.paths import trials_dir
-from desktop.ui.criteria_model import (
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.trials.criteria_model import (
     ALTERNATIVES,
     DECIDED,
     NOTE,
@@ -30,8 +31,7 @@ from desktop.ui.criteria_model import (
     CriterionRole,
     GroupHeadingRole,
 )
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.trials_view import TrialsView, TrialsWindow, open_trials_window
+from desktop.ui.trials.trials_view import TrialsView, TrialsWindow, open_trials_window
 from tests.ui.conftest import OFFSCREEN_NOTICE
 
 TOOLTIP = Qt.ItemDataRole.ToolTipRole

@@ -28,9 +28,9 @@ from desktop.registry.database import Registry
 from desktop.registry.patients import PatientInput, PatientRepository, PatientRow
 from desktop.registry.screening_rows import ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.outcomes_model import OutcomesTableModel
-from desktop.ui.visit_form import VisitForm, visit_title
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.screening.outcomes_model import OutcomesTableModel
+from desktop.ui.screening.visit_form import VisitForm, visit_title
 from tests.ui.conftest import AddPatient
 from tests.ui.screening_support import (
     answer,

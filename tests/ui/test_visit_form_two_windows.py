@@ -22,8 +22,8 @@ from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRow
 from desktop.registry.screening_rows import VisitRow
 from desktop.registry.screenings import ScreeningRepository
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.visit_form import VisitForm
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient
 from tests.ui.screening_support import answer, enter_result, type_text
 

@@ -14,8 +14,8 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.domain.engine import Verdict
-from desktop.ui.visit_style import DECISION_LOOKS, Look, status_pixmap
-from desktop.ui.widgets import named
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.visit_style import DECISION_LOOKS, Look, status_pixmap
 
 _STATE: Final = {"eligible": "pass", "not_eligible": "fail", "incomplete": "unknown"}
 

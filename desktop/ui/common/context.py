@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.ui.messages import MessageService
+from desktop.ui.common.messages import MessageService
 
 if TYPE_CHECKING:
     from desktop.domain.trial import Trial

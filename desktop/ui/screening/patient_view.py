@@ -31,14 +31,14 @@ from desktop import APP_NAME
 from desktop.domain.calc import age_years
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import PatientRow
-from desktop.ui.context import ContextError, ScreeningContext
-from desktop.ui.screening_models import ScreeningsModel, SlotsModel
-from desktop.ui.screening_summary import ScreeningSummary, SlotView, summarise
-from desktop.ui.timeline_view import TimelineView
-from desktop.ui.widgets import named
+from desktop.ui.common.context import ContextError, ScreeningContext
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.screening_models import ScreeningsModel, SlotsModel
+from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView, summarise
+from desktop.ui.screening.timeline_view import TimelineView
 
 if TYPE_CHECKING:
-    from desktop.ui.visit_form import VisitForm
+    from desktop.ui.screening.visit_form import VisitForm
 
 
 def patient_title(patient: PatientRow) -> str:
@@ -294,7 +294,7 @@ class PatientView(QWidget):
             existing.raise_()
             existing.activateWindow()
             return existing
-        from desktop.ui.visit_form import VisitForm
+        from desktop.ui.screening.visit_form import VisitForm
 
         try:
             visit = self.context.screenings.visit(visit_id)
@@ -319,7 +319,7 @@ class PatientView(QWidget):
         summary = self.selected_summary()
         if summary is None:
             return None
-        from desktop.ui.screening_log import open_screening_log
+        from desktop.ui.screening.screening_log import open_screening_log
 
         return open_screening_log(self, self.context, summary.trial)
 

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.messages import MessageService
-from desktop.ui.settings import UiSettings, dialog_geometry_key
-from desktop.ui.widgets import named
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.settings import UiSettings, dialog_geometry_key
+from desktop.ui.common.widgets import named
 
 if TYPE_CHECKING:
     from desktop.registry.patients import PatientInput, PatientRepository, PatientRow

@@ -7,7 +7,7 @@ the trial's notes), its criteria in a table, and the selected criterion in full 
 ``TrialsView`` is handed the trials and reads no files; ``open_trials_window`` loads the
 library and shows the view in its own non-modal window, or tells the user which file,
 criterion and field is wrong. Every word about a rule comes from the domain
-(``engine.describe`` / ``engine.inputs`` through :mod:`desktop.ui.criteria_model`).
+(``engine.describe`` / ``engine.inputs`` through :mod:`desktop.ui.trials.criteria_model`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.domain.trial import Criterion, Stage, Trial
-from desktop.ui.criteria_model import (
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.widgets import named
+from desktop.ui.trials.criteria_model import (
     ALTERNATIVES,
     DECIDED,
     KIND,
@@ -64,8 +66,6 @@ from desktop.ui.criteria_model import (
     CriterionRow,
     GroupHeadingRole,
 )
-from desktop.ui.messages import MessageService
-from desktop.ui.widgets import named
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import ValidationFailed
 from desktop.registry.screening_rows import VisitRow
-from desktop.ui.messages import MessageService
-from desktop.ui.visit_style import ERROR_COLOUR
-from desktop.ui.widgets import named
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.visit_style import ERROR_COLOUR
 
 
 class SignDialog(QDialog):

@@ -17,7 +17,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
-from desktop.ui.messages import MessageService
+from desktop.ui.common.messages import MessageService
 
 LOG_FILE = "nkscreen.log"
 

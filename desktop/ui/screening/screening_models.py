@@ -1,6 +1,6 @@
 """Qt table models of the patient view: the patient's screenings, and one screening's stages.
 
-Both are read-only views over summaries built by :mod:`desktop.ui.screening_summary`;
+Both are read-only views over summaries built by :mod:`desktop.ui.screening.screening_summary`;
 states show a mark and words, with colour only as a second cue.
 """
 
@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.domain.visits import StageState
-from desktop.ui.row_model import RowTableModel
-from desktop.ui.screening_summary import ScreeningSummary, SlotView
+from desktop.ui.common.row_model import RowTableModel
+from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView
 
 #: Light backgrounds that keep black text readable, also when printed in grey.
 STATE_COLOUR: Final[dict[StageState, str]] = {

@@ -86,19 +86,20 @@ from desktop.registry.screening_rows import (
     changed_after_completion,
 )
 from desktop.registry.screenings import EntryChanged, ScreeningRepository, signed_refusal
-from desktop.ui.decision_banner import DecisionBanner
-from desktop.ui.messages import MessageService
-from desktop.ui.outcomes_model import (
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.decision_banner import DecisionBanner
+from desktop.ui.screening.outcomes_model import (
     CRITERION,
     OUTCOME,
     REASON,
     CachedCellDelegate,
     OutcomesTableModel,
 )
-from desktop.ui.override_dialog import OverrideDialog
-from desktop.ui.screening_summary import changes_text
-from desktop.ui.sign_dialog import SignDialog
-from desktop.ui.visit_inputs import (
+from desktop.ui.screening.override_dialog import OverrideDialog
+from desktop.ui.screening.screening_summary import changes_text
+from desktop.ui.screening.sign_dialog import SignDialog
+from desktop.ui.screening.visit_inputs import (
     FACT_WORDS,
     EventRow,
     FactRow,
@@ -109,8 +110,7 @@ from desktop.ui.visit_inputs import (
     results_header,
     when_text,
 )
-from desktop.ui.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS, SECTION_STYLE
-from desktop.ui.widgets import named
+from desktop.ui.screening.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS, SECTION_STYLE
 from desktop.zone import site_zone
 
 EARLIER_SHOWN: Final = 3  # earlier results listed under a result row

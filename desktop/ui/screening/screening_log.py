@@ -23,10 +23,10 @@ from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.registry.database import RegistryError
 from desktop.registry.screening_rows import LogRow
-from desktop.ui.context import ScreeningContext
-from desktop.ui.row_model import RowTableModel
-from desktop.ui.screening_summary import STATE_MARK
-from desktop.ui.widgets import named
+from desktop.ui.common.context import ScreeningContext
+from desktop.ui.common.row_model import RowTableModel
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.screening_summary import STATE_MARK
 
 
 def stage_label(trial: Trial, stage_id: str | None, repeat: int) -> str:

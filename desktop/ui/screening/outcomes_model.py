@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Criterion, Stage
-from desktop.ui.visit_style import LOOKS, status_icon
+from desktop.ui.screening.visit_style import LOOKS, status_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

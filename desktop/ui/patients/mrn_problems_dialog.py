@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.messages import MessageService
-from desktop.ui.operations import Operation
-from desktop.ui.widgets import named
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.operations import Operation
+from desktop.ui.common.widgets import named
 
 if TYPE_CHECKING:
     from desktop.registry.patients import MrnProblem, PatientRepository, PatientRow

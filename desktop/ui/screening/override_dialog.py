@@ -26,9 +26,9 @@ from desktop.domain.trial import Override
 from desktop.registry.database import RegistryError
 from desktop.registry.patients import ValidationFailed
 from desktop.registry.screening_rows import VisitRow
-from desktop.ui.messages import MessageService
-from desktop.ui.visit_style import ERROR_COLOUR
-from desktop.ui.widgets import named
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.visit_style import ERROR_COLOUR
 
 FIELDS: Final = ("rationale", "agreed_by")
 

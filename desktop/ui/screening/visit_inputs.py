@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.record import RecordError, parse_datetime
 from desktop.domain.trial import Criterion
-from desktop.ui.visit_style import ERROR_COLOUR, HINT_COLOUR
-from desktop.ui.widgets import named
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.visit_style import ERROR_COLOUR, HINT_COLOUR
 
 WHEN_FORMAT: Final = "%Y-%m-%d %H:%M"
 WHEN_HINT: Final = "YYYY-MM-DD HH:MM"

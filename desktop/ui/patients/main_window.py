@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
-from desktop.ui.dialogs import PatientDialog
-from desktop.ui.messages import MessageService
-from desktop.ui.patient_model import PatientTableModel
-from desktop.ui.settings import MAIN_WINDOW_GEOMETRY, SHOW_ARCHIVED, UiSettings
-from desktop.ui.widgets import named
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.settings import MAIN_WINDOW_GEOMETRY, SHOW_ARCHIVED, UiSettings
+from desktop.ui.common.widgets import named
+from desktop.ui.patients.patient_dialog import PatientDialog
+from desktop.ui.patients.patient_model import PatientTableModel
 
 if TYPE_CHECKING:
     from desktop.registry.patients import PatientRepository, PatientRow
-    from desktop.ui.context import ScreeningContext
-    from desktop.ui.patient_view import PatientView
+    from desktop.ui.common.context import ScreeningContext
+    from desktop.ui.screening.patient_view import PatientView
 
 
 class MainWindow(QMainWindow):
@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
             existing.raise_()
             existing.activateWindow()
             return existing
-        from desktop.ui.patient_view import PatientView
+        from desktop.ui.screening.patient_view import PatientView
 
         view = PatientView(self._context, patient, self)
         self.patient_views[patient.id] = view
@@ -214,8 +214,8 @@ class MainWindow(QMainWindow):
         """The screening log of a trial: every patient screened for it."""
         if self._context is None:
             return None
-        from desktop.ui.context import ContextError
-        from desktop.ui.screening_log import open_screening_log
+        from desktop.ui.common.context import ContextError
+        from desktop.ui.screening.screening_log import open_screening_log
 
         try:
             trial = self._context.trial(trial_id)
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
 
     def open_trials(self) -> None:
         """The protocols' checklists, readable before anyone is screened."""
-        from desktop.ui.trials_view import open_trials_window  # loads the library on demand
+        from desktop.ui.trials.trials_view import open_trials_window  # loads the library on demand
 
         open_trials_window(self, messages=self._messages)
 

@@ -1,0 +1,1 @@
+"""Accounts and site settings (to come with accounts)."""

@@ -1,0 +1,2 @@
+"""What every screen shares: the screening context, messages, background operations,
+the read-only row table model, settings and small widgets."""

@@ -1,0 +1,1 @@
+"""The patient list (the main window), the patient dialog and the MRN problems list."""

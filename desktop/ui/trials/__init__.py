@@ -1,0 +1,1 @@
+"""The trial library: each protocol's checklist by stage."""
