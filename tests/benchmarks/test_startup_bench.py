@@ -145,9 +145,9 @@ def test_c_smoke_list_filled_100k(benchmark: BenchmarkFixture, bulk_registry: Pa
 def bulk_window(qtbot: QtBot, bulk_registry: Path) -> Iterator[object]:
     from desktop.registry.database import open_registry
     from desktop.registry.patients import PatientRepository
-    from desktop.ui.main_window import MainWindow
-    from desktop.ui.messages import RecordingMessages
-    from desktop.ui.settings import UiSettings
+    from desktop.ui.common.messages import RecordingMessages
+    from desktop.ui.common.settings import UiSettings
+    from desktop.ui.patients.main_window import MainWindow
 
     registry = open_registry(bulk_registry)
     window = MainWindow(UiSettings(bulk_registry), RecordingMessages())
@@ -164,7 +164,7 @@ def test_keystroke_in_search_100k(benchmark: BenchmarkFixture, qtbot: QtBot,
                                   bulk_window: object) -> None:
     from PySide6.QtCore import Qt
 
-    from desktop.ui.main_window import MainWindow
+    from desktop.ui.patients.main_window import MainWindow
 
     assert isinstance(bulk_window, MainWindow)
     window = bulk_window

@@ -29,8 +29,8 @@ from desktop.registry.database import Registry, open_registry
 from desktop.registry.patients import PatientInput, PatientRepository
 from desktop.registry.screening_rows import ObservationInput
 from desktop.registry.screenings import ScreeningRepository
-from desktop.ui.messages import RecordingMessages
-from desktop.ui.visit_form import VisitForm
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.screening.visit_form import VisitForm
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "trials/examples/NCT07011004/screening-1.json"
 NOW = datetime(2026, 11, 2, 9, 0)
