@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -67,7 +67,13 @@ def _record_source(command: argparse.ArgumentParser) -> None:
                               "input")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None,
+         app: Callable[[argparse.Namespace], int] | None = None) -> int:
+    """Run the command in ``argv``; without one, ``app`` opens the desktop app.
+
+    ``app`` is given by :mod:`desktop.launcher` (the ``nkscreen`` entry point): this
+    module never imports Qt.
+    """
     try:
         args, extra = _parser().parse_known_args(argv)
         # argparse gives an optional positional (RECORD) nothing when it follows another
@@ -80,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as exc:
         return _fail(f"{exc} (see nkscreen --help)", BAD_INPUT)
     if args.command is None:
-        return _gui(args)
+        if app is None:
+            return _fail("give a command: trials, criteria, evaluate or prescreen "
+                         "(see nkscreen --help)", BAD_INPUT)
+        return app(args)
     try:
         return _headless(args)
     except _BadInput as exc:
@@ -113,6 +122,11 @@ def _one_line(message: str) -> str:
     return line
 
 
+def fail(message: str, code: int) -> int:
+    """Write ``message`` as the one stderr line the contract allows; return ``code``."""
+    return _fail(message, code)
+
+
 def _fail(message: str, code: int) -> int:
     sys.stderr.write(_one_line(message) + "\n")
     return code
@@ -123,27 +137,6 @@ def _emit(payload: Any) -> int:
     sys.stdout.buffer.write(data.encode("utf-8"))
     sys.stdout.flush()
     return 0
-
-
-def _no_display() -> bool:
-    """On Linux without X11 or Wayland, Qt would abort with a plugin error."""
-    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def _gui(args: argparse.Namespace) -> int:
-    if _no_display():
-        if not args.smoke:
-            return _fail("no graphical display (DISPLAY or WAYLAND_DISPLAY is not set): "
-                         "start NK Screen from the desktop session; the headless commands "
-                         "(trials, criteria, evaluate) work without one", FAILURE)
-        # A smoke check of an install or bundle on a machine without a screen.
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from desktop.paths import resolve_data_dir
-    from desktop.ui.app import run_gui
-
-    return run_gui(resolve_data_dir(args.data_dir), smoke=args.smoke, demo=args.demo)
 
 
 _NCT_ID = re.compile(r"NCT[0-9]{8}")
