@@ -37,6 +37,15 @@ def test_evaluate_in_process(benchmark: Any, example: Path) -> None:
     assert benchmark(run) == "eligible"
 
 
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_engine_alone(benchmark: Any, example: Path) -> None:
+    """The engine on a parsed record: what every keystroke of the visit form pays."""
+    trial = next(t for t in load_library() if t.id == example.parent.name)
+    record = parse_record(json.loads(example.read_text(encoding="utf-8")),
+                          now=datetime(2026, 11, 2))
+    assert benchmark(lambda: evaluate(trial, example.stem, record).decision) == "eligible"
+
+
 def _process(benchmark: Any, args: list[str]) -> None:
     benchmark.pedantic(subprocess.run, args=(args,),
                        kwargs={"check": True, "capture_output": True, "cwd": REPO},
