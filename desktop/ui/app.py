@@ -32,8 +32,8 @@ from desktop.ui.common.settings import UiSettings
 from desktop.ui.patients.main_window import MainWindow
 
 if TYPE_CHECKING:
-    from desktop.registry.database import Registry
-    from desktop.registry.patients import PatientRepository
+    from desktop.services.patients import PatientService
+    from desktop.services.rows import Registry
     from desktop.ui.patients.mrn_problems_dialog import MrnCheck
 
 EXIT_OK = 0
@@ -48,7 +48,7 @@ HEAVY_MODULES = ("alembic", "sqlalchemy", "sqlmodel")
 @dataclass(frozen=True)
 class _Opened:
     registry: Registry
-    repository: PatientRepository
+    repository: PatientService
 
 
 @dataclass(frozen=True)
@@ -153,20 +153,20 @@ class GuiSession(QObject):
         At the current schema this imports neither SQLAlchemy nor Alembic.
         """
         from desktop.registry.database import open_registry
-        from desktop.registry.patients import PatientRepository
+        from desktop.services.patients import PatientService
 
         registry = open_registry(self.data_dir)
         self.registry = registry  # so shutdown() closes it even if the loop has stopped
         if self.demo:
-            from desktop.registry.demo import seed_demo
+            from desktop.services.demo import seed_demo
 
             seed_demo(registry)
             from desktop.library import load_library
-            from desktop.registry.demo_screenings import seed_demo_screenings
+            from desktop.services.demo import seed_demo_screenings
 
             seed_demo_screenings(registry, {t.id: t for t in load_library()},
                                  paths.trials_dir() / "examples", user=self.user)
-        return _Opened(registry, PatientRepository(registry, self.user))
+        return _Opened(registry, PatientService.open(registry, self.user))
 
     def _opened(self, opened: _Opened) -> None:
         opened_at = time.monotonic()

@@ -29,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from desktop import paths
     from desktop.registry.database import open_registry
-    from desktop.registry.demo import seed_demo
-    from desktop.registry.patients import PatientRepository
+    from desktop.services.demo import seed_demo
+    from desktop.services.patients import PatientService
     from desktop.ui.common.messages import RecordingMessages
     from desktop.ui.common.settings import UiSettings
     from desktop.ui.patients.main_window import MainWindow
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             seed_demo(registry)
             window = MainWindow(UiSettings(Path(folder)), RecordingMessages())
             window.resize(1000, 440)
-            window.set_repository(PatientRepository(registry, "demo"), "demo registry")
+            window.set_repository(PatientService.open(registry, "demo"), "demo registry")
             window.statusBar().clearMessage()
             window.show()
             window.table.selectRow(2)
@@ -95,9 +95,8 @@ def _screening(app: object, folder: Path) -> int:
     from desktop import paths
     from desktop.library import load_library
     from desktop.registry.database import open_registry
-    from desktop.registry.demo import demo_mrn, seed_demo
-    from desktop.registry.demo_screenings import seed_demo_screenings
-    from desktop.registry.patients import PatientRepository
+    from desktop.services.demo import demo_mrn, seed_demo, seed_demo_screenings
+    from desktop.services.patients import PatientService
     from desktop.ui.common.context import ScreeningContext
     from desktop.ui.common.messages import RecordingMessages
     from desktop.ui.screening.patient_view import PatientView
@@ -110,7 +109,7 @@ def _screening(app: object, folder: Path) -> int:
             seed_demo(registry)
             seed_demo_screenings(registry, {t.id: t for t in load_library()},
                                  paths.trials_dir() / "examples", now=now)
-            patients = PatientRepository(registry, "demo")
+            patients = PatientService.open(registry, "demo")
             context = ScreeningContext(registry=registry, user="demo", patients=patients,
                                        messages=RecordingMessages(), data_dir=Path(data),
                                        clock=lambda: now)

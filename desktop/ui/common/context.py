@@ -1,4 +1,4 @@
-"""What the screening windows share: repositories, the trial library, site settings.
+"""What the screening windows share: the services, the trial library, site settings.
 
 Built once the registry is open and handed to every patient view, visit form and
 screening log, so none of them opens files or databases on its own. The trial library
@@ -18,10 +18,9 @@ from desktop.ui.common.messages import MessageService
 
 if TYPE_CHECKING:
     from desktop.domain.trial import Trial
-    from desktop.registry.confirmations import ConfirmLimit
-    from desktop.registry.database import Registry
-    from desktop.registry.patients import PatientRepository
-    from desktop.registry.screenings import ScreeningRepository
+    from desktop.services.patients import PatientService
+    from desktop.services.rows import ConfirmLimit, Registry
+    from desktop.services.screening import ScreeningService
 
 
 class ContextError(Exception):
@@ -32,7 +31,7 @@ class ContextError(Exception):
 class ScreeningContext:
     registry: Registry
     user: str
-    patients: PatientRepository
+    patients: PatientService
     messages: MessageService
     data_dir: Path
     clock: Callable[[], datetime] = datetime.now
@@ -40,20 +39,20 @@ class ScreeningContext:
     trials_dir: Path | None = None
     _trials: dict[str, Trial] | None = field(default=None, repr=False)
     _site_uln: dict[str, Fraction] | None = field(default=None, repr=False)
-    _screenings: ScreeningRepository | None = field(default=None, repr=False)
+    _screenings: ScreeningService | None = field(default=None, repr=False)
 
     @property
-    def screenings(self) -> ScreeningRepository:
+    def screenings(self) -> ScreeningService:
         """Built on first use: it loads the engine, which the patient list never needs."""
         if self._screenings is None:
-            from desktop.registry.screenings import ScreeningRepository
+            from desktop.services.screening import ScreeningService
 
-            # The repository evaluates a visit it completes with the same library and
+            # The service evaluates a visit it completes with the same library and
             # site table the windows show (read once, on first use).
-            self._screenings = ScreeningRepository(self.registry, self.user, self.clock,
-                                                   trials=self._library_trial,
-                                                   site_uln=self._site_table,
-                                                   confirm_limits=self._confirm_limits())
+            self._screenings = ScreeningService.open(self.registry, self.user, self.clock,
+                                                     trials=self._library_trial,
+                                                     site_uln=self._site_table,
+                                                     confirm_limits=self._confirm_limits())
         return self._screenings
 
     def _confirm_limits(self) -> dict[str, ConfirmLimit]:
@@ -62,7 +61,7 @@ class ScreeningContext:
         A broken site file leaves the built-in ones (its error is shown where the ULN
         table is needed); a site can add limits and tighten, never loosen, the built-in.
         """
-        from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit
+        from desktop.services.rows import DEFAULT_LIMITS, ConfirmLimit
         from desktop.site import SiteError, load_site_confirm
 
         limits = dict(DEFAULT_LIMITS)

@@ -31,7 +31,7 @@ from desktop.ui.patients.patient_dialog import PatientDialog
 from desktop.ui.patients.patient_model import PatientTableModel
 
 if TYPE_CHECKING:
-    from desktop.registry.patients import PatientRepository, PatientRow
+    from desktop.services.patients import PatientRow, PatientService
     from desktop.ui.common.context import ScreeningContext
     from desktop.ui.screening.patient_view import PatientView
 
@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._settings = settings
         self._messages = messages
-        self._repository: PatientRepository | None = None
+        self._repository: PatientService | None = None
         self._context: ScreeningContext | None = None
         self.patient_views: dict[int, PatientView] = {}
         self._painted = False
@@ -155,10 +155,10 @@ class MainWindow(QMainWindow):
     # -- registry --------------------------------------------------------------
 
     @property
-    def repository(self) -> PatientRepository | None:
+    def repository(self) -> PatientService | None:
         return self._repository
 
-    def set_repository(self, repository: PatientRepository, where: str = "",
+    def set_repository(self, repository: PatientService, where: str = "",
                        context: ScreeningContext | None = None) -> None:
         """The registry is open: list its patients and enable the actions.
 
@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
                 f"Archive {name}?\n\nArchived patients are hidden from the list "
                 "unless “Show archived” is on. Nothing is deleted.", "Archive"):
             return
-        from desktop.registry.database import RegistryError
+        from desktop.services.rows import RegistryError
 
         try:
             self._repository.set_archived(patient.id, not patient.archived)

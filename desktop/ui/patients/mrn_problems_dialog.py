@@ -2,7 +2,7 @@
 
 A registry from before the MRN rules may hold patients whose MRNs are one MRN now
 (``AB 17`` and ``AB  17``) or break the rules (a zero-width space). Once the registry is
-open, ``MrnCheck`` asks ``PatientRepository.mrn_problems`` off the GUI thread and, if
+open, ``MrnCheck`` asks ``PatientService.mrn_problems`` off the GUI thread and, if
 there are any, opens ``MrnProblemsDialog``: each problem with its patients. Nothing was
 changed; the administrator picks a patient and, with a reason, merges it into another
 patient sharing its MRN (its screenings and results move) or voids it. An MRN or name
@@ -35,7 +35,7 @@ from desktop.ui.common.operations import Operation
 from desktop.ui.common.widgets import named
 
 if TYPE_CHECKING:
-    from desktop.registry.patients import MrnProblem, PatientRepository, PatientRow
+    from desktop.services.patients import MrnProblem, PatientRow, PatientService
 
 ERROR_STYLE: Final = "color: #b00020;"
 #: Item data: the patient's id (on a patient row), or the problem's index (on a problem row).
@@ -45,7 +45,7 @@ COLUMNS: Final = ("MRN", "Family name", "Given name", "Date of birth", "Sex")
 
 
 def _who(patient: PatientRow) -> str:
-    from desktop.registry.mrn_problems import visible
+    from desktop.services.rows import visible
 
     return (f"{visible(patient.family_name, quotes=False)}, "
             f"{visible(patient.given_name, quotes=False)} "
@@ -58,7 +58,7 @@ class MrnProblemsDialog(QDialog):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None, repository: PatientRepository,
+    def __init__(self, parent: QWidget | None, repository: PatientService,
                  messages: MessageService, problems: list[MrnProblem]) -> None:
         super().__init__(parent)
         self._repository = repository
@@ -125,7 +125,7 @@ class MrnProblemsDialog(QDialog):
             self.tree.addTopLevelItem(top)
             top.setFirstColumnSpanned(True)
             for patient in problem.patients:
-                from desktop.registry.mrn_problems import visible
+                from desktop.services.rows import visible
 
                 child = QTreeWidgetItem([visible(patient.mrn, quotes=False),
                                          visible(patient.family_name, quotes=False),
@@ -233,8 +233,7 @@ class MrnProblemsDialog(QDialog):
                     f"Merged {_who(duplicate)} into {_who(kept)}.")
 
     def _apply(self, change: Callable[[], object], done: str) -> None:
-        from desktop.registry.database import RegistryError
-        from desktop.registry.patients import ValidationFailed
+        from desktop.services.rows import RegistryError, ValidationFailed
 
         try:
             change()
@@ -261,7 +260,7 @@ class MrnCheck:
     ``on_changed`` runs after each merge or void made in the dialog.
     """
 
-    def __init__(self, parent: QWidget, repository: PatientRepository,
+    def __init__(self, parent: QWidget, repository: PatientService,
                  messages: MessageService, on_changed: Callable[[], None]) -> None:
         self._parent = parent
         self._repository = repository

@@ -30,7 +30,7 @@ from desktop.ui.common.settings import UiSettings, dialog_geometry_key
 from desktop.ui.common.widgets import named
 
 if TYPE_CHECKING:
-    from desktop.registry.patients import PatientInput, PatientRepository, PatientRow
+    from desktop.services.patients import PatientInput, PatientRow, PatientService
 
 FIELDS: Final = ("mrn", "family_name", "given_name", "birth_date", "sex")
 DATE_FORMAT_HINT: Final = "YYYY-MM-DD"
@@ -73,10 +73,10 @@ class PatientDialog(BaseDialog):
     """
 
     def __init__(self, parent: QWidget | None, settings: UiSettings,
-                 repository: PatientRepository, messages: MessageService,
+                 repository: PatientService, messages: MessageService,
                  patient: PatientRow | None = None) -> None:
         super().__init__(parent, settings)
-        from desktop.registry.patients import SEXES
+        from desktop.services.rows import SEXES
 
         self._repository = repository
         self._messages = messages
@@ -161,7 +161,7 @@ class PatientDialog(BaseDialog):
 
     def collect(self) -> tuple[PatientInput, dict[str, str]]:
         """The form as repository input, plus errors the form itself can tell (date format)."""
-        from desktop.registry.patients import PatientInput
+        from desktop.services.rows import PatientInput
 
         errors: dict[str, str] = {}
         birth_date: date | None = None
@@ -179,7 +179,7 @@ class PatientDialog(BaseDialog):
 
     def current_errors(self) -> dict[str, str]:
         """Every problem with the form as it is now (the repository's, and the date's)."""
-        from desktop.registry.database import RegistryError
+        from desktop.services.rows import RegistryError
 
         data, errors = self.collect()
         patient_id = self._patient.id if self._patient else None
@@ -205,8 +205,7 @@ class PatientDialog(BaseDialog):
         return errors
 
     def submit(self) -> None:
-        from desktop.registry.database import RegistryError
-        from desktop.registry.patients import ValidationFailed
+        from desktop.services.rows import RegistryError, ValidationFailed
 
         if self._patient is not None and self._patient.voided:
             return

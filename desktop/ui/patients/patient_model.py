@@ -25,7 +25,7 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
-    from desktop.registry.patients import PatientRepository, PatientRow
+    from desktop.services.patients import PatientRow, PatientService
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -51,7 +51,7 @@ class PatientTableModel(QAbstractTableModel):
                  today: Callable[[], date] = date.today) -> None:
         super().__init__(parent)
         self._today = today
-        self._repository: PatientRepository | None = None
+        self._repository: PatientService | None = None
         self._text = ""
         self._include_archived = False
         self._count = 0
@@ -67,7 +67,7 @@ class PatientTableModel(QAbstractTableModel):
     def include_archived(self) -> bool:
         return self._include_archived
 
-    def set_repository(self, repository: PatientRepository | None) -> None:
+    def set_repository(self, repository: PatientService | None) -> None:
         self._repository = repository
         self.refresh()
 
@@ -196,7 +196,7 @@ class PatientTableModel(QAbstractTableModel):
         return page
 
     def _report(self, exc: Exception) -> None:
-        from desktop.registry.database import RegistryError
+        from desktop.services.rows import RegistryError
 
         if not isinstance(exc, RegistryError):
             raise exc

@@ -29,8 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.domain.calc import age_years
-from desktop.registry.database import RegistryError
-from desktop.registry.patients import PatientRow
+from desktop.services.rows import PatientRow, RegistryError
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.screening_models import ScreeningsModel, SlotsModel

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 from desktop import APP_NAME
 from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
-from desktop.registry.database import RegistryError
-from desktop.registry.screening_rows import LogRow
+from desktop.services.rows import LogRow, RegistryError
 from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.row_model import RowTableModel
 from desktop.ui.common.widgets import named

@@ -13,7 +13,7 @@ from datetime import datetime
 from desktop.domain.text import fmt_when
 from desktop.domain.trial import Trial
 from desktop.domain.visits import Slot, StageState, due_next, next_slot, slots
-from desktop.registry.screening_rows import (
+from desktop.services.rows import (
     PatientChangeRow,
     ScreenFailureRow,
     ScreeningRow,

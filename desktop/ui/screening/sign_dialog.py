@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.registry.database import RegistryError
-from desktop.registry.patients import ValidationFailed
-from desktop.registry.screening_rows import VisitRow
+from desktop.services.rows import RegistryError, ValidationFailed, VisitRow
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.visit_style import ERROR_COLOUR

@@ -23,7 +23,7 @@ asks the registry to complete it: the registry evaluates what it holds (not what
 screen holds) and stores that decision, which the form then shows.
 
 Two windows on one visit: the form reads every entry with its version
-(``ScreeningRepository.entries``) and each save expects the version it showed. A save
+(``ScreeningService.entries``) and each save expects the version it showed. A save
 over an entry another window changed meanwhile is refused by the registry
 (``EntryChanged``); the form then shows that entry as the registry holds it, with the
 refusal (who changed it, when, and what this window had typed) at the field. When the
@@ -73,19 +73,20 @@ from desktop.domain.text import fmt_number
 from desktop.domain.trial import EVENTS, FACTS, STAGE_TITLES, Stage, Trial, Window
 from desktop.domain.units import CODES, convert
 from desktop.domain.visits import can_complete, due_next, events_of
-from desktop.registry.confirmations import unusual
-from desktop.registry.database import RegistryError
-from desktop.registry.patients import PatientRow, ValidationFailed
-from desktop.registry.screening_rows import (
+from desktop.services.rows import (
     EntryKind,
     ObservationInput,
     ObservationRow,
     PatientChangeRow,
+    PatientRow,
+    RegistryError,
+    ValidationFailed,
     VisitEntries,
     VisitRow,
     changed_after_completion,
+    unusual,
 )
-from desktop.registry.screenings import EntryChanged, ScreeningRepository, signed_refusal
+from desktop.services.screening import EntryChanged, ScreeningService, signed_refusal
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.decision_banner import DecisionBanner
@@ -168,7 +169,7 @@ class VisitForm(QWidget):
 
     changed = Signal(int)
 
-    def __init__(self, *, repository: ScreeningRepository, trial: Trial, patient: PatientRow,
+    def __init__(self, *, repository: ScreeningService, trial: Trial, patient: PatientRow,
                  visit: VisitRow, site_uln: Mapping[str, Fraction], messages: MessageService,
                  clock: Callable[[], datetime] = datetime.now,
                  parent: QWidget | None = None) -> None:
