@@ -296,3 +296,15 @@ def test_a_voided_patient_is_shown_read_only(
     dialog.submit()
     assert dialog.saved is None
     assert messages.messages == []
+
+
+def test_a_long_message_under_a_field_is_shown_whole(qtbot: QtBot,
+                                                     window: MainWindow) -> None:
+    dialog = open_new_patient(qtbot, window)
+    enter(qtbot, dialog.mrn, "AB#17")
+    label = dialog.errors["mrn"]
+    qtbot.waitUntil(label.isVisible)
+    assert "U+0023 NUMBER SIGN" in label.text()
+    qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+    # Nothing below it is covered: the next field starts under the message.
+    assert dialog.family_name.geometry().top() >= label.geometry().bottom()

@@ -249,3 +249,15 @@ class PatientDialog(BaseDialog):
                 first = self._inputs[name]
         if focus and first is not None:
             first.setFocus()
+        self._fit_messages()
+
+    def _fit_messages(self) -> None:
+        """Grow the dialog to show every message under its field whole, never clipped."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
