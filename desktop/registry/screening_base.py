@@ -1,0 +1,199 @@
+"""What every part of ``ScreeningRepository`` shares: the acting user, the clock, the
+trial and ULN sources, evaluating a visit on what the registry holds, the audit row,
+loading the models a write changes.
+
+Part of ``desktop.registry.screenings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from desktop.domain.draft import make_record
+from desktop.domain.draft import observation as checked_observation
+from desktop.domain.engine import Verdict, evaluate
+from desktop.domain.freshness import stage_codes
+from desktop.domain.record import Observation as RecordObservation
+from desktop.domain.record import RecordError
+from desktop.domain.trial import Trial
+from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
+from desktop.registry.database import Registry
+from desktop.registry.screening_errors import ScreeningRefused, SiteUlnSource, TrialSource
+from desktop.registry.screening_reads import (
+    _OBSERVATION_COLUMNS,
+    _load_screening,
+    _observation_row,
+    _patient_not_found,
+    _require,
+    _Rows,
+    _screening_not_found,
+    _visit_not_found,
+)
+from desktop.registry.screening_refusals import _visit_title
+from desktop.registry.screening_rows import VisitRow
+from desktop.zone import site_zone
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from desktop.registry.models.patient import Patient
+    from desktop.registry.models.screening import Screening, Visit
+
+
+class ScreeningBase:
+    """The state and plumbing the parts of ``ScreeningRepository`` share."""
+
+    def __init__(self, registry: Registry, user: str,
+                 clock: Callable[[], datetime] = datetime.now, *,
+                 trials: TrialSource | None = None,
+                 site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None,
+                 confirm_limits: Mapping[str, ConfirmLimit] = DEFAULT_LIMITS) -> None:
+        if not user.strip():
+            raise ValueError("ScreeningRepository needs the name of the acting user")
+        self._registry = registry
+        self._user = user.strip()
+        self._clock = clock
+        self._trials = trials
+        self._site_uln = site_uln
+        self._confirm_limits = confirm_limits
+
+    @property
+    def confirm_limits(self) -> Mapping[str, ConfirmLimit]:
+        """The values a person must confirm before they are saved (by code)."""
+        return self._confirm_limits
+
+    # -- evaluation plumbing --------------------------------------------------------
+
+    def _trial(self, trial_id: str) -> Trial:
+        """The trial a screening is for, or ScreeningRefused saying why it cannot be read."""
+        from desktop.library import TrialFileError, find_trial
+
+        try:
+            return (self._trials or find_trial)(trial_id)
+        except (LookupError, TrialFileError) as exc:
+            raise ScreeningRefused(f"The trial file of {trial_id} could not be read, so the "
+                                   f"visit cannot be evaluated: {exc}.") from None
+
+    def _site_table(self) -> Mapping[str, Fraction]:
+        from desktop.site import SiteError, load_site_uln
+
+        source = self._site_uln
+        if isinstance(source, Mapping):
+            return source
+        try:
+            return source() if source is not None else \
+                load_site_uln(self._registry.path.parent)
+        except SiteError as exc:
+            raise ScreeningRefused(f"The site settings could not be read, so the visit "
+                                   f"cannot be evaluated: {exc}.") from None
+
+    def _evaluate(self, rows: _Rows, visit: VisitRow, as_of: datetime) -> Verdict:
+        """The visit's stage evaluated on what the registry holds, as of ``as_of``.
+
+        Reads the patient's date of birth and sex, results (not retracted) and facts,
+        and the visit's planned dates and answers. A saved result of a code the stage
+        reads that can no longer be read as a result is refused (never skipped: an
+        older value would stand in for it)."""
+        screening = _load_screening(rows, visit.screening_id)
+        trial = self._trial(screening.trial_id)
+        stage = trial.stage(visit.stage_id)
+        if stage is None:
+            raise ScreeningRefused(f"{visit.stage_id!r} is no longer a stage of {trial.id} in "
+                                   f"the trial library, so the visit cannot be evaluated.")
+        found = rows("SELECT birth_date, sex FROM patient WHERE id = ?",
+                     (screening.patient_id,))
+        if not found:
+            raise _patient_not_found(screening.patient_id)
+        birth_date, sex = date.fromisoformat(found[0][0]), str(found[0][1])
+        events = {str(name): datetime.fromisoformat(at) for name, at in rows(
+            "SELECT name, at FROM visit_event WHERE visit_id = ?", (visit.id,))}
+        facts = {str(name): bool(value) for name, value in rows(
+            "SELECT name, value FROM patient_fact WHERE patient_id = ?",
+            (screening.patient_id,))}
+        answers = {str(cid): str(value) for cid, value in rows(
+            "SELECT criterion_id, value FROM answer WHERE visit_id = ?", (visit.id,))}
+        title = _visit_title(stage, stage.id, visit.repeat)
+        reads = set(stage_codes(stage))
+        observations: list[RecordObservation] = []
+        unreadable: list[str] = []
+        #: Saved unusual values nobody confirmed (saved before confirmation existed).
+        unconfirmed: dict[RecordObservation, str] = {}
+        for values in rows(f"SELECT {_OBSERVATION_COLUMNS} FROM observation o "
+                           f"WHERE o.patient_id = ? AND o.retracted = 0 ORDER BY o.id",
+                           (screening.patient_id,)):
+            saved = _observation_row(values)
+            try:
+                parsed = checked_observation(saved.code, saved.value, saved.unit, saved.at,
+                                             uln=saved.uln, source=saved.source or None)
+            except RecordError as exc:
+                if saved.code in reads:
+                    unreadable.append(f"{saved.value} {saved.unit} taken "
+                                      f"{saved.at:%Y-%m-%d %H:%M} ({exc.message})")
+                continue
+            observations.append(parsed)
+            if saved.confirmation is None:
+                why = unusual(saved.code, parsed.value, parsed.unit, saved.value,
+                              self._confirm_limits)
+                if why is not None:
+                    unconfirmed[parsed] = f"{why}, taken {saved.at:%Y-%m-%d %H:%M}"
+        if unreadable:
+            raise ScreeningRefused(
+                f"{title} cannot be evaluated: saved results can no longer be read: "
+                f"{'; '.join(unreadable)}. Correct or withdraw them first.")
+        record = make_record(birth_date, sex, as_of, events, facts, observations, answers,
+                             site_zone())
+        try:
+            verdict = evaluate(trial, stage.id, record, self._site_table())
+        except RecordError as exc:
+            raise ScreeningRefused(f"{title} cannot be evaluated: {exc}.") from None
+        resting = list(dict.fromkeys(unconfirmed[o] for r in verdict.results for o in r.used
+                                     if o in unconfirmed and r.outcome != "unknown"))
+        if resting:
+            raise ScreeningRefused(
+                f"{title} cannot be evaluated: the decision would rest on an unusual value "
+                f"nobody confirmed: {'; '.join(resting)}. Confirm it at the result (or "
+                f"correct it) first.")
+        return verdict
+
+    # -- write plumbing -----------------------------------------------------------
+
+    def _audit(self, session: Session, action: str, entity: str, entity_id: int,
+               details: dict[str, Any]) -> int:
+        """Add the write's audit event; its id (the changed entry's new version)."""
+        from desktop.registry.models.audit import AuditEvent
+
+        event = AuditEvent(actor=self._user, action=action, entity=entity,
+                           entity_id=entity_id, details=details)
+        session.add(event)
+        session.flush()
+        assert event.id is not None
+        return event.id
+
+    @staticmethod
+    def _patient(session: Session, patient_id: int) -> Patient:
+        from desktop.registry.models.patient import Patient
+
+        return _require(session, Patient, patient_id, _patient_not_found)
+
+    @staticmethod
+    def _screening_model(session: Session, screening_id: int) -> Screening:
+        from desktop.registry.models.screening import Screening
+
+        return _require(session, Screening, screening_id, _screening_not_found)
+
+    @staticmethod
+    def _visit_model(session: Session, visit_id: int) -> Visit:
+        from desktop.registry.models.screening import Visit
+
+        return _require(session, Visit, visit_id, _visit_not_found)
+
+    def _draft(self, session: Session, visit_id: int, doing: str) -> Visit:
+        """The visit, refused unless it is a draft (a completed visit is locked)."""
+        visit = self._visit_model(session, visit_id)
+        if visit.status != "draft":
+            raise ScreeningRefused(f"The visit is completed and locked; {doing} "
+                                   f"can no longer be changed.")
+        return visit

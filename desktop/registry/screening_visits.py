@@ -1,0 +1,305 @@
+"""Screenings and their visits: start a screening and a stage (gating), complete,
+override and sign a visit, and its verdict snapshot.
+
+Part of ``desktop.registry.screenings`` (``ScreeningRepository``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, cast
+
+from desktop.domain.engine import Verdict
+from desktop.domain.trial import Trial
+from desktop.domain.visits import can_complete
+from desktop.registry.screening_base import ScreeningBase
+from desktop.registry.screening_errors import ScreeningRefused
+from desktop.registry.screening_reads import (
+    _SCREENING_COLUMNS,
+    _conn_rows,
+    _load_screening,
+    _load_visit,
+    _load_visits,
+    _patient_not_found,
+    _screening_row,
+    _session_rows,
+    _visit_not_found,
+)
+from desktop.registry.screening_refusals import (
+    _DECISION_WORDS,
+    _invalid,
+    _roles_missing,
+    _signed_refusal,
+    _start_refusal,
+    _visit_title,
+)
+from desktop.registry.screening_rows import ScreeningRow, VisitDecision, VisitRow
+
+
+class VisitsPart(ScreeningBase):
+    """``ScreeningRepository``'s visits: see the module docstring."""
+
+    # -- screenings -------------------------------------------------------------
+
+    def start(self, patient_id: int, trial: Trial) -> ScreeningRow:
+        """Start screening the patient for ``trial``. Refused if already screened for it
+        or the patient is archived."""
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import Screening
+
+        with self._registry.session() as session:
+            patient = self._patient(session, patient_id)
+            if patient.archived:
+                raise ScreeningRefused(
+                    f"{patient.given_name} {patient.family_name} (MRN {patient.mrn}) is "
+                    f"archived; restore the patient before starting a screening.")
+            rows = _session_rows(session)
+            if rows("SELECT 1 FROM screening WHERE patient_id = ? AND trial_id = ?",
+                    (patient_id, trial.id)):
+                raise ScreeningRefused(
+                    f"{patient.given_name} {patient.family_name} (MRN {patient.mrn}) is "
+                    f"already being screened for {trial.id}; open that screening.")
+            screening = Screening(patient_id=patient_id, trial_id=trial.id,
+                                  started_at=utcnow(), started_by=self._user)
+            session.add(screening)
+            session.flush()
+            assert screening.id is not None
+            self._audit(session, "screening.start", "screening", screening.id,
+                        {"patient_id": patient_id, "trial_id": trial.id,
+                         "protocol_version": trial.protocol_version})
+            return _load_screening(rows, screening.id)
+
+    def screenings(self, patient_id: int) -> list[ScreeningRow]:
+        """The patient's screenings, oldest first."""
+        with self._registry.read() as conn:
+            found = conn.execute(
+                f"SELECT p.id, {_SCREENING_COLUMNS} FROM patient p "
+                f"LEFT JOIN screening s ON s.patient_id = p.id WHERE p.id = ? "
+                f"ORDER BY s.started_at, s.id", (patient_id,)).fetchall()
+        if not found:
+            raise _patient_not_found(patient_id)
+        return [_screening_row(row[1:]) for row in found if row[1] is not None]
+
+    def screening(self, screening_id: int) -> ScreeningRow:
+        with self._registry.read() as conn:
+            return _load_screening(_conn_rows(conn), screening_id)
+
+    # -- visits -----------------------------------------------------------------
+
+    def visits(self, screening_id: int) -> list[VisitRow]:
+        """Every visit of the screening, in the order they were started."""
+        with self._registry.read() as conn:
+            return _load_visits(_conn_rows(conn), screening_id)
+
+    def visit(self, visit_id: int) -> VisitRow:
+        with self._registry.read() as conn:
+            return _load_visit(_conn_rows(conn), visit_id)
+
+    def start_visit(self, screening_id: int, trial: Trial, stage_id: str) -> VisitRow:
+        """Open a draft visit of ``stage_id`` (the next repeat, for a repeated stage).
+
+        Refused when: the screening is not for ``trial``; the stage is not the trial's;
+        this stage already has a draft visit (the UI opens that draft instead); a visit
+        of this stage was completed not eligible and not overridden (screen failure);
+        the stage's repeats are used up; a visit slot before it (an earlier stage, or
+        an earlier repeat of this stage) has not been completed eligible, overridden,
+        or signed after either (``desktop.domain.visits.slots``).
+        Events of the screening's latest visit are copied into the new visit (audited
+        as carried forward).
+        """
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import Visit, VisitEvent
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            screening = _load_screening(rows, screening_id)
+            if screening.trial_id != trial.id:
+                raise ScreeningRefused(f"This screening is for {screening.trial_id}, "
+                                       f"not {trial.id}.")
+            visits = _load_visits(rows, screening_id)
+            refusal, repeat = _start_refusal(trial, stage_id, visits)
+            if refusal is not None:
+                raise ScreeningRefused(refusal)
+            now = utcnow()
+            visit = Visit(screening_id=screening_id, stage_id=stage_id, repeat=repeat,
+                          status="draft", started_at=now, started_by=self._user)
+            session.add(visit)
+            session.flush()
+            assert visit.id is not None
+            details: dict[str, Any] = {"screening_id": screening_id, "stage_id": stage_id,
+                                       "repeat": repeat}
+            if visits:
+                source = visits[-1]
+                carried = rows("SELECT name, at FROM visit_event WHERE visit_id = ? "
+                               "ORDER BY name", (source.id,))
+                for name, at in carried:
+                    session.add(VisitEvent(visit_id=visit.id, name=name,
+                                           at=datetime.fromisoformat(at),
+                                           entered_by=self._user, entered_at=now))
+                if carried:
+                    details["events_carried_forward"] = {
+                        "from_visit": source.id,
+                        "events": {name: datetime.fromisoformat(at).isoformat()
+                                   for name, at in carried}}
+            self._audit(session, "visit.start", "visit", visit.id, details)
+            return _load_visit(rows, visit.id)
+
+    def evaluate_visit(self, visit_id: int) -> Verdict:
+        """What completing the visit now would decide: its stage evaluated on what the
+        registry holds, as of the clock's now. Stores nothing (for a confirmation).
+        ScreeningRefused if the trial, the site settings or a saved result cannot be
+        read."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            return self._evaluate(rows, _load_visit(rows, visit_id), self._clock())
+
+    def complete(self, visit_id: int, *, expect: VisitDecision | None = None) -> VisitRow:
+        """Complete a draft with the decision of what the registry holds for it.
+
+        In one transaction: the visit's stage is evaluated (as ``evaluate_visit``) as of
+        the clock's now, which becomes ``assessed_at``; the decision (eligible or not
+        eligible; 'incomplete' is refused) and a snapshot of the verdict are stored; a
+        not-eligible completion records a screen failure with the failing criteria.
+        The caller cannot hand in a decision. ``expect`` only guards one: the decision
+        the user was shown and agreed to; if the registry now decides otherwise (an
+        entry changed meanwhile), nothing is stored and ScreeningRefused says so."""
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import ScreenFailure
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = self._draft(session, visit_id, "its decision")
+            screening = self._screening_model(session, visit.screening_id)
+            assessed_at = self._clock()
+            verdict = self._evaluate(rows, _load_visit(rows, visit_id), assessed_at)
+            title = _visit_title(verdict.stage, visit.stage_id, visit.repeat)
+            decision = verdict.decision
+            if not verdict.results:
+                raise ScreeningRefused(f"{title} has no criteria to decide on; it cannot be "
+                                       f"completed.")
+            if not can_complete(decision):
+                count = len(verdict.missing)
+                open_ = ", ".join(r.id for r in verdict.missing[:5])
+                more = ", ..." if count > 5 else ""
+                raise ScreeningRefused(
+                    f"{title} cannot be completed while its decision is "
+                    f"incomplete: {count} criteri{'on has' if count == 1 else 'a have'} "
+                    f"no answer or result yet ({open_}{more}).")
+            if expect is not None and decision != expect:
+                raise ScreeningRefused(
+                    f"{title} was not completed: it was to be completed "
+                    f"{_DECISION_WORDS[expect]}, but what the registry holds now decides "
+                    f"{_DECISION_WORDS[decision]} (an entry changed meanwhile). Review the "
+                    f"outcomes and complete again.")
+            now = utcnow()
+            visit.status, visit.decision = "completed", decision
+            visit.completed_at, visit.completed_by = now, self._user
+            visit.assessed_at = assessed_at
+            visit.verdict = verdict.as_json()
+            reasons = [[r.id, r.reason] for r in verdict.failing]
+            assert visit.id is not None
+            assert screening.id is not None
+            if decision == "not_eligible":
+                session.add(ScreenFailure(visit_id=visit.id, screening_id=screening.id,
+                                          stage_id=visit.stage_id, repeat=visit.repeat,
+                                          reasons=reasons, recorded_at=now,
+                                          recorded_by=self._user))
+            self._audit(session, "visit.complete", "visit", visit.id,
+                        {"decision": decision, "assessed_at": assessed_at.isoformat(),
+                         "protocol_version": verdict.trial.protocol_version,
+                         "failing": reasons})
+            return _load_visit(rows, visit.id)
+
+    def override(self, visit_id: int, trial: Trial, rationale: str,
+                 agreed_by: str) -> VisitRow:
+        """Proceed after a completed not-eligible visit, where ``Stage.override`` allows
+        it. ``rationale`` and ``agreed_by`` (who agreed, e.g. "Dr A (PI); Dr B (IND
+        holder)") are required; every role in ``Stage.override.agreed_by`` must be named
+        in ``agreed_by`` (case-insensitive, as whole words), else ValidationFailed on
+        "agreed_by". Refused for a draft, an eligible or an already overridden visit,
+        a visit the investigator has signed (the signature confirmed the screen
+        failure), and where the protocol allows no override. The screen failure row
+        stays."""
+        from desktop.registry.models.base import utcnow
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = self._visit_model(session, visit_id)
+            screening = self._screening_model(session, visit.screening_id)
+            if screening.trial_id != trial.id:
+                raise ScreeningRefused(f"This visit is of a screening for "
+                                       f"{screening.trial_id}, not {trial.id}.")
+            stage = trial.stage(visit.stage_id)
+            title = _visit_title(stage, visit.stage_id, visit.repeat)
+            if stage is None or stage.override is None:
+                raise ScreeningRefused(f"The protocol does not allow proceeding after a "
+                                       f"not-eligible {title}.")
+            if visit.status != "completed" or visit.decision != "not_eligible":
+                raise ScreeningRefused(f"Only a {title} visit completed not eligible can be "
+                                       f"overridden.")
+            if visit.override_rationale is not None:
+                raise ScreeningRefused(f"{title} has already been overridden.")
+            if visit.signed_by is not None:
+                raise ScreeningRefused(_signed_refusal(title, visit.signed_by,
+                                                       visit.signed_at))
+            errors: dict[str, str] = {}
+            if not rationale.strip():
+                errors["rationale"] = "Rationale: enter why screening may proceed."
+            roles = stage.override.agreed_by
+            wanted = " and as ".join(roles)
+            if not agreed_by.strip():
+                errors["agreed_by"] = f"Agreed by: name who agreed as {wanted}."
+            else:
+                missing = _roles_missing(roles, agreed_by)
+                if missing:
+                    errors["agreed_by"] = (f"Agreed by: name who agreed as {wanted} "
+                                           f"(not found: {', '.join(missing)}).")
+            if errors:
+                raise _invalid("The override", errors)
+            visit.override_rationale = rationale.strip()
+            visit.override_agreed_by = agreed_by.strip()
+            visit.override_recorded_by, visit.override_recorded_at = self._user, utcnow()
+            assert visit.id is not None
+            self._audit(session, "visit.override", "visit", visit.id,
+                        {"rationale": visit.override_rationale,
+                         "agreed_by": visit.override_agreed_by,
+                         "required_roles": list(roles)})
+            return _load_visit(rows, visit.id)
+
+    def sign(self, visit_id: int, investigator: str) -> VisitRow:
+        """The investigator confirms a completed visit's decision (a signed not-eligible
+        visit stays not eligible: see ``VisitRow.state``). Refused for a draft or a
+        visit already signed; ValidationFailed on "investigator" if the name is blank."""
+        from desktop.registry.models.base import utcnow
+
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = self._visit_model(session, visit_id)
+            if visit.status != "completed":
+                raise ScreeningRefused("Only a completed visit can be signed; complete it "
+                                       "first.")
+            if visit.signed_by is not None:
+                raise ScreeningRefused(f"The visit has already been signed by "
+                                       f"{visit.signed_by}.")
+            if not investigator.strip():
+                raise _invalid("The signature", {"investigator": "Investigator: enter the "
+                                                 "name of the investigator who signs."})
+            visit.signed_by, visit.signed_at = investigator.strip(), utcnow()
+            assert visit.id is not None
+            self._audit(session, "visit.sign", "visit", visit.id,
+                        {"signed_by": visit.signed_by, "decision": visit.decision,
+                         "overridden": visit.override_rationale is not None})
+            return _load_visit(rows, visit.id)
+
+    def verdict_snapshot(self, visit_id: int) -> dict[str, object] | None:
+        """The verdict JSON stored at completion (``Verdict.as_json()``), or None."""
+        with self._registry.read() as conn:
+            found = conn.execute("SELECT verdict FROM visit WHERE id = ?",
+                                 (visit_id,)).fetchall()
+        if not found:
+            raise _visit_not_found(visit_id)
+        if found[0][0] is None:
+            return None
+        snapshot = json.loads(found[0][0])
+        return cast("dict[str, object] | None", snapshot)
