@@ -302,7 +302,9 @@ def parse_record(data: Any, now: datetime, zone: tzinfo | None = None) -> Record
 
     answers: dict[str, Answer] = {}
     for name, value in _mapping(data.get("answers"), "answers").items():
-        if value is not None:
+        if value is True or value is False:  # the usual case: no field path to build
+            answers[name] = value
+        elif value is not None:
             answers[name] = parse_answer(value, f"answers.{_key(name)}")
 
     return Record(as_of, birth_date, sex, events, facts, observations, answers, zone)
