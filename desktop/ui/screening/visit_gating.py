@@ -1,0 +1,255 @@
+"""The visit form's mode and gating: draft or completed (read-only, with its record and
+stored decision), the buttons, and the completion, override and signature flows.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import cast
+
+from desktop.domain.engine import CriterionResult, Outcome, Verdict
+from desktop.domain.visits import can_complete
+from desktop.services.rows import (
+    PatientChangeRow,
+    RegistryError,
+    VisitRow,
+    changed_after_completion,
+)
+from desktop.services.screening import signed_refusal
+from desktop.ui.screening.override_dialog import OverrideDialog
+from desktop.ui.screening.screening_summary import changes_text
+from desktop.ui.screening.sign_dialog import SignDialog
+from desktop.ui.screening.visit_base import (
+    DECISION_WORDS,
+    WORD,
+    VisitFormState,
+    local_time,
+)
+from desktop.ui.screening.visit_style import ERROR_COLOUR, LOOKS
+
+
+class VisitGating(VisitFormState):
+    """Mode, completion, override and signature (part of ``VisitForm``)."""
+
+    @property
+    def visit(self) -> VisitRow:
+        return self._visit
+
+    @property
+    def read_only(self) -> bool:
+        return self._visit.status != "draft" or not self._loaded
+
+    def _refresh_mode(self) -> None:
+        """Draft: live and editable. Completed: read-only, with its record and decision."""
+        read_only = self.read_only
+        for event_row in self.event_rows.values():
+            event_row.set_read_only(read_only)
+        for row in self.result_rows.values():
+            row.set_read_only(read_only)
+        for fact_row in self.fact_rows.values():
+            fact_row.set_read_only(read_only)
+        for card in self.questions.values():
+            card.set_read_only(read_only)
+        self._update_due()
+        if self._visit.status == "draft":
+            self.record_box.hide()
+            self._evaluate()
+        else:
+            self._show_completed()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        draft = self._visit.status == "draft" and self._loaded
+        decided = self.verdict is not None and can_complete(self.verdict.decision)
+        self.complete_button.setEnabled(draft and decided)
+        self.complete_button.setVisible(self._visit.status == "draft")
+        stage_allows = self._stage.override is not None
+        self.override_button.setVisible(stage_allows)
+        why_not = self.override_refusal()
+        self.override_button.setEnabled(stage_allows and why_not is None)
+        self.override_button.setToolTip(
+            why_not or "Proceed after review: record the rationale and who agreed.")
+        self.sign_button.setVisible(self._visit.status == "completed")
+        self.sign_button.setEnabled(self._visit.status == "completed"
+                                    and self._visit.signed_by is None)
+
+    def override_refusal(self) -> str | None:
+        """Why the stage cannot be overridden now (None: it can), as the registry says."""
+        visit = self._visit
+        title = self._stage.title
+        if self._stage.override is None:
+            return f"The protocol does not allow proceeding after a not-eligible {title}."
+        if visit.status != "completed":
+            return "An override is possible once the stage is completed not eligible."
+        if visit.decision != "not_eligible":
+            return f"Only a {title} visit completed not eligible can be overridden."
+        if visit.override is not None:
+            return f"{title} has already been overridden."
+        return signed_refusal(visit, title)
+
+    def _show_completed(self) -> None:
+        visit = self._visit
+        results = self._snapshot_results()
+        self.verdict = Verdict(self._trial, self._stage, tuple(results))
+        self._apply(self.verdict)
+        word = WORD.get(visit.decision or "", "—")
+        lines = [f"<b>Completed: {escape(word)}</b> — by {escape(visit.completed_by or '—')} "
+                 f"on {local_time(visit.completed_at)}; assessed as of "
+                 f"{local_time(visit.assessed_at)}. Read-only."]
+        if visit.signed_by:
+            lines.append(f"Signed by {escape(visit.signed_by)} on {local_time(visit.signed_at)}.")
+            if self._stage.override is not None and visit.decision == "not_eligible" \
+                    and visit.override is None:
+                lines.append("The signature confirms the screen failure: the stage can "
+                             "no longer be overridden.")
+        if visit.override is not None:
+            o = visit.override
+            lines.append(f"<b>Overridden</b>: proceeding after review, agreed by "
+                         f"{escape(o.agreed_by)}; recorded by {escape(o.recorded_by)} on "
+                         f"{local_time(o.recorded_at)}.<br>Rationale: {escape(o.rationale)}")
+        changes = self._changes_after_completion()
+        if changes:
+            lines.append(f"<span style='color:{ERROR_COLOUR}; font-weight:600'>"
+                         f"{escape(changes_text(changes))}.</span> The stored decision was "
+                         f"assessed with the earlier value.")
+        self.record_box.setText("<br>".join(lines))
+        self.record_box.show()
+        self.status.setText("This visit is completed and cannot be changed.")
+
+    def _changes_after_completion(self) -> list[PatientChangeRow]:
+        """Date of birth or sex changed after this visit was completed (the audit)."""
+        try:
+            changes = self._repository.patient_changes(self._patient.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Patient changes not read", str(exc))
+            return []
+        return changed_after_completion(changes, self._visit)
+
+    def _snapshot_results(self) -> list[CriterionResult]:
+        """The outcomes stored at completion (what was decided), in protocol order."""
+        snapshot: dict[str, object] | None = None
+        try:
+            snapshot = self._repository.verdict_snapshot(self._visit.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Stored decision not read", str(exc))
+        stored: dict[str, tuple[str, str]] = {}
+        criteria = snapshot.get("criteria") if snapshot else None
+        if isinstance(criteria, list):
+            for item in criteria:
+                if isinstance(item, dict):
+                    stored[str(item.get("id"))] = (str(item.get("outcome")),
+                                                   str(item.get("reason")))
+        results = []
+        for criterion in self._stage.criteria:
+            outcome, reason = stored.get(criterion.id, ("unknown", "Not in the stored "
+                                                                   "decision"))
+            if outcome not in LOOKS:
+                outcome, reason = "unknown", f"Stored outcome {outcome!r} not understood"
+            results.append(CriterionResult(criterion, cast(Outcome, outcome), reason))
+        return results
+
+    def complete(self) -> None:
+        """Ask the registry to complete the stage, after saving and a confirmation.
+
+        The registry decides: it evaluates what it holds for the visit (never what the
+        screen holds) and stores that decision; the question shows what it would
+        decide now, and completion is refused if that changed before the answer."""
+        if self.read_only:
+            return
+        self.refresh_patient()
+        self.refresh_entries()  # the screen as the registry holds it, where not edited
+        if self.read_only:  # completed in another window meanwhile: shown as completed
+            self._messages.error(self, "Stage not completed", (
+                f"{self._stage.title} was completed in another window by "
+                f"{self._visit.completed_by or '—'} on {local_time(self._visit.completed_at)}."))
+            return
+        pending = self.flush()
+        if pending:
+            self._messages.error(self, "Stage not completed",
+                                 "These entries are not saved yet; correct or clear them "
+                                 "first: " + "; ".join(pending) + ".")
+            return
+        self._evaluate()  # the screen as of now, as the registry will assess it
+        try:
+            verdict = self._repository.evaluate_visit(self._visit.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Stage not completed", str(exc))
+            return
+        decision = verdict.decision
+        if decision == "incomplete":
+            unknown = ", ".join(r.id for r in verdict.missing)
+            self._messages.error(self, "Stage not completed",
+                                 f"The saved entries leave {len(verdict.missing)} criteria "
+                                 f"unknown ({unknown}); the stage can be completed only as "
+                                 f"eligible or not eligible.")
+            return
+        word = WORD[decision]
+        failing = ", ".join(r.id for r in verdict.failing)
+        detail = f" Failing: {failing}." if failing else ""
+        shown = self.verdict.decision if self.verdict is not None else decision
+        differs = "" if shown == decision else (
+            f" Note: the screen showed {DECISION_WORDS[shown]}; what is saved decides "
+            f"{word}. Review the outcomes if that is unexpected.")
+        text = (f"Complete {self._stage.title} as {word.upper()}? The registry decides "
+                f"from what is saved for this visit, assessed now.{detail}{differs} Once "
+                f"completed, this visit's answers, planned dates and decision cannot be "
+                f"changed.")
+        if not self._messages.confirm(self, "Complete stage", text, f"Complete as {word}"):
+            return
+        try:
+            self._visit = self._repository.complete(self._visit.id, expect=decision)
+        except RegistryError as exc:
+            self._evaluate()
+            self._messages.error(self, "Stage not completed", str(exc))
+            return
+        self._refresh_mode()
+        self.changed.emit(self._visit.id)
+
+    def open_override(self) -> None:
+        """The override dialog (window-modal; ``override_dialog`` while open)."""
+        override = self._stage.override
+        if override is None or not self.override_button.isEnabled():
+            return
+
+        def submit(rationale: str, agreed_by: str) -> VisitRow:
+            return self._repository.override(self._visit.id, self._trial, rationale,
+                                             agreed_by)
+
+        dialog = OverrideDialog(self, override, submit, self._messages)
+        dialog.accepted.connect(lambda: self._override_recorded(dialog))
+        dialog.finished.connect(lambda _code: setattr(self, "override_dialog", None))
+        self.override_dialog = dialog
+        dialog.open()
+
+    def open_sign(self) -> None:
+        """The investigator's signature (window-modal; ``sign_dialog`` while open)."""
+        if not self.sign_button.isEnabled():
+            return
+        visit = self._visit
+        decision = WORD.get(visit.decision or "", "—")
+        if visit.override is not None:
+            decision += f", overridden (agreed by {visit.override.agreed_by})"
+        statement = (f"I have reviewed the outcomes of {self._stage.title} for "
+                     f"{self._patient.family_name.upper()}, {self._patient.given_name} "
+                     f"(MRN {self._patient.mrn}) and confirm the decision: {decision}.")
+        if self.override_refusal() is None:
+            statement += (" Signing confirms the screen failure: the stage can then no "
+                          "longer be overridden.")
+        dialog = SignDialog(self, statement,
+                            lambda name: self._repository.sign(visit.id, name), self._messages)
+        dialog.accepted.connect(lambda: self._signed(dialog))
+        dialog.finished.connect(lambda _code: setattr(self, "sign_dialog", None))
+        self.sign_dialog = dialog
+        dialog.open()
+
+    def _signed(self, dialog: SignDialog) -> None:
+        if dialog.saved is not None:
+            self._visit = dialog.saved
+            self._refresh_mode()
+            self.changed.emit(self._visit.id)
+
+    def _override_recorded(self, dialog: OverrideDialog) -> None:
+        if dialog.saved is not None:
+            self._visit = dialog.saved
+            self._refresh_mode()
+            self.changed.emit(self._visit.id)
