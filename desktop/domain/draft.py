@@ -19,7 +19,14 @@ from fractions import Fraction
 from desktop.domain.numbers import NumberTextError, parse_decimal
 from desktop.domain.record import Answer, Observation, Record, RecordError
 from desktop.domain.text_safety import cut, quote
-from desktop.domain.units import CODES, UnitError, check_uln, check_value, normalise_unit
+from desktop.domain.units import (
+    CODES,
+    UnitError,
+    check_uln,
+    check_value,
+    normalise_unit,
+    unit_word,
+)
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -60,13 +67,13 @@ def observation(code: str, value: str, unit: str, at: datetime | None, *,
     problem = check_value(code, amount, canonical_unit)
     if problem:
         raise RecordError("value", f"{CODES[code].label} {cut(value.strip())}"
-                                   f"{_unit_word(canonical_unit)} {problem}")
+                                   f"{unit_word(canonical_unit)} {problem}")
     limit = None
     if uln is not None and uln.strip():
         limit = number(uln, "uln")
         problem = check_uln(code, limit, canonical_unit)
         if problem:
-            raise RecordError("uln", f"ULN {cut(uln.strip())}{_unit_word(canonical_unit)} "
+            raise RecordError("uln", f"ULN {cut(uln.strip())}{unit_word(canonical_unit)} "
                                      f"{problem}")
     if at is None:
         raise RecordError("at", "enter the date and time the sample was taken")
@@ -76,9 +83,6 @@ def observation(code: str, value: str, unit: str, at: datetime | None, *,
         raise RecordError("at", f"{at:%Y-%m-%d} is before the patient's date of birth")
     return Observation(code, amount, canonical_unit, at, limit, source or None)
 
-
-def _unit_word(unit: str) -> str:
-    return "" if unit in ("score", "ratio") else f" {unit}"
 
 
 @dataclass

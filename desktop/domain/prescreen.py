@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from desktop.domain.engine import Verdict, evaluate, inputs
+from desktop.domain.engine import _BODY_CODES, Verdict, evaluate, inputs
 from desktop.domain.record import Record, RecordError
 from desktop.domain.text_safety import key, quote
 from desktop.domain.timewindow import bounds
@@ -29,7 +29,6 @@ from desktop.domain.trial import (
 )
 from desktop.domain.visits import events_of
 
-_BODY_CODES = frozenset({"weight", "height"})
 _DERIVED_READS: dict[str, tuple[str, ...]] = {
     "crcl_cockcroft_gault": ("creatinine", "weight"),
     "corrected_calcium": ("calcium", "albumin"),

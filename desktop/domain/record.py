@@ -25,6 +25,7 @@ from desktop.domain.units import (
     check_value,
     normalise_unit,
     range_text,
+    unit_word,
 )
 
 Answer = bool | Literal["n/a"]
@@ -164,7 +165,7 @@ def _number_or_range(value: Any, where: str, code: str, shown: str,
         if kind == "syntax":
             raise RecordError(where, f"{quote(value)} is not a finite number") from None
         if kind == "large":
-            raise RecordError(where, f"{shown} {quote(value)}{_unit_word(unit) if unit else ''}"
+            raise RecordError(where, f"{shown} {quote(value)}{unit_word(unit) if unit else ''}"
                                      f" is outside the plausible range {range_text(code)}") \
                 from None
         raise RecordError(where, f"{quote(value)} {exc.error}") from None
@@ -202,7 +203,7 @@ def parse_observation(item: Any, where: str, zone: tzinfo | None = None) -> Obse
     value = _number_or_range(raw, f"{where}.value", code, code, unit)
     problem = check_value(code, value, unit)
     if problem:
-        raise RecordError(f"{where}.value", f"{code} {quote(raw)}{_unit_word(unit)} "
+        raise RecordError(f"{where}.value", f"{code} {quote(raw)}{unit_word(unit)} "
                                             f"{_verb(problem)}")
     uln = None
     if item.get("uln") is not None:
@@ -210,7 +211,7 @@ def parse_observation(item: Any, where: str, zone: tzinfo | None = None) -> Obse
         problem = check_uln(code, uln, unit)
         if problem:
             raise RecordError(f"{where}.uln", f"{code} ULN {quote(item['uln'])}"
-                                              f"{_unit_word(unit)} {_verb(problem)}")
+                                              f"{unit_word(unit)} {_verb(problem)}")
     at = parse_datetime(item.get("at"), f"{where}.at", zone)
     source = item.get("source")
     if source is not None and not isinstance(source, str):
@@ -218,9 +219,6 @@ def parse_observation(item: Any, where: str, zone: tzinfo | None = None) -> Obse
     return Observation(code, value, unit, at, uln, _text(source, f"{where}.source")
                        if source is not None else None)
 
-
-def _unit_word(unit: str) -> str:
-    return "" if unit in ("score", "ratio") else f" {unit}"
 
 
 def _verb(problem: str) -> str:

@@ -168,6 +168,11 @@ def _plain(value: Fraction) -> str:
     return str(float(value))  # limits are short decimals; never a measured value
 
 
+def unit_word(unit: str) -> str:
+    """`` kg`` to follow a number in a message; nothing for a score or a ratio."""
+    return "" if unit in ("score", "ratio") else f" {unit}"
+
+
 def range_text(code: str) -> str:
     """``0.2 to 650 kg``: the plausible range of ``code`` in its canonical unit."""
     low, high = LIMITS[code]
