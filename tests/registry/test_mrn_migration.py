@@ -13,10 +13,11 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine
 
-from desktop.registry.database import DB_FILENAME, open_registry
+from desktop.registry.database import open_registry
 from desktop.registry.patients import PatientInput, PatientRepository, ValidationFailed
 from desktop.registry.revision import HEAD
 from desktop.registry.schema import alembic_config
+from tests.registry.legacy import registry_at_0003
 
 #: (id, mrn) of the patients of the old registry; mrn_key is what 0001-0003 stored.
 OLD_PATIENTS = [
@@ -31,23 +32,10 @@ OLD_PATIENTS = [
 
 
 def _registry_at_0003(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    path = folder / DB_FILENAME
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "0003")
-    finally:
-        engine.dispose()
+    path = registry_at_0003(folder, [(mrn, f"Older{id_}", "1960-02-03", "female")
+                                     for id_, mrn in OLD_PATIENTS])
     conn = sqlite3.connect(path)
     with conn:
-        for id_, mrn in OLD_PATIENTS:
-            conn.execute(
-                "INSERT INTO patient (id, mrn, mrn_key, family_name, family_key, given_name, "
-                "given_key, birth_date, sex, archived, created_at, created_by, updated_at, "
-                "updated_by) VALUES (?, ?, ?, ?, ?, 'Ola', 'ola', '1960-02-03', 'female', 0, "
-                "'2026-01-01 00:00:00.000000', 'u', '2026-01-01 00:00:00.000000', 'u')",
-                (id_, mrn, mrn.strip().casefold(), f"Older{id_}", f"older{id_}"))
         conn.execute("INSERT INTO screening (patient_id, trial_id, started_at, started_by) "
                      "VALUES (2, 'NCT06152809', '2026-01-02 00:00:00.000000', 'u')")
     conn.close()
