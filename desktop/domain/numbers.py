@@ -174,3 +174,16 @@ def scientific(value: Fraction, significant: int) -> str:
     body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     sign = "-" if value < 0 else ""
     return f"{sign}{body}e{k:+03d}"
+
+
+def fmt_number(value: Fraction, max_places: int = 4) -> str:
+    """Exact where short (1.5, 97, 0.125), else rounded to two places; never a float."""
+    if value.denominator == 1 and -_E15 < value.numerator < _E15:
+        return str(value.numerator)
+    places = decimal_places(value)
+    if places is not None and places <= max_places and abs(value) < _E15:
+        return fixed(value, places)
+    return fixed(value, 2)
+
+
+_E15 = 10**15

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from fractions import Fraction
 
-from desktop.domain import numbers
+from desktop.domain.numbers import fmt_number as fmt_number
 from desktop.domain.trial import (
     DERIVED,
     FACTS,
@@ -26,17 +25,6 @@ _DERIVED_LABELS = {
 }
 
 
-def fmt_number(value: Fraction, max_places: int = 4) -> str:
-    """Exact where short (1.5, 97, 0.125), else rounded to two places; never a float."""
-    if value.denominator == 1 and -_E15 < value.numerator < _E15:
-        return str(value.numerator)
-    places = numbers.decimal_places(value)
-    if places is not None and places <= max_places and abs(value) < _E15:
-        return numbers.fixed(value, places)
-    return numbers.fixed(value, 2)
-
-
-_E15 = 10**15
 
 
 def fmt_when(at: datetime) -> str:

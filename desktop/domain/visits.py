@@ -11,43 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from enum import Enum
 
+from desktop.domain.stage_states import StageState as StageState
+from desktop.domain.stage_states import can_complete as can_complete
+from desktop.domain.stage_states import open_stages as open_stages
 from desktop.domain.text import fmt_when
 from desktop.domain.timewindow import bounds
 from desktop.domain.trial import EVENTS, Stage, Window, compares
-
-
-class StageState(Enum):
-    NOT_STARTED = "not started"
-    IN_PROGRESS = "in progress"
-    ELIGIBLE = "eligible"
-    NOT_ELIGIBLE = "not eligible"
-    OVERRIDDEN = "overridden"
-    SIGNED = "signed"
-
-    @property
-    def lets_next_open(self) -> bool:
-        return self in (StageState.ELIGIBLE, StageState.OVERRIDDEN, StageState.SIGNED)
-
-    @property
-    def completed(self) -> bool:
-        return self not in (StageState.NOT_STARTED, StageState.IN_PROGRESS)
-
-
-def can_complete(decision: str) -> bool:
-    """Only a decided stage can be completed: 'incomplete' cannot."""
-    return decision in ("eligible", "not_eligible")
-
-
-def open_stages(states: Sequence[StageState]) -> list[bool]:
-    """For each stage in order, whether it may be started or worked on."""
-    result: list[bool] = []
-    previous_ok = True
-    for state in states:
-        result.append(previous_ok)
-        previous_ok = previous_ok and state.lets_next_open
-    return result
 
 
 def windows_of(stage: Stage) -> list[Window]:

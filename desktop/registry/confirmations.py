@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from desktop.domain.text import fmt_number
+from desktop.domain.numbers import fmt_number
 from desktop.domain.units import CODES, convert
 
 __all__ = ["DEFAULT_LIMITS", "ConfirmLimit", "unusual"]

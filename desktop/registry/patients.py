@@ -19,7 +19,12 @@ deleted, and every change leaves an audit event in the same transaction.
 
 Reads (``get``, ``count``, ``search``, and ``validate`` outside a write) use the stdlib
 ``sqlite3`` module (``desktop.registry.reading``), so the patient list can open and fill
-without importing SQLAlchemy; writes use SQLModel, imported on the first write.
+without importing SQLAlchemy; writes use SQLModel, imported on the first write. There
+is one mapping of a patient row to a ``PatientRow`` (``reading.patient_row``): a write
+reads its row back with the same statement inside its own transaction. (Reading through
+SQLAlchemy Core instead was measured and refused: importing it costs about 0.37 s on the
+reference machine, more than the whole bare-window start-up, and would put it before the
+patient list fills; see ``tests/benchmarks/test_startup_bench.py``.)
 """
 
 from __future__ import annotations
@@ -95,12 +100,17 @@ class MergeRefused(RegistryError):
     """The two patients cannot be merged as they are; nothing was changed."""
 
 
-def _row(patient: Patient) -> PatientRow:
+def _row(session: Session, patient: Patient) -> PatientRow:
+    """The patient as saved, read back inside the write's transaction with the light
+    path's own statement and mapping (``reading.GET_SQL``, ``reading.patient_row``), so
+    a write and a read can never map the same row two ways."""
+    from sqlalchemy import text
+
     assert patient.id is not None
-    return PatientRow(id=patient.id, mrn=patient.mrn, family_name=patient.family_name,
-                      given_name=patient.given_name, birth_date=patient.birth_date,
-                      sex=patient.sex, archived=patient.archived,
-                      void_reason=patient.void_reason)
+    session.flush()
+    found = session.execute(text(reading.GET_SQL), {"id": patient.id}).first()
+    assert found is not None
+    return reading.patient_row(tuple(found))
 
 
 def _session_clash(session: Session) -> _ClashLookup:
@@ -277,7 +287,7 @@ class PatientRepository:
                 assert patient.id is not None
                 record_event(session, actor=self._user, action="patient.create", entity=ENTITY,
                              entity_id=patient.id, details=_snapshot(patient))
-                return _row(patient)
+                return _row(session, patient)
         except IntegrityError as exc:  # pragma: no cover - the IMMEDIATE lock prevents it
             raise ValidationFailed({"mrn": f"MRN {visible(data.mrn.strip(), quotes=False)} "
                                            "already belongs to another patient."}) from exc
@@ -310,7 +320,7 @@ class PatientRepository:
             if "mrn" in changes:  # perhaps the last duplicate corrected
                 session.flush()
                 self._switch_on_unique_mrns(session)
-            return _row(patient)
+            return _row(session, patient)
 
     def set_archived(self, patient_id: int, archived: bool) -> PatientRow:
         """Archive (hide from default search) or restore a patient. Nothing is ever deleted."""
@@ -327,7 +337,7 @@ class PatientRepository:
                 record_event(session, actor=self._user,
                              action="patient.archive" if archived else "patient.restore",
                              entity=ENTITY, entity_id=patient_id, details={})
-            return _row(patient)
+            return _row(session, patient)
 
     def void(self, patient_id: int, reason: str) -> PatientRow:
         """Mark a patient registered in error (a duplicate, say) voided, with ``reason``.
@@ -342,7 +352,7 @@ class PatientRepository:
             self._refuse_voided(patient, "voided again")
             self._void(session, patient, reason, {})
             self._switch_on_unique_mrns(session)
-            return _row(patient)
+            return _row(session, patient)
 
     def merge(self, duplicate_id: int, kept_id: int, reason: str) -> PatientRow:
         """Move the duplicate's screenings, results and facts to the kept patient, then
@@ -369,7 +379,7 @@ class PatientRepository:
                        f"Merged into {_who(kept)}: {reason}"[:REASON_MAX],
                        {"merged_into": kept_id})
             self._switch_on_unique_mrns(session)
-            return _row(kept)
+            return _row(session, kept)
 
     def _void(self, session: Session, patient: Patient, reason: str,
               details: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from desktop.domain.visits import StageState
+from desktop.domain.stage_states import StageState
 
 AnswerValue = Literal["yes", "no", "n/a"]
 ANSWER_VALUES: tuple[AnswerValue, ...] = ("yes", "no", "n/a")

@@ -42,7 +42,7 @@ EXIT_UNEXPECTED = 2
 EXIT_INSTALL_BROKEN = 3
 
 #: Modules the list must be filled without (reported by ``--smoke``).
-HEAVY_MODULES = ("alembic", "sqlalchemy", "sqlmodel")
+HEAVY_MODULES = ("alembic", "pydantic", "sqlalchemy", "sqlmodel")
 
 
 @dataclass(frozen=True)

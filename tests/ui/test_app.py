@@ -137,7 +137,7 @@ def test_smoke_run_exits_zero(data_dir: Path) -> None:
     assert "smoke ok" in result.stdout
     assert (data_dir / "fresh" / "nkscreen.sqlite3").is_file()
     # A new registry is created by the Alembic migrations, before the list fills.
-    assert ("smoke: heavy modules loaded when listed: alembic, sqlalchemy, sqlmodel"
+    assert ("smoke: heavy modules loaded when listed: alembic, pydantic, sqlalchemy, sqlmodel"
             in result.stdout.splitlines())
 
 
@@ -150,7 +150,8 @@ def _smoke_lines(data_dir: Path) -> list[str]:
 def test_smoke_lists_a_registry_at_head_without_sqlalchemy(
         data_dir: Path, registry: Registry, add_patient: AddPatient) -> None:
     """The start path opens an existing registry and fills the list with sqlite3 alone;
-    the write path (SQLAlchemy, SQLModel) is warmed up only after that, never Alembic."""
+    the write path (SQLAlchemy, SQLModel) and the trial model (pydantic) are loaded only
+    after that, never Alembic."""
     for number in range(3):
         add_patient(f"HEAD-{number}", "Fictional")
     # First while this process still holds the registry open (its writes sit in the

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from desktop.domain.draft import observation
+from desktop.domain.numbers import fmt_number
 from desktop.domain.record import RecordError
-from desktop.domain.text import fmt_number
 from desktop.domain.trial import EVENTS, FACTS
 from desktop.domain.units import CODES, convert
 from desktop.services.rows import (
