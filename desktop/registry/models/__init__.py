@@ -4,6 +4,7 @@ Alembic's ``env.py`` and the schema-agreement test import this package; each lat
 feature adds its tables in a module of its own and imports it here.
 """
 
+from desktop.registry.models.account import Account, Delegation, SiteSetting, UlnValue
 from desktop.registry.models.audit import AuditEvent
 from desktop.registry.models.base import metadata
 from desktop.registry.models.patient import Patient
@@ -17,5 +18,5 @@ from desktop.registry.models.screening import (
     VisitEvent,
 )
 
-__all__ = ["Answer", "AuditEvent", "Observation", "Patient", "PatientFact", "ScreenFailure",
-           "Screening", "Visit", "VisitEvent", "metadata"]
+__all__ = ["Account", "Answer", "AuditEvent", "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure",
+           "Screening", "SiteSetting", "UlnValue", "Visit", "VisitEvent", "metadata"]
