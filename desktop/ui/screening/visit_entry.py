@@ -1,0 +1,70 @@
+"""What every entry row of the visit form shares: date-time text, the label column, messages.
+
+``when_text`` / ``parse_when`` write and read a typed date-time (parsing itself is
+:func:`desktop.domain.record.parse_datetime`); ``message_label`` and ``Messages`` show a
+row's inline messages and outline the offending field. The rows are
+:mod:`.visit_inputs`, :mod:`.visit_results` and :mod:`.visit_questions`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+
+from desktop.domain.record import RecordError, parse_datetime
+from desktop.ui.common.widgets import named
+from desktop.ui.screening.visit_style import ERROR_COLOUR
+
+WHEN_FORMAT: Final = "%Y-%m-%d %H:%M"
+WHEN_HINT: Final = "YYYY-MM-DD HH:MM"
+LABEL_WIDTH: Final = 170
+INVALID_STYLE: Final = f"QLineEdit {{ border: 2px solid {ERROR_COLOUR}; }}"
+
+
+def when_text(at: datetime | None) -> str:
+    return "" if at is None else at.strftime(WHEN_FORMAT)
+
+
+def parse_when(text: str, field: str = "at") -> datetime | None:
+    """A typed date-time (None when blank); a bare date means 00:00, as in the record."""
+    if not text.strip():
+        return None
+    try:
+        return parse_datetime(text, field)
+    except RecordError:
+        raise RecordError(field, f"Enter the date and time as {WHEN_HINT}, "
+                                 f"e.g. 2026-11-01 07:30 ({text.strip()!r} is not one)") from None
+
+
+def message_label(name: str) -> QLabel:
+    label = named(QLabel(), name)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color:{ERROR_COLOUR};")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+class Messages:
+    """Inline messages of a row: one label, and the offending field outlined."""
+
+    def __init__(self, label: QLabel, fields: dict[str, QWidget]) -> None:
+        self.label = label
+        self.fields = fields
+        self.shown: dict[str, str] = {}
+
+    def show(self, errors: dict[str, str]) -> None:
+        if errors == self.shown:
+            return  # nothing to repaint: keeps a keystroke cheap
+        self.shown = dict(errors)
+        text = " ".join(errors.values())
+        self.label.setText(text)
+        self.label.setVisible(bool(text))
+        for name, widget in self.fields.items():
+            message = errors.get(name, "")
+            if isinstance(widget, QLineEdit):
+                widget.setStyleSheet(INVALID_STYLE if message else "")
+            widget.setAccessibleDescription(message)
