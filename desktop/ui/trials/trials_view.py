@@ -8,36 +8,27 @@ the trial's notes), its criteria in a table, and the selected criterion in full 
 library and shows the view in its own non-modal window, or tells the user which file,
 criterion and field is wrong. Every word about a rule comes from the domain
 (``engine.describe`` / ``engine.inputs`` through :mod:`desktop.ui.trials.criteria_model`).
+
+This module holds the view, its window and ``open_trials_window``; the criterion text's
+delegate is :mod:`.criteria_delegate`, the tree labels and the panes' HTML
+:mod:`.trials_text`.
 """
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
-from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
-    QColor,
-    QKeySequence,
-    QPainter,
-    QPalette,
-    QShortcut,
-    QTextDocument,
-)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QTextBrowser,
     QTreeWidget,
@@ -47,118 +38,36 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
-from desktop.domain.trial import Criterion, Stage, Trial
+from desktop.domain.trial import Stage, Trial
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.widgets import named
+from desktop.ui.trials.criteria_delegate import GroupedTextDelegate
 from desktop.ui.trials.criteria_model import (
     ALTERNATIVES,
     DECIDED,
     KIND,
     NOTE,
-    NOTE_MARK,
     NUMBER,
     READS,
     RULE,
     TEXT,
     WINDOW,
     CriteriaTableModel,
-    CriterionRole,
-    CriterionRow,
-    GroupHeadingRole,
 )
-
-ModelIndex = QModelIndex | QPersistentModelIndex
+from desktop.ui.trials.trials_text import (
+    criteria_count,
+    details_html,
+    header_html,
+    short_title,
+    stage_label,
+)
 
 #: Tree item data: (trial index, stage index); stage index -1 on a trial's own row.
 ItemRole: Final = Qt.ItemDataRole.UserRole + 1
-SHORT_TITLE: Final = 44  # characters of a trial title shown in the tree
 # Fixed widths for the short columns; the protocol text takes the rest.
 COLUMN_WIDTHS: Final = {NUMBER: 42, KIND: 74, DECIDED: 98, RULE: 160, WINDOW: 96,
                         READS: 96, ALTERNATIVES: 94, NOTE: 170}
 OPTIONAL_COLUMNS: Final = (WINDOW, READS, ALTERNATIVES, NOTE)
-GROUP_COLOUR: Final = "#546e7a"
-GROUP_INDENT: Final = 8  # room for the group bar left of a grouped criterion's text
-NOTE_STYLE: Final = "background:#fff6d5; border-left:3px solid #c9a227; padding:4px;"
-
-
-def short_title(title: str, limit: int = SHORT_TITLE) -> str:
-    """``title`` cut at a word boundary to about ``limit`` characters (full one in tooltips)."""
-    if len(title) <= limit:
-        return title
-    cut = title[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-")
-    return f"{cut}…"
-
-
-def stage_label(stage: Stage) -> str:
-    """A stage's title in the tree, with how often it is screened where more than once."""
-    return f"{stage.title} · repeated ×{stage.repeat}" if stage.repeat > 1 else stage.title
-
-
-def criteria_count(stage: Stage) -> str:
-    count = len(stage.criteria)
-    return f"{count} criteri{'on' if count == 1 else 'a'}"
-
-
-class GroupedTextDelegate(QStyledItemDelegate):
-    """Paints the criterion text word-wrapped, under its group heading where one starts.
-
-    The default delegate cannot set part of a cell in bold; a small ``QTextDocument``
-    can, and it also gives the height a wrapped cell needs at the column's width.
-    Criteria under a group heading get a bar down their left edge, so a group reads as
-    one block however many rows it has.
-    """
-
-    def _document(self, option: QStyleOptionViewItem, index: ModelIndex, width: int,
-                  selected: bool = False) -> QTextDocument:
-        document = QTextDocument()
-        document.setDefaultFont(option.font)
-        document.setDocumentMargin(4)
-        text = escape(str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
-        html = f"<p style='margin:0'>{text.replace(chr(10), '<br>')}</p>"
-        heading = index.data(GroupHeadingRole)
-        if heading:
-            colour = "" if selected else f" color:{GROUP_COLOUR};"
-            html = (f"<p style='margin:0 0 3px 0; font-weight:600;{colour}'>"
-                    f"{escape(str(heading))}</p>{html}")
-        document.setHtml(html)
-        document.setTextWidth(max(width - self._indent(index), 40))
-        return document
-
-    @staticmethod
-    def _indent(index: ModelIndex) -> int:
-        criterion = index.data(CriterionRole)
-        return GROUP_INDENT if isinstance(criterion, Criterion) and criterion.group else 0
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: ModelIndex) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        rect = opt.rect
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        document = self._document(opt, index, rect.width(), selected)
-        opt.text = ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        indent = self._indent(index)
-        painter.save()
-        if indent:
-            painter.fillRect(rect.x() + 3, rect.y(), 3, rect.height(), QColor(GROUP_COLOUR))
-        context = QAbstractTextDocumentLayout.PaintContext()
-        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        context.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
-        painter.translate(rect.x() + indent, rect.y())
-        painter.setClipRect(0, 0, rect.width() - indent, rect.height())
-        document.documentLayout().draw(painter, context)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        width = opt.rect.width()
-        document = self._document(opt, index, width if width > 0 else 400)
-        return QSize(int(document.idealWidth()) + self._indent(index),
-                     int(document.size().height()) + 2)
 
 
 class TrialsView(QWidget):
@@ -393,58 +302,6 @@ class TrialsView(QWidget):
         self.details.setHtml(details_html(shown))
 
 
-def header_html(trial: Trial, stage: Stage) -> str:
-    """The trial and stage as the header shows them; the protocol's words verbatim."""
-    version = escape(trial.protocol_version)
-    if trial.protocol_date is not None:
-        version += f" ({trial.protocol_date.isoformat()})"
-    parts = [
-        f"<h3 style='margin:0'>{escape(trial.title)}</h3>",
-        f"<p style='margin:2px 0'><b>{escape(trial.id)}</b> · {escape(trial.sponsor)}"
-        f" · Protocol version: {version}</p>",
-        f"<p style='margin:6px 0 2px 0'><b>Stage: {escape(stage.title)}</b>"
-        f" <span style='color:#555'>({escape(stage.id)})</span>"
-        + (f" · screened {stage.repeat} times (once per infusion)" if stage.repeat > 1 else "")
-        + "</p>",
-    ]
-    if stage.heading:
-        parts.append(f"<p style='margin:2px 0'>Protocol heading: "
-                     f"<i>{escape(stage.heading)}</i></p>")
-    if stage.override is not None:
-        agreed = ", ".join(escape(who) for who in stage.override.agreed_by)
-        parts.append(f"<p style='{NOTE_STYLE} margin:4px 0'><b>Override:</b> "
-                     f"{escape(stage.override.text)}<br><b>Must agree:</b> {agreed}</p>")
-    if trial.notes:
-        items = "".join(f"<li>{escape(note)}</li>" for note in trial.notes)
-        parts.append(f"<p style='margin:6px 0 0 0'><b>Trial notes ({len(trial.notes)})</b></p>"
-                     f"<ul style='margin-top:2px'>{items}</ul>")
-    return "".join(parts)
-
-
-def details_html(row: CriterionRow) -> str:
-    """One criterion in full: every column of its row, untruncated."""
-    criterion = row.criterion
-    heading = (f"<b>#{row.number} · {row.kind} · {row.decided}</b>"
-               f" <span style='color:#555'>({escape(criterion.id)})</span>")
-    lines = [f"<p style='margin:0 0 4px 0'>{heading}</p>"]
-    if criterion.group:
-        lines.append(f"<p style='margin:2px 0; color:#37474f'><i>{escape(criterion.group)}"
-                     f"</i></p>")
-    text = escape(criterion.text).replace("\n", "<br>")
-    lines.append(f"<p style='margin:2px 0 6px 0'>{text}</p>")
-    rows = [("Rule", row.rule), ("Time window", row.window or "none set"),
-            ("Reads", ", ".join(row.reads) or "nothing: a person answers")]
-    if row.alternatives:
-        rows.append(("Alternatives", "or " + ", ".join(row.alternatives)))
-    table = "".join(f"<tr><td style='padding-right:10px'><b>{name}</b></td>"
-                    f"<td>{escape(value)}</td></tr>" for name, value in rows)
-    lines.append(f"<table cellspacing='0' cellpadding='1'>{table}</table>")
-    if criterion.note:
-        lines.append(f"<p style='{NOTE_STYLE} margin-top:6px'><b>{NOTE_MARK} Reading note:</b> "
-                     f"{escape(criterion.note)}</p>")
-    return "".join(lines)
-
-
 class TrialsWindow(QDialog):
     """The Trials view in its own non-modal window; deleted when closed."""
 
@@ -492,4 +349,3 @@ def open_trials_window(parent: QWidget | None, *, messages: MessageService | Non
     window.show()
     window.activateWindow()
     return window
-
