@@ -25,13 +25,11 @@ from argon2 import PasswordHasher
 from desktop.domain.accounts import (
     Actor,
     Permission,
-    PermissionRefused,
     Role,
     locked_after,
     name_problem,
     password_expired,
     password_problem,
-    require,
     roles_text,
     user_id_problem,
 )
@@ -39,9 +37,10 @@ from desktop.registry.accounts import AccountNotFound, AccountRepository, Accoun
 from desktop.registry.database import Registry, RegistryError
 from desktop.registry.site_settings import SiteSettingRepository
 from desktop.services import passwords
+from desktop.services.acting import NotPermitted, need
 
 __all__ = ["AccountError", "AccountNotFound", "AccountRow", "AccountService", "Actor",
-           "LoginRefused", "NewAccount", "PermissionRefused", "Role", "UserIdTaken"]
+           "LoginRefused", "NewAccount", "NotPermitted", "Role", "UserIdTaken"]
 
 #: Site setting keys this service reads and writes.
 RECOVERY_KEY = "recovery_code_hash"
@@ -93,7 +92,7 @@ class AccountService:
         return self._accounts.count() == 0
 
     def accounts(self, actor: Actor) -> list[AccountRow]:
-        require(actor, Permission.ADMINISTER)
+        need(actor, Permission.ADMINISTER)
         return self._accounts.all()
 
     def names(self) -> dict[str, str]:
@@ -211,7 +210,7 @@ class AccountService:
     def create_account(self, admin: Actor, user_id: str, full_name: str,
                        roles: frozenset[Role]) -> NewAccount:
         """A new account with a one-time password for its first login."""
-        require(admin, Permission.ADMINISTER)
+        need(admin, Permission.ADMINISTER)
         user_id, full_name = user_id.strip(), " ".join(full_name.split())
         if not roles:
             raise AccountError("Choose at least one role.")
@@ -223,7 +222,7 @@ class AccountService:
 
     def reset_password(self, admin: Actor, user_id: str) -> NewAccount:
         """Replace the user's password by a one-time password (and unlock the account)."""
-        require(admin, Permission.ADMINISTER)
+        need(admin, Permission.ADMINISTER)
         if user_id == admin.user_id:
             raise AccountError("Change your own password from the account menu; an "
                                "administrator resets other users' passwords.")
@@ -235,13 +234,13 @@ class AccountService:
         return NewAccount(row, one_time)
 
     def unlock(self, admin: Actor, user_id: str) -> AccountRow:
-        require(admin, Permission.ADMINISTER)
+        need(admin, Permission.ADMINISTER)
         return self._accounts.change(admin.user_id, user_id, "account.unlock", {},
                                      failed_attempts=0, locked=False)
 
     def set_active(self, admin: Actor, user_id: str, active: bool) -> AccountRow:
         """Deactivate (never delete) or reactivate an account."""
-        require(admin, Permission.ADMINISTER)
+        need(admin, Permission.ADMINISTER)
         row = self._accounts.get(user_id)
         if not active and Role.ADMIN in row.roles:
             self._keep_an_admin(user_id)
@@ -251,7 +250,7 @@ class AccountService:
 
     def set_details(self, admin: Actor, user_id: str, full_name: str,
                     roles: frozenset[Role]) -> AccountRow:
-        require(admin, Permission.ADMINISTER)
+        need(admin, Permission.ADMINISTER)
         full_name = " ".join(full_name.split())
         problem = name_problem(full_name)
         if problem:

@@ -19,6 +19,7 @@ from datetime import date
 from desktop.domain.identifiers import MrnRules
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRepository
+from desktop.services.acting import Actor, NotPermitted, Permission, acting, need
 from desktop.services.rows import (
     SEXES,
     MergeRefused,
@@ -32,22 +33,34 @@ from desktop.services.rows import (
     visible,
 )
 
-__all__ = ["SEXES", "MergeRefused", "MrnProblem", "PatientInput", "PatientNotFound",
+__all__ = ["SEXES", "Actor", "MergeRefused", "MrnProblem", "NotPermitted", "PatientInput",
+           "PatientNotFound",
            "PatientRow", "PatientService", "PatientVoided", "RegistryError",
            "ValidationFailed", "visible"]
 
 
 class PatientService:
-    """The patient use cases for ``user`` on an open registry."""
+    """The patient use cases for an actor on an open registry.
 
-    def __init__(self, repository: PatientRepository) -> None:
+    Every change needs ``Permission.ENTER_DATA`` (a monitor or an admin alone is refused
+    with ``NotPermitted``); reads need ``Permission.READ``.
+    """
+
+    def __init__(self, repository: PatientRepository, actor: Actor | str) -> None:
         self._repository = repository
+        self.actor = acting(actor)
 
     @classmethod
-    def open(cls, registry: Registry, user: str,
+    def open(cls, registry: Registry, user: Actor | str,
              mrn_rules: MrnRules | None = None) -> PatientService:
         """The use cases for ``user`` on an open registry (the site's MRN rules by default)."""
-        return cls(PatientRepository(registry, user, mrn_rules))
+        actor = acting(user)
+        return cls(PatientRepository(registry, actor.user_id, mrn_rules), actor)
+
+    @property
+    def may_change(self) -> bool:
+        """Whether the actor may add and change patients (the screens disable otherwise)."""
+        return self.actor.may(Permission.ENTER_DATA)
 
     @property
     def mrn_rules(self) -> MrnRules:
@@ -61,22 +74,27 @@ class PatientService:
 
     def add(self, data: PatientInput) -> PatientRow:
         """Save a new patient; raises ``ValidationFailed`` and saves nothing if invalid."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.add(data)
 
     def update(self, patient_id: int, data: PatientInput) -> PatientRow:
         """Change a patient's details; the audit event lists old and new values."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.update(patient_id, data)
 
     def set_archived(self, patient_id: int, archived: bool) -> PatientRow:
         """Archive (hide from default search) or restore a patient. Nothing is ever deleted."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.set_archived(patient_id, archived)
 
     def void(self, patient_id: int, reason: str) -> PatientRow:
         """Mark a patient registered in error (a duplicate, say) voided, with ``reason``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.void(patient_id, reason)
 
     def merge(self, duplicate_id: int, kept_id: int, reason: str) -> PatientRow:
         """As ``PatientRepository.merge``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.merge(duplicate_id, kept_id, reason)
 
     def mrn_problems(self) -> list[MrnProblem]:

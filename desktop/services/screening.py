@@ -22,6 +22,7 @@ from fractions import Fraction
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
+from desktop.registry.delegations import DelegationRepository
 from desktop.registry.screenings import (
     EntryChanged,
     ObservationNotFound,
@@ -33,6 +34,7 @@ from desktop.registry.screenings import (
     VisitNotFound,
     signed_refusal,
 )
+from desktop.services.acting import Actor, NotPermitted, Permission, acting, need
 from desktop.services.rows import (
     ANSWER_VALUES,
     DEFAULT_LIMITS,
@@ -58,8 +60,8 @@ from desktop.services.rows import (
     unusual,
 )
 
-__all__ = ["ANSWER_VALUES", "DEFAULT_LIMITS", "AnswerRow", "AnswerValue", "ConfirmLimit",
-           "EntryChanged", "LogRow", "ObservationInput", "ObservationNotFound",
+__all__ = ["ANSWER_VALUES", "DEFAULT_LIMITS", "Actor", "AnswerRow", "AnswerValue", "ConfirmLimit",
+           "EntryChanged", "LogRow", "NotPermitted", "ObservationInput", "ObservationNotFound",
            "ObservationRow", "OverrideRow", "PatientChangeRow", "PatientNotFound",
            "PatientRow", "RegistryError", "ScreenFailureRow", "ScreeningNotFound",
            "ScreeningRefused", "ScreeningRow", "ScreeningService", "SiteUlnSource",
@@ -69,21 +71,56 @@ __all__ = ["ANSWER_VALUES", "DEFAULT_LIMITS", "AnswerRow", "AnswerValue", "Confi
 
 
 class ScreeningService:
-    """The screening use cases for ``user`` on an open registry."""
+    """The screening use cases for an actor on an open registry.
 
-    def __init__(self, repository: ScreeningRepository) -> None:
+    Entering data needs ``Permission.ENTER_DATA``, completing a stage
+    ``Permission.COMPLETE_STAGE``; an override or a sign-off needs an investigator, and
+    a sign-off a delegation for the trial in force on the day (the site's delegation of
+    authority log). Refusals raise ``NotPermitted`` (or ``ScreeningRefused``) and change
+    nothing.
+    """
+
+    def __init__(self, repository: ScreeningRepository, actor: Actor | str,
+                 registry: Registry | None = None,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
         self._repository = repository
+        self.actor = acting(actor)
+        self._delegations = None if registry is None else DelegationRepository(registry)
+        self._clock = clock
+
+    @property
+    def may_enter_data(self) -> bool:
+        return self.actor.may(Permission.ENTER_DATA)
+
+    @property
+    def may_complete(self) -> bool:
+        return self.actor.may(Permission.COMPLETE_STAGE)
+
+    @property
+    def may_sign(self) -> bool:
+        """Whether the actor is an investigator (a delegation is checked per trial)."""
+        return self.actor.may(Permission.SIGN_AS_INVESTIGATOR)
+
+    def delegated(self, trial_id: str) -> bool:
+        """Whether the actor may sign for ``trial_id`` today (delegation in force)."""
+        if self._delegations is None or not self.may_sign:
+            return False
+        today = self._clock().date()
+        return any(row.line.in_force(trial_id, today) and row.user_id == self.actor.user_id
+                   for row in self._delegations.all())
 
     @classmethod
-    def open(cls, registry: Registry, user: str,
+    def open(cls, registry: Registry, user: Actor | str,
              clock: Callable[[], datetime] = datetime.now, *,
              trials: TrialSource | None = None,
              site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None,
              confirm_limits: Mapping[str, ConfirmLimit] = DEFAULT_LIMITS,
              ) -> ScreeningService:
         """``trials`` and ``site_uln``: what a visit is evaluated with when it completes."""
-        return cls(ScreeningRepository(registry, user, clock, trials=trials,
-                                       site_uln=site_uln, confirm_limits=confirm_limits))
+        actor = acting(user)
+        return cls(ScreeningRepository(registry, actor.user_id, clock, trials=trials,
+                                       site_uln=site_uln, confirm_limits=confirm_limits),
+                   actor, registry, clock)
 
     @property
     def confirm_limits(self) -> Mapping[str, ConfirmLimit]:
@@ -92,6 +129,7 @@ class ScreeningService:
 
     def start(self, patient_id: int, trial: Trial) -> ScreeningRow:
         """As ``ScreeningRepository.start``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.start(patient_id, trial)
 
     def screenings(self, patient_id: int) -> list[ScreeningRow]:
@@ -110,6 +148,7 @@ class ScreeningService:
 
     def start_visit(self, screening_id: int, trial: Trial, stage_id: str) -> VisitRow:
         """Open a draft visit of ``stage_id`` (the next repeat, for a repeated stage)."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.start_visit(screening_id, trial, stage_id)
 
     def evaluate_visit(self, visit_id: int) -> Verdict:
@@ -118,15 +157,26 @@ class ScreeningService:
 
     def complete(self, visit_id: int, *, expect: VisitDecision | None = None) -> VisitRow:
         """Complete a draft with the decision of what the registry holds for it."""
+        need(self.actor, Permission.COMPLETE_STAGE)
         return self._repository.complete(visit_id, expect=expect)
 
     def override(self, visit_id: int, trial: Trial, rationale: str, agreed_by: str) -> VisitRow:
         """As ``ScreeningRepository.override``."""
+        need(self.actor, Permission.SIGN_AS_INVESTIGATOR)
         return self._repository.override(visit_id, trial, rationale, agreed_by)
 
-    def sign(self, visit_id: int, investigator: str) -> VisitRow:
-        """As ``ScreeningRepository.sign``."""
-        return self._repository.sign(visit_id, investigator)
+    def sign(self, visit_id: int, trial_id: str) -> VisitRow:
+        """The actor's sign-off of a completed visit of ``trial_id``, recorded with their
+        printed name and user id; refused unless they are an investigator delegated for
+        the trial today."""
+        need(self.actor, Permission.SIGN_AS_INVESTIGATOR)
+        if self.screening(self.visit(visit_id).screening_id).trial_id != trial_id:
+            raise ScreeningRefused("The visit belongs to another trial.")
+        if not self.delegated(trial_id):
+            raise NotPermitted(f"{self.actor.full_name} has no delegation in force today to "
+                               f"sign for {trial_id} (see the delegation log).")
+        return self._repository.sign(visit_id,
+                                     f"{self.actor.full_name} ({self.actor.user_id})")
 
     def verdict_snapshot(self, visit_id: int) -> dict[str, object] | None:
         """The verdict JSON stored at completion (``Verdict.as_json()``), or None."""
@@ -143,6 +193,7 @@ class ScreeningService:
     def set_event(self, visit_id: int, name: str, at: datetime | None, *,
                   expected: int | None = None) -> int:
         """As ``ScreeningRepository.set_event``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.set_event(visit_id, name, at, expected=expected)
 
     def facts(self, patient_id: int) -> dict[str, bool]:
@@ -152,6 +203,7 @@ class ScreeningService:
     def set_fact(self, patient_id: int, name: str, value: bool | None, *,
                  expected: int | None = None) -> int:
         """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``"""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.set_fact(patient_id, name, value, expected=expected)
 
     def observations(self, patient_id: int, code: str | None = None) -> list[ObservationRow]:
@@ -161,16 +213,19 @@ class ScreeningService:
     def add_observation(self, patient_id: int, visit_id: int | None,
                         data: ObservationInput, *, expected: int | None = None) -> ObservationRow:
         """As ``ScreeningRepository.add_observation``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.add_observation(patient_id, visit_id, data, expected=expected)
 
     def update_observation(self, observation_id: int, data: ObservationInput, *,
                            expected: int | None = None) -> ObservationRow:
         """As ``ScreeningRepository.update_observation``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.update_observation(observation_id, data, expected=expected)
 
     def retract_observation(self, observation_id: int, reason: str, *,
                             expected: int | None = None) -> int:
         """As ``ScreeningRepository.retract_observation``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.retract_observation(observation_id, reason, expected=expected)
 
     def answers(self, visit_id: int) -> dict[str, AnswerRow]:
@@ -181,6 +236,7 @@ class ScreeningService:
                    note: str = "", source_document: str = "", *,
                    expected: int | None = None) -> int:
         """As ``ScreeningRepository.set_answer``."""
+        need(self.actor, Permission.ENTER_DATA)
         return self._repository.set_answer(visit_id, criterion_id, value, note,
                                            source_document, expected=expected)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.domain.accounts import MAX_FAILED_ATTEMPTS, Actor, Permission, Role, require
+from desktop.domain.accounts import MAX_FAILED_ATTEMPTS, Actor, Permission, Role
 from desktop.registry.database import Registry, open_registry
 from desktop.registry.site_settings import SiteSettingRepository
 from desktop.services import passwords
@@ -17,9 +17,11 @@ from desktop.services.accounts import (
     AccountError,
     AccountService,
     LoginRefused,
-    PermissionRefused,
+    NotPermitted,
     UserIdTaken,
 )
+from desktop.services.patients import PatientService
+from tests.services.test_roles import PATIENT
 
 ADMIN_PASSWORD = "admin password 1"
 NEW_PASSWORD = "coordinator pass 9"
@@ -150,15 +152,15 @@ def test_fifth_failure_locks_and_sixth_is_refused_with_the_right_password(
 
 
 def test_a_new_account_logs_in_once_to_change_its_one_time_password(
-        service: AccountService, admin: Actor) -> None:
+        service: AccountService, admin: Actor, registry: Registry) -> None:
     made = service.create_account(admin, "cora", "Cora Coordinator",
                                   frozenset({Role.COORDINATOR}))
     first = service.login("cora", made.one_time_password)
     assert first.one_time
     assert not first.may(Permission.ENTER_DATA)
     assert not first.may(Permission.READ)
-    with pytest.raises(PermissionRefused, match="one-time password"):
-        require(first, Permission.ENTER_DATA)
+    with pytest.raises(NotPermitted, match="one-time password"):
+        PatientService.open(registry, first).add(PATIENT)
     with pytest.raises(AccountError, match="at least 12"):
         service.change_password(first, made.one_time_password, "short")
     changed = service.change_password(first, made.one_time_password, NEW_PASSWORD)
@@ -190,7 +192,7 @@ def test_only_an_admin_administers(service: AccountService, admin: Actor) -> Non
                                                 frozenset({Role.ADMIN})),
                  lambda: service.reset_password(cora, "admin"),
                  lambda: service.set_active(cora, "admin", False)):
-        with pytest.raises(PermissionRefused, match="may not manage accounts"):
+        with pytest.raises(NotPermitted, match="may not manage accounts"):
             call()
 
 

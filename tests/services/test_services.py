@@ -13,6 +13,7 @@ import pytest
 from desktop.domain.visits import StageState
 from desktop.library import find_trial
 from desktop.registry.database import Registry, open_registry
+from desktop.registry.delegations import DelegationRepository
 from desktop.services.patients import (
     PatientInput,
     PatientRow,
@@ -27,6 +28,11 @@ from desktop.services.screening import (
     VisitRow,
 )
 from tests.registry.conftest import CLOCK, store_example
+
+
+def screenings_registry(screenings: ScreeningService) -> Registry:
+    """The registry a service was opened on (for arranging a delegation line)."""
+    return screenings._repository._registry
 
 REPEATED = find_trial("NCT06835140")
 PACKAGE = Path(__file__).resolve().parents[2] / "desktop"
@@ -94,8 +100,8 @@ def _started(patients: PatientService, screenings: ScreeningService) -> tuple[in
     return patient_id, screenings.start_visit(screening.id, REPEATED, "screening-1")
 
 
-def test_start_record_complete_sign(patients: PatientService,
-                                    screenings: ScreeningService) -> None:
+def test_start_record_complete_sign(patients: PatientService, screenings: ScreeningService,
+                                    registry: Registry) -> None:
     patient_id, visit = _started(patients, screenings)
     assert visit.state is StageState.IN_PROGRESS
     with pytest.raises(ScreeningRefused, match="while Screening #1 is in progress"):
@@ -105,8 +111,10 @@ def test_start_record_complete_sign(patients: PatientService,
     done = screenings.complete(visit.id)
     assert (done.status, done.decision, done.state) == ("completed", "eligible",
                                                         StageState.ELIGIBLE)
-    signed = screenings.sign(visit.id, "Dr Investigator")
-    assert signed.signed_by == "Dr Investigator"
+    DelegationRepository(registry).add(
+        "admin", "coordinator", REPEATED.id, CLOCK.date(), None, "Sub-I")
+    signed = screenings.sign(visit.id, REPEATED.id)
+    assert signed.signed_by == "coordinator (coordinator)"
     assert screenings.verdict_snapshot(visit.id) is not None
     assert [row.decision for row in screenings.visits(visit.screening_id)] == ["eligible"]
     assert screenings.screening_log(REPEATED)

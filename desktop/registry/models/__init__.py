@@ -18,5 +18,6 @@ from desktop.registry.models.screening import (
     VisitEvent,
 )
 
-__all__ = ["Account", "Answer", "AuditEvent", "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure",
-           "Screening", "SiteSetting", "UlnValue", "Visit", "VisitEvent", "metadata"]
+__all__ = ["Account", "Answer", "AuditEvent", "Delegation", "Observation", "Patient",
+           "PatientFact", "ScreenFailure", "Screening", "SiteSetting", "UlnValue", "Visit",
+           "VisitEvent", "metadata"]
