@@ -25,29 +25,39 @@ reads its row back with the same statement inside its own transaction. (Reading 
 SQLAlchemy Core instead was measured and refused: importing it costs about 0.37 s on the
 reference machine, more than the whole bare-window start-up, and would put it before the
 patient list fills; see ``tests/benchmarks/test_startup_bench.py``.)
+
+Where it lives: this module is the API (``PatientRepository``, its rows and what it
+raises, all importable from here) and holds the writes; beside it are
+``patient_validation`` (``PatientInput``, the checks on every add and edit and their
+messages), ``patient_errors`` (what the repository raises), ``reading`` (the light reads)
+and ``merging`` (what a merge moves, and when it is refused).
 """
 
 from __future__ import annotations
 
 import functools
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from desktop.domain.identifiers import (
-    IdentifierError,
-    MrnRules,
-    describe_char,
-    mrn_key,
-    normalise_mrn,
-    normalise_name,
-)
+from desktop.domain.identifiers import MrnRules, mrn_key
 from desktop.registry import reading
-from desktop.registry.database import Registry, RegistryError
+from desktop.registry.database import Registry
 from desktop.registry.mrn_problems import MrnProblem, find_mrn_problems, visible
-from desktop.registry.reading import MrnHolder, PatientRow, search_key
+from desktop.registry.patient_errors import (
+    MergeRefused,
+    PatientNotFound,
+    PatientVoided,
+    ValidationFailed,
+)
+from desktop.registry.patient_validation import (
+    REASON_MAX,
+    SEXES,
+    PatientInput,
+    checked_reason,
+    field_errors,
+    session_clash,
+)
+from desktop.registry.reading import PatientRow, search_key
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -58,46 +68,8 @@ __all__ = ["ENTITY", "FIELDS", "SEXES", "MergeRefused", "MrnProblem", "PatientIn
            "PatientNotFound", "PatientRepository", "PatientRow", "PatientVoided",
            "ValidationFailed"]
 
-SEXES = ("female", "male")
-EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 ENTITY = "patient"
 FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
-#: Longest reason for voiding or merging, in characters.
-REASON_MAX = 500
-
-#: ``(mrn, patient_id) -> `` another patient holding that MRN, or None.
-_ClashLookup = Callable[[str, int | None], MrnHolder | None]
-
-
-@dataclass(frozen=True)
-class PatientInput:
-    """What the user typed; ``validate`` trims and checks it."""
-
-    mrn: str
-    family_name: str
-    given_name: str
-    birth_date: date | None
-    sex: str
-
-
-class ValidationFailed(RegistryError):
-    """Nothing was saved; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str], done: str = "saved") -> None:
-        self.errors = dict(errors)
-        super().__init__(f"The patient was not {done}: " + " ".join(self.errors.values()))
-
-
-class PatientNotFound(RegistryError):
-    """No patient has the given id."""
-
-
-class PatientVoided(RegistryError):
-    """The patient was voided: the record stays as it was, and cannot be changed."""
-
-
-class MergeRefused(RegistryError):
-    """The two patients cannot be merged as they are; nothing was changed."""
 
 
 def _row(session: Session, patient: Patient) -> PatientRow:
@@ -111,56 +83,6 @@ def _row(session: Session, patient: Patient) -> PatientRow:
     found = session.execute(text(reading.GET_SQL), {"id": patient.id}).first()
     assert found is not None
     return reading.patient_row(tuple(found))
-
-
-def _session_clash(session: Session) -> _ClashLookup:
-    """``reading.mrn_clash``, run inside the write session's transaction."""
-    from sqlalchemy import text
-
-    def lookup(mrn: str, patient_id: int | None) -> MrnHolder | None:
-        sql, params = reading.mrn_clash_params(mrn, patient_id)
-        found = session.execute(text(sql), params).first()
-        return reading.holder(tuple(found)) if found is not None else None
-
-    return lookup
-
-
-def _sentence(what: str, problem: str) -> str:
-    """A domain message (``is 40 characters long; at most 32``) as a sentence on a field."""
-    # Else the problem names its subject: "'А' (U+0410 ...) is not allowed in an MRN ...".
-    text = f"{what} {problem}" if problem.startswith(("is ", "contains ")) else problem
-    return text if text.endswith(".") else text + "."
-
-
-def _duplicate_message(mrn: str, holder: MrnHolder) -> str:
-    who = f"{visible(holder.family_name, quotes=False)}, " \
-          f"{visible(holder.given_name, quotes=False)}"
-    shown = visible(holder.mrn, quotes=False)
-    if holder.voided:
-        return (f"MRN {shown} belongs to a voided patient record ({who}); an MRN once "
-                "given is not given to another patient.")
-    where = ", archived" if holder.archived else ""
-    same = "" if holder.mrn == mrn else (
-        "; MRNs that differ only in case, spacing or full-width characters are one MRN")
-    return f"MRN {shown} already belongs to another patient ({who}{where}){same}."
-
-
-def _reason(text: str, done: str) -> str:
-    """A reason for voiding or merging: NFC, trimmed, visible characters, at most 500."""
-    reason = unicodedata.normalize("NFC", text).strip()
-    problem = ""
-    if not reason:
-        problem = "Give the reason."
-    elif len(reason) > REASON_MAX:
-        problem = f"The reason is {len(reason)} characters long; at most {REASON_MAX}."
-    else:
-        bad = next((ch for ch in reason if not ch.isprintable()), None)
-        if bad is not None:
-            problem = f"The reason contains an invisible or control character " \
-                      f"{describe_char(bad)}."
-    if problem:
-        raise ValidationFailed({"reason": problem}, done)
-    return reason
 
 
 def _who(patient: Patient | PatientRow) -> str:
@@ -200,58 +122,13 @@ class PatientRepository:
                  today: date | None = None) -> dict[str, str]:
         """Field name -> message for every problem; empty when ``data`` can be saved."""
         with self._registry.read() as conn:
-            return self._errors(functools.partial(reading.mrn_clash, conn), data, patient_id,
-                                today)[0]
-
-    def _errors(self, clash_with: _ClashLookup, data: PatientInput, patient_id: int | None,
-                today: date | None) -> tuple[dict[str, str], PatientInput]:
-        """The problems, and ``data`` as it would be stored (normalised, trimmed)."""
-        today = today or date.today()
-        errors: dict[str, str] = {}
-        mrn = self._mrn(errors, data.mrn)
-        family_name = self._name(errors, "family_name", "family name", data.family_name)
-        given_name = self._name(errors, "given_name", "given name", data.given_name)
-        if data.birth_date is None:
-            errors["birth_date"] = "Enter the date of birth."
-        elif data.birth_date > today:
-            errors["birth_date"] = "The date of birth cannot be in the future."
-        elif data.birth_date < EARLIEST_BIRTH_DATE:
-            errors["birth_date"] = "The date of birth cannot be before 1 January 1900."
-        sex = data.sex.strip()
-        if sex not in SEXES:
-            errors["sex"] = "Choose female or male."
-        if "mrn" not in errors:
-            clash = clash_with(mrn, patient_id)
-            if clash is not None:
-                errors["mrn"] = _duplicate_message(mrn, clash)
-        clean = PatientInput(mrn=mrn, family_name=family_name, given_name=given_name,
-                             birth_date=data.birth_date, sex=sex)
-        return errors, clean
-
-    def _mrn(self, errors: dict[str, str], text: str) -> str:
-        if not text.strip():
-            errors["mrn"] = "Enter the MRN."
-            return ""
-        try:
-            return normalise_mrn(text, self.mrn_rules)
-        except IdentifierError as exc:
-            errors["mrn"] = _sentence("The MRN", str(exc))
-            return text.strip()
-
-    @staticmethod
-    def _name(errors: dict[str, str], field: str, what: str, text: str) -> str:
-        try:
-            name = normalise_name(text, what)
-        except IdentifierError as exc:
-            errors[field] = _sentence(f"The {what}", str(exc))
-            return text.strip()
-        if not name:
-            errors[field] = f"Enter the {what}."
-        return name
+            return field_errors(functools.partial(reading.mrn_clash, conn),
+                                lambda: self.mrn_rules, data, patient_id, today)[0]
 
     def _check(self, session: Session, data: PatientInput,
                patient_id: int | None) -> PatientInput:
-        errors, clean = self._errors(_session_clash(session), data, patient_id, None)
+        errors, clean = field_errors(session_clash(session), lambda: self.mrn_rules, data,
+                                     patient_id, None)
         if errors:
             raise ValidationFailed(errors)
         return clean
@@ -346,7 +223,7 @@ class PatientRepository:
         longer for uniqueness, and can no longer be changed or restored. Raises
         ``ValidationFailed`` (``errors["reason"]``) without a usable reason.
         """
-        reason = _reason(reason, "voided")
+        reason = checked_reason(reason, "voided")
         with self._registry.session() as session:
             patient = self._load(session, patient_id)
             self._refuse_voided(patient, "voided again")
@@ -365,7 +242,7 @@ class PatientRepository:
         from desktop.registry.merging import check_pair, move_records
         from desktop.registry.models.audit import record_event
 
-        reason = _reason(reason, "merged")
+        reason = checked_reason(reason, "merged")
         with self._registry.session() as session:
             duplicate = self._load(session, duplicate_id)
             kept = self._load(session, kept_id)
