@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--smoke", action="store_true",
                         help="open the main window, wait for the first paint, exit 0")
     parser.add_argument("--demo", action="store_true",
-                        help="add clearly fictional demo patients to the registry")
+                        help="open the demo: a registry of its own with fictional patients "
+                        "and one account per role (without --data-dir, a 'demo' folder "
+                        "inside the data folder; never a site's registry)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("trials", help="list the trial library (JSON)")
     crit = sub.add_parser("criteria", help="one stage's criteria (JSON)")

@@ -34,7 +34,11 @@ def run_app(args: argparse.Namespace) -> int:
     from desktop.paths import resolve_data_dir
     from desktop.ui.app import run_gui
 
-    return run_gui(resolve_data_dir(args.data_dir), smoke=args.smoke, demo=args.demo)
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.demo and not args.data_dir:
+        # Never the site's registry: the demo keeps its own (desktop.services.demo).
+        data_dir = data_dir / "demo"
+    return run_gui(data_dir, smoke=args.smoke, demo=args.demo)
 
 
 def main(argv: list[str] | None = None) -> int:

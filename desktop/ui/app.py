@@ -32,9 +32,11 @@ from desktop.ui.common.settings import UiSettings
 from desktop.ui.patients.main_window import MainWindow
 
 if TYPE_CHECKING:
-    from desktop.services.patients import PatientService
+    from desktop.domain.accounts import Actor
+    from desktop.services.accounts import AccountService
     from desktop.services.rows import Registry
     from desktop.ui.patients.mrn_problems_dialog import MrnCheck
+    from desktop.ui.session.controller import SessionController
 
 EXIT_OK = 0
 EXIT_REGISTRY_FAILED = 1
@@ -48,7 +50,7 @@ HEAVY_MODULES = ("alembic", "pydantic", "sqlalchemy", "sqlmodel")
 @dataclass(frozen=True)
 class _Opened:
     registry: Registry
-    repository: PatientService
+    accounts: AccountService
 
 
 @dataclass(frozen=True)
@@ -86,22 +88,25 @@ class GuiSession(QObject):
 
     ``run_gui`` builds one with real message boxes and quits the application on
     ``finished``; tests build one with ``RecordingMessages`` and wait for its signals.
-    ``opened`` fires once the registry is open and the patient list filled.
+    ``opened`` fires once the registry is open and the first-run or login window is up;
+    ``logged_in`` once a user has logged in and the patient list is filled for them.
     """
 
     opened = Signal()
+    logged_in = Signal()
     #: The trial library and site file have been checked (after ``opened``).
     checked = Signal()
     finished = Signal(int)
 
     def __init__(self, data_dir: Path, messages: MessageService, *, smoke: bool = False,
-                 demo: bool = False, user: str = "") -> None:
+                 demo: bool = False) -> None:
         super().__init__()
         self.data_dir = data_dir
         self.messages = messages
         self.smoke = smoke
         self.demo = demo
-        self.user = user or _login_name()
+        self.session: SessionController | None = None
+        self._titles: QObject | None = None
         self.exit_code = EXIT_OK
         self.registry: Registry | None = None
         self.started_at = time.monotonic()
@@ -126,6 +131,8 @@ class GuiSession(QObject):
     def shutdown(self) -> None:
         """Wait for a running open (never cut a migration short) and warm-up, then close
         the registry."""
+        if self.session is not None:
+            self.session.close_for_quit()
         for operation in (self._operation, self._warm_up, self._install, self.mrn_check):
             if operation is not None:
                 operation.wait()
@@ -153,46 +160,81 @@ class GuiSession(QObject):
         At the current schema this imports neither SQLAlchemy nor Alembic.
         """
         from desktop.registry.database import open_registry
-        from desktop.services.patients import PatientService
+        from desktop.services.accounts import AccountService
 
         registry = open_registry(self.data_dir)
         self.registry = registry  # so shutdown() closes it even if the loop has stopped
         if self.demo:
-            from desktop.services.demo import seed_demo
-
-            seed_demo(registry)
             from desktop.library import load_library
-            from desktop.services.demo import seed_demo_screenings
+            from desktop.services.demo import (
+                seed_demo,
+                seed_demo_accounts,
+                seed_demo_screenings,
+            )
 
-            seed_demo_screenings(registry, {t.id: t for t in load_library()},
-                                 paths.trials_dir() / "examples", user=self.user)
-        return _Opened(registry, PatientService.open(registry, self.user))
+            trials = {t.id: t for t in load_library()}
+            seed_demo_accounts(registry, trials)  # refuses a site's registry
+            seed_demo(registry, user="demo-coordinator")
+            seed_demo_screenings(registry, trials, paths.trials_dir() / "examples",
+                                 user="demo-coordinator")
+        return _Opened(registry, AccountService(registry))
 
     def _opened(self, opened: _Opened) -> None:
         opened_at = time.monotonic()
-        from desktop.ui.common.context import ScreeningContext
+        from desktop.ui.session.controller import SessionController
 
-        context = ScreeningContext(registry=opened.registry, user=self.user,
-                                   patients=opened.repository, messages=self.messages,
-                                   data_dir=self.data_dir)
-        self.window.set_repository(opened.repository, str(opened.registry.path), context)
-        if not self.smoke:  # MRNs sharing a key or breaking the rules: listed in a dialog
-            from desktop.ui.patients.mrn_problems_dialog import MrnCheck
+        banner = ""
+        if self.demo:
+            from desktop.services.demo import demo_banner
+            from desktop.ui.common.demo_titles import DemoTitles
 
-            self.mrn_check = MrnCheck(self.window, opened.repository, self.messages,
-                                      self.window.model.refresh).start()
-        self.opened.emit()
+            banner = demo_banner()
+            self._titles = DemoTitles(self.window)
+        session = SessionController(opened.accounts, self.messages, self.window,
+                                    banner=banner)
+        session.logged_in.connect(self._logged_in)
+        session.ending.connect(self._ending)
+        session.waiting.connect(self._waiting)
+        self.session = session
+        self.window.set_session(session)
         if self.smoke:
-            listed_at = time.monotonic()
-            heavy = [name for name in HEAVY_MODULES if name in sys.modules]
             self._report("registry opened", opened_at)
-            self._report(f"{self.window.model.rowCount()} patients listed", listed_at)
-            print(f"smoke: heavy modules loaded when listed: {', '.join(heavy) or 'none'}",
-                  flush=True)
-        # After the list is shown, off the GUI thread: what the first save would
-        # otherwise import and build while the user waits.
+        session.begin()
+        self.opened.emit()
+        # While the user types their password, off the GUI thread: what the first save
+        # would otherwise import and build while the user waits.
         self._warm_up = Operation(opened.registry.warm_up, on_success=self._warmed_up,
                                   on_failure=self._warm_up_failed).start()
+
+    def _waiting(self, what: str) -> None:
+        if self.smoke:
+            heavy = [name for name in HEAVY_MODULES if name in sys.modules]
+            self._report(f"{what} window shown", time.monotonic())
+            print(f"smoke: heavy modules loaded when shown: {', '.join(heavy) or 'none'}",
+                  flush=True)
+
+    def _logged_in(self, actor: Actor) -> None:
+        """A user logged in: their services, and the patient list filled for them."""
+        from desktop.services.patients import PatientService
+        from desktop.ui.common.context import ScreeningContext
+
+        registry = self.registry
+        assert registry is not None
+        patients = PatientService.open(registry, actor)
+        context = ScreeningContext(registry=registry, user=actor.user_id, actor=actor,
+                                   patients=patients, messages=self.messages,
+                                   data_dir=self.data_dir)
+        self.window.set_repository(patients, str(registry.path), context)
+        if patients.may_change:  # MRNs sharing a key or breaking the rules, to resolve
+            from desktop.ui.patients.mrn_problems_dialog import MrnCheck
+
+            self.mrn_check = MrnCheck(self.window, patients, self.messages,
+                                      self.window.model.refresh).start()
+        self.logged_in.emit()
+
+    def _ending(self, actor: Actor) -> None:
+        """``actor``'s session ends: their windows save what they can and close."""
+        self.window.end_session()
 
     def _warmed_up(self, _result: None) -> None:
         if self.smoke:
@@ -257,15 +299,6 @@ class GuiSession(QObject):
     def _report(self, what: str, at: float) -> None:
         print(f"smoke: {what:<24} +{at - self.started_at:.3f} s  (monotonic {at:.6f})",
               flush=True)
-
-
-def _login_name() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name (some containers and services)
-        return "unknown"
 
 
 def _application() -> QApplication:

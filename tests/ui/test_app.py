@@ -9,15 +9,22 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.registry.database import Registry
+from desktop.services.accounts import AccountService
+from desktop.services.passwords import fast_hasher
 from desktop.ui.app import EXIT_OK, EXIT_REGISTRY_FAILED, GuiSession
 from desktop.ui.common.errors import LOG_FILE, ExceptionHook
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.common.operations import Operation
+from desktop.ui.session.login_dialog import LoginDialog
+from desktop.ui.session.password_dialogs import FirstAdminDialog, RecoveryCodeDialog
 from tests.conftest import REPO_ROOT
 from tests.ui.conftest import AddPatient
+from tests.ui.session_support import log_in
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "reportlab")
 
@@ -27,17 +34,78 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           text=True, timeout=120, env=env or os.environ.copy(), check=False)
 
 
-def test_window_paints_then_registry_opens_with_demo_patients(
+def test_demo_opens_its_own_registry_with_a_login_per_role(
         qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
-    session = GuiSession(data_dir, messages, demo=True, user="tester")
+    session = GuiSession(data_dir, messages, demo=True)
     qtbot.addWidget(session.window)
     with qtbot.waitSignal(session.opened, timeout=30_000):
         session.start()
     try:
         assert session.painted_at is not None
+        assert session.session is not None
+        dialog = session.session.dialog
+        assert isinstance(dialog, LoginDialog)
+        banner = dialog.findChild(QLabel, "demo_banner")
+        assert banner is not None
+        assert "demo-coordinator" in banner.text()
+        assert "nkscreen-demo" in banner.text()
+        assert session.window.model.rowCount() == 0  # nothing shown before a login
+        log_in(qtbot, session, "demo-coordinator", "nkscreen-demo")
         assert session.window.model.rowCount() == 12
         assert session.window.new_action.isEnabled()
+        assert session.window.windowTitle().startswith("DEMO — ")
+        assert "Demo Coordinator" in session.window.windowTitle()
         assert messages.messages == []
+    finally:
+        session.shutdown()
+
+
+def test_demo_monitor_sees_patients_but_cannot_change_them(
+        qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
+    session = GuiSession(data_dir, messages, demo=True)
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.opened, timeout=30_000):
+        session.start()
+    try:
+        log_in(qtbot, session, "demo-monitor", "nkscreen-demo")
+        window = session.window
+        assert window.model.rowCount() == 12
+        window.table.selectRow(0)
+        assert not window.new_action.isEnabled()
+        assert not window.edit_action.isEnabled()
+        assert window.new_action.toolTip() == ("Logged in as Monitor / auditor (read-only): "
+                                               "you can see patients but not change them.")
+        assert window.screening_action.isEnabled()  # reading is allowed
+    finally:
+        session.shutdown()
+
+
+def test_a_new_registry_asks_for_the_first_admin(
+        qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
+    session = GuiSession(data_dir, messages)
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.opened, timeout=30_000):
+        session.start()
+    try:
+        assert session.session is not None
+        first = session.session.dialog
+        assert isinstance(first, FirstAdminDialog)
+        first.user_id.setText("admin")
+        first.full_name.setText("Ada Admin")
+        first.password.setText("admin password 1")
+        first.again.setText("admin password 1")
+        first.submit()
+        shown = session.session.dialog
+        assert isinstance(shown, RecoveryCodeDialog)
+        assert not shown.ok.isEnabled()  # not before the code is kept
+        shown.kept.setChecked(True)
+        with qtbot.waitSignal(session.logged_in, timeout=30_000):
+            qtbot.mouseClick(shown.ok, Qt.MouseButton.LeftButton)
+        assert "Ada Admin" in session.window.windowTitle()
+        # An administrator alone enters no data; the Account menu offers administration.
+        assert not session.window.new_action.isEnabled()
+        assert session.window.account_menu is not None
+        assert session.window.account_menu.admin.isEnabled()
     finally:
         session.shutdown()
 
@@ -49,7 +117,7 @@ from PySide6.QtWidgets import QApplication
 from desktop.ui.app import GuiSession
 from desktop.ui.common.messages import RecordingMessages
 app = QApplication([])
-session = GuiSession(__import__("pathlib").Path(sys.argv[1]), RecordingMessages(), user="t")
+session = GuiSession(__import__("pathlib").Path(sys.argv[1]), RecordingMessages())
 def painted():
     print("loaded at paint:", sorted(m for m in {HEAVY!r} if m in sys.modules))
 session.window.first_painted.connect(painted)
@@ -69,7 +137,7 @@ def test_unusable_data_folder_is_reported_as_a_message(
         qtbot: QtBot, tmp_path: Path, messages: RecordingMessages) -> None:
     not_a_folder = tmp_path / "registry"
     not_a_folder.write_text("a file, not a folder")
-    session = GuiSession(not_a_folder, messages, user="tester")
+    session = GuiSession(not_a_folder, messages)
     qtbot.addWidget(session.window)
     with qtbot.waitSignal(session.finished, timeout=30_000) as finished:
         session.start()
@@ -136,8 +204,10 @@ def test_smoke_run_exits_zero(data_dir: Path) -> None:
     assert result.returncode == EXIT_OK, result.stderr
     assert "smoke ok" in result.stdout
     assert (data_dir / "fresh" / "nkscreen.sqlite3").is_file()
-    # A new registry is created by the Alembic migrations, before the list fills.
-    assert ("smoke: heavy modules loaded when listed: alembic, pydantic, sqlalchemy, sqlmodel"
+    # A new registry is created by the Alembic migrations; then the first-run window.
+    lines = [line.split("+")[0].strip() for line in result.stdout.splitlines()]
+    assert "smoke: first run window shown" in lines
+    assert ("smoke: heavy modules loaded when shown: alembic, pydantic, sqlalchemy, sqlmodel"
             in result.stdout.splitlines())
 
 
@@ -147,21 +217,24 @@ def _smoke_lines(data_dir: Path) -> list[str]:
     return [line.split("+")[0].strip() for line in result.stdout.splitlines()]
 
 
-def test_smoke_lists_a_registry_at_head_without_sqlalchemy(
+def test_smoke_opens_a_registry_at_head_to_the_login_without_sqlalchemy(
         data_dir: Path, registry: Registry, add_patient: AddPatient) -> None:
-    """The start path opens an existing registry and fills the list with sqlite3 alone;
-    the write path (SQLAlchemy, SQLModel) and the trial model (pydantic) are loaded only
-    after that, never Alembic."""
+    """The start path opens an existing registry and shows the login window with sqlite3
+    alone; the write path (SQLAlchemy, SQLModel) and the trial model (pydantic) are
+    loaded only after that, never Alembic. No patient is listed before a login."""
     for number in range(3):
         add_patient(f"HEAD-{number}", "Fictional")
+    AccountService(registry, hasher=fast_hasher()).create_first_admin(
+        "admin", "Ada Admin", "admin password 1")
     # First while this process still holds the registry open (its writes sit in the
     # write-ahead log, not yet in the main file), then after it has closed it.
     for _ in range(2):
         lines = _smoke_lines(data_dir)
         registry.close()
-        listed = lines.index("smoke: 3 patients listed")
-        assert lines[listed + 1] == "smoke: heavy modules loaded when listed: none", lines
-        assert lines[listed + 2] == "smoke: ready to save", lines
+        shown = lines.index("smoke: login window shown")
+        assert lines[shown + 1] == "smoke: heavy modules loaded when shown: none", lines
+        assert lines[shown + 2] == "smoke: ready to save", lines
+        assert not any("listed" in line for line in lines), lines
         assert lines[-1].startswith("smoke ok")
 
 
@@ -178,7 +251,7 @@ def test_a_broken_trial_library_is_said_at_start(qtbot: QtBot, data_dir: Path,
                                                  messages: RecordingMessages, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NKSCREEN_TRIALS", str(tmp_path / "no-trials-here"))
-    session = GuiSession(data_dir, messages, user="tester")
+    session = GuiSession(data_dir, messages)
     qtbot.addWidget(session.window)
     with qtbot.waitSignal(session.checked, timeout=30_000):
         session.start()
@@ -193,12 +266,13 @@ def test_a_broken_site_file_is_said_at_start_and_the_app_opens(
         qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "site.json").write_text('{"uln": {"ast": 40}}', encoding="utf-8")
-    session = GuiSession(data_dir, messages, user="tester")
+    session = GuiSession(data_dir, messages)
     qtbot.addWidget(session.window)
     with qtbot.waitSignal(session.checked, timeout=30_000):
         session.start()
     try:
-        assert session.window.new_action.isEnabled()  # the registry is open and usable
+        assert session.session is not None  # the registry is open: the first-run window
+        assert isinstance(session.session.dialog, FirstAdminDialog)
         [message] = messages.messages
         assert "site settings ignored" in message.title
         assert 'site.json: uln.ast: must be an object such as {"value": 40' in message.text

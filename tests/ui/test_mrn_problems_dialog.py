@@ -19,6 +19,7 @@ from desktop.ui.app import GuiSession
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.patients.mrn_problems_dialog import MrnProblemsDialog
 from tests.registry.legacy import registry_at_0003
+from tests.ui.session_support import PASSWORD, log_in, seed_coordinator
 
 OLD = [("AB 17", "Older", "1960-02-03", "female"),   # 1 \ one MRN now
        ("AB  17", "Older", "1960-02-03", "female"),  # 2 /
@@ -30,10 +31,16 @@ OLD = [("AB 17", "Older", "1960-02-03", "female"),   # 1 \ one MRN now
 def session(qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> Iterator[GuiSession]:
     """The app started on a registry from before the MRN rules (upgraded at start)."""
     registry_at_0003(data_dir, OLD)
-    started = GuiSession(data_dir, messages, user="admin")
+    upgraded = open_registry(data_dir)
+    try:
+        seed_coordinator(upgraded)
+    finally:
+        upgraded.close()
+    started = GuiSession(data_dir, messages)
     qtbot.addWidget(started.window)
     with qtbot.waitSignal(started.opened, timeout=30_000):
         started.start()
+    log_in(qtbot, started, "cora", PASSWORD)
     yield started
     started.shutdown()
 
@@ -125,7 +132,7 @@ def test_a_record_is_voided_from_the_dialog_until_none_remain(
     with session.registry.read() as conn:
         voids = conn.execute("SELECT entity_id, actor, details FROM audit_event "
                              "WHERE action = 'patient.void' ORDER BY id").fetchall()
-    assert [(row[0], row[1]) for row in voids] == [(3, "admin"), (1, "admin")]
+    assert [(row[0], row[1]) for row in voids] == [(3, "cora"), (1, "cora")]  # who logged in
     assert "Duplicate of AB  17" in voids[1][2]
 
 
@@ -165,13 +172,15 @@ def test_no_dialog_for_a_registry_without_problems(qtbot: QtBot, data_dir: Path,
     try:
         PatientRepository(registry, "u").add(PatientInput("AB 17", "Clean", "Ann",
                                                           date(1970, 1, 1), "female"))
+        seed_coordinator(registry)
     finally:
         registry.close()
-    session = GuiSession(data_dir, messages, user="admin")
+    session = GuiSession(data_dir, messages)
     qtbot.addWidget(session.window)
     with qtbot.waitSignal(session.opened, timeout=30_000):
         session.start()
     try:
+        log_in(qtbot, session, "cora", PASSWORD)
         qtbot.waitUntil(lambda: session.mrn_check is not None
                         and session.mrn_check.problems is not None, timeout=30_000)
         assert session.mrn_check is not None

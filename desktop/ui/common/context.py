@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from desktop.ui.common.messages import MessageService
 
 if TYPE_CHECKING:
+    from desktop.domain.accounts import Actor
     from desktop.domain.trial import Trial
     from desktop.services.patients import PatientService
     from desktop.services.rows import ConfirmLimit, Registry
@@ -35,6 +36,9 @@ class ScreeningContext:
     messages: MessageService
     data_dir: Path
     clock: Callable[[], datetime] = datetime.now
+    #: The logged-in user the services act for (None: ``user`` as a plain name, in
+    #: tests of the screening windows below the accounts).
+    actor: Actor | None = None
     #: None: the packaged ``trials/`` folder.
     trials_dir: Path | None = None
     _trials: dict[str, Trial] | None = field(default=None, repr=False)
@@ -49,7 +53,8 @@ class ScreeningContext:
 
             # The service evaluates a visit it completes with the same library and
             # site table the windows show (read once, on first use).
-            self._screenings = ScreeningService.open(self.registry, self.user, self.clock,
+            self._screenings = ScreeningService.open(self.registry, self.actor or self.user,
+                                                     self.clock,
                                                      trials=self._library_trial,
                                                      site_uln=self._site_table,
                                                      confirm_limits=self._confirm_limits())

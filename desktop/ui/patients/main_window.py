@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from desktop.services.patients import PatientRow, PatientService
     from desktop.ui.common.context import ScreeningContext
     from desktop.ui.screening.patient_view import PatientView
+    from desktop.ui.session.account_menu import AccountMenu
+    from desktop.ui.session.controller import SessionController
 
 
 class MainWindow(QMainWindow):
@@ -51,6 +53,9 @@ class MainWindow(QMainWindow):
         self.patient_views: dict[int, PatientView] = {}
         self._painted = False
         self.dialog: PatientDialog | None = None  # the open patient dialog, if any
+        self.session: SessionController | None = None
+        self.account_menu: AccountMenu | None = None
+        self.admin_window: QWidget | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(900, 560)
 
@@ -166,10 +171,55 @@ class MainWindow(QMainWindow):
         """
         self._repository = repository
         self._context = context
+        actor = getattr(repository, "actor", None)
+        if self.account_menu is not None:
+            self.account_menu.update(actor)
+        if actor is not None:
+            self.setWindowTitle(f"{APP_NAME} — {actor.full_name} ({actor.roles_label})")
         self.statusBar().showMessage(f"Registry: {where}" if where else "Registry open", 5000)
         self.model.set_filter(self.search.text(), self.show_archived_action.isChecked())
         self.model.set_repository(repository)
         self._update_actions()
+
+    def set_session(self, session: SessionController) -> None:
+        """The login session: the Account menu (lock, password, log out, administration)."""
+        from desktop.ui.session.account_menu import AccountMenu
+
+        self.session = session
+        self.account_menu = AccountMenu(self, session, self.open_admin)
+
+    def end_session(self) -> None:
+        """The logged-in user's session ends: every other window saves its drafts under
+        their name and closes; the list is emptied until the next login."""
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        windows = [w for w in app.topLevelWidgets()
+                   if w is not self and not w.property("session_window")]
+        for widget in windows:  # visit forms first: they save before their patient closes
+            closer = getattr(widget, "close_for_logout", None)
+            if callable(closer):
+                closer()
+        for widget in windows:
+            if widget is not None and widget.isWindow():
+                widget.close()
+        self._repository = None
+        self._context = None
+        self.model.set_repository(None)
+        self.setWindowTitle(APP_NAME)
+        if self.account_menu is not None:
+            self.account_menu.update(None)
+        self._update_actions()
+
+    def open_admin(self) -> QWidget | None:
+        """The administration window (accounts, delegation log, site settings)."""
+        from desktop.ui.admin.opening import open_admin_window
+
+        if self._context is None or self._context.actor is None:
+            return None
+        self.admin_window = open_admin_window(self, self._context)
+        return self.admin_window
 
     # -- actions ---------------------------------------------------------------
 
@@ -305,10 +355,16 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         ready = self._repository is not None
         patient = self.selected_patient() if ready else None
-        self.new_action.setEnabled(ready)
-        self.edit_action.setEnabled(patient is not None)
+        may_change = ready and bool(getattr(self._repository, "may_change", True))
+        actor = getattr(self._repository, "actor", None)
+        why = "" if may_change or not ready or actor is None else (
+            f"Logged in as {actor.roles_label}: you can see patients but not change them.")
+        self.new_action.setEnabled(may_change)
+        self.edit_action.setEnabled(patient is not None and may_change)
         self.screening_action.setEnabled(patient is not None and self._context is not None)
-        self.archive_action.setEnabled(patient is not None)
+        self.archive_action.setEnabled(patient is not None and may_change)
+        for action in (self.new_action, self.edit_action, self.archive_action):
+            action.setToolTip(why or action.text().replace("&", "").rstrip("…"))
         self.archive_action.setText("&Restore" if patient and patient.archived
                                     else "&Archive…")
 

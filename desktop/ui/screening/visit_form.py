@@ -146,7 +146,20 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWi
 
     # ------------------------------------------------------------------ closing
 
+    def close_for_logout(self) -> list[str]:
+        """The user's session ends (logout, or another user logged in at the lock):
+        save every pending entry as a draft under their name and close without asking;
+        what could not be saved (a result without its time) is returned."""
+        pending = self.flush()
+        self._closed = True
+        self._forced = True
+        self.close()
+        return pending
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self, "_forced", False):
+            super().closeEvent(event)
+            return
         pending = self.flush()
         if pending and not self._messages.confirm(
                 self, "Close the visit",

@@ -1,0 +1,36 @@
+"""Logging in to a ``GuiSession`` in widget tests, as a user would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.accounts import Role
+from desktop.registry.database import Registry
+from desktop.services.accounts import AccountService
+from desktop.services.passwords import fast_hasher
+from desktop.ui.app import GuiSession
+from desktop.ui.session.login_dialog import LoginDialog
+
+PASSWORD = "coordinator pass 9"
+
+
+def seed_coordinator(registry: Registry, user_id: str = "cora") -> None:
+    """An admin and a coordinator (``user_id``, password ``PASSWORD``) ready to log in."""
+    accounts = AccountService(registry, hasher=fast_hasher())
+    admin = accounts.create_first_admin("admin", "Ada Admin", "admin password 1").actor
+    made = accounts.create_account(admin, user_id, "Cora Coordinator",
+                                   frozenset({Role.COORDINATOR}))
+    first = accounts.login(user_id, made.one_time_password)
+    accounts.change_password(first, made.one_time_password, PASSWORD)
+
+
+def log_in(qtbot: QtBot, session: GuiSession, user_id: str, password: str) -> None:
+    """Type into the login window and wait until the list is filled for the user."""
+    assert session.session is not None
+    dialog = session.session.dialog
+    assert isinstance(dialog, LoginDialog), dialog
+    dialog.user_id.setText(user_id)
+    dialog.password.setText(password)
+    with qtbot.waitSignal(session.logged_in, timeout=30_000):
+        qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
