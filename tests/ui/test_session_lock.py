@@ -1,0 +1,170 @@
+"""The idle lock hides every patient's data and keeps the draft; another user's login at
+the lock logs the first user out, saving their draft under their name; all audited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.accounts import Role
+from desktop.library import find_trial
+from desktop.registry.database import Registry, open_registry
+from desktop.services.accounts import AccountService
+from desktop.services.passwords import fast_hasher
+from desktop.services.patients import PatientInput, PatientService
+from desktop.ui.app import GuiSession
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.patients.patient_dialog import PatientDialog
+from desktop.ui.screening.visit_form import VisitForm
+from desktop.ui.session.login_dialog import LoginDialog
+from tests.ui.screening_support import type_text
+from tests.ui.session_support import PASSWORD, log_in, seed_coordinator
+
+TRIAL = find_trial("NCT05744440")
+OTHER_PASSWORD = "investigator pw 1"
+
+
+@pytest.fixture
+def session(qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> Iterator[GuiSession]:
+    registry = open_registry(data_dir)
+    try:
+        seed_coordinator(registry)
+        accounts = AccountService(registry, hasher=fast_hasher())
+        admin = accounts.login("admin", "admin password 1")
+        made = accounts.create_account(admin, "ivy", "Dr Ivy Investigator",
+                                       frozenset({Role.INVESTIGATOR}))
+        first = accounts.login("ivy", made.one_time_password)
+        accounts.change_password(first, made.one_time_password, OTHER_PASSWORD)
+        PatientService.open(registry, "setup").add(PatientInput(
+            "LOCK-1", "Fictional", "Ann", datetime(1970, 1, 1).date(), "female"))
+    finally:
+        registry.close()
+    started = GuiSession(data_dir, messages)
+    qtbot.addWidget(started.window)
+    with qtbot.waitSignal(started.opened, timeout=30_000):
+        started.start()
+    log_in(qtbot, started, "cora", PASSWORD)
+    yield started
+    started.shutdown()
+
+
+def lock_screen(session: GuiSession) -> LoginDialog:
+    assert session.session is not None
+    dialog = session.session.dialog
+    assert isinstance(dialog, LoginDialog)
+    assert dialog.locked_by is not None
+    return dialog
+
+
+def visible_windows() -> list[str]:
+    return sorted(w.objectName() or type(w).__name__ for w in QApplication.topLevelWidgets()
+                  if w.isVisible())
+
+
+def audit_actions(registry: Registry | None) -> list[tuple[str, str]]:
+    assert registry is not None
+    with registry.read() as conn:
+        rows = conn.execute("SELECT actor, action FROM audit_event WHERE entity = 'account' "
+                            "ORDER BY id").fetchall()
+    return [(actor, action) for actor, action in rows]
+
+
+def test_idle_lock_hides_everything_and_the_same_user_resumes_with_the_draft(
+        qtbot: QtBot, session: GuiSession) -> None:
+    window = session.window
+    assert session.session is not None
+    window.new_patient()
+    dialog = window.dialog
+    assert isinstance(dialog, PatientDialog)
+    qtbot.waitExposed(dialog)
+    type_text(qtbot, dialog.family_name, "Draftname", commit=False)
+
+    session.session.idle.set_minutes(0.002)  # about 120 ms without a key or click
+    session.session.idle.start()
+    qtbot.waitUntil(lambda: session.session is not None and session.session.locked,
+                    timeout=5_000)
+    screen = lock_screen(session)
+    assert not window.isVisible()
+    assert not dialog.isVisible()
+    assert visible_windows() == ["lock_screen"]  # no patient data on screen
+    assert "Cora Coordinator" in screen.findChild(QPushButton, "switch_user").toolTip()
+
+    screen.password.setText("not my password")
+    qtbot.mouseClick(screen.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.error.isVisible(), timeout=10_000)
+    assert not window.isVisible()
+    assert "wrong" in screen.error.text()
+    screen.close()  # the lock screen cannot be closed away
+    assert screen.isVisible()
+
+    screen.password.setText(PASSWORD)
+    qtbot.mouseClick(screen.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.isVisible() and dialog.isVisible(), timeout=10_000)
+    assert dialog.family_name.text() == "Draftname"  # the draft is still there
+    assert audit_actions(session.registry)[-3:] == [
+        ("cora", "session.lock"), ("cora", "unlock.failed"), ("cora", "unlock")]
+
+
+def test_another_users_login_at_the_lock_logs_the_first_out_keeping_their_draft(
+        qtbot: QtBot, session: GuiSession) -> None:
+    context = session.window._context
+    assert context is not None
+    assert session.session is not None
+    screenings = context.screenings
+    patient = context.patients.search("LOCK")[0]
+    screening = screenings.start(patient.id, TRIAL)
+    visit = screenings.start_visit(screening.id, TRIAL, "screening-1")
+    form = VisitForm(repository=screenings, trial=TRIAL, patient=patient, visit=visit,
+                     site_uln={}, messages=RecordingMessages(), clock=context.clock)
+    form.show()
+    qtbot.waitExposed(form)
+    row = form.result_rows["creatinine"]
+    type_text(qtbot, row.value, "0.9", commit=False)
+    type_text(qtbot, row.at, (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d 07:30"),
+              commit=False)
+
+    session.session.lock()
+    screen = lock_screen(session)
+    assert not form.isVisible()
+    qtbot.mouseClick(screen.findChild(QPushButton, "switch_user"), Qt.MouseButton.LeftButton)
+    other = session.session.dialog
+    assert isinstance(other, LoginDialog)
+    assert other.locked_by is None
+    log_in(qtbot, session, "ivy", OTHER_PASSWORD)
+
+    assert session.window.isVisible()
+    assert "Dr Ivy Investigator" in session.window.windowTitle()
+    assert not form.isVisible()  # Cora's windows are closed ...
+    saved = [o for o in screenings.observations(patient.id) if o.code == "creatinine"]
+    assert [(o.value, o.entered_by) for o in saved] == [("0.9", "cora")]  # ... kept
+    actions = audit_actions(session.registry)
+    assert actions[-3:] == [("cora", "session.lock"), ("ivy", "login"), ("cora", "logout")]
+
+
+def test_log_out_shows_the_login_window_and_empties_the_list(
+        qtbot: QtBot, session: GuiSession) -> None:
+    assert session.session is not None
+    assert session.window.model.rowCount() == 1
+    session.session.logout()
+    assert session.window.model.rowCount() == 0
+    assert isinstance(session.session.dialog, LoginDialog)
+    assert not session.window.new_action.isEnabled()
+    assert audit_actions(session.registry)[-1] == ("cora", "logout")
+    details = _last_login_details(session.registry)
+    assert details == {"one_time": False, "expired": False}
+
+
+def _last_login_details(registry: Registry | None) -> dict[str, object]:
+    assert registry is not None
+    with registry.read() as conn:
+        (text,) = conn.execute("SELECT details FROM audit_event WHERE action = 'login' "
+                               "ORDER BY id DESC LIMIT 1").fetchone()
+    found: dict[str, object] = json.loads(text)
+    return found
