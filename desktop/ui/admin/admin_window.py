@@ -1,0 +1,55 @@
+"""The administration window: the accounts tab and the delegation log tab.
+
+Only for an administrator: the window is built from the accounts service's list of
+accounts, which refuses (``NotPermitted``) anyone who may not administer, so it cannot be
+opened by mistake whatever the menu offers. Names and roles changed on the accounts tab
+show at once in the delegation log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from desktop import APP_NAME
+from desktop.domain.accounts import Actor
+from desktop.services.accounts import AccountService
+from desktop.services.delegations import DelegationService
+from desktop.ui.admin.accounts_tab import AccountsTab
+from desktop.ui.admin.delegations_tab import DelegationsTab
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.widgets import named
+
+TITLE = f"Administration — {APP_NAME}"
+
+
+class AdminWindow(QWidget):
+    """A top-level window; raises the service's ``NotPermitted`` for a non-admin."""
+
+    def __init__(self, accounts: AccountService, delegations: DelegationService,
+                 actor: Actor, trials: Sequence[tuple[str, str]],
+                 messages: MessageService, parent: QWidget | None = None) -> None:
+        rows = accounts.accounts(actor)  # the service decides who may be here
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("admin_window")
+        self.setWindowTitle(TITLE)
+        self.resize(1100, 600)
+        self.actor = actor
+
+        self.accounts_tab = named(AccountsTab(accounts, actor, messages, rows), "accounts_tab")
+        self.delegations_tab = named(
+            DelegationsTab(delegations, accounts, actor, trials, messages), "delegations_tab")
+        self.tabs = named(QTabWidget(), "admin_tabs")
+        self.tabs.addTab(self.accounts_tab, "&Accounts")
+        self.tabs.addTab(self.delegations_tab, "&Delegation log")
+        self.accounts_tab.changed.connect(self.delegations_tab.refresh)
+
+        who = named(QLabel(f"Logged in as {actor.full_name} ({actor.user_id}), "
+                           f"{actor.roles_label}. Every change here is recorded in the "
+                           "audit trail under your user id."), "admin_actor")
+        who.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(who)
+        layout.addWidget(self.tabs, 1)

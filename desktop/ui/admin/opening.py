@@ -1,0 +1,63 @@
+"""Opening the administration window from the main window's Account menu.
+
+The services are built here on the open registry for the logged-in actor; the accounts
+service refuses anyone who may not administer, and that refusal is what the user reads.
+One admin window at a time: asking again brings the open one forward.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from desktop.ui.common.context import ContextError
+
+if TYPE_CHECKING:
+    from desktop.domain.accounts import Actor
+    from desktop.ui.admin.admin_window import AdminWindow
+    from desktop.ui.common.context import ScreeningContext
+
+
+def trial_choices(context: ScreeningContext) -> list[tuple[str, str]]:
+    """(NCT id, title) of every trial in the library, by NCT id."""
+    return [(trial_id, trial.title) for trial_id, trial in sorted(context.trials.items())]
+
+
+def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow | None:
+    """The admin window for ``context.actor``, shown; None if it is refused."""
+    from desktop.services.accounts import AccountService
+    from desktop.services.delegations import DelegationService
+    from desktop.services.rows import RegistryError
+    from desktop.ui.admin.admin_window import AdminWindow
+
+    # getattr: the context gains its ``actor`` with the login session; until then (and
+    # for a context built below the accounts) there is no one to administer as.
+    actor: Actor | None = getattr(context, "actor", None)
+    if actor is None:
+        return None
+    existing = getattr(parent, "admin_window", None)
+    if (isinstance(existing, AdminWindow) and shiboken6.isValid(existing)
+            and existing.isVisible() and existing.actor == actor):
+        existing.raise_()
+        existing.activateWindow()
+        return existing
+    try:
+        trials = trial_choices(context)
+    except ContextError as exc:
+        context.messages.error(parent, "Trial library not read",
+                               f"{exc} New delegations cannot be added until it is fixed.")
+        trials = []
+    try:
+        window = AdminWindow(AccountService(context.registry),
+                             DelegationService(context.registry), actor, trials,
+                             context.messages, parent)
+    except RegistryError as exc:  # NotPermitted among them: the service's sentence
+        context.messages.error(parent, "Administration not opened", str(exc))
+        return None
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    window.activateWindow()
+    return window
