@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QWidget
 from desktop.ui.common.context import ContextError
 
 if TYPE_CHECKING:
-    from desktop.domain.accounts import Actor
     from desktop.ui.admin.admin_window import AdminWindow
     from desktop.ui.common.context import ScreeningContext
 
@@ -33,9 +32,7 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     from desktop.services.rows import RegistryError
     from desktop.ui.admin.admin_window import AdminWindow
 
-    # getattr: the context gains its ``actor`` with the login session; until then (and
-    # for a context built below the accounts) there is no one to administer as.
-    actor: Actor | None = getattr(context, "actor", None)
+    actor = context.actor  # None: a context built below the accounts, no one to act as
     if actor is None:
         return None
     existing = getattr(parent, "admin_window", None)
