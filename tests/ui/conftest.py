@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
 
     from desktop.registry.database import Registry
-    from desktop.registry.patients import PatientRepository, PatientRow
+    from desktop.services.patients import PatientRow, PatientService
     from desktop.ui.common.context import ScreeningContext
     from desktop.ui.common.messages import RecordingMessages
     from desktop.ui.common.settings import UiSettings
@@ -47,17 +47,18 @@ def registry(data_dir: Path) -> Iterator[Registry]:
 
 
 @pytest.fixture
-def repository(registry: Registry) -> PatientRepository:
-    from desktop.registry.patients import PatientRepository
+def repository(registry: Registry) -> PatientService:
+    """What the windows get: the patient service (for a user below the accounts)."""
+    from desktop.services.patients import PatientService
 
-    return PatientRepository(registry, "tester")
+    return PatientService.open(registry, "tester")
 
 
 AddPatient = Callable[..., "PatientRow"]
 
 
 @pytest.fixture
-def add_patient(repository: PatientRepository) -> AddPatient:
+def add_patient(repository: PatientService) -> AddPatient:
     """Save a patient straight through the repository (test data, not the UI)."""
     from desktop.registry.patients import PatientInput
 
@@ -102,7 +103,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def context(registry: Registry, repository: PatientRepository, messages: RecordingMessages,
+def context(registry: Registry, repository: PatientService, messages: RecordingMessages,
             data_dir: Path, clock: Clock) -> ScreeningContext:
     """What the screening windows share, on the test's registry, with the test's clock."""
     from desktop.ui.common.context import ScreeningContext
@@ -113,7 +114,7 @@ def context(registry: Registry, repository: PatientRepository, messages: Recordi
 
 @pytest.fixture
 def window(qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
-           repository: PatientRepository, context: ScreeningContext) -> MainWindow:
+           repository: PatientService, context: ScreeningContext) -> MainWindow:
     """The main window, shown, with the registry already open."""
     from desktop.ui.patients.main_window import MainWindow
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.registry.patients import PatientRepository
+from desktop.services.patients import PatientService
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.common.settings import UiSettings
 from desktop.ui.patients.main_window import MainWindow
@@ -95,7 +95,7 @@ def test_ctrl_f_returns_to_search(qtbot: QtBot, window: MainWindow,
 
 def test_archive_asks_first_and_hides_patient(
         qtbot: QtBot, window: MainWindow, add_patient: AddPatient,
-        repository: PatientRepository, messages: RecordingMessages) -> None:
+        repository: PatientService, messages: RecordingMessages) -> None:
     seed(add_patient)
     qtbot.keyClicks(window.search, "C-4")
     window.table.selectRow(0)

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.identifiers import MrnRules
 from desktop.registry.database import Registry
-from desktop.registry.patients import PatientRepository
+from desktop.services.patients import PatientService
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.common.settings import UiSettings
 from desktop.ui.patients.main_window import MainWindow
@@ -55,7 +55,7 @@ def errors(dialog: PatientDialog) -> dict[str, str]:
 
 
 def test_add_patient_typed_and_submitted_with_enter_appears_in_table(
-        qtbot: QtBot, window: MainWindow, repository: PatientRepository) -> None:
+        qtbot: QtBot, window: MainWindow, repository: PatientService) -> None:
     dialog = open_new_patient(qtbot, window)
     fill(qtbot, dialog)
 
@@ -71,7 +71,7 @@ def test_add_patient_typed_and_submitted_with_enter_appears_in_table(
 
 
 def test_nothing_saved_while_required_fields_are_blank(
-        qtbot: QtBot, window: MainWindow, repository: PatientRepository) -> None:
+        qtbot: QtBot, window: MainWindow, repository: PatientService) -> None:
     dialog = open_new_patient(qtbot, window)
     qtbot.keyClicks(dialog.mrn, "MRN-1")
     dialog.submit()
@@ -86,7 +86,7 @@ def test_nothing_saved_while_required_fields_are_blank(
 
 def test_duplicate_mrn_refused_inline(qtbot: QtBot, window: MainWindow,
                                       add_patient: AddPatient,
-                                      repository: PatientRepository) -> None:
+                                      repository: PatientService) -> None:
     add_patient("MRN-7", "Okafor")
     dialog = open_new_patient(qtbot, window)
     fill(qtbot, dialog, mrn="mrn-7")
@@ -99,7 +99,7 @@ def test_duplicate_mrn_refused_inline(qtbot: QtBot, window: MainWindow,
 
 
 def test_future_birth_date_refused_inline(qtbot: QtBot, window: MainWindow,
-                                          repository: PatientRepository) -> None:
+                                          repository: PatientService) -> None:
     dialog = open_new_patient(qtbot, window)
     fill(qtbot, dialog, birth=(date.today() + timedelta(days=1)).isoformat())
     dialog.submit()
@@ -118,7 +118,7 @@ def test_unreadable_date_is_explained(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_fixing_an_error_clears_it_on_resubmit(qtbot: QtBot, window: MainWindow,
-                                               repository: PatientRepository) -> None:
+                                               repository: PatientService) -> None:
     dialog = open_new_patient(qtbot, window)
     fill(qtbot, dialog, birth="2999-01-01")
     dialog.submit()
@@ -132,7 +132,7 @@ def test_fixing_an_error_clears_it_on_resubmit(qtbot: QtBot, window: MainWindow,
 
 
 def test_escape_cancels_without_saving(qtbot: QtBot, window: MainWindow,
-                                       repository: PatientRepository) -> None:
+                                       repository: PatientService) -> None:
     dialog = open_new_patient(qtbot, window)
     fill(qtbot, dialog)
     with qtbot.waitSignal(dialog.rejected):
@@ -143,7 +143,7 @@ def test_escape_cancels_without_saving(qtbot: QtBot, window: MainWindow,
 
 def test_edit_shows_and_saves_the_patient(qtbot: QtBot, window: MainWindow,
                                           add_patient: AddPatient,
-                                          repository: PatientRepository) -> None:
+                                          repository: PatientService) -> None:
     patient = add_patient("MRN-9", "Haddad", "Samir", date(1955, 1, 2), "male")
     window.model.refresh()
     window.table.selectRow(0)
@@ -200,7 +200,7 @@ def test_a_new_form_shows_no_errors_and_save_waits_for_every_field(
     ],
 )
 def test_an_mrn_breaking_the_rules_is_named_as_you_type(
-        qtbot: QtBot, window: MainWindow, repository: PatientRepository, typed: str,
+        qtbot: QtBot, window: MainWindow, repository: PatientService, typed: str,
         words: str) -> None:
     dialog = open_new_patient(qtbot, window)
     fill(qtbot, dialog)
@@ -257,7 +257,7 @@ def test_only_fields_typed_in_show_their_errors(qtbot: QtBot, window: MainWindow
 def test_the_form_follows_the_sites_mrn_characters(
         qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
         registry: Registry) -> None:
-    repository = PatientRepository(registry, "tester", MrnRules(r"\w \-/."))
+    repository = PatientService.open(registry, "tester", MrnRules(r"\w \-/."))
     dialog = PatientDialog(None, settings, repository, messages)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -274,7 +274,7 @@ def test_editing_a_patient_shows_a_stored_problem_at_once(
         qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
         registry: Registry, add_patient: AddPatient) -> None:
     row = add_patient("MRN-1", "Haddad")
-    strict = PatientRepository(registry, "tester", MrnRules("0-9"))  # a site stricter now
+    strict = PatientService.open(registry, "tester", MrnRules("0-9"))  # a site stricter now
     dialog = PatientDialog(None, settings, strict, messages, row)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -284,7 +284,7 @@ def test_editing_a_patient_shows_a_stored_problem_at_once(
 
 def test_a_voided_patient_is_shown_read_only(
         qtbot: QtBot, settings: UiSettings, messages: RecordingMessages,
-        repository: PatientRepository, add_patient: AddPatient) -> None:
+        repository: PatientService, add_patient: AddPatient) -> None:
     row = repository.void(add_patient("MRN-2", "Haddad").id, "Registered twice")
     dialog = PatientDialog(None, settings, repository, messages, row)
     qtbot.addWidget(dialog)

@@ -21,13 +21,15 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.accounts import Actor, Role
 from desktop.domain.engine import evaluate
 from desktop.domain.trial import Trial
 from desktop.library import load_library
 from desktop.registry.database import Registry
+from desktop.registry.delegations import DelegationRepository
 from desktop.registry.patients import PatientInput, PatientRepository, PatientRow
 from desktop.registry.screening_rows import ObservationInput, VisitRow
-from desktop.registry.screenings import ScreeningRepository
+from desktop.services.screening import ScreeningService
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.screening.outcomes_model import OutcomesTableModel
 from desktop.ui.screening.visit_form import VisitForm, visit_title
@@ -68,8 +70,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def screenings(registry: Registry, clock: Clock) -> ScreeningRepository:
-    return ScreeningRepository(registry, "coordinator", clock=clock, site_uln=SITE_ULN)
+def screenings(registry: Registry, clock: Clock, library: dict[str, Trial]) -> ScreeningService:
+    """What the windows get: the service, for a user who is coordinator and investigator,
+    delegated to sign for every trial from long before the test's clock."""
+    for trial_id in library:
+        DelegationRepository(registry).add("admin", "coordinator", trial_id,
+                                           date(2020, 1, 1), None, "Sub-I")
+    return ScreeningService.open(registry, "coordinator", clock, site_uln=SITE_ULN)
 
 
 @pytest.fixture
@@ -82,7 +89,7 @@ FormFactory = Callable[[VisitRow], VisitForm]
 
 
 @pytest.fixture
-def open_form(qtbot: QtBot, screenings: ScreeningRepository, patient: PatientRow,
+def open_form(qtbot: QtBot, screenings: ScreeningService, patient: PatientRow,
               messages: RecordingMessages, clock: Clock,
               library: dict[str, Trial]) -> FormFactory:
     def make(visit: VisitRow) -> VisitForm:
@@ -98,7 +105,7 @@ def open_form(qtbot: QtBot, screenings: ScreeningRepository, patient: PatientRow
     return make
 
 
-def _start(screenings: ScreeningRepository, patient: PatientRow, trial: Trial,
+def _start(screenings: ScreeningService, patient: PatientRow, trial: Trial,
            stage_id: str) -> VisitRow:
     screening = screenings.start(patient.id, trial)
     return screenings.start_visit(screening.id, trial, stage_id)
@@ -117,7 +124,7 @@ def _plain(label: QLabel) -> str:
     return document.toPlainText()
 
 
-def _save_example(screenings: ScreeningRepository, patient: PatientRow, visit: VisitRow,
+def _save_example(screenings: ScreeningService, patient: PatientRow, visit: VisitRow,
                   trial_id: str, stage_id: str,
                   change: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Save an example record straight through the repository (test data, not the UI)."""
@@ -142,7 +149,7 @@ def _save_example(screenings: ScreeningRepository, patient: PatientRow, visit: V
 
 
 def test_title_names_stage_trial_and_patient(library: dict[str, Trial],
-                                             screenings: ScreeningRepository,
+                                             screenings: ScreeningService,
                                              patient: PatientRow,
                                              open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
@@ -153,7 +160,7 @@ def test_title_names_stage_trial_and_patient(library: dict[str, Trial],
 
 
 def test_form_is_generated_from_the_stage(library: dict[str, Trial],
-                                          screenings: ScreeningRepository, patient: PatientRow,
+                                          screenings: ScreeningService, patient: PatientRow,
                                           open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     form = open_form(_start(screenings, patient, trial, "screening-1"))
@@ -180,7 +187,7 @@ def test_form_is_generated_from_the_stage(library: dict[str, Trial],
 
 
 def test_a_failing_value_turns_the_decision_to_not_eligible(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     form = open_form(_start(screenings, patient, trial, "screening-1"))
@@ -209,7 +216,7 @@ def test_a_failing_value_turns_the_decision_to_not_eligible(
 
 
 def test_an_invalid_value_is_shown_at_its_field_and_left_out(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     visit = _start(screenings, patient, trial, "screening-1")
@@ -233,7 +240,7 @@ def test_an_invalid_value_is_shown_at_its_field_and_left_out(
 
 
 def test_an_invalid_entry_never_leaves_an_older_pass_standing(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     # An earlier ECOG of the patient, still the most recent before this visit's.
@@ -271,7 +278,7 @@ def test_an_invalid_entry_never_leaves_an_older_pass_standing(
 
 
 def test_an_implausibly_low_creatinine_is_saved_and_counted_only_once_confirmed(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, registry: Registry,
         open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
@@ -332,7 +339,7 @@ def test_an_implausibly_low_creatinine_is_saved_and_counted_only_once_confirmed(
 
 
 def test_an_open_stage_follows_a_patient_edited_in_another_window(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         repository: PatientRepository, patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
     fill_example(qtbot, form, "NCT06152809", "screening-1")
@@ -354,7 +361,7 @@ def test_an_open_stage_follows_a_patient_edited_in_another_window(
 
 
 def test_an_unusual_value_saved_before_confirmations_is_confirmed_at_its_row(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, registry: Registry,
         open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
@@ -382,7 +389,7 @@ def test_an_unusual_value_saved_before_confirmations_is_confirmed_at_its_row(
 
 
 def test_a_result_without_its_time_is_not_evaluated(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
     row = form.result_rows["spo2"]
@@ -394,7 +401,7 @@ def test_a_result_without_its_time_is_not_evaluated(
 
 
 def test_a_stale_lab_is_flagged_and_a_fresh_one_reused(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     # NCT06138587 screening #1: organ function within 2 weeks of the NK cell infusion.
     trial = library["NCT06138587"]
@@ -434,7 +441,7 @@ def test_a_stale_lab_is_flagged_and_a_fresh_one_reused(
 
 
 def test_a_typed_result_outside_the_window_is_flagged_on_its_row(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06138587"], "screening-1"))
     type_text(qtbot, form.event_rows["infusion"].field, "2026-11-08 10:00")
@@ -446,7 +453,7 @@ def test_a_typed_result_outside_the_window_is_flagged_on_its_row(
 
 
 def test_reopening_a_draft_shows_exactly_what_was_entered(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     trial = library["NCT06138587"]
     visit = _start(screenings, patient, trial, "screening-1")
@@ -488,7 +495,7 @@ def test_reopening_a_draft_shows_exactly_what_was_entered(
 
 
 def test_emptying_a_saved_result_withdraws_it_after_asking(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
     enter_result(qtbot, form, "spo2", "97", "%", "2026-11-02 08:30")
@@ -507,7 +514,7 @@ def test_emptying_a_saved_result_withdraws_it_after_asking(
 
 
 def test_complete_is_disabled_while_incomplete_and_completes_when_decided(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     visit = _start(screenings, patient, trial, "screening-1")
@@ -538,7 +545,7 @@ def test_complete_is_disabled_while_incomplete_and_completes_when_decided(
 
 
 def test_completion_asks_about_and_stores_what_the_registry_decides_now(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         repository: PatientRepository, patient: PatientRow, messages: RecordingMessages,
         clock: Clock, open_form: FormFactory) -> None:
     visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
@@ -564,7 +571,7 @@ def test_completion_asks_about_and_stores_what_the_registry_decides_now(
 
 
 def test_an_entry_changed_while_the_question_is_open_refuses_completion(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         repository: PatientRepository, patient: PatientRow, messages: RecordingMessages,
         monkeypatch: pytest.MonkeyPatch, open_form: FormFactory) -> None:
     visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
@@ -593,7 +600,7 @@ def test_an_entry_changed_while_the_question_is_open_refuses_completion(
 
 
 def test_a_declined_confirmation_completes_nothing(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
     form = open_form(visit)
@@ -605,7 +612,7 @@ def test_a_declined_confirmation_completes_nothing(
 
 
 def test_unsaved_entries_block_completion(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, messages: RecordingMessages, open_form: FormFactory) -> None:
     visit = _start(screenings, patient, library["NCT06152809"], "screening-1")
     form = open_form(visit)
@@ -619,7 +626,7 @@ def test_unsaved_entries_block_completion(
 
 
 def test_a_completed_visit_opens_read_only_with_its_stored_decision(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, clock: Clock, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     visit = _start(screenings, patient, trial, "screening-1")
@@ -639,7 +646,7 @@ def test_a_completed_visit_opens_read_only_with_its_stored_decision(
 
 
 def test_the_investigator_signs_a_completed_visit_once(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
     visit = _start(screenings, patient, trial, "screening-1")
@@ -652,25 +659,49 @@ def test_the_investigator_signs_a_completed_visit_once(
     dialog = form.sign_dialog
     assert dialog is not None
     assert "confirm the decision: eligible" in dialog.findChild(QLabel, "sign_statement").text()
-    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)  # no name: refused
-    assert dialog.error.isVisible()
-    assert "name of the investigator" in dialog.error.text()
-    assert screenings.visit(visit.id).signed_by is None
-    qtbot.keyClicks(dialog.investigator, "Dr A. Example")
+    assert dialog.investigator.isReadOnly()  # the logged-in user signs, not a typed name
+    assert dialog.investigator.text() == "coordinator (coordinator)"
     qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
-    assert screenings.visit(visit.id).signed_by == "Dr A. Example"
+    assert screenings.visit(visit.id).signed_by == "coordinator (coordinator)"
     assert form.visit.state.value == "signed"
-    assert "Signed by Dr A. Example" in form.record_box.text()
+    assert "Signed by coordinator (coordinator)" in form.record_box.text()
     assert not form.sign_button.isEnabled()
 
 
-def test_a_draft_cannot_be_signed(library: dict[str, Trial], screenings: ScreeningRepository,
+def test_sign_is_offered_only_to_a_delegated_investigator_and_says_why(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
+        registry: Registry, patient: PatientRow, messages: RecordingMessages,
+        clock: Clock) -> None:
+    trial = library["NCT06152809"]
+    visit = _start(screenings, patient, trial, "screening-1")
+    _save_example(screenings, patient, visit, "NCT06152809", "screening-1")
+    screenings.complete(visit.id)
+
+    def form_for(actor: Actor) -> VisitForm:
+        service = ScreeningService.open(registry, actor, clock, site_uln=SITE_ULN)
+        form = VisitForm(repository=service, trial=trial, patient=patient,
+                         visit=service.visit(visit.id), site_uln=SITE_ULN,
+                         messages=messages, clock=clock)
+        qtbot.addWidget(form)
+        return form
+
+    coordinator = form_for(Actor("cora", "Cora C", frozenset({Role.COORDINATOR})))
+    assert not coordinator.sign_button.isEnabled()
+    assert coordinator.sign_button.toolTip() == ("Logged in as Coordinator: only an "
+                                                 "investigator signs.")
+    ivy = form_for(Actor("ivy", "Dr Ivy", frozenset({Role.INVESTIGATOR})))
+    assert not ivy.sign_button.isEnabled()
+    assert ivy.sign_button.toolTip().startswith(
+        "Dr Ivy has no delegation in force today to sign for NCT06152809")
+
+
+def test_a_draft_cannot_be_signed(library: dict[str, Trial], screenings: ScreeningService,
                                   patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
     assert not form.sign_button.isVisible()
 
 
-def _to_pre_infusion(screenings: ScreeningRepository, trial: Trial, patient: PatientRow,
+def _to_pre_infusion(screenings: ScreeningService, trial: Trial, patient: PatientRow,
                      clock: Clock) -> VisitRow:
     """Screen the example patient eligible through to a not-eligible pre-infusion."""
     screening = screenings.start(patient.id, trial)
@@ -696,7 +727,7 @@ def _to_pre_infusion(screenings: ScreeningRepository, trial: Trial, patient: Pat
 
 
 def test_override_records_rationale_and_who_agreed(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, clock: Clock, messages: RecordingMessages,
         open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
@@ -740,7 +771,7 @@ def test_override_records_rationale_and_who_agreed(
 
 
 def test_a_signed_screen_failure_cannot_be_overridden_and_says_why(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, clock: Clock, messages: RecordingMessages,
         open_form: FormFactory) -> None:
     trial = library["NCT06152809"]
@@ -753,7 +784,6 @@ def test_a_signed_screen_failure_cannot_be_overridden_and_says_why(
     statement = dialog.findChild(QLabel, "sign_statement").text()
     assert "confirm the decision: not eligible" in statement
     assert "can then no longer be overridden" in statement  # said before signing
-    qtbot.keyClicks(dialog.investigator, "Dr I. Vestigator")
     with qtbot.waitSignal(form.changed, timeout=1000):
         qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
 
@@ -761,7 +791,8 @@ def test_a_signed_screen_failure_cannot_be_overridden_and_says_why(
     assert form.override_button.isVisible()
     assert not form.override_button.isEnabled()
     tip = form.override_button.toolTip()
-    assert tip.startswith("Before CIML NK cell infusion was signed by Dr I. Vestigator on ")
+    assert tip.startswith("Before CIML NK cell infusion was signed by coordinator "
+                          "(coordinator) on ")
     assert tip.endswith("confirming it not eligible; a signed stage cannot be overridden.")
     assert "The signature confirms the screen failure: the stage can no longer be " \
            "overridden." in form.record_box.text()
@@ -797,7 +828,7 @@ def test_outcomes_model_is_a_well_behaved_model(qtmodeltester: ModelTester,
     ("America/New_York", "2027-03-13 06:59", False),
 ])
 def test_the_form_counts_hour_windows_in_elapsed_time_of_the_site_zone(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningRepository,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory, clock: Clock,
         monkeypatch: pytest.MonkeyPatch, zone: str, taken: str, counted: bool) -> None:
     monkeypatch.setenv("TZ", zone)

@@ -21,7 +21,7 @@ from desktop.library import load_library
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRow
 from desktop.registry.screening_rows import VisitRow
-from desktop.registry.screenings import ScreeningRepository
+from desktop.services.screening import ScreeningService
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient
@@ -41,8 +41,8 @@ def patient(add_patient: AddPatient) -> PatientRow:
     return add_patient("123", "Doe", "John", date(1958, 4, 12), "male")
 
 
-def _repository(registry: Registry, user: str) -> ScreeningRepository:
-    return ScreeningRepository(registry, user, clock=lambda: NOW, site_uln={})
+def _repository(registry: Registry, user: str) -> ScreeningService:
+    return ScreeningService.open(registry, user, lambda: NOW, site_uln={})
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The investigator's confirmation of a completed stage's decision.
 
-The investigator reviews the recorded outcomes in the visit form, then signs with their
-name; the registry records the name and the time (and the audit, the login that did it).
-A signed not-eligible stage stays a screen failure: signing confirms, never overturns.
+The investigator reviews the recorded outcomes in the visit form, then signs as the
+logged-in user: the registry records their printed name, user id and the time, once the
+service has checked that they are an investigator delegated for the trial today. A
+signed not-eligible stage stays a screen failure: signing confirms, never overturns.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class SignDialog(QDialog):
     """Window-modal; ``saved`` holds the visit once the signature was recorded."""
 
     def __init__(self, parent: QWidget | None, statement: str,
-                 submit: Callable[[str], VisitRow], messages: MessageService) -> None:
+                 submit: Callable[[], VisitRow], messages: MessageService,
+                 signer: str) -> None:
         super().__init__(parent)
         self.setObjectName("sign_dialog")
         self.setWindowTitle("Sign the stage's decision")
@@ -40,8 +42,8 @@ class SignDialog(QDialog):
 
         text = named(QLabel(statement), "sign_statement")
         text.setWordWrap(True)
-        self.investigator = named(QLineEdit(), "sign_investigator")
-        self.investigator.setPlaceholderText("e.g. Dr A. Example, principal investigator")
+        self.investigator = named(QLineEdit(signer), "sign_investigator")
+        self.investigator.setReadOnly(True)  # the logged-in user, never a typed name
         self.investigator.setAccessibleName("Investigator")
         self.error = named(QLabel(), "sign_investigator_error")
         self.error.setStyleSheet(f"color:{ERROR_COLOUR};")
@@ -70,7 +72,7 @@ class SignDialog(QDialog):
 
     def _sign(self) -> None:
         try:
-            self.saved = self._submit(self.investigator.text())
+            self.saved = self._submit()
         except ValidationFailed as exc:
             self.error.setText(exc.errors.get("investigator", str(exc)))
             self.error.show()

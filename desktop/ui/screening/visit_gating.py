@@ -70,8 +70,26 @@ class VisitGating(VisitFormState):
         self.override_button.setToolTip(
             why_not or "Proceed after review: record the rationale and who agreed.")
         self.sign_button.setVisible(self._visit.status == "completed")
-        self.sign_button.setEnabled(self._visit.status == "completed"
-                                    and self._visit.signed_by is None)
+        why_not_sign = self.sign_refusal()
+        self.sign_button.setEnabled(why_not_sign is None)
+        self.sign_button.setToolTip(why_not_sign or "The investigator confirms the recorded "
+                                                    "decision")
+
+    def sign_refusal(self) -> str | None:
+        """Why the logged-in user cannot sign this visit now (None: they can); the service
+        refuses the same, whatever this button shows."""
+        if self._visit.status != "completed":
+            return "Only a completed stage is signed."
+        if self._visit.signed_by is not None:
+            return f"Signed by {self._visit.signed_by}."
+        actor = self._repository.actor
+        if not self._repository.may_sign:
+            return (f"Logged in as {actor.roles_label}: only an investigator signs.")
+        if not self._repository.delegated(self._trial.id):
+            return (f"{actor.full_name} has no delegation in force today to sign for "
+                    f"{self._trial.id} (the administrator records it in the delegation "
+                    "log).")
+        return None
 
     def override_refusal(self) -> str | None:
         """Why the stage cannot be overridden now (None: it can), as the registry says."""
@@ -235,8 +253,10 @@ class VisitGating(VisitFormState):
         if self.override_refusal() is None:
             statement += (" Signing confirms the screen failure: the stage can then no "
                           "longer be overridden.")
+        actor = self._repository.actor
         dialog = SignDialog(self, statement,
-                            lambda name: self._repository.sign(visit.id, name), self._messages)
+                            lambda: self._repository.sign(visit.id, self._trial.id),
+                            self._messages, f"{actor.full_name} ({actor.user_id})")
         dialog.accepted.connect(lambda: self._signed(dialog))
         dialog.finished.connect(lambda _code: setattr(self, "sign_dialog", None))
         self.sign_dialog = dialog
