@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from fractions import Fraction
 
+from desktop.domain.attribution import Attribution
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
@@ -85,6 +86,7 @@ class ScreeningService:
                  clock: Callable[[], datetime] = datetime.now) -> None:
         self._repository = repository
         self.actor = acting(actor)
+        self._registry = registry
         self._delegations = None if registry is None else DelegationRepository(registry)
         self._clock = clock
 
@@ -108,6 +110,18 @@ class ScreeningService:
         today = self._clock().date()
         return any(row.line.in_force(trial_id, today) and row.user_id == self.actor.user_id
                    for row in self._delegations.all())
+
+    def attribution(self) -> Attribution:
+        """How to show who recorded an entry: printed names of the accounts, and entries
+        from before accounts marked so (read fresh on each call)."""
+        if self._registry is None:
+            return Attribution()
+        from desktop.registry.accounts import AccountRepository
+        from desktop.registry.site_settings import SiteSettingRepository
+
+        since = SiteSettingRepository(self._registry).get("accounts_since")
+        return Attribution(AccountRepository(self._registry).names(),
+                           datetime.fromisoformat(since) if isinstance(since, str) else None)
 
     @classmethod
     def open(cls, registry: Registry, user: Actor | str,

@@ -186,12 +186,14 @@ class PatientView(QWidget):
         repo = self.context.screenings
         result = []
         changes = repo.patient_changes(self.patient.id)
+        names = repo.attribution()
         for screening in repo.screenings(self.patient.id):
             trial = self.context.trial(screening.trial_id)
             visits = repo.visits(screening.id)
             events = {v.id: repo.events(v.id) for v in visits}
             result.append(summarise(screening, trial, visits,
-                                    repo.screen_failures(screening.id), events, changes))
+                                    repo.screen_failures(screening.id), events, changes,
+                                    names))
         return result
 
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:

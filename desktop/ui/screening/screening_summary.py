@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from desktop.domain.attribution import Attribution
 from desktop.domain.text import fmt_when
 from desktop.domain.trial import Trial
 from desktop.domain.visits import Slot, StageState, due_next, next_slot, slots
@@ -41,6 +42,11 @@ class SlotView:
     failure: ScreenFailureRow | None
     #: Changes to the patient's date of birth or sex made after the visit was completed.
     changes: tuple[PatientChangeRow, ...] = ()
+    #: How recorded names are shown (None: as recorded).
+    names: Attribution | None = None
+
+    def _who(self, recorded: str, at: datetime | None) -> str:
+        return recorded if self.names is None else self.names.who(recorded, at)
 
     @property
     def state(self) -> StageState:
@@ -61,16 +67,18 @@ class SlotView:
         parts: list[str] = []
         if visit.status == "draft":
             parts.append(f"draft started {visit.started_at.astimezone():%Y-%m-%d %H:%M} "
-                         f"by {visit.started_by}")
+                         f"by {self._who(visit.started_by, visit.started_at)}")
         elif visit.completed_at is not None:
             decision = "eligible" if visit.decision == "eligible" else "not eligible"
             parts.append(f"completed {decision} {visit.completed_at.astimezone():%Y-%m-%d %H:%M}"
-                         f" by {visit.completed_by}")
+                         f" by {self._who(visit.completed_by or '—', visit.completed_at)}")
         if visit.override is not None:
             parts.append(f"overridden: {visit.override.rationale} "
                          f"(agreed by {visit.override.agreed_by})")
         if visit.signed_by is not None and visit.signed_at is not None:
-            parts.append(f"signed by {visit.signed_by} "
+            signer = visit.signed_by if self.names is None else \
+                self.names.signoff(visit.signed_by, visit.signed_at)
+            parts.append(f"signed by {signer} "
                          f"{visit.signed_at.astimezone():%Y-%m-%d %H:%M}")
         if self.failure is not None and visit.override is None:
             parts.append("screen failure: " + "; ".join(cid for cid, _ in self.failure.reasons))
@@ -125,7 +133,8 @@ class ScreeningSummary:
 def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
               failures: Sequence[ScreenFailureRow],
               events_of_visit: Mapping[int, Mapping[str, datetime]],
-              patient_changes: Sequence[PatientChangeRow] = ()) -> ScreeningSummary:
+              patient_changes: Sequence[PatientChangeRow] = (),
+              names: Attribution | None = None) -> ScreeningSummary:
     """Build a screening's summary from its rows (``events_of_visit``: visit id -> dates;
     ``patient_changes``: the patient's date of birth and sex changes, from the audit)."""
     latest: dict[tuple[str, int], VisitRow] = {}
@@ -140,7 +149,7 @@ def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
             views.append(SlotView(slot, None, None))
             continue
         views.append(SlotView(slot, found, failure_of.get(found.id),
-                              tuple(changed_after_completion(patient_changes, found))))
+                              tuple(changed_after_completion(patient_changes, found)), names))
     visit_events = {key: events_of_visit.get(visit.id, {}) for key, visit in latest.items()}
     upcoming = next_slot([v.slot for v in views])
     events: Mapping[str, datetime] = {}

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import Signal
     from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QSplitter
 
+    from desktop.domain.attribution import Attribution
     from desktop.domain.draft import Draft
     from desktop.domain.engine import CriterionResult, Verdict
     from desktop.domain.record import Observation
@@ -88,6 +89,8 @@ class VisitFormState(_Base):
         _events_saved: dict[str, datetime]
         _versions: dict[tuple[EntryKind, str], int]
         _refusals: list[str] | None
+        #: Who recorded what, read once when the form opens.
+        _names: Attribution
         _typed: dict[str, Observation | None]
         _row_errors: dict[str, dict[str, str]]
         _unconfirmed: dict[str, str]

@@ -93,6 +93,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWi
         self._messages = messages
         self._clock = clock
         self._loaded = False
+        self._names = repository.attribution()
         self.override_dialog: OverrideDialog | None = None
         self.sign_dialog: SignDialog | None = None
         self.verdict: Verdict | None = None

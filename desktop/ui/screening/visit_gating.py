@@ -111,11 +111,15 @@ class VisitGating(VisitFormState):
         self.verdict = Verdict(self._trial, self._stage, tuple(results))
         self._apply(self.verdict)
         word = WORD.get(visit.decision or "", "—")
-        lines = [f"<b>Completed: {escape(word)}</b> — by {escape(visit.completed_by or '—')} "
+        names = self._names
+        completed_by = names.who(visit.completed_by, visit.completed_at) \
+            if visit.completed_by else "—"
+        lines = [f"<b>Completed: {escape(word)}</b> — by {escape(completed_by)} "
                  f"on {local_time(visit.completed_at)}; assessed as of "
                  f"{local_time(visit.assessed_at)}. Read-only."]
         if visit.signed_by:
-            lines.append(f"Signed by {escape(visit.signed_by)} on {local_time(visit.signed_at)}.")
+            signer = names.signoff(visit.signed_by, visit.signed_at)
+            lines.append(f"Signed by {escape(signer)} on {local_time(visit.signed_at)}.")
             if self._stage.override is not None and visit.decision == "not_eligible" \
                     and visit.override is None:
                 lines.append("The signature confirms the screen failure: the stage can "

@@ -149,7 +149,8 @@ class VisitLive(VisitFormState):
                     label = {"stale": "stale", "needs_event": "window not known yet",
                              "after_as_of": "not counted"}[found.status]
                     status = found.status
-                who = f"entered by {escape(saved.entered_by)} {local_time(saved.entered_at)[:10]}"
+                who = (f"entered by {escape(self._names.who(saved.entered_by, saved.entered_at))} "
+                       f"{local_time(saved.entered_at)[:10]}")
                 if saved.confirmed_by is not None:
                     who += f"; unusual value confirmed by {escape(saved.confirmed_by)}"
                 lines.append(self._flag_line(f"Earlier {value}", status, found.text,
