@@ -23,6 +23,7 @@ from desktop.domain.results import Truth
 from desktop.domain.text import fmt_number, fmt_when
 from desktop.domain.timewindow import Bounds, bounds
 from desktop.domain.trial import EVENTS, Compare, Window
+from desktop.domain.uln_history import UlnHistory
 from desktop.domain.units import CODES, convert
 
 OPS: dict[str, Callable[[Fraction, Fraction], bool]] = {
@@ -87,7 +88,10 @@ class Comparator:
     def _uln(self, obs: Observation) -> tuple[Fraction | None, str]:
         if obs.uln is not None:
             return obs.uln, "ULN"
-        site = self.site_uln.get(obs.code)
+        site_uln = self.site_uln
+        # A dated table: the value in force on the day the result was taken.
+        site = site_uln.on(obs.code, obs.at.date()) if isinstance(site_uln, UlnHistory) \
+            else site_uln.get(obs.code)
         if site is None:
             return None, ""
         return convert(obs.code, site, CODES[obs.code].canonical, obs.unit), "site ULN"
