@@ -54,6 +54,8 @@ else:
 EARLIER_SHOWN: Final = 3  # earlier results listed under a result row
 WORD: Final = {"eligible": "eligible", "not_eligible": "not eligible"}
 DECISION_WORDS: Final = {**WORD, "incomplete": "incomplete"}
+COMPLETE_TIP: Final = ("Record the decision. Possible once the stage is eligible or not "
+                       "eligible; it cannot be changed after.")
 
 
 def local_time(at: datetime | None) -> str:
@@ -114,6 +116,8 @@ class VisitFormState(_Base):
         table: OutcomesView
         splitter: QSplitter
         status: QLabel
+        #: Above the form, while the logged-in user may not enter data: why it is read-only.
+        role_note: QLabel
         complete_button: QPushButton
         override_button: QPushButton
         sign_button: QPushButton
@@ -145,6 +149,9 @@ class VisitFormState(_Base):
         def visit(self) -> VisitRow: ...
         @property
         def read_only(self) -> bool: ...
+        @property
+        def _open_draft(self) -> bool: ...
+        def entry_refusal(self) -> str | None: ...
         def _refresh_mode(self) -> None: ...
         def _update_buttons(self) -> None: ...
         def override_refusal(self) -> str | None: ...

@@ -1,5 +1,12 @@
 """The visit form's mode and gating: draft or completed (read-only, with its record and
 stored decision), the buttons, and the completion, override and signature flows.
+
+The form is read-only too, draft or not, for someone who may not enter data (a
+monitor, an administrator alone: the service's ``may_enter_data``): every input is
+disabled, a line above the form says why, and nothing is saved from it, not even when
+it closes. Complete is offered only where the service's ``may_complete`` allows it,
+Override and Sign only to an investigator; each disabled button's tooltip says why.
+The service refuses each of those whatever the form offers.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ from desktop.services.rows import (
 )
 from desktop.services.screening import signed_refusal
 from desktop.ui.screening.override_dialog import OverrideDialog
+from desktop.ui.screening.role_words import COMPLETES, OVERRIDES, refusal
 from desktop.ui.screening.screening_summary import changes_text
 from desktop.ui.screening.sign_dialog import SignDialog
 from desktop.ui.screening.visit_base import (
+    COMPLETE_TIP,
     DECISION_WORDS,
     WORD,
     VisitFormState,
@@ -37,11 +46,29 @@ class VisitGating(VisitFormState):
 
     @property
     def read_only(self) -> bool:
-        return self._visit.status != "draft" or not self._loaded
+        """Whether nothing is written from the form: the visit is completed (or not
+        loaded), or the logged-in user may not enter data."""
+        return not self._open_draft or not self._repository.may_enter_data
+
+    @property
+    def _open_draft(self) -> bool:
+        """The visit is a draft, loaded: it follows the registry and is evaluated live."""
+        return self._visit.status == "draft" and self._loaded
+
+    def entry_refusal(self) -> str | None:
+        """Why the logged-in user may not enter data here (None: they may), as the
+        service says."""
+        return refusal(self._repository.actor, self._repository.may_enter_data)
 
     def _refresh_mode(self) -> None:
-        """Draft: live and editable. Completed: read-only, with its record and decision."""
+        """Draft: live and editable. Completed: read-only, with its record and decision.
+        A draft is read-only, still live, for someone who may not enter data."""
         read_only = self.read_only
+        why_not = self.entry_refusal()
+        self.role_note.setText("" if why_not is None else
+                               f"{why_not} This visit is shown read-only: nothing is "
+                               f"saved from it.")
+        self.role_note.setVisible(why_not is not None)
         for event_row in self.event_rows.values():
             event_row.set_read_only(read_only)
         for row in self.result_rows.values():
@@ -59,10 +86,13 @@ class VisitGating(VisitFormState):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        draft = self._visit.status == "draft" and self._loaded
+        draft = self._open_draft
         decided = self.verdict is not None and can_complete(self.verdict.decision)
-        self.complete_button.setEnabled(draft and decided)
+        why_not_complete = refusal(self._repository.actor, self._repository.may_complete,
+                                   COMPLETES)
+        self.complete_button.setEnabled(draft and decided and why_not_complete is None)
         self.complete_button.setVisible(self._visit.status == "draft")
+        self.complete_button.setToolTip(why_not_complete or COMPLETE_TIP)
         stage_allows = self._stage.override is not None
         self.override_button.setVisible(stage_allows)
         why_not = self.override_refusal()
@@ -92,7 +122,9 @@ class VisitGating(VisitFormState):
         return None
 
     def override_refusal(self) -> str | None:
-        """Why the stage cannot be overridden now (None: it can), as the registry says."""
+        """Why the stage cannot be overridden now (None: it can), as the registry says;
+        once the visit allows it, why the logged-in user cannot (only an investigator
+        approves an override, as the service says)."""
         visit = self._visit
         title = self._stage.title
         if self._stage.override is None:
@@ -103,7 +135,8 @@ class VisitGating(VisitFormState):
             return f"Only a {title} visit completed not eligible can be overridden."
         if visit.override is not None:
             return f"{title} has already been overridden."
-        return signed_refusal(visit, title)
+        return signed_refusal(visit, title) or refusal(self._repository.actor,
+                                                       self._repository.may_sign, OVERRIDES)
 
     def _show_completed(self) -> None:
         visit = self._visit
@@ -176,11 +209,11 @@ class VisitGating(VisitFormState):
         The registry decides: it evaluates what it holds for the visit (never what the
         screen holds) and stores that decision; the question shows what it would
         decide now, and completion is refused if that changed before the answer."""
-        if self.read_only:
-            return
+        if not self._open_draft or not self._repository.may_complete:
+            return  # the button says why
         self.refresh_patient()
         self.refresh_entries()  # the screen as the registry holds it, where not edited
-        if self.read_only:  # completed in another window meanwhile: shown as completed
+        if not self._open_draft:  # completed in another window meanwhile: shown as completed
             self._messages.error(self, "Stage not completed", (
                 f"{self._stage.title} was completed in another window by "
                 f"{self._visit.completed_by or '—'} on {local_time(self._visit.completed_at)}."))

@@ -46,6 +46,7 @@ from desktop.ui.screening.outcomes_model import (
     OutcomesTableModel,
 )
 from desktop.ui.screening.visit_base import (
+    COMPLETE_TIP,
     VisitFormState,
 )
 from desktop.ui.screening.visit_inputs import (
@@ -221,8 +222,7 @@ class VisitLayout(VisitFormState):
         self.status = named(QLabel(), "visit_status")
         self.status.setStyleSheet(f"color:{HINT_COLOUR};")
         self.complete_button = named(QPushButton("Complete stage…"), "complete")
-        self.complete_button.setToolTip("Record the decision. Possible once the stage is "
-                                        "eligible or not eligible; it cannot be changed after.")
+        self.complete_button.setToolTip(COMPLETE_TIP)
         self.complete_button.clicked.connect(self.complete)
         self.override_button = named(QPushButton("Override…"), "override")
         self.override_button.clicked.connect(self.open_override)
@@ -240,8 +240,15 @@ class VisitLayout(VisitFormState):
         bottom.addWidget(self.sign_button)
         bottom.addWidget(self.close_button)
 
+        self.role_note = named(QLabel(), "visit_role_note")
+        self.role_note.setWordWrap(True)
+        self.role_note.setStyleSheet("background:#eef3f8; border:1px solid #b0bec5; "
+                                     "border-radius:4px; padding:6px; margin:6px 10px 0 10px;")
+        self.role_note.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.role_note)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(bottom)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)

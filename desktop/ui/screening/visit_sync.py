@@ -162,8 +162,9 @@ class VisitSync(VisitFormState):
         """Read the entries again (another window may have saved some): each one not
         being edited here shows what the registry holds now. One being edited keeps
         what is typed; saving it is refused if the registry's changed meanwhile. A
-        visit completed in another window turns read-only."""
-        if self.read_only:
+        visit completed in another window turns read-only. A draft shown read-only
+        (the user may not enter data) follows the registry all the same."""
+        if self._visit.status != "draft" or not self._loaded:
             return
         try:
             entries = self._repository.entries(self._visit.id)

@@ -1,0 +1,275 @@
+"""The screening windows for someone who may not enter data (a monitor, an administrator
+alone): everything shows, nothing that would be refused is offered, each disabled
+control says why, and nothing is written, not even on closing. Complete, Override and
+Sign follow the service's answers for the logged-in user's roles.
+
+The visits are built with a coordinator's service first (test data); the windows under
+test get a service opened for the actor whose screen it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from fractions import Fraction
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.accounts import Actor, Role
+from desktop.domain.trial import Trial
+from desktop.library import load_library
+from desktop.registry.database import Registry
+from desktop.registry.patients import PatientRow
+from desktop.registry.screening_rows import VisitRow
+from desktop.services.screening import NotPermitted, ScreeningService
+from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.screening.visit_form import VisitForm
+from tests.ui.conftest import AddPatient, Clock
+from tests.ui.screening_support import example, store_example, type_text
+
+TRIAL = "NCT06152809"
+SITE_ULN = {"ast": Fraction(40), "alt": Fraction(45), "bilirubin_total": Fraction("1.2"),
+            "bilirubin_direct": Fraction("0.3")}
+MONITOR = Actor("mo", "Mo Monitor", frozenset({Role.MONITOR}))
+ADMIN = Actor("ada", "Ada Admin", frozenset({Role.ADMIN}))
+COORDINATOR = Actor("cora", "Cora Coordinator", frozenset({Role.COORDINATOR}))
+INVESTIGATOR = Actor("ivy", "Dr Ivy Investigator", frozenset({Role.INVESTIGATOR}))
+MONITOR_WHY = ("Logged in as Monitor / auditor (read-only): you can see screenings but not "
+               "change them.")
+
+
+@pytest.fixture(scope="module")
+def library() -> dict[str, Trial]:
+    return {t.id: t for t in load_library()}
+
+
+@pytest.fixture
+def patient(add_patient: AddPatient) -> PatientRow:
+    # The example records' patient: male, born 1958-04-12.
+    return add_patient("123", "Doe", "John", date(1958, 4, 12), "male")
+
+
+def _service(registry: Registry, actor: Actor, clock: Clock) -> ScreeningService:
+    return ScreeningService.open(registry, actor, clock, site_uln=SITE_ULN)
+
+
+def _audit_count(registry: Registry) -> int:
+    with registry.read() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM audit_event").fetchone()[0])
+
+
+def _screen_to(service: ScreeningService, trial: Trial, patient: PatientRow, clock: Clock,
+               stage_id: str, changes: dict[str, str] | None = None) -> VisitRow:
+    """Every stage before ``stage_id`` completed eligible from the example records, and
+    a draft of ``stage_id`` holding its example record (with ``changes``)."""
+    screening = service.start(patient.id, trial)
+    for stage in trial.stages:
+        clock.now = datetime.fromisoformat(example(trial.id, stage.id)["as_of"])
+        visit = service.start_visit(screening.id, trial, stage.id)
+        store_example(service, patient.id, visit, trial.id,  # type: ignore[arg-type]
+                      changes=changes if stage.id == stage_id else None)
+        if stage.id == stage_id:
+            return service.visit(visit.id)
+        assert service.complete(visit.id).decision == "eligible"
+    raise AssertionError(f"{stage_id} is not a stage of {trial.id}")
+
+
+FormFor = Callable[[Actor, VisitRow], VisitForm]
+
+
+@pytest.fixture
+def form_for(qtbot: QtBot, registry: Registry, library: dict[str, Trial],
+             patient: PatientRow, messages: RecordingMessages, clock: Clock) -> FormFor:
+    """The visit form as ``actor`` sees it: on a service opened for them."""
+    def make(actor: Actor, visit: VisitRow) -> VisitForm:
+        service = _service(registry, actor, clock)
+        form = VisitForm(repository=service, trial=library[TRIAL], patient=patient,
+                         visit=service.visit(visit.id), site_uln=SITE_ULN,
+                         messages=messages, clock=clock)
+        qtbot.addWidget(form)
+        form.resize(1280, 720)
+        form.show()
+        qtbot.waitExposed(form)
+        return form
+    return make
+
+
+def _assert_inputs(form: VisitForm, *, read_only: bool) -> None:
+    assert all((form.event_rows, form.result_rows, form.fact_rows, form.questions))
+    for event_row in form.event_rows.values():
+        assert event_row.field.isReadOnly() is read_only
+    for row in form.result_rows.values():
+        for field in (row.value, row.at, row.uln):
+            if field is not None:
+                assert field.isReadOnly() is read_only
+        assert row.unit.isEnabled() is not read_only
+    for fact_row in form.fact_rows.values():
+        assert all(b.isEnabled() is not read_only for b in fact_row.buttons.values())
+    for card in form.questions.values():
+        assert all(b.isEnabled() is not read_only for b in card.buttons.values())
+        assert card.clear.isEnabled() is (not read_only and card.value() is not None)
+        assert card.note.isReadOnly() is read_only
+        assert card.source.isReadOnly() is read_only
+
+
+# -- the visit form -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("actor", "roles"), [
+    (MONITOR, "Monitor / auditor (read-only)"), (ADMIN, "Administrator")])
+def test_a_draft_opens_read_only_for_whoever_may_not_enter_data_and_says_why(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, messages: RecordingMessages, form_for: FormFor, actor: Actor,
+        roles: str) -> None:
+    coordinator = _service(registry, COORDINATOR, clock)
+    visit = _screen_to(coordinator, library[TRIAL], patient, clock, "pre-infusion")
+    before = _audit_count(registry)
+
+    form = form_for(actor, visit)
+    assert form.visit.status == "draft"  # shown read-only, not as completed
+    assert form.read_only
+    assert form.role_note.isVisible()
+    assert form.role_note.text() == (
+        f"Logged in as {roles}: you can see screenings but not change them. This visit "
+        f"is shown read-only: nothing is saved from it.")
+    assert not form.record_box.isVisible()
+    # Everything entered shows, and the draft is evaluated live as for anyone.
+    assert form.result_rows["prednisone_equivalent"].value_text() == "0"
+    assert form.event_rows["infusion"].text() == "2026-12-12 10:00"
+    assert form.banner.decision == "eligible"
+    _assert_inputs(form, read_only=True)
+
+    assert form.complete_button.isVisible()
+    assert not form.complete_button.isEnabled()
+    assert form.complete_button.toolTip() == (
+        f"Logged in as {roles}: only a coordinator or an investigator completes a stage.")
+    assert form.override_button.isVisible()
+    assert not form.override_button.isEnabled()  # a draft: the protocol's reason first
+    assert form.override_button.toolTip() == ("An override is possible once the stage "
+                                              "is completed not eligible.")
+    assert not form.sign_button.isVisible()
+
+    # Typing, clicking and the shortcuts write nothing.
+    type_text(qtbot, form.result_rows["prednisone_equivalent"].value, "20")
+    assert form.result_rows["prednisone_equivalent"].value_text() == "0"
+    card = next(iter(form.questions.values()))
+    qtbot.mouseClick(card.buttons["no"], Qt.MouseButton.LeftButton)
+    assert card.value() == "yes"
+    form.complete()
+    form.open_override()
+    assert form.override_dialog is None
+    assert form.flush() == []
+    assert form.unsaved() == []
+    form.close()
+    assert not form.isVisible()
+    assert messages.messages == []  # closed without asking about anything unsaved
+    assert _audit_count(registry) == before
+    assert coordinator.visit(visit.id).status == "draft"
+
+
+def test_the_service_refuses_the_monitor_whatever_the_form_offers(
+        registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock) -> None:
+    coordinator = _service(registry, COORDINATOR, clock)
+    visit = _screen_to(coordinator, library[TRIAL], patient, clock, "pre-infusion")
+    monitor = _service(registry, MONITOR, clock)
+    assert not monitor.may_enter_data
+    assert not monitor.may_complete
+    with pytest.raises(NotPermitted):
+        monitor.complete(visit.id)
+    with pytest.raises(NotPermitted):
+        monitor.set_event(visit.id, "infusion", None, expected=None)
+
+
+def test_a_coordinators_form_on_the_same_visit_is_editable_and_the_monitors_follows(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, messages: RecordingMessages, form_for: FormFor) -> None:
+    coordinator = _service(registry, COORDINATOR, clock)
+    visit = _screen_to(coordinator, library[TRIAL], patient, clock, "pre-infusion")
+    watching = form_for(MONITOR, visit)
+    form = form_for(COORDINATOR, visit)
+    assert not form.read_only
+    assert not form.role_note.isVisible()
+    _assert_inputs(form, read_only=False)
+    assert form.complete_button.isEnabled()
+    assert form.complete_button.toolTip().startswith("Record the decision.")
+
+    before = _audit_count(registry)
+    type_text(qtbot, form.result_rows["prednisone_equivalent"].value, "20")
+    assert _audit_count(registry) == before + 1
+    assert form.banner.decision == "not_eligible"
+    # The monitor's window, activated again, shows what the registry holds now.
+    watching.refresh_entries()
+    assert watching.result_rows["prednisone_equivalent"].value_text() == "20"
+    assert watching.banner.decision == "not_eligible"
+    _assert_inputs(watching, read_only=True)
+    assert messages.messages == []
+
+
+def _not_eligible_pre_infusion(registry: Registry, library: dict[str, Trial],
+                               patient: PatientRow, clock: Clock) -> VisitRow:
+    coordinator = _service(registry, COORDINATOR, clock)
+    visit = _screen_to(coordinator, library[TRIAL], patient, clock, "pre-infusion",
+                       changes={"prednisone_equivalent": "20"})  # > 10 mg: fails
+    done = coordinator.complete(visit.id)
+    assert done.decision == "not_eligible"
+    return done
+
+
+def test_only_an_investigator_is_offered_the_override_and_the_others_are_told_why(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, messages: RecordingMessages, form_for: FormFor) -> None:
+    visit = _not_eligible_pre_infusion(registry, library, patient, clock)
+    before = _audit_count(registry)
+
+    cora = form_for(COORDINATOR, visit)
+    assert cora.override_button.isVisible()
+    assert not cora.override_button.isEnabled()
+    assert cora.override_button.toolTip() == ("Logged in as Coordinator: only an "
+                                              "investigator approves an override.")
+    assert not cora.role_note.isVisible()  # a coordinator enters data
+    cora.open_override()
+    assert cora.override_dialog is None
+
+    mo = form_for(MONITOR, visit)
+    assert not mo.override_button.isEnabled()
+    assert mo.override_button.toolTip() == ("Logged in as Monitor / auditor (read-only): "
+                                            "only an investigator approves an override.")
+    assert mo.role_note.text().startswith(MONITOR_WHY)
+    assert not mo.sign_button.isEnabled()
+    assert mo.sign_button.toolTip() == ("Logged in as Monitor / auditor (read-only): only "
+                                        "an investigator signs.")
+    mo.close()
+    cora.close()
+    assert _audit_count(registry) == before
+
+    ivy = form_for(INVESTIGATOR, visit)
+    assert ivy.override_button.isEnabled()
+    assert ivy.override_button.toolTip().startswith("Proceed after review")
+    qtbot.mouseClick(ivy.override_button, Qt.MouseButton.LeftButton)
+    dialog = ivy.override_dialog
+    assert dialog is not None
+    dialog.rationale.setPlainText("Steroid given for a transfusion reaction; reviewed.")
+    qtbot.keyClicks(dialog.agreed_by, "Dr A (PI); Dr B (IND holder)")
+    with qtbot.waitSignal(ivy.changed, timeout=1000):
+        qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
+    saved = _service(registry, MONITOR, clock).visit(visit.id)
+    assert saved.override is not None
+    assert saved.override.recorded_by == "ivy"
+    assert ivy.override_button.toolTip() == ("Before CIML NK cell infusion has already been "
+                                             "overridden.")
+    assert messages.messages == []
+
+
+def test_a_monitors_completed_visit_stays_read_only_and_says_why(
+        registry: Registry, library: dict[str, Trial], patient: PatientRow, clock: Clock,
+        messages: RecordingMessages, form_for: FormFor) -> None:
+    visit = _not_eligible_pre_infusion(registry, library, patient, clock)
+    form = form_for(MONITOR, visit)
+    assert form.read_only
+    assert "Completed: not eligible" in form.record_box.text()
+    assert form.role_note.text().startswith(MONITOR_WHY)
+    assert not form.complete_button.isVisible()
+    _assert_inputs(form, read_only=True)
