@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     pre = sub.add_parser("prescreen", help="a patient record against every trial's first "
                                            "stage (JSON)")
     _record_source(pre)
+    for command in (ev, pre):
+        command.add_argument("--site", metavar="FILE",
+                             help="a site file (site.json shape) whose ULN table is used, "
+                                  "for records screened outside any registry (default: "
+                                  "the registry's ULN table in the data folder)")
+    from desktop.cli_site import add_site_command
+
+    add_site_command(sub)
     return parser
 
 
@@ -89,7 +97,7 @@ def main(argv: list[str] | None = None,
         return _fail(f"{exc} (see nkscreen --help)", BAD_INPUT)
     if args.command is None:
         if app is None:
-            return _fail("give a command: trials, criteria, evaluate or prescreen "
+            return _fail("give a command: trials, criteria, evaluate, prescreen or site "
                          "(see nkscreen --help)", BAD_INPUT)
         return app(args)
     try:
@@ -148,6 +156,15 @@ def _headless(args: argparse.Namespace) -> int:
     # pydantic looks for third-party plugins by scanning every installed package's
     # metadata (~65 ms); the headless path has none and must start fast.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
+    if args.command == "site":
+        from desktop.cli_site import SiteCommandError, run_site
+        from desktop.paths import resolve_data_dir
+
+        try:
+            print(run_site(args, resolve_data_dir(args.data_dir)), flush=True)
+        except SiteCommandError as exc:
+            raise _BadInput(str(exc)) from None
+        return 0
     from desktop.library import TrialFileError, UnknownTrial, find_trial, load_library
 
     try:
@@ -211,13 +228,25 @@ def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:
 
 
 def _site_uln(args: argparse.Namespace) -> Any:
+    """``--site FILE``'s ULN table, else the registry's dated one (read-only, with the
+    stdlib ``sqlite3``), else none."""
+    from pathlib import Path
+
     from desktop.paths import resolve_data_dir
-    from desktop.site import SiteError, load_site_uln
+    from desktop.site import SiteError, parse_site, read_site_path
+
+    if args.site:
+        path = Path(args.site)
+        try:
+            return parse_site(read_site_path(path), path.name)
+        except SiteError as exc:
+            raise _BadInput(f"--site: {exc}") from None
+    from desktop.services.site_settings import SiteSettingError, registry_uln
 
     try:
-        return load_site_uln(resolve_data_dir(args.data_dir))
-    except SiteError as exc:
-        raise _BadInput(f"site settings: {exc}") from None
+        return registry_uln(resolve_data_dir(args.data_dir))
+    except SiteSettingError as exc:
+        raise _BadInput(f"--data-dir: {exc}") from None
 
 
 def _iso(moment: datetime) -> str:

@@ -20,6 +20,7 @@ values are read exactly (never through a float) and must be above 0 and plausibl
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -144,6 +145,43 @@ def parse_site_file(text: str, name: str = SITE_FILE) -> tuple[dict[str, Fractio
     return table, confirm
 
 
+@dataclass(frozen=True)
+class SiteImport:
+    """A site file as the registry stores it: values as written (exact text, unit)."""
+
+    #: (code, value text, unit) per ULN.
+    uln: list[tuple[str, str, str]]
+    #: code -> {"below": text | None, "above": text | None, "unit": unit}.
+    confirm: dict[str, dict[str, str | None]]
+    mrn_characters: str | None
+
+
+def read_site_import(text: str, name: str = SITE_FILE) -> SiteImport:
+    """A site file's text checked exactly as ``parse_site_file`` checks it, kept as typed."""
+    parse_site_file(text, name)  # every check, with its message naming file and field
+    site = _site_file(text, name)
+    uln = [(code, _text(entry.value), normalise_unit(code, entry.unit or CODES[code].canonical))
+           for code, entry in site.uln.items()]
+    confirm = {code: {"below": None if limits.below is None else _text(limits.below),
+                      "above": None if limits.above is None else _text(limits.above),
+                      "unit": normalise_unit(code, limits.unit or CODES[code].canonical)}
+               for code, limits in site.confirm.items()}
+    return SiteImport(uln, confirm, site.mrn_characters)
+
+
+def _text(number: Decimal | int) -> str:
+    """A checked number as exact decimal text (no exponent)."""
+    return format(number, "f") if isinstance(number, Decimal) else str(number)
+
+
+def read_site_path(path: Path) -> str:
+    """The text of a site file at ``path`` (size and encoding checked)."""
+    text = _read_file(path)
+    if text is None:
+        raise SiteError(f"{path}: no such file")
+    return text
+
+
 def _site_file(text: str, name: str) -> SiteFile:
     """A site file's text read against the schema (its MRN characters checked too)."""
     try:
@@ -217,7 +255,10 @@ def load_site_uln(data_dir: Path) -> dict[str, Fraction]:
 
 
 def _read(data_dir: Path) -> str | None:
-    path = data_dir / SITE_FILE
+    return _read_file(data_dir / SITE_FILE)
+
+
+def _read_file(path: Path) -> str | None:
     if not path.is_file():
         return None
     try:

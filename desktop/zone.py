@@ -67,3 +67,21 @@ def site_zone() -> tzinfo:
 
 
 __all__ = ["UTC", "site_zone"]
+
+
+def use_site_zone(name: str) -> bool:
+    """Make the site's configured zone (an IANA name, from the registry's settings) this
+    process's local time, unless ``TZ`` is set already (which stays the override).
+    Whether it was applied."""
+    if os.environ.get("TZ") or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    os.environ["TZ"] = name
+    tzset = getattr(time, "tzset", None)
+    if tzset is not None:  # POSIX: datetime.astimezone() follows it too
+        tzset()
+    return True
+

@@ -60,12 +60,23 @@ def test_the_cli_exits_2_naming_the_file_and_field(tmp_path: Path) -> None:
     (tmp_path / "site.json").write_text('{"uln": {"ast": 40}}', encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path), "evaluate",
-         "NCT06152809", "--stage", "screening-1", "-"], input="{}", capture_output=True,
+         "NCT06152809", "--stage", "screening-1", "-", "--site",
+         str(tmp_path / "site.json")], input="{}", capture_output=True,
         text=True, cwd=REPO, timeout=60, check=False)
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == ("nkscreen: site settings: site.json: uln.ast: must be an object "
+    assert done.stderr == ("nkscreen: --site: site.json: uln.ast: must be an object "
                            'such as {"value": 40, "unit": "U/L"}\n')
+
+
+def test_a_site_json_in_the_data_folder_is_no_longer_read_by_evaluate(tmp_path: Path) -> None:
+    """The registry holds the site's settings; a stray file changes nothing."""
+    (tmp_path / "site.json").write_text('{"uln": {"ast": 40}}', encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path), "evaluate",
+         "NCT06152809", "--stage", "screening-1", "-"], input="{}", capture_output=True,
+        text=True, cwd=REPO, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 def _trials_cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

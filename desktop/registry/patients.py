@@ -106,13 +106,12 @@ class PatientRepository:
     def mrn_rules(self) -> MrnRules:
         """The MRN rules every add and edit is checked against."""
         rules = self._mrn_rules
-        if rules is None:
-            from desktop.site import SiteError, load_site_mrn_rules
+        if rules is None:  # the site's, from the registry's settings
+            from desktop.registry.site_reading import read_site
 
-            try:
-                rules = load_site_mrn_rules(self._registry.path.parent)
-            except SiteError:
-                rules = MrnRules()
+            with self._registry.read() as conn:
+                characters = read_site(conn).mrn_characters
+            rules = MrnRules(characters) if characters else MrnRules()
             self._mrn_rules = rules
         return rules
 

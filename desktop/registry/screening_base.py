@@ -78,14 +78,19 @@ class ScreeningBase:
                                    f"visit cannot be evaluated: {exc}.") from None
 
     def _site_table(self) -> Mapping[str, Fraction]:
-        from desktop.site import SiteError, load_site_uln
+        """The ULNs a visit is evaluated with: the given table, else the registry's own
+        dated table (each result judged against the ULN in force on its day)."""
+        from desktop.registry.site_reading import read_site
+        from desktop.site import SiteError
 
         source = self._site_uln
         if isinstance(source, Mapping):
             return source
         try:
-            return source() if source is not None else \
-                load_site_uln(self._registry.path.parent)
+            if source is not None:
+                return source()
+            with self._registry.read() as conn:
+                return read_site(conn).uln
         except SiteError as exc:
             raise ScreeningRefused(f"The site settings could not be read, so the visit "
                                    f"cannot be evaluated: {exc}.") from None

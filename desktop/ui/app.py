@@ -51,6 +51,9 @@ HEAVY_MODULES = ("alembic", "pydantic", "sqlalchemy", "sqlmodel")
 class _Opened:
     registry: Registry
     accounts: AccountService
+    #: The previous release's site.json: why it could not be imported / what happened.
+    site_problem: str | None = None
+    site_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,23 +67,31 @@ class InstallProblems:
 
     library: str | None = None
     site: str | None = None
+    #: What happened to the previous release's ``site.json`` (imported, or changed since).
+    site_note: str | None = None
 
 
 def check_install(data_dir: Path) -> InstallProblems:
-    """Read the trial library and the site file as the screening windows will."""
+    """Read the trial library as the screening windows will."""
     from desktop.library import TrialFileError, load_library
-    from desktop.site import SiteError, load_site_uln
 
-    library = site = None
+    library = None
     try:
         load_library()
     except TrialFileError as exc:
         library = str(exc)
+    return InstallProblems(library)
+
+
+def import_site_file(registry: Registry, data_dir: Path) -> tuple[str | None, str | None]:
+    """The previous release's ``site.json``, imported into the registry once (the
+    registry holds the site's settings now): (problem, note), each a sentence or None."""
+    from desktop.services.site_settings import SiteSettingError, SiteSettingsService
+
     try:
-        load_site_uln(data_dir)
-    except SiteError as exc:
-        site = str(exc)
-    return InstallProblems(library, site)
+        return None, SiteSettingsService(registry).import_previous_site_file(data_dir)
+    except SiteSettingError as exc:
+        return str(exc), None
 
 
 class GuiSession(QObject):
@@ -107,6 +118,7 @@ class GuiSession(QObject):
         self.demo = demo
         self.session: SessionController | None = None
         self._titles: QObject | None = None
+        self._site_import: _Opened | None = None
         self.exit_code = EXIT_OK
         self.registry: Registry | None = None
         self.started_at = time.monotonic()
@@ -177,7 +189,8 @@ class GuiSession(QObject):
             seed_demo(registry, user="demo-coordinator")
             seed_demo_screenings(registry, trials, paths.trials_dir() / "examples",
                                  user="demo-coordinator")
-        return _Opened(registry, AccountService(registry))
+        problem, note = import_site_file(registry, self.data_dir)
+        return _Opened(registry, AccountService(registry), problem, note)
 
     def _opened(self, opened: _Opened) -> None:
         opened_at = time.monotonic()
@@ -190,8 +203,17 @@ class GuiSession(QObject):
 
             banner = demo_banner()
             self._titles = DemoTitles(self.window)
+        self._site_import = opened
+        from desktop.services.site_settings import SiteSettingsService
+
+        site = SiteSettingsService(opened.registry).values()
+        if site.time_zone:
+            from desktop.zone import use_site_zone
+
+            use_site_zone(site.time_zone)
         session = SessionController(opened.accounts, self.messages, self.window,
-                                    banner=banner)
+                                    banner=banner, idle_minutes=site.idle_lock_minutes,
+                                    site=site.site_name)
         session.logged_in.connect(self._logged_in)
         session.ending.connect(self._ending)
         session.waiting.connect(self._waiting)
@@ -245,6 +267,9 @@ class GuiSession(QObject):
                                   on_failure=self._warm_up_failed).start()
 
     def _install_checked(self, problems: InstallProblems) -> None:
+        site = self._site_import
+        if site is not None:
+            problems = InstallProblems(problems.library, site.site_problem, site.site_note)
         self.install_problems = problems
         if problems.library is not None:
             self.messages.error(self.window, f"{APP_NAME}: the trial library cannot be used",
@@ -253,11 +278,14 @@ class GuiSession(QObject):
                                 f"{problems.library}")
         if problems.site is not None:
             self.messages.error(self.window, f"{APP_NAME}: site settings ignored",
-                                "The site settings file could not be used, so NK Screen runs "
-                                "without the site's upper limits of normal (criteria that "
-                                "need one will ask for the institution's ULN), and no "
-                                f"result can be completed until it is fixed:\n\n"
-                                f"{problems.site}")
+                                "The previous release's site settings file could not be "
+                                "imported, so NK Screen runs with the registry's site "
+                                "settings (criteria that need a ULN the site has not set "
+                                "will ask for the institution's ULN). Fix the file and "
+                                "restart, or set the values in Administration > Site "
+                                f"settings:\n\n{problems.site}")
+        elif problems.site_note is not None:
+            self.window.statusBar().showMessage(problems.site_note, 15000)
         self.checked.emit()
         if self.smoke and self.registry is not None:
             if problems.library is not None:

@@ -10,6 +10,7 @@ import pytest
 from desktop.domain.identifiers import MrnRules
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRepository, ValidationFailed
+from desktop.registry.site_settings import SiteSettingRepository
 from tests.registry.conftest import patient
 
 TODAY = date(2025, 3, 14)
@@ -180,9 +181,8 @@ def test_the_default_rules_refuse_accents(repo: PatientRepository) -> None:
         patient(mrn="JOSÉ-1"), today=TODAY)["mrn"]
 
 
-def test_the_site_file_sets_the_allowed_characters(registry: Registry) -> None:
-    (registry.path.parent / "site.json").write_text('{"mrn_characters": "0-9"}',
-                                                    encoding="utf-8")
+def test_the_site_setting_sets_the_allowed_characters(registry: Registry) -> None:
+    SiteSettingRepository(registry).set("admin", {"mrn_characters": "0-9"})
     repo = PatientRepository(registry, "coordinator")
     assert repo.mrn_rules == MrnRules("0-9")
     assert "'A' (U+0041 LATIN CAPITAL LETTER A) is not allowed" in repo.validate(
@@ -190,8 +190,8 @@ def test_the_site_file_sets_the_allowed_characters(registry: Registry) -> None:
     assert repo.add(patient(mrn="12345")).mrn == "12345"
 
 
-def test_an_unusable_site_file_leaves_the_default_rules(registry: Registry) -> None:
-    (registry.path.parent / "site.json").write_text('{"mrn_characters": "["}',
+def test_a_site_json_beside_the_registry_is_not_read(registry: Registry) -> None:
+    (registry.path.parent / "site.json").write_text('{"mrn_characters": "0-9"}',
                                                     encoding="utf-8")
     assert PatientRepository(registry, "coordinator").mrn_rules == MrnRules()
 

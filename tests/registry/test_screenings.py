@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from desktop.registry.screenings import (
     VisitNotFound,
     trials_from,
 )
+from desktop.site import SiteError
 from tests.registry.conftest import CLOCK, example, store_example
 
 #: screening-1, pre-infusion repeated 3 times, no override.
@@ -490,10 +492,15 @@ def test_completion_refused_when_the_trial_or_site_cannot_be_read(
     with pytest.raises(ScreeningRefused, match="The trial file of NCT06835140 could not be "
                                                "read, so the visit cannot be evaluated"):
         nothing.complete(visit.id)
-    (Path(registry.path.parent) / "site.json").write_text("{not json", encoding="utf-8")
+    def unreadable() -> dict[str, Fraction]:
+        raise SiteError("site.json: is not valid JSON")
+
+    broken = ScreeningRepository(registry, "coordinator", lambda: CLOCK, site_uln=unreadable)
     with pytest.raises(ScreeningRefused, match="The site settings could not be read"):
-        writer.complete(visit.id)
+        broken.complete(visit.id)
     assert writer.visit(visit.id).status == "draft"
+    # A stray site.json is not read: the registry holds the site's settings.
+    (Path(registry.path.parent) / "site.json").write_text("{not json", encoding="utf-8")
     # An explicit table (the app's, already read) is used as it is.
     given = ScreeningRepository(registry, "coordinator", lambda: CLOCK, site_uln={})
     assert given.complete(visit.id).decision == "eligible"

@@ -7,7 +7,7 @@ and the site's ULN table are read on first use: the patient list never pays for 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from desktop.services.patients import PatientService
     from desktop.services.rows import ConfirmLimit, Registry
     from desktop.services.screening import ScreeningService
+    from desktop.services.site_settings import SiteValues
 
 
 class ContextError(Exception):
@@ -42,7 +43,7 @@ class ScreeningContext:
     #: None: the packaged ``trials/`` folder.
     trials_dir: Path | None = None
     _trials: dict[str, Trial] | None = field(default=None, repr=False)
-    _site_uln: dict[str, Fraction] | None = field(default=None, repr=False)
+    _site_values: SiteValues | None = field(default=None, repr=False)
     _screenings: ScreeningService | None = field(default=None, repr=False)
 
     @property
@@ -60,21 +61,21 @@ class ScreeningContext:
                                                      confirm_limits=self._confirm_limits())
         return self._screenings
 
-    def _confirm_limits(self) -> dict[str, ConfirmLimit]:
-        """The built-in "confirm below / above" values, tightened by ``site.json``'s own.
+    def _site(self) -> SiteValues:
+        """The registry's site settings, read once per login."""
+        if self._site_values is None:
+            from desktop.services.site_settings import SiteSettingsService
 
-        A broken site file leaves the built-in ones (its error is shown where the ULN
-        table is needed); a site can add limits and tighten, never loosen, the built-in.
-        """
+            self._site_values = SiteSettingsService(self.registry).values()
+        return self._site_values
+
+    def _confirm_limits(self) -> dict[str, ConfirmLimit]:
+        """The built-in "confirm below / above" values, tightened by the site's own
+        (a site can add limits and tighten, never loosen, the built-in)."""
         from desktop.services.rows import DEFAULT_LIMITS, ConfirmLimit
-        from desktop.site import SiteError, load_site_confirm
 
         limits = dict(DEFAULT_LIMITS)
-        try:
-            site = load_site_confirm(self.data_dir)
-        except SiteError:
-            return limits
-        for code, (below, above) in site.items():
+        for code, (below, above) in self._site().confirm.items():
             built_in = limits.get(code, ConfirmLimit())
             lows = [v for v in (below, built_in.below) if v is not None]
             highs = [v for v in (above, built_in.above) if v is not None]
@@ -94,13 +95,9 @@ class ScreeningContext:
                               f"installation")
         return found
 
-    def _site_table(self) -> dict[str, Fraction]:
-        """For the repository: raises SiteError, not ContextError."""
-        from desktop.site import load_site_uln
-
-        if self._site_uln is None:
-            self._site_uln = load_site_uln(self.data_dir)
-        return self._site_uln
+    def _site_table(self) -> Mapping[str, Fraction]:
+        """For the service: the registry's dated ULN table."""
+        return self._site().uln
 
     @property
     def trials(self) -> dict[str, Trial]:
@@ -122,13 +119,6 @@ class ScreeningContext:
         return found
 
     @property
-    def site_uln(self) -> dict[str, Fraction]:
-        """The site's upper limits of normal (``site.json``), in canonical units."""
-        if self._site_uln is None:
-            from desktop.site import SiteError, load_site_uln
-
-            try:
-                self._site_uln = load_site_uln(self.data_dir)
-            except SiteError as exc:
-                raise ContextError(f"The site settings could not be read: {exc}") from None
-        return self._site_uln
+    def site_uln(self) -> Mapping[str, Fraction]:
+        """The site's upper limits of normal (dated; canonical units), from the registry."""
+        return self._site().uln

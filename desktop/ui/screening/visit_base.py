@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar, Final
 
 from PySide6.QtWidgets import QWidget
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from desktop.domain.engine import CriterionResult, Verdict
     from desktop.domain.record import Observation
     from desktop.domain.trial import Stage, Trial, Window
+    from desktop.domain.uln_history import UlnHistory
     from desktop.services.rows import (
         EntryKind,
         ObservationInput,
@@ -77,7 +77,7 @@ class VisitFormState(_Base):
         _stage: Stage
         _patient: PatientRow
         _visit: VisitRow
-        _site_uln: dict[str, Fraction]
+        _site_uln: UlnHistory
         _zone: tzinfo
         _messages: MessageService
         _clock: Callable[[], datetime]

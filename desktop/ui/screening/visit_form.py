@@ -47,6 +47,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.domain.engine import Verdict
 from desktop.domain.record import Observation
 from desktop.domain.trial import Trial, Window
+from desktop.domain.uln_history import as_history
 from desktop.services.rows import EntryKind, ObservationRow, PatientRow, VisitRow
 from desktop.services.screening import ScreeningService
 from desktop.ui.common.messages import MessageService
@@ -87,7 +88,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWi
         self._stage = stage
         self._patient = patient
         self._visit = visit
-        self._site_uln = dict(site_uln)
+        self._site_uln = as_history(site_uln)  # dated: the ULN in force on a result's day
         #: Spans in hours are elapsed time in the site's zone, as the engine counts them.
         self._zone = site_zone()
         self._messages = messages

@@ -27,6 +27,7 @@ from desktop.ui.screening.visit_base import (
 )
 from desktop.ui.screening.visit_inputs import (
     ResultRow,
+    parse_when,
 )
 
 
@@ -226,7 +227,13 @@ class VisitSync(VisitFormState):
     def _prefill_uln(self, row: ResultRow) -> None:
         if row.uln is None:
             return
-        site = self._site_uln.get(row.code)
+        # The ULN in force on the day the result was taken (today until a time is typed).
+        try:
+            taken = parse_when(row.at_text())
+        except RecordError:
+            taken = None
+        day = (taken or self._clock()).date()
+        site = self._site_uln.on(row.code, day)
         if site is None:
             row.set_site_uln("")
             return
@@ -234,7 +241,10 @@ class VisitSync(VisitFormState):
         value = convert(row.code, site, CODES[row.code].canonical, unit)
         text = fmt_number(value)
         exact = Fraction(text) == value
-        tip = "The site's upper limit of normal, converted to the result's unit."
+        since = self._site_uln.since(row.code, day)
+        tip = ("The site's upper limit of normal"
+               + (f" (in force since {since.isoformat()})" if since and since.year > 1900
+                  else "") + ", converted to the result's unit.")
         if not exact:
             tip += (f" Shown rounded; the exact value ({float(value):.6g} {unit}) is used "
                     f"unless you type the lab's own ULN.")

@@ -1,0 +1,254 @@
+"""The site's settings, held in the registry: the one source of truth.
+
+Site name, time zone, paper size, idle-lock minutes, password expiry, the MRN character
+set, the "confirm below / above" values, and the institution's ULN table with the date
+each value takes effect. Everyone reads them; only an administrator changes them, and
+every change is audited. ``site.json`` (the previous release's file) is now an import:
+``nkscreen site import FILE`` or the first start on a registry that has never imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from desktop.domain.accounts import Actor, Permission
+from desktop.domain.identifiers import IdentifierError, MrnRules
+from desktop.domain.numbers import NumberTextError, parse_decimal
+from desktop.domain.units import CODES, UnitError, check_uln, normalise_unit
+from desktop.registry.database import Registry, RegistryError
+from desktop.registry.site_reading import SiteValues, read_site
+from desktop.registry.site_settings import SiteSettingRepository, UlnRepository, UlnRow
+from desktop.services.acting import NotPermitted, need
+
+__all__ = ["PAPER_SIZES", "NotPermitted", "SiteSettingError", "SiteSettingsService",
+           "SiteValues", "UlnRow"]
+
+PAPER_SIZES: Final = ("A4", "Letter")
+MAX_IDLE_MINUTES: Final = 240
+MAX_EXPIRY_DAYS: Final = 3650
+IMPORTED_KEY: Final = "site_file_sha256"
+#: The effective date of ULNs imported from the previous release's ``site.json`` on the
+#: first start: they applied to every result then, so they still do.
+SINCE_ALWAYS: Final = date(1900, 1, 1)
+
+
+class SiteSettingError(RegistryError):
+    """A setting that cannot be stored; the message names the setting."""
+
+
+class SiteSettingsService:
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._settings = SiteSettingRepository(registry)
+        self._uln = UlnRepository(registry)
+
+    def values(self) -> SiteValues:
+        """Every setting (defaults where none is stored) and the dated ULN table."""
+        with self._registry.read() as conn:
+            return read_site(conn)
+
+    def uln_rows(self) -> list[UlnRow]:
+        return self._uln.all()
+
+    # -- changes (administrators) --------------------------------------------------------
+
+    def update(self, admin: Actor, **changes: Any) -> SiteValues:
+        """Store the given settings (each checked; nothing is stored if one is wrong)."""
+        need(admin, Permission.ADMINISTER)
+        self._settings.set(admin.user_id, {key: _checked(key, value)
+                                           for key, value in changes.items()})
+        return self.values()
+
+    def add_uln(self, admin: Actor, code: str, value: str, unit: str,
+                effective_from: date) -> None:
+        """A ULN for ``code`` from ``effective_from`` on; results before keep theirs."""
+        need(admin, Permission.ADMINISTER)
+        self._uln.add(admin.user_id, [_uln_entry(code, value, unit, effective_from)])
+
+    def import_file(self, actor: str, path: Path, effective_from: date) -> int:
+        """Store a site file's settings and ULNs (from ``effective_from``); how many ULNs.
+
+        ``actor``: the administrator's user id (the command line checks the login), or
+        the setup's name on a registry without accounts."""
+        from desktop.site import SiteError, read_site_import, read_site_path
+
+        try:
+            text = read_site_path(path)
+            site = read_site_import(text, path.name)
+        except SiteError as exc:
+            raise SiteSettingError(str(exc)) from None
+        rows = [_uln_entry(code, value, unit, effective_from) for code, value, unit in site.uln]
+        values: dict[str, Any] = {"confirm": site.confirm, IMPORTED_KEY: _digest(text)}
+        if site.mrn_characters is not None:
+            values["mrn_characters"] = site.mrn_characters
+        self._settings.set(actor, values)
+        if rows:
+            self._uln.add(actor, rows)
+        return len(rows)
+
+    def import_previous_site_file(self, data_dir: Path) -> str | None:
+        """On start: the previous release's ``site.json`` in the data folder, imported once
+        (its ULNs in force for every result, as they were); a sentence saying what
+        happened, or None when there is nothing to do. A broken file raises
+        ``SiteSettingError`` naming the file and field."""
+        path = data_dir / "site.json"
+        if not path.is_file():
+            return None
+        stored = self._settings.get(IMPORTED_KEY)
+        if stored is not None:
+            if stored != _digest(path.read_text(encoding="utf-8-sig", errors="replace")):
+                return (f"{path} has changed since it was imported, and is not read any "
+                        "more: the registry's site settings are used. An administrator "
+                        "changes them in Administration > Site settings (or imports the "
+                        "file with nkscreen site import).")
+            return None
+        count = self.import_file("site.json import (before accounts)", path, SINCE_ALWAYS)
+        return f"{path} was imported into the registry ({count} upper limits of normal)."
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _uln_entry(code: str, value: str, unit: str,
+               effective_from: date) -> tuple[str, str, str, date]:
+    if code not in CODES or not CODES[code].carries_uln:
+        raise SiteSettingError(f"ULN: {code!r} is not an observation with an upper limit "
+                               "of normal.")
+    try:
+        unit = normalise_unit(code, unit or CODES[code].canonical)
+        number = parse_decimal(value.strip(), exponent=False)
+    except UnitError as exc:
+        raise SiteSettingError(f"ULN {code} unit: {exc}") from None
+    except NumberTextError:
+        raise SiteSettingError(f"ULN {code}: {value!r} is not a number.") from None
+    problem = check_uln(code, number, unit)
+    if problem:
+        raise SiteSettingError(f"ULN {code}: {problem}")
+    return code, value.strip(), unit, effective_from
+
+
+def _checked(key: str, value: Any) -> Any:
+    """``value`` as stored for ``key``; ``SiteSettingError`` naming the setting."""
+    if key == "site_name":
+        text = " ".join(str(value).split())
+        if len(text) > 120:
+            raise SiteSettingError("Site name: at most 120 characters.")
+        return text
+    if key == "time_zone":
+        if value in (None, ""):
+            return None
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SiteSettingError(f"Time zone: {value!r} is not a time zone name such as "
+                                   "Europe/Berlin or America/New_York.") from None
+        return str(value)
+    if key == "paper_size":
+        if value not in PAPER_SIZES:
+            raise SiteSettingError("Paper size: A4 or Letter.")
+        return value
+    if key == "idle_lock_minutes":
+        return _whole(value, "Idle lock", 1, MAX_IDLE_MINUTES, "minutes")
+    if key == "password_expiry_days":
+        return _whole(value, "Password expiry", 0, MAX_EXPIRY_DAYS, "days (0: never)")
+    if key == "mrn_characters":
+        if value in (None, ""):
+            return None
+        try:
+            MrnRules(str(value))
+        except IdentifierError as exc:
+            raise SiteSettingError(f"MRN characters: {exc}") from None
+        return str(value)
+    if key == "confirm":
+        return _confirm(value)
+    raise SiteSettingError(f"{key!r} is not a site setting.")
+
+
+def _whole(value: Any, name: str, low: int, high: int, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SiteSettingError(f"{name}: a whole number of {unit} from {low} to {high}.")
+    return value
+
+
+def _confirm(value: Any) -> dict[str, dict[str, str | None]]:
+    if not isinstance(value, dict):
+        raise SiteSettingError("Confirm thresholds: a table by observation code.")
+    out: dict[str, dict[str, str | None]] = {}
+    for code, entry in value.items():
+        if code not in CODES or not isinstance(entry, dict):
+            raise SiteSettingError(f"Confirm thresholds: {code!r} is not an observation.")
+        unit = normalise_unit(code, entry.get("unit") or CODES[code].canonical)
+        limits: dict[str, str | None] = {"unit": unit}
+        for side in ("below", "above"):
+            text = entry.get(side)
+            if text in (None, ""):
+                limits[side] = None
+                continue
+            try:
+                parse_decimal(str(text).strip(), exponent=False)
+            except NumberTextError:
+                raise SiteSettingError(f"Confirm thresholds: {code} {side} {text!r} is not a "
+                                       "number.") from None
+            limits[side] = str(text).strip()
+        if limits["below"] is None and limits["above"] is None:
+            continue
+        out[code] = limits
+    return out
+
+
+def registry_uln(data_dir: Path) -> Mapping[str, Fraction]:
+    """The dated ULN table of the registry in ``data_dir``, read-only with the stdlib
+    ``sqlite3`` (no SQLAlchemy: the command line's ``evaluate --data-dir``); {} where
+    there is no registry yet. ``SiteSettingError`` if the file cannot be read."""
+    import sqlite3
+
+    from desktop.registry.database import DB_FILENAME
+    from desktop.registry.site_reading import open_read_only
+
+    db = data_dir / DB_FILENAME
+    if not db.is_file():
+        return {}
+    try:
+        conn = open_read_only(db)
+        try:
+            return read_site(conn).uln
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        if "no such table" in str(exc):  # a registry from before site settings: none
+            return {}
+        raise SiteSettingError(f"the registry {db} cannot be read ({exc})") from None
+
+
+def import_into(data_dir: Path, path: Path, effective_from: date,
+                credentials: Callable[[], tuple[str, str]] | None) -> tuple[int, Path]:
+    """``nkscreen site import``: open the registry in ``data_dir``, check the
+    administrator (``credentials()`` gives user id and password; not needed before the
+    registry has accounts), import ``path``. (ULN count, registry file)."""
+    from desktop.registry.database import open_registry
+    from desktop.services.accounts import AccountService
+
+    registry = open_registry(data_dir)
+    try:
+        accounts = AccountService(registry)
+        if accounts.needs_first_admin():
+            actor = "site import (before accounts)"
+        else:
+            if credentials is None:
+                raise NotPermitted("the registry has accounts: an administrator's user id "
+                                   "and password are needed")
+            user_id, password = credentials()
+            who = accounts.login(user_id, password, action="cli.login")
+            need(who, Permission.ADMINISTER)
+            actor = who.user_id
+        return SiteSettingsService(registry).import_file(actor, path, effective_from), \
+            registry.path
+    finally:
+        registry.close()
