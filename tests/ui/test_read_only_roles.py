@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -23,8 +24,12 @@ from desktop.library import load_library
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRow
 from desktop.registry.screening_rows import VisitRow
+from desktop.services.patients import PatientService
 from desktop.services.screening import NotPermitted, ScreeningService
+from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import RecordingMessages
+from desktop.ui.screening.patient_view import PatientView
+from desktop.ui.screening.screening_log import ScreeningLogWindow
 from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import example, store_example, type_text
@@ -273,3 +278,107 @@ def test_a_monitors_completed_visit_stays_read_only_and_says_why(
     assert form.role_note.text().startswith(MONITOR_WHY)
     assert not form.complete_button.isVisible()
     _assert_inputs(form, read_only=True)
+
+
+# -- the patient view and the screening log ---------------------------------------------
+
+
+def _context(registry: Registry, messages: RecordingMessages, data_dir: Path,
+             clock: Clock, actor: Actor) -> ScreeningContext:
+    return ScreeningContext(registry=registry, user=actor.user_id,
+                            patients=PatientService.open(registry, actor), messages=messages,
+                            data_dir=data_dir, clock=clock, actor=actor)
+
+
+def _view(qtbot: QtBot, context: ScreeningContext, patient: PatientRow) -> PatientView:
+    view = PatientView(context, patient)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def test_a_monitor_sees_the_patients_screenings_and_may_start_nothing(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, messages: RecordingMessages, data_dir: Path) -> None:
+    trial = library[TRIAL]
+    coordinator = _service(registry, COORDINATOR, clock)
+    screening = coordinator.start(patient.id, trial)
+    first = coordinator.start_visit(screening.id, trial, "screening-1")
+    store_example(coordinator, patient.id, first, TRIAL)  # type: ignore[arg-type]
+    assert coordinator.complete(first.id).decision == "eligible"
+    clock.now = datetime.fromisoformat(example(TRIAL, "screening-2")["as_of"])
+    before = _audit_count(registry)
+
+    view = _view(qtbot, _context(registry, messages, data_dir, clock, MONITOR), patient)
+    assert view.role_line.isVisible()
+    assert view.role_line.text() == MONITOR_WHY
+    assert view.screenings_model.rowCount() == 1
+    assert not view.start_button.isEnabled()
+    assert view.start_button.toolTip() == MONITOR_WHY
+    assert not view.trial_choice.isEnabled()
+    assert view.trial_choice.count() > 0  # the trials still show
+    view.start_screening()  # the shortcut path is closed too, and says why
+    assert messages.messages[-1].title == "Screening not started"
+    assert messages.messages[-1].text == MONITOR_WHY
+    assert coordinator.screenings(patient.id) == [screening]
+
+    # The next stage would be started by opening it: a write, so not offered.
+    slot = view.selected_slot()
+    assert slot is not None
+    assert slot.slot.stage.id == "screening-2"
+    assert slot.visit is None
+    assert view.open_button.text() == ("Start stage: Screening #2: start of "
+                                       "investigational treatment")
+    assert not view.open_button.isEnabled()
+    assert view.open_button.toolTip() == MONITOR_WHY
+    assert view.open_selected_stage() is None  # a double click on the row
+    assert messages.messages[-1].title == "Stage not started"
+    assert messages.messages[-1].text == MONITOR_WHY
+    assert [v.id for v in coordinator.visits(screening.id)] == [first.id]
+
+    # A stage already started opens, read-only.
+    view.slots.selectRow(0)
+    assert view.open_button.isEnabled()
+    assert view.open_button.toolTip() == ""
+    form = view.open_selected_stage()
+    assert isinstance(form, VisitForm)
+    qtbot.addWidget(form)
+    assert form.read_only
+    assert form.role_note.text().startswith(MONITOR_WHY)
+
+    # The screening log reads only: it opens for a monitor.
+    assert view.log_button.isEnabled()
+    log = view.open_log()
+    assert isinstance(log, ScreeningLogWindow)
+    qtbot.addWidget(log)
+    assert log.model.rowCount() == 1
+
+    view.close()
+    assert _audit_count(registry) == before
+
+
+def test_an_administrator_alone_may_not_start_a_screening(
+        qtbot: QtBot, registry: Registry, patient: PatientRow, clock: Clock,
+        messages: RecordingMessages, data_dir: Path) -> None:
+    view = _view(qtbot, _context(registry, messages, data_dir, clock, ADMIN), patient)
+    why = "Logged in as Administrator: you can see screenings but not change them."
+    assert view.role_line.text() == why
+    assert not view.start_button.isEnabled()
+    assert view.start_button.toolTip() == why
+    assert view.due_label.text() == "Not screened for any trial yet."
+
+
+def test_a_coordinators_patient_view_offers_starting(
+        qtbot: QtBot, registry: Registry, patient: PatientRow, clock: Clock,
+        messages: RecordingMessages, data_dir: Path) -> None:
+    view = _view(qtbot, _context(registry, messages, data_dir, clock, COORDINATOR), patient)
+    assert not view.role_line.isVisible()
+    assert view.start_button.isEnabled()
+    assert view.trial_choice.isEnabled()
+    assert view.start_button.toolTip() == ""
+    view.trial_choice.setCurrentIndex(view.trial_choice.findData(TRIAL))
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    assert view.screenings_model.rowCount() == 1
+    assert view.open_button.isEnabled()
+    assert view.open_button.text() == "Start stage: Screening #1: trial enrollment"

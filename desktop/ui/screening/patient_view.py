@@ -5,6 +5,12 @@ chosen screening's stages with who completed them, overrides and screen failures
 bottom, the timeline of the stages against the planned event dates. "Open stage"
 opens a visit form (starting the visit when the stage may start); a stage that may not
 start yet says why instead.
+
+For someone who may not enter data (a monitor, an administrator alone: the screening
+service's ``may_enter_data``), everything still shows and every stage already started
+opens (read-only); starting a screening or a stage is disabled, and a line under the
+header and the buttons' tooltips say why. The service refuses those writes whatever
+this view offers.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from desktop.domain.calc import age_years
 from desktop.services.rows import PatientRow, RegistryError
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
+from desktop.ui.screening.role_words import refusal
 from desktop.ui.screening.screening_models import ScreeningsModel, SlotsModel
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView, summarise
 from desktop.ui.screening.timeline_view import TimelineView
@@ -65,6 +72,11 @@ class PatientView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.2)
         font.setBold(True)
         self.header.setFont(font)
+        self.role_line = named(QLabel(), "role_line")
+        self.role_line.setWordWrap(True)
+        self.role_line.setStyleSheet("background:#eef3f8; border:1px solid #b0bec5; "
+                                     "border-radius:4px; padding:4px;")
+        self.role_line.hide()
 
         self.trial_choice = named(QComboBox(), "trial_choice")
         self.trial_choice.setAccessibleName("Trial to start screening for")
@@ -121,6 +133,7 @@ class PatientView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.role_line)
         layout.addWidget(splitter, 1)
 
         self.screenings.selectionModel().currentRowChanged.connect(
@@ -128,9 +141,21 @@ class PatientView(QWidget):
         self.slots.selectionModel().currentRowChanged.connect(
             lambda _current, _previous: self._update_buttons())
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        self._show_role()
         self.reload()
 
     # -- data ----------------------------------------------------------------------
+
+    def entry_refusal(self) -> str | None:
+        """Why the logged-in user may not start screenings or stages (None: they may),
+        as the screening service says."""
+        service = self.context.screenings
+        return refusal(service.actor, service.may_enter_data)
+
+    def _show_role(self) -> None:
+        why = self.entry_refusal()
+        self.role_line.setText(why or "")
+        self.role_line.setVisible(why is not None)
 
     def _show_patient(self) -> None:
         patient = self.patient
@@ -207,9 +232,14 @@ class PatientView(QWidget):
         for trial_id, trial in sorted(trials.items()):
             if trial_id not in screened:
                 self.trial_choice.addItem(f"{trial_id} — {_short(trial.title)}", trial_id)
-        self.start_button.setEnabled(self.trial_choice.count() > 0 and not self.patient.archived)
-        self.start_button.setToolTip("" if self.trial_choice.count() else
-                                     "The patient is being screened for every trial.")
+        why_not = self.entry_refusal()
+        self.trial_choice.setEnabled(why_not is None)
+        self.trial_choice.setToolTip(why_not or "")
+        self.start_button.setEnabled(self.trial_choice.count() > 0 and not self.patient.archived
+                                     and why_not is None)
+        self.start_button.setToolTip(why_not or ("" if self.trial_choice.count() else
+                                                 "The patient is being screened for every "
+                                                 "trial."))
 
     # -- selection ------------------------------------------------------------------
 
@@ -225,8 +255,9 @@ class PatientView(QWidget):
         summary = self.selected_summary()
         self.slots_model.set_slots(summary.slots if summary else [])
         if summary is None:
-            self.due_label.setText("Not screened for any trial yet: choose a trial above "
-                                   "and start screening.")
+            self.due_label.setText(
+                "Not screened for any trial yet." if self.entry_refusal() is not None else
+                "Not screened for any trial yet: choose a trial above and start screening.")
             self.timeline.clear_timeline()
         else:
             self.due_label.setText(f"Next: {summary.due_text()}")
@@ -246,16 +277,25 @@ class PatientView(QWidget):
         self.log_button.setEnabled(self.selected_summary() is not None)
         view = self.selected_slot()
         self.open_button.setEnabled(view is not None)
+        self.open_button.setToolTip("")
         if view is None:
             return
         label = ("Open stage" if view.visit is not None else "Start stage")
         self.open_button.setText(f"{label}: {view.title}")
+        why_not = None if view.visit is not None else self.entry_refusal()
+        if why_not is not None:  # starting the visit is a write; opening one is not
+            self.open_button.setEnabled(False)
+            self.open_button.setToolTip(why_not)
 
     # -- actions ----------------------------------------------------------------------
 
     def start_screening(self) -> None:
         trial_id = self.trial_choice.currentData()
         if not isinstance(trial_id, str):
+            return
+        why_not = self.entry_refusal()
+        if why_not is not None:
+            self.context.messages.error(self, "Screening not started", why_not)
             return
         try:
             trial = self.context.trial(trial_id)
@@ -273,6 +313,10 @@ class PatientView(QWidget):
             return None
         visit = view.visit
         if visit is None:
+            why_not = self.entry_refusal()
+            if why_not is not None:
+                self.context.messages.error(self, "Stage not started", why_not)
+                return None
             if not view.slot.may_start:
                 self.context.messages.error(
                     self, "Stage not open yet",
