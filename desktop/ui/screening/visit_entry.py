@@ -22,6 +22,9 @@ WHEN_FORMAT: Final = "%Y-%m-%d %H:%M"
 WHEN_HINT: Final = "YYYY-MM-DD HH:MM"
 LABEL_WIDTH: Final = 170
 INVALID_STYLE: Final = f"QLineEdit {{ border: 2px solid {ERROR_COLOUR}; }}"
+#: Set on the form: a read-only field (a completed visit, or a user who may not enter
+#: data) does not look like one to type into.
+READ_ONLY_STYLE: Final = 'QLineEdit[readOnly="true"] { background: #eceff1; }'
 
 
 def when_text(at: datetime | None) -> str:
@@ -37,6 +40,17 @@ def parse_when(text: str, field: str = "at") -> datetime | None:
     except RecordError:
         raise RecordError(field, f"Enter the date and time as {WHEN_HINT}, "
                                  f"e.g. 2026-11-01 07:30 ({text.strip()!r} is not one)") from None
+
+
+def set_field_read_only(field: QLineEdit, read_only: bool) -> None:
+    """Make ``field`` read-only (or not) and shown so: a style sheet reads the property
+    when the widget is polished, so it is polished again."""
+    if field.isReadOnly() == read_only:
+        return
+    field.setReadOnly(read_only)
+    style = field.style()
+    style.unpolish(field)
+    style.polish(field)
 
 
 def message_label(name: str) -> QLabel:

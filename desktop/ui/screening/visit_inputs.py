@@ -36,6 +36,7 @@ from desktop.ui.screening.visit_entry import (
     Messages,
     message_label,
     parse_when,
+    set_field_read_only,
     when_text,
 )
 from desktop.ui.screening.visit_questions import QuestionCard, answer_text
@@ -82,7 +83,7 @@ class EventRow(QWidget):
         self._messages.show(errors)
 
     def set_read_only(self, read_only: bool) -> None:
-        self.field.setReadOnly(read_only)
+        set_field_read_only(self.field, read_only)
 
 
 

@@ -49,6 +49,7 @@ from desktop.ui.screening.visit_base import (
     COMPLETE_TIP,
     VisitFormState,
 )
+from desktop.ui.screening.visit_entry import READ_ONLY_STYLE
 from desktop.ui.screening.visit_inputs import (
     EventRow,
     FactRow,
@@ -111,6 +112,7 @@ class VisitLayout(VisitFormState):
 
         form = QWidget()
         form.setObjectName("visit_fields")
+        form.setStyleSheet(READ_ONLY_STYLE)
         column = QVBoxLayout(form)
         column.setContentsMargins(10, 6, 14, 10)
         column.setSpacing(4)

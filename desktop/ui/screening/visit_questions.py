@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.trial import Criterion
 from desktop.ui.common.widgets import named
-from desktop.ui.screening.visit_entry import Messages, message_label
+from desktop.ui.screening.visit_entry import Messages, message_label, set_field_read_only
 from desktop.ui.screening.visit_style import HINT_COLOUR
 
 ANSWER_LABELS: Final = (("yes", "Yes"), ("no", "No"), ("n/a", "N/A"))
@@ -150,8 +150,8 @@ class QuestionCard(QFrame):
         for button in self.buttons.values():
             button.setEnabled(not read_only)
         self.clear.setEnabled(not read_only and self.value() is not None)
-        self.note.setReadOnly(read_only)
-        self.source.setReadOnly(read_only)
+        set_field_read_only(self.note, read_only)
+        set_field_read_only(self.source, read_only)
 
     def _set_choice(self, value: str | None) -> None:
         self.group.setExclusive(False)  # an exclusive group cannot uncheck its last button

@@ -18,6 +18,7 @@ from desktop.ui.screening.visit_entry import (
     WHEN_HINT,
     Messages,
     message_label,
+    set_field_read_only,
     when_text,
 )
 from desktop.ui.screening.visit_style import HINT_COLOUR
@@ -187,7 +188,7 @@ class ResultRow(QWidget):
     def set_read_only(self, read_only: bool) -> None:
         for field in (self.value, self.at, self.uln):
             if field is not None:
-                field.setReadOnly(read_only)
+                set_field_read_only(field, read_only)
         self.unit.setEnabled(not read_only)
 
     # -- internals -------------------------------------------------------------
