@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from argon2 import PasswordHasher
+from typing import TYPE_CHECKING
 
 from desktop.domain.accounts import (
     Actor,
@@ -37,6 +36,9 @@ from desktop.registry.accounts import AccountNotFound, AccountRepository, Accoun
 from desktop.registry.database import Registry, RegistryError
 from desktop.registry.site_settings import SiteSettingRepository
 from desktop.services import passwords
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 from desktop.services.acting import NotPermitted, need
 
 __all__ = ["AccountError", "AccountNotFound", "AccountRow", "AccountService", "Actor",
@@ -82,8 +84,15 @@ class AccountService:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._accounts = AccountRepository(registry)
         self._settings = SiteSettingRepository(registry)
-        self._hasher = hasher or passwords.site_hasher()
+        self._given_hasher = hasher
         self._clock = clock
+
+    @property
+    def _hasher(self) -> PasswordHasher:
+        """argon2id, built on first use (the login window opens before it is needed)."""
+        if self._given_hasher is None:
+            self._given_hasher = passwords.site_hasher()
+        return self._given_hasher
 
     # -- reads ----------------------------------------------------------------------
 

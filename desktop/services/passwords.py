@@ -11,10 +11,10 @@ quick; nothing in the app does.
 from __future__ import annotations
 
 import secrets
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:  # argon2 is imported on first use: the login window opens without it
+    from argon2 import PasswordHasher
 
 #: OWASP Password Storage Cheat Sheet, argon2id minimum (m = 19 MiB, t = 2, p = 1).
 OWASP_MIN_MEMORY_KIB: Final = 19 * 1024
@@ -26,16 +26,22 @@ _ALPHABET: Final = "abcdefghjkmnpqrstuvwxyz23456789"
 
 def site_hasher() -> PasswordHasher:
     """The hasher the app uses (RFC 9106 low-memory profile, argon2id)."""
+    from argon2 import PasswordHasher, Type
+
     return PasswordHasher(type=Type.ID)
 
 
 def fast_hasher() -> PasswordHasher:
     """For tests only: argon2id with the smallest cost argon2-cffi accepts."""
+    from argon2 import PasswordHasher, Type
+
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
 
 
 def verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
     """Whether ``password`` matches the stored hash (False for a damaged hash too)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
         return hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

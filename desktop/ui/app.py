@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from desktop.domain.accounts import Actor
     from desktop.services.accounts import AccountService
     from desktop.services.rows import Registry
+    from desktop.services.site_settings import SiteValues
     from desktop.ui.patients.mrn_problems_dialog import MrnCheck
     from desktop.ui.session.controller import SessionController
 
@@ -54,6 +55,8 @@ class _Opened:
     #: The previous release's site.json: why it could not be imported / what happened.
     site_problem: str | None = None
     site_note: str | None = None
+    #: The site's settings (idle-lock minutes, zone, name), read on the worker.
+    site: SiteValues | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ def check_install(data_dir: Path) -> InstallProblems:
 def import_site_file(registry: Registry, data_dir: Path) -> tuple[str | None, str | None]:
     """The previous release's ``site.json``, imported into the registry once (the
     registry holds the site's settings now): (problem, note), each a sentence or None."""
+    if not (data_dir / "site.json").is_file():
+        return None, None
     from desktop.services.site_settings import SiteSettingError, SiteSettingsService
 
     try:
@@ -190,7 +195,10 @@ class GuiSession(QObject):
             seed_demo_screenings(registry, trials, paths.trials_dir() / "examples",
                                  user="demo-coordinator")
         problem, note = import_site_file(registry, self.data_dir)
-        return _Opened(registry, AccountService(registry), problem, note)
+        from desktop.services.site_settings import SiteSettingsService
+
+        site = SiteSettingsService(registry).values()
+        return _Opened(registry, AccountService(registry), problem, note, site)
 
     def _opened(self, opened: _Opened) -> None:
         opened_at = time.monotonic()
@@ -204,9 +212,8 @@ class GuiSession(QObject):
             banner = demo_banner()
             self._titles = DemoTitles(self.window)
         self._site_import = opened
-        from desktop.services.site_settings import SiteSettingsService
-
-        site = SiteSettingsService(opened.registry).values()
+        site = opened.site
+        assert site is not None
         if site.time_zone:
             from desktop.zone import use_site_zone
 

@@ -9,8 +9,14 @@ report line, so interpreter start and every import count:
     issue's 1.3 × is not reached: PySide6 builds about 160 Python enum classes the first
     time the ``Qt`` namespace and the widgets' enums are touched, some 50 ms that the bare
     window never pays);
-(c) ``python -m desktop --smoke`` on a 100,000-patient registry, until the patient
-    list is filled (target: at most 2 × (a)).
+(c) ``python -m desktop --smoke`` on a 100,000-patient registry with accounts, until
+    the login window is shown (target: at most 2.3 × (a); it was 2 × for the list before
+    accounts: the accounts service and the site settings are read first now, ~40 ms);
+    the list is filled only after
+    a login, measured in-process by (d);
+(d) the patient list filled for a logged-in user on that registry (in-process: the
+    service handed to the window until its first page is read; target: median under
+    50 ms).
 
 Plus one keystroke in the search box over 100,000 patients until the model has reset
 and read its first page (target: median under 10 ms). Medians are compared, and the
@@ -118,9 +124,14 @@ def bulk_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from desktop.registry.demo import seed_bulk
 
     folder = tmp_path_factory.mktemp("bulk-registry")
+    from desktop.services.accounts import AccountService
+    from desktop.services.passwords import fast_hasher
+
     registry = open_registry(folder)
     try:
         seed_bulk(registry, BULK)
+        AccountService(registry, hasher=fast_hasher()).create_first_admin(
+            "admin", "Ada Admin", "admin password 1")
     finally:
         registry.close()
     return folder
@@ -137,17 +148,17 @@ def test_b_smoke_first_paint(benchmark: BenchmarkFixture, small_registry: Path) 
         assert median <= 1.6 * MEDIANS["bare"], MEDIANS
 
 
-def test_c_smoke_list_filled_100k(benchmark: BenchmarkFixture, bulk_registry: Path) -> None:
-    median = measure(benchmark, "list_100k", Child(
-        ["-m", "desktop", "--smoke", "--data-dir", str(bulk_registry)], "patients listed"))
+def test_c_smoke_login_window_100k(benchmark: BenchmarkFixture, bulk_registry: Path) -> None:
+    median = measure(benchmark, "login_100k", Child(
+        ["-m", "desktop", "--smoke", "--data-dir", str(bulk_registry)], "login window shown"))
     if "bare" in MEDIANS:
-        assert median <= 2 * MEDIANS["bare"], MEDIANS
+        assert median <= 2.3 * MEDIANS["bare"], MEDIANS
 
 
 @pytest.fixture
 def bulk_window(qtbot: QtBot, bulk_registry: Path) -> Iterator[object]:
     from desktop.registry.database import open_registry
-    from desktop.registry.patients import PatientRepository
+    from desktop.services.patients import PatientService
     from desktop.ui.common.messages import RecordingMessages
     from desktop.ui.common.settings import UiSettings
     from desktop.ui.patients.main_window import MainWindow
@@ -155,12 +166,42 @@ def bulk_window(qtbot: QtBot, bulk_registry: Path) -> Iterator[object]:
     registry = open_registry(bulk_registry)
     window = MainWindow(UiSettings(bulk_registry), RecordingMessages())
     qtbot.addWidget(window)
-    window.set_repository(PatientRepository(registry, "bench"))
+    window.set_repository(PatientService.open(registry, "bench"))
     window.show()
     qtbot.waitExposed(window)
     yield window
     window.close()
     registry.close()
+
+
+def test_d_list_filled_after_login_100k(benchmark: BenchmarkFixture, bulk_registry: Path,
+                                        qtbot: QtBot) -> None:
+    from desktop.domain.accounts import Actor, Role
+    from desktop.registry.database import open_registry
+    from desktop.services.patients import PatientService
+    from desktop.ui.common.messages import RecordingMessages
+    from desktop.ui.common.settings import UiSettings
+    from desktop.ui.patients.main_window import MainWindow
+
+    registry = open_registry(bulk_registry)
+    window = MainWindow(UiSettings(bulk_registry), RecordingMessages())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    actor = Actor("admin", "Ada Admin", frozenset({Role.COORDINATOR}))
+    active = PatientService.open(registry, actor).count()  # the archived few not listed
+
+    def logged_in() -> None:
+        window.set_repository(PatientService.open(registry, actor))
+        assert window.model.rowCount() == active
+
+    benchmark.group = "list after login, 100k patients"
+    try:
+        benchmark.pedantic(logged_in, rounds=ROUNDS, warmup_rounds=1)
+    finally:
+        window.close()
+        registry.close()
+    assert benchmark.stats.stats.median < 0.050
 
 
 def test_keystroke_in_search_100k(benchmark: BenchmarkFixture, qtbot: QtBot,
