@@ -1,10 +1,11 @@
-"""The two admin tables as thin models over the services' rows: accounts and the
-delegation log. They show what the services returned and nothing else; the tabs set
-fresh rows after every change."""
+"""The admin tables as thin models over the services' rows: accounts, the delegation log
+and the site's dated ULNs. They show what the services returned and nothing else; the
+tabs set fresh rows after every change."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Final
 
 from PySide6.QtCore import QObject, Qt
@@ -13,15 +14,19 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.services.accounts import AccountRow
 from desktop.services.delegations import DelegationRow
+from desktop.services.site_settings import UlnRow
 from desktop.ui.admin import admin_text as text
 from desktop.ui.common.row_model import RowTableModel
 
 USER_ID, NAME, ROLES, STATUS = range(4)
 (LINE, INVESTIGATOR, TRIAL, DUTY, FROM, UNTIL, RECORDED, REVOKED) = range(8)
+ULN_CODE, ULN_VALUE, ULN_UNIT, ULN_FROM, ULN_BY = range(5)
 
 _DISPLAY: Final = Qt.ItemDataRole.DisplayRole
 _TOOLTIP: Final = Qt.ItemDataRole.ToolTipRole
 _FOREGROUND: Final = Qt.ItemDataRole.ForegroundRole
+#: The standing of a row set without ``set_history`` (none is worked out).
+_UNKNOWN: Final = (True, "")
 
 
 def _dimmed() -> object:
@@ -110,4 +115,49 @@ class DelegationTableModel(RowTableModel[DelegationRow]):
         for number, row in enumerate(self._rows):
             if row.id == line_id:
                 return number
+        return None
+
+
+class UlnTableModel(RowTableModel[UlnRow]):
+    """Every dated ULN ever recorded, by observation and date; those not in force today
+    (superseded, or from a later date) dimmed, the "In force from" tooltip saying why."""
+
+    HEADERS = ("Observation", "Value", "Unit", "In force from", "Recorded by")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._names: dict[str, str] = {}
+        #: id(row) -> (in force today, why): rows are held, so their ids stay theirs.
+        self._standing: dict[int, tuple[bool, str]] = {}
+
+    def set_history(self, rows: Sequence[UlnRow], names: Mapping[str, str],
+                    today: date) -> None:
+        self._names = dict(names)
+        following = [rows[i + 1] if i + 1 < len(rows) and rows[i + 1].code == row.code
+                     else None for i, row in enumerate(rows)]
+        self._standing = {id(row): text.uln_standing(row, after, today)
+                          for row, after in zip(rows, following, strict=True)}
+        self.set_rows(rows)
+
+    def in_force(self, row: int) -> bool:
+        value = self.row_at(row)
+        return value is not None and self._standing.get(id(value), _UNKNOWN)[0]
+
+    def cell(self, value: UlnRow, column: int, role: int) -> object:
+        if role == _DISPLAY:
+            return (text.code_label(value.code), value.value, value.unit,
+                    text.day(value.effective_from),
+                    text.person(value.recorded_by, self._names))[column]
+        in_force, why = self._standing.get(id(value), _UNKNOWN)
+        if role == _TOOLTIP:
+            if column == ULN_CODE:
+                return f"{text.code_label(value.code)} (code {value.code})"
+            if column == ULN_FROM:
+                return why
+            if column == ULN_BY:
+                return text.person(value.recorded_by, self._names)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == ULN_VALUE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _FOREGROUND and not in_force:
+            return _dimmed()
         return None

@@ -1,4 +1,4 @@
-"""The words the admin screen shows for accounts and delegation lines.
+"""The words the admin screen shows for accounts, delegation lines and site settings.
 
 Plain functions over the services' rows, so the table models, the dialogs and the tests
 say the same thing the same way. No rule is decided here: a status is read off the row
@@ -8,12 +8,14 @@ the accounts service returned.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from desktop.domain.accounts import Role
+from desktop.domain.units import CODES
 from desktop.services.accounts import AccountRow
 from desktop.services.delegations import DelegationRow
+from desktop.services.site_settings import UlnRow
 
 ACTIVE: Final = "active"
 DEACTIVATED: Final = "deactivated"
@@ -107,3 +109,24 @@ def line_summary(line: DelegationRow, names: Mapping[str, str]) -> str:
     until = f"until {day(line.end)}" if line.end is not None else OPEN_ENDED
     return (f"Line {line.id}: {person(line.user_id, names)} for {line.trial_id} as "
             f"{line.duty}, from {day(line.start)}, {until}.")
+
+
+def code_label(code: str) -> str:
+    """An observation as the forms name it: "AST", "Serum creatinine"."""
+    found = CODES.get(code)
+    return found.label if found is not None else code
+
+
+def uln_standing(row: UlnRow, following: UlnRow | None, today: date) -> tuple[bool, str]:
+    """(in force today, a sentence) for a dated ULN, ``following`` being the next row of
+    the same observation in the service's order (by date, then as recorded)."""
+    if following is not None and following.effective_from == row.effective_from:
+        return False, ("Replaced by a later entry with the same date: results are judged "
+                       "against that one.")
+    if row.effective_from > today:
+        return False, f"Not in force yet: results taken from {day(row.effective_from)} on."
+    if following is not None and following.effective_from <= today:
+        last = following.effective_from - timedelta(days=1)
+        return False, (f"In force for results taken from {day(row.effective_from)} to "
+                       f"{day(last)}; they keep it.")
+    return True, f"In force today (results taken from {day(row.effective_from)} on)."
