@@ -1,9 +1,10 @@
-"""The administration window: the accounts tab and the delegation log tab.
+"""The administration window: the accounts, delegation log and site settings tabs.
 
 Only for an administrator: the window is built from the accounts service's list of
 accounts, which refuses (``NotPermitted``) anyone who may not administer, so it cannot be
 opened by mistake whatever the menu offers. Names and roles changed on the accounts tab
-show at once in the delegation log.
+show at once in the delegation log and the ULN table. The site settings tab is there
+when the window is given the site settings service (``open_admin_window`` always does).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from desktop import APP_NAME
 from desktop.domain.accounts import Actor
 from desktop.services.accounts import AccountService
 from desktop.services.delegations import DelegationService
+from desktop.services.site_settings import SiteSettingsService
 from desktop.ui.admin.accounts_tab import AccountsTab
 from desktop.ui.admin.delegations_tab import DelegationsTab
+from desktop.ui.admin.site_tab import SiteSettingsTab
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.widgets import named
 
@@ -30,7 +33,8 @@ class AdminWindow(QWidget):
 
     def __init__(self, accounts: AccountService, delegations: DelegationService,
                  actor: Actor, trials: Sequence[tuple[str, str]],
-                 messages: MessageService, parent: QWidget | None = None) -> None:
+                 messages: MessageService, parent: QWidget | None = None, *,
+                 site: SiteSettingsService | None = None) -> None:
         rows = accounts.accounts(actor)  # the service decides who may be here
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("admin_window")
@@ -45,6 +49,12 @@ class AdminWindow(QWidget):
         self.tabs.addTab(self.accounts_tab, "&Accounts")
         self.tabs.addTab(self.delegations_tab, "&Delegation log")
         self.accounts_tab.changed.connect(self.delegations_tab.refresh)
+        self.site_tab: SiteSettingsTab | None = None
+        if site is not None:
+            self.site_tab = named(SiteSettingsTab(site, actor, messages, accounts.names),
+                                  "site_tab")
+            self.tabs.addTab(self.site_tab, "&Site settings")
+            self.accounts_tab.changed.connect(self.site_tab.refresh_uln)
 
         who = named(QLabel(f"Logged in as {actor.full_name} ({actor.user_id}), "
                            f"{actor.roles_label}. Every change here is recorded in the "

@@ -30,6 +30,7 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     from desktop.services.accounts import AccountService
     from desktop.services.delegations import DelegationService
     from desktop.services.rows import RegistryError
+    from desktop.services.site_settings import SiteSettingsService
     from desktop.ui.admin.admin_window import AdminWindow
 
     actor = context.actor  # None: a context built below the accounts, no one to act as
@@ -50,7 +51,8 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     try:
         window = AdminWindow(AccountService(context.registry),
                              DelegationService(context.registry), actor, trials,
-                             context.messages, parent)
+                             context.messages, parent,
+                             site=SiteSettingsService(context.registry))
     except RegistryError as exc:  # NotPermitted among them: the service's sentence
         context.messages.error(parent, "Administration not opened", str(exc))
         return None
