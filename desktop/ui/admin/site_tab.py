@@ -114,7 +114,7 @@ class SiteSettingsTab(QWidget):
         self.confirm = named(ConfirmEditor(messages, self._save_confirm), "confirm_editor")
         self.uln_model = UlnTableModel(self)
         self.uln_table = AdminTable(self.uln_model, "uln_history", "ULN history",
-                                    (130, 70, 70, 100))
+                                    (120, 56, 64, 96))
         self.add_uln_button = named(QPushButton("Add &ULN…"), "add_uln")
         self.add_uln_button.setToolTip("Record a new ULN for an observation, from a date on.")
         self.add_uln_button.clicked.connect(lambda _checked=False: self.add_uln())
