@@ -27,7 +27,7 @@ def run_app(args: argparse.Namespace) -> int:
         if not args.smoke:
             return cli.fail("no graphical display (DISPLAY or WAYLAND_DISPLAY is not set): "
                             "start NK Screen from the desktop session; the headless "
-                            "commands (trials, criteria, evaluate, prescreen) work without "
+                            "commands (trials, criteria, evaluate, prescreen, site) work without "
                             "one", cli.FAILURE)
         # A smoke check of an install or bundle on a machine without a screen.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

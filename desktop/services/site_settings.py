@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from desktop.domain.accounts import Actor, Permission
 from desktop.domain.identifiers import IdentifierError, MrnRules
 from desktop.domain.numbers import NumberTextError, parse_decimal
-from desktop.domain.units import CODES, UnitError, check_uln, normalise_unit
+from desktop.domain.units import CODES, UnitError, check_uln, check_value, normalise_unit
 from desktop.registry.database import Registry, RegistryError
 from desktop.registry.site_reading import SiteValues, read_site
 from desktop.registry.site_settings import SiteSettingRepository, UlnRepository, UlnRow
@@ -184,21 +184,31 @@ def _confirm(value: Any) -> dict[str, dict[str, str | None]]:
     for code, entry in value.items():
         if code not in CODES or not isinstance(entry, dict):
             raise SiteSettingError(f"Confirm thresholds: {code!r} is not an observation.")
-        unit = normalise_unit(code, entry.get("unit") or CODES[code].canonical)
+        try:
+            unit = normalise_unit(code, entry.get("unit") or CODES[code].canonical)
+        except UnitError as exc:
+            raise SiteSettingError(f"Confirm thresholds: {code} unit: {exc}") from None
         limits: dict[str, str | None] = {"unit": unit}
+        numbers: dict[str, Fraction] = {}
         for side in ("below", "above"):
             text = entry.get(side)
             if text in (None, ""):
                 limits[side] = None
                 continue
             try:
-                parse_decimal(str(text).strip(), exponent=False)
+                number = parse_decimal(str(text).strip(), exponent=False)
             except NumberTextError:
                 raise SiteSettingError(f"Confirm thresholds: {code} {side} {text!r} is not a "
                                        "number.") from None
-            limits[side] = str(text).strip()
+            problem = check_value(code, number, unit)
+            if problem:
+                raise SiteSettingError(f"Confirm thresholds: {code} {side}: {problem}")
+            limits[side], numbers[side] = str(text).strip(), number
         if limits["below"] is None and limits["above"] is None:
             continue
+        if "below" in numbers and "above" in numbers and numbers["below"] >= numbers["above"]:
+            raise SiteSettingError(f"Confirm thresholds: {code}: 'confirm below' must be "
+                                   "less than 'confirm above'.")
         out[code] = limits
     return out
 

@@ -81,6 +81,19 @@ def test_a_wrong_setting_names_itself_and_nothing_is_stored(
     assert site.values().site_name == ""  # one wrong value: nothing of the change stored
 
 
+@pytest.mark.parametrize(("entry", "words"), [
+    ({"below": "2", "above": "1"}, "'confirm below' must be less than 'confirm above'"),
+    ({"below": "1", "above": "1"}, "'confirm below' must be less than 'confirm above'"),
+    ({"below": "100", "unit": "mg/dL"}, "creatinine below"),   # outside plausible limits
+    ({"below": "0.2", "unit": "g/L"}, "creatinine unit"),
+])
+def test_confirm_thresholds_are_checked(site: SiteSettingsService, entry: dict[str, str],
+                                        words: str) -> None:
+    with pytest.raises(SiteSettingError, match=words):
+        site.update(ADMIN, confirm={"creatinine": entry})
+    assert site.values().confirm == {}
+
+
 def test_boundaries_of_whole_number_settings_are_accepted(site: SiteSettingsService) -> None:
     assert site.update(ADMIN, idle_lock_minutes=240).idle_lock_minutes == 240
     assert site.update(ADMIN, password_expiry_days=0).password_expiry_days == 0
