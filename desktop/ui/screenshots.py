@@ -1,141 +1,261 @@
-"""Render the README screenshots: the main window with the fictional demo patients,
-the trial library on NCT06152809 screening #1 with a criterion that has a note, and a
-demo patient part-way through NCT06152809: the patient view with its timeline, and the
-pre-lymphodepletion visit form mid-screening (results in, questions still open).
+"""Render the README screenshots by driving the app itself, offscreen, on the demo.
 
-``python -m desktop.ui.screenshots [folder]`` (default ``docs/screenshots``) builds a
-throwaway registry in a temporary folder, seeds the demo patients, and grabs the windows
-offscreen, so it never touches a real registry and needs no display.
+``python -m desktop.ui.screenshots [folder]`` (default ``docs/screenshots``) starts a
+``GuiSession`` with ``demo=True`` on a temporary folder (the demo seeds a registry of its
+own there, so no real registry is ever touched) and goes where a user would: the login
+window, the patient list as demo-coordinator, DEMO-0002 part-way through NCT06152809
+(patient view and the pre-lymphodepletion visit form), the trial library, the lock
+screen, then the administration window's tabs as demo-admin.
+
+The demo seeds its screenings relative to the day it runs (the visit in progress is
+today's), so the pictures carry that day's dates; the windows' clock is fixed at 07:45
+that day, a quarter of an hour after the visit's results, so nothing else moves.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from datetime import time as clock_time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from desktop.ui.app import GuiSession
+    from desktop.ui.session.login_dialog import LoginDialog
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: The offscreen screen: a common laptop display, at 96 dpi and no scaling.
+SCREEN = {"name": "screenshots", "x": 0, "y": 0, "width": 1920, "height": 1080,
+          "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
+#: The admin window's tabs (their text without the mnemonic) and their files.
+ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegations.png",
+              "Site settings": "admin-site-settings.png"}
+#: Every file a run writes.
+SHOTS = ("login.png", "main-window.png", "patient-view.png", "visit-form.png",
+         "trials-view.png", "lock-screen.png", *ADMIN_TABS.values())
+#: The windows' "now": this morning in clinic, after the demo visit's results (07:30).
+CLOCK = clock_time(7, 45)
+TIMEOUT_S = 60.0
+
+
+class ShotError(Exception):
+    """A step did not happen (a window did not open, a file was not written)."""
+
+
+class _Fired:
+    """Counts the emissions of a signal, so a step can wait for the next one."""
+
+    def __init__(self, signal: SignalInstance) -> None:
+        self.count = 0
+        signal.connect(self._fire)
+
+    def _fire(self, *_args: object) -> None:
+        self.count += 1
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    folder_out = Path(args[0]) if args else DEFAULT_FOLDER
-    output = folder_out / "main-window.png"
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    folder = Path(args[0]) if args else DEFAULT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nkscreen-screenshot-") as data:
+        try:
+            _Run(_application(Path(data)), Path(data) / "demo", folder).run()
+        except ShotError as exc:
+            print(f"screenshots: {exc}", file=sys.stderr)
+            return 1
+    return 0
 
-    from PySide6.QtGui import QIcon
+
+def _application(data: Path) -> QApplication:
+    """The running QApplication, or one offscreen on a 1920x1080 screen."""
     from PySide6.QtWidgets import QApplication
-
-    from desktop import paths
-    from desktop.registry.database import open_registry
-    from desktop.services.demo import seed_demo
-    from desktop.services.patients import PatientService
-    from desktop.ui.common.messages import RecordingMessages
-    from desktop.ui.common.settings import UiSettings
-    from desktop.ui.patients.main_window import MainWindow
 
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setWindowIcon(QIcon(str(paths.resource("icons", "nkscreen.png"))))
-    with tempfile.TemporaryDirectory(prefix="nkscreen-screenshot-") as folder:
-        registry = open_registry(Path(folder))
+    if isinstance(existing, QApplication):
+        return existing
+    config = data / "offscreen.json"
+    config.write_text(json.dumps({"screens": [SCREEN]}), encoding="utf-8")
+    before = os.environ.get("QT_QPA_PLATFORM")
+    if before in (None, "offscreen"):
+        os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+    try:
+        from desktop.ui.app import _application as app_application
+
+        return app_application()
+    finally:
+        if before is None:
+            os.environ.pop("QT_QPA_PLATFORM", None)
+        else:
+            os.environ["QT_QPA_PLATFORM"] = before
+
+
+class _Run:
+    def __init__(self, app: QApplication, data: Path, folder: Path) -> None:
+        from desktop.ui.app import GuiSession
+        from desktop.ui.common.messages import RecordingMessages
+
+        self.app = app
+        self.folder = folder
+        self.messages = RecordingMessages()
+        data.mkdir()
+        self.session: GuiSession = GuiSession(data, self.messages, demo=True)
+        self.opened = _Fired(self.session.opened)
+        self.logged_in = _Fired(self.session.logged_in)
+        self.checked = _Fired(self.session.checked)
+
+    def run(self) -> None:
+        session = self.session
         try:
-            seed_demo(registry)
-            window = MainWindow(UiSettings(Path(folder)), RecordingMessages())
-            window.resize(1000, 440)
-            window.set_repository(PatientService.open(registry, "demo"), "demo registry")
-            window.statusBar().clearMessage()
-            window.show()
-            window.table.selectRow(2)
-            app.processEvents()
-            output.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(output)):
-                print(f"could not write {output}", file=sys.stderr)
-                return 1
-            window.close()
+            session.start()
+            self._wait(lambda: self.opened.count > 0, "the registry to open")
+            self._save(self._login_dialog(), "login.png")
+            self._log_in("demo-coordinator")
+            self._wait(lambda: self.checked.count > 0, "the installation check")
+            self._patient_list()
+            self._screening()
+            self._trials()
+            self._lock()
+            self._admin()
+            if self.messages.messages:
+                raise ShotError(f"the app said: {self.messages.messages}")
         finally:
-            registry.close()
-    print(f"wrote {output}")
-    return (_trials_view(app, folder_out / "trials-view.png")
-            or _screening(app, folder_out))
+            session.shutdown()
+            session.window.close()
+            self.app.processEvents()
 
+    # -- steps --------------------------------------------------------------------
 
-def _trials_view(app: object, output: Path) -> int:
-    from PySide6.QtWidgets import QApplication
+    def _login_dialog(self) -> LoginDialog:
+        from desktop.ui.session.login_dialog import LoginDialog
 
-    from desktop.library import load_library
-    from desktop.ui.trials.trials_view import TrialsWindow
+        controller = self.session.session
+        dialog = controller.dialog if controller is not None else None
+        if not isinstance(dialog, LoginDialog):
+            raise ShotError(f"no login window showing (found {dialog!r})")
+        return dialog
 
-    assert isinstance(app, QApplication)
-    window = TrialsWindow(load_library())
-    window.resize(1400, 850)
-    window.show()
-    app.processEvents()
-    window.view.select_stage("NCT06152809", "screening-1")
-    window.view.select_criterion("hma-venetoclax")
-    app.processEvents()
-    if not window.grab().save(str(output)):
-        print(f"could not write {output}", file=sys.stderr)
-        return 1
-    window.close()
-    print(f"wrote {output}")
-    return 0
+    def _log_in(self, user_id: str) -> None:
+        from desktop.services.demo import DEMO_PASSWORD
 
+        dialog = self._login_dialog()
+        before = self.logged_in.count
+        dialog.user_id.setText(user_id)
+        dialog.password.setText(DEMO_PASSWORD)
+        dialog.attempt()
+        self._wait(lambda: self.logged_in.count > before, f"{user_id} to log in")
+        mrn_check = self.session.mrn_check
+        if mrn_check is not None:
+            mrn_check.wait()
+        self.app.processEvents()
 
-#: The screenshots' "now", fixed so the pictures do not change from run to run.
-SCREENSHOT_NOW = (2026, 12, 7, 7, 45)
+    def _patient_list(self) -> None:
+        window = self.session.window
+        context = window._context
+        if context is None:
+            raise ShotError("the main window has no screening context after login")
+        now = datetime.combine(date.today(), CLOCK)
+        context.clock = lambda: now
+        window.resize(1000, 440)
+        window.table.selectRow(2)
+        window.statusBar().clearMessage()
+        self._save(window, "main-window.png")
 
+    def _screening(self) -> None:
+        from desktop.services.demo import demo_mrn
 
-def _screening(app: object, folder: Path) -> int:
-    from datetime import datetime
+        window = self.session.window
+        mrns = [getattr(window.model.patient_at(r), "mrn", None)
+                for r in range(window.model.rowCount())]
+        row = mrns.index(demo_mrn(2)) if demo_mrn(2) in mrns else None
+        if row is None:
+            raise ShotError(f"{demo_mrn(2)} is not in the patient list")
+        window.table.selectRow(row)
+        view = window.open_selected()
+        if view is None:
+            raise ShotError(f"the patient view of {demo_mrn(2)} did not open")
+        view.resize(1200, 860)
+        self._save(view, "patient-view.png")
+        form = view.open_selected_stage()
+        if form is None:
+            raise ShotError("the visit form did not open")
+        form.resize(1280, 800)
+        self._save(form, "visit-form.png")
+        form.close()
+        view.close()
 
-    from PySide6.QtWidgets import QApplication
+    def _trials(self) -> None:
+        from desktop.ui.trials.trials_view import TrialsWindow
 
-    from desktop import paths
-    from desktop.library import load_library
-    from desktop.registry.database import open_registry
-    from desktop.services.demo import demo_mrn, seed_demo, seed_demo_screenings
-    from desktop.services.patients import PatientService
-    from desktop.ui.common.context import ScreeningContext
-    from desktop.ui.common.messages import RecordingMessages
-    from desktop.ui.screening.patient_view import PatientView
+        self.session.window.open_trials()
+        self.app.processEvents()
+        trials = next((w for w in self.session.window.findChildren(TrialsWindow)
+                       if w.isVisible()), None)
+        if trials is None:
+            raise ShotError("the trial library did not open")
+        trials.resize(1400, 850)
+        self.app.processEvents()
+        trials.view.select_stage("NCT06152809", "screening-1")
+        trials.view.select_criterion("hma-venetoclax")
+        self._save(trials, "trials-view.png")
+        trials.close()
 
-    assert isinstance(app, QApplication)
-    now = datetime(*SCREENSHOT_NOW)
-    with tempfile.TemporaryDirectory(prefix="nkscreen-screenshot-") as data:
-        registry = open_registry(Path(data))
-        try:
-            seed_demo(registry)
-            seed_demo_screenings(registry, {t.id: t for t in load_library()},
-                                 paths.trials_dir() / "examples", now=now)
-            patients = PatientService.open(registry, "demo")
-            context = ScreeningContext(registry=registry, user="demo", patients=patients,
-                                       messages=RecordingMessages(), data_dir=Path(data),
-                                       clock=lambda: now)
-            patient = patients.search(demo_mrn(2), limit=1)[0]
-            view = PatientView(context, patient)
-            view.resize(1200, 860)
-            view.show()
-            app.processEvents()
-            written = [folder / "patient-view.png", folder / "visit-form.png"]
-            ok = view.grab().save(str(written[0]))
-            form = view.open_selected_stage()
-            if form is not None:
-                form.resize(1280, 800)
-                app.processEvents()
-                ok = form.grab().save(str(written[1])) and ok
-                form.close()
-            view.close()
-            app.processEvents()
-        finally:
-            registry.close()
-    if not ok or form is None:
-        print(f"could not write {', '.join(map(str, written))}", file=sys.stderr)
-        return 1
-    for path in written:
+    def _lock(self) -> None:
+        from desktop.services.demo import DEMO_PASSWORD
+
+        controller = self.session.session
+        assert controller is not None
+        controller.lock()
+        screen = self._login_dialog()
+        if screen.locked_by is None:
+            raise ShotError("lock() showed no lock screen")
+        self._save(screen, "lock-screen.png")
+        screen.password.setText(DEMO_PASSWORD)
+        screen.attempt()
+        self._wait(lambda: not controller.locked, "the session to resume")
+        controller.logout()
+        self.app.processEvents()
+
+    def _admin(self) -> None:
+        from desktop.ui.admin.admin_window import AdminWindow
+
+        self._log_in("demo-admin")
+        admin = self.session.window.open_admin()
+        if not isinstance(admin, AdminWindow):
+            raise ShotError(f"the administration window did not open ({admin!r})")
+        admin.resize(1280, 720)
+        tabs = {admin.tabs.tabText(i).replace("&", ""): i for i in range(admin.tabs.count())}
+        for text, name in ADMIN_TABS.items():
+            if text not in tabs:
+                raise ShotError(f"the administration window has no {text!r} tab ({tabs})")
+            admin.tabs.setCurrentIndex(tabs[text])
+            self._save(admin, name)
+        admin.close()
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _wait(self, done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + TIMEOUT_S
+        while not done():
+            if time.monotonic() > deadline:
+                raise ShotError(f"timed out after {TIMEOUT_S:.0f} s waiting for {what}")
+            self.app.processEvents()
+            time.sleep(0.01)
+
+    def _save(self, widget: QWidget, name: str) -> None:
+        self.app.processEvents()
+        path = self.folder / name
+        if not widget.grab().save(str(path)):
+            raise ShotError(f"could not write {path}")
         print(f"wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":
