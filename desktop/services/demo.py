@@ -71,7 +71,10 @@ def seed_demo_accounts(registry: Registry, trial_ids: Iterable[str],
         raise DemoRefused(f"The registry {registry.path} has accounts of its own: the demo "
                           "does not write into a site's registry. Start the demo without "
                           "--data-dir (it keeps its own), or with an empty folder.")
-    settings.set("demo-admin", {DEMO_KEY: True, "site_name": "Demo site"})
+    marks: dict[str, object] = {DEMO_KEY: True, "site_name": "Demo site"}
+    if settings.get("accounts_since") is None:  # every demo entry is made by an account
+        marks["accounts_since"] = "2000-01-01T00:00:00+00:00"
+    settings.set("demo-admin", marks)
     stored = (hasher or passwords.site_hasher()).hash(DEMO_PASSWORD)
     made = 0
     for user_id, name, roles in DEMO_ACCOUNTS:

@@ -28,7 +28,7 @@ from desktop.library import load_library
 from desktop.registry.database import Registry, open_registry
 from desktop.registry.patients import PatientInput, PatientRepository
 from desktop.registry.screening_rows import ObservationInput
-from desktop.registry.screenings import ScreeningRepository
+from desktop.services.screening import ScreeningService
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.screening.visit_form import VisitForm
 
@@ -54,7 +54,7 @@ def form(qtbot: QtBot, bench_registry: Registry) -> VisitForm:
     born = date.fromisoformat(data["patient"]["birth_date"])
     patient = PatientRepository(bench_registry, "bench").add(
         PatientInput("B1", "Bench", "Ann", born, data["patient"]["sex"]))
-    repo = ScreeningRepository(bench_registry, "bench", clock=lambda: NOW)
+    repo = ScreeningService.open(bench_registry, "bench", lambda: NOW)
     visit = repo.start_visit(repo.start(patient.id, trial).id, trial, "screening-1")
     for name, at in data["events"].items():
         repo.set_event(visit.id, name, datetime.fromisoformat(at))

@@ -49,6 +49,11 @@ def test_one_account_per_role_with_the_demo_password(registry: Registry) -> None
     delegations = DelegationService(registry)
     assert all(delegations.in_force("demo-investigator", t, date.today()) for t in trial_ids())
     assert "nkscreen-demo" in demo_banner()
+    # The demo's entries are an account's, shown by name (not "before accounts").
+    from desktop.services.screening import ScreeningService
+
+    names = ScreeningService.open(registry, "demo-coordinator").attribution()
+    assert names.who("demo-coordinator", None) == "Demo Coordinator (demo-coordinator)"
     assert "demo-monitor" in demo_banner()
 
 

@@ -53,7 +53,7 @@ class LoginDialog(QDialog):
         self.may_close = False
         self.setObjectName("lock_screen" if locked_by else "login")
         self.setWindowTitle(f"{APP_NAME} — locked" if locked_by else f"{APP_NAME} — log in")
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(520 if banner else 420)
 
         heading = QLabel(f"Locked: {locked_by.full_name} was away. Enter the password to "
                          "resume, or log in as someone else." if locked_by
