@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -123,6 +124,30 @@ def test_smoke_opens_the_window_offscreen(bundle: Bundle) -> None:
     assert "smoke ok:" in result.stdout
     # The bundled Alembic scripts ran: the registry exists in the folder we named.
     assert (data_dir / "nkscreen.sqlite3").is_file()
+
+
+def test_demo_smoke_fills_its_folder_with_accounts(bundle: Bundle) -> None:
+    """argon2 (its compiled bindings) ships: the demo hashes its accounts' password."""
+    data_dir = bundle.home / "demo"
+    result = bundle.run("--demo", "--smoke", "--data-dir", str(data_dir))
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert "smoke: login window shown" in result.stdout
+    conn = sqlite3.connect(data_dir / "nkscreen.sqlite3")
+    try:
+        rows = conn.execute("SELECT user_id, password_hash FROM account ORDER BY id").fetchall()
+    finally:
+        conn.close()
+    assert [user for user, _ in rows] == ["demo-admin", "demo-coordinator",
+                                          "demo-investigator", "demo-monitor"]
+    assert all(stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$") for _, stored in rows)
+
+
+def test_site_import_runs_in_the_bundle(bundle: Bundle, tmp_path: Path) -> None:
+    site = tmp_path / "site.json"
+    site.write_text('{"uln": {"ast": {"value": 40}}}', encoding="utf-8")
+    result = bundle.run("--data-dir", str(bundle.home / "site"), "site", "import", str(site))
+    assert result.returncode == 0, result.stderr
+    assert "1 upper limits of normal" in result.stdout
 
 
 def test_migrations_ship_as_source(bundle: Bundle) -> None:

@@ -16,6 +16,8 @@ from pytestqt.qtbot import QtBot
 from desktop.registry.database import Registry
 from desktop.services.accounts import AccountService
 from desktop.services.passwords import fast_hasher
+from desktop.ui.admin.delegations_tab import DelegationsTab
+from desktop.ui.admin.opening import DelegationLogWindow
 from desktop.ui.app import EXIT_OK, EXIT_REGISTRY_FAILED, GuiSession
 from desktop.ui.common.errors import LOG_FILE, ExceptionHook
 from desktop.ui.common.messages import RecordingMessages
@@ -61,7 +63,7 @@ def test_demo_opens_its_own_registry_with_a_login_per_role(
 
 
 def test_demo_monitor_sees_patients_but_cannot_change_them(
-        qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
+        qtbot: QtBot, data_dir: Path, messages: RecordingMessages, tmp_path: Path) -> None:
     session = GuiSession(data_dir, messages, demo=True)
     qtbot.addWidget(session.window)
     with qtbot.waitSignal(session.opened, timeout=30_000):
@@ -76,6 +78,20 @@ def test_demo_monitor_sees_patients_but_cannot_change_them(
         assert window.new_action.toolTip() == ("Logged in as Monitor / auditor (read-only): "
                                                "you can see patients but not change them.")
         assert window.screening_action.isEnabled()  # reading is allowed
+        # The delegation log: a monitor sees it and exports it, and changes nothing.
+        log = window.open_delegation_log()
+        assert isinstance(log, DelegationLogWindow)
+        tab = log.tab
+        assert isinstance(tab, DelegationsTab)
+        assert tab.model.rowCount() == 5  # the demo investigator, every trial
+        assert not tab.add_button.isEnabled()
+        assert tab.add_button.toolTip() == ("Only an administrator records or revokes "
+                                            "delegations.")
+        target = tmp_path / "log.csv"
+        tab.choose_path = lambda _parent, _suggested: str(target)
+        tab.export_csv()
+        assert target.read_text(encoding="utf-8-sig").startswith("Line,User id,Name,Trial")
+        log.close()
     finally:
         session.shutdown()
 

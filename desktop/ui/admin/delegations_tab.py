@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.accounts import Actor, Role
+from desktop.domain.accounts import Actor, Permission, Role
 from desktop.services.accounts import AccountService
 from desktop.services.delegations import DelegationRow, DelegationService
 from desktop.ui.admin.admin_dialog import attempt
@@ -111,6 +111,12 @@ class DelegationsTab(QWidget):
 
     def update_buttons(self) -> None:
         line = self.selected()
+        if not self._actor.may(Permission.ADMINISTER):  # a monitor, say: read and export
+            why = "Only an administrator records or revokes delegations."
+            for button in (self.add_button, self.revoke_button):
+                button.setEnabled(False)
+                button.setToolTip(why)
+            return
         if line is None:
             self.revoke_button.setEnabled(False)
             self.revoke_button.setToolTip(NO_SELECTION)

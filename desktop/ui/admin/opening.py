@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desktop import APP_NAME
 from desktop.ui.common.context import ContextError
 
 if TYPE_CHECKING:
@@ -59,4 +60,39 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.show()
     window.activateWindow()
+    return window
+
+
+class DelegationLogWindow(QWidget):
+    """The delegation log for anyone logged in: read and export (CSV); only an
+    administrator adds or revokes lines (the service refuses anyone else)."""
+
+    def __init__(self, tab: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setObjectName("delegation_log")
+        self.setWindowTitle(f"Delegation log — {APP_NAME}")
+        self.tab = tab
+        layout = QVBoxLayout(self)
+        layout.addWidget(tab)
+        self.resize(1100, 520)
+
+
+def open_delegation_log(parent: QWidget, context: ScreeningContext) -> QWidget | None:
+    """The delegation log window for ``context.actor`` (any role), shown."""
+    from desktop.services.accounts import AccountService
+    from desktop.services.delegations import DelegationService
+    from desktop.ui.admin.delegations_tab import DelegationsTab
+
+    actor = context.actor
+    if actor is None:
+        return None
+    try:
+        trials = trial_choices(context)
+    except ContextError:
+        trials = []
+    tab = DelegationsTab(DelegationService(context.registry), AccountService(context.registry),
+                         actor, trials, context.messages)
+    window = DelegationLogWindow(tab, parent)
+    window.show()
     return window

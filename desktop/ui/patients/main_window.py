@@ -29,6 +29,7 @@ from desktop.ui.common.settings import MAIN_WINDOW_GEOMETRY, SHOW_ARCHIVED, UiSe
 from desktop.ui.common.widgets import named
 from desktop.ui.patients.patient_dialog import PatientDialog
 from desktop.ui.patients.patient_model import PatientTableModel
+from desktop.ui.patients.session_window import SessionWindow
 
 if TYPE_CHECKING:
     from desktop.services.patients import PatientRow, PatientService
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from desktop.ui.session.controller import SessionController
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SessionWindow, QMainWindow):
     """The patient list. ``first_painted`` fires once, after the window first paints."""
 
     first_painted = Signal()
@@ -129,6 +130,10 @@ class MainWindow(QMainWindow):
         trials_menu = menu.addMenu("T&rials")
         trials_menu.addAction(self.trials_action)
         self.log_menu = trials_menu.addMenu("Screening &log")
+        self.delegation_action = trials_menu.addAction("&Delegation log…")
+        self.delegation_action.setToolTip("Who may sign for which trial, from and until when "
+                                          "(read and export; an administrator records it)")
+        self.delegation_action.triggered.connect(self.open_delegation_log)
         self.log_menu.aboutToShow.connect(self._fill_log_menu)
 
         self.count_label = QLabel()
@@ -180,46 +185,6 @@ class MainWindow(QMainWindow):
         self.model.set_filter(self.search.text(), self.show_archived_action.isChecked())
         self.model.set_repository(repository)
         self._update_actions()
-
-    def set_session(self, session: SessionController) -> None:
-        """The login session: the Account menu (lock, password, log out, administration)."""
-        from desktop.ui.session.account_menu import AccountMenu
-
-        self.session = session
-        self.account_menu = AccountMenu(self, session, self.open_admin)
-
-    def end_session(self) -> None:
-        """The logged-in user's session ends: every other window saves its drafts under
-        their name and closes; the list is emptied until the next login."""
-        from PySide6.QtWidgets import QApplication
-
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        windows = [w for w in app.topLevelWidgets()
-                   if w is not self and not w.property("session_window")]
-        for widget in windows:  # visit forms first: they save before their patient closes
-            closer = getattr(widget, "close_for_logout", None)
-            if callable(closer):
-                closer()
-        for widget in windows:
-            if widget is not None and widget.isWindow():
-                widget.close()
-        self._repository = None
-        self._context = None
-        self.model.set_repository(None)
-        self.setWindowTitle(APP_NAME)
-        if self.account_menu is not None:
-            self.account_menu.update(None)
-        self._update_actions()
-
-    def open_admin(self) -> QWidget | None:
-        """The administration window (accounts, delegation log, site settings)."""
-        from desktop.ui.admin.opening import open_admin_window
-
-        if self._context is None or self._context.actor is None:
-            return None
-        self.admin_window = open_admin_window(self, self._context)
-        return self.admin_window
 
     # -- actions ---------------------------------------------------------------
 
@@ -362,6 +327,8 @@ class MainWindow(QMainWindow):
         self.new_action.setEnabled(may_change)
         self.edit_action.setEnabled(patient is not None and may_change)
         self.screening_action.setEnabled(patient is not None and self._context is not None)
+        self.delegation_action.setEnabled(self._context is not None
+                                          and self._context.actor is not None)
         self.archive_action.setEnabled(patient is not None and may_change)
         for action in (self.new_action, self.edit_action, self.archive_action):
             action.setToolTip(why or action.text().replace("&", "").rstrip("…"))
