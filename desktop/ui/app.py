@@ -228,6 +228,7 @@ class GuiSession(QObject):
         self.window.set_session(session)
         if self.smoke:
             self._report("registry opened", opened_at)
+        self.window.statusBar().showMessage("Registry open: log in to see the patients.")
         session.begin()
         self.opened.emit()
         # While the user types their password, off the GUI thread: what the first save
@@ -254,6 +255,9 @@ class GuiSession(QObject):
                                    patients=patients, messages=self.messages,
                                    data_dir=self.data_dir)
         self.window.set_repository(patients, str(registry.path), context)
+        self.window.statusBar().showMessage(
+            f"Logged in as {actor.full_name} ({actor.roles_label}). Registry: {registry.path}",
+            10000)
         if patients.may_change:  # MRNs sharing a key or breaking the rules, to resolve
             from desktop.ui.patients.mrn_problems_dialog import MrnCheck
 

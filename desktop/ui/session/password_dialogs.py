@@ -65,6 +65,7 @@ class _PasswordDialog(QDialog):
     def refuse(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
+        self.adjustSize()  # grow for the message instead of squeezing the fields
 
     def _matching(self, first: QLineEdit, second: QLineEdit) -> str | None:
         """The new password once typed twice alike; else says so and None."""
