@@ -19,11 +19,13 @@ from desktop.registry.database import Registry, open_registry
 from desktop.services.accounts import AccountService
 from desktop.services.passwords import fast_hasher
 from desktop.services.patients import PatientInput, PatientService
+from desktop.services.rows import RegistryError
 from desktop.ui.app import GuiSession
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.patients.patient_dialog import PatientDialog
 from desktop.ui.screening.visit_form import VisitForm
 from desktop.ui.session.login_dialog import LoginDialog
+from desktop.ui.session.password_dialogs import RecoverDialog, RecoveryCodeDialog
 from tests.ui.screening_support import type_text
 from tests.ui.session_support import PASSWORD, log_in, seed_coordinator
 
@@ -168,3 +170,51 @@ def _last_login_details(registry: Registry | None) -> dict[str, object]:
                                "ORDER BY id DESC LIMIT 1").fetchone()
     found: dict[str, object] = json.loads(text)
     return found
+
+
+def test_a_locked_out_admin_recovers_with_the_printed_code(
+        qtbot: QtBot, tmp_path: Path, messages: RecordingMessages) -> None:
+    folder = tmp_path / "site"
+    registry = open_registry(folder)
+    try:
+        accounts = AccountService(registry, hasher=fast_hasher())
+        code = accounts.create_first_admin("admin", "Ada Admin", "admin password 1").recovery_code
+        for _ in range(5):  # locked out
+            with pytest.raises(RegistryError):
+                accounts.login("admin", "forgotten password")
+    finally:
+        registry.close()
+    started = GuiSession(folder, messages)
+    qtbot.addWidget(started.window)
+    with qtbot.waitSignal(started.opened, timeout=30_000):
+        started.start()
+    try:
+        assert started.session is not None
+        login = started.session.dialog
+        assert isinstance(login, LoginDialog)
+        qtbot.mouseClick(login.findChild(QPushButton, "recovery"), Qt.MouseButton.LeftButton)
+        recover = next(w for w in QApplication.topLevelWidgets()
+                       if isinstance(w, RecoverDialog) and w.isVisible())
+        recover.user_id.setText("admin")
+        recover.code.setText("wrong-code")
+        recover.password.setText("a brand new pass")
+        recover.again.setText("a brand new pass")
+        recover.submit()
+        assert "recovery code or the administrator's user id is wrong" in recover.error.text()
+        recover.code.setText(code.upper())
+        recover.password.setText("a brand new pass")
+        recover.again.setText("a brand new pass")
+        recover.submit()
+        assert recover.new_code is not None
+        assert recover.new_code != code
+        shown = started.session.dialog
+        assert isinstance(shown, RecoveryCodeDialog)
+        assert shown.code == recover.new_code
+    finally:
+        started.shutdown()
+    check = open_registry(folder)
+    try:
+        assert AccountService(check, hasher=fast_hasher()).login(
+            "admin", "a brand new pass").user_id == "admin"
+    finally:
+        check.close()

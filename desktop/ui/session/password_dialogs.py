@@ -67,6 +67,25 @@ class _PasswordDialog(QDialog):
         self.error.show()
         self.adjustSize()  # grow for the message instead of squeezing the fields
 
+    def _attempt(self, first: QLineEdit, second: QLineEdit,
+                 call: Callable[[str], str]) -> str | None:
+        """The new password typed twice alike, handed to ``call`` (the service); its
+        result (the caller keeps it, then accepts). A refusal is shown, the passwords
+        cleared, and None returned."""
+        from desktop.services.rows import RegistryError
+
+        password = self._matching(first, second)
+        if password is None:
+            return None
+        try:
+            result = call(password)
+        except RegistryError as exc:
+            self.refuse(str(exc))
+            first.clear()
+            second.clear()
+            return None
+        return result
+
     def _matching(self, first: QLineEdit, second: QLineEdit) -> str | None:
         """The new password once typed twice alike; else says so and None."""
         if first.text() != second.text():
@@ -105,20 +124,10 @@ class FirstAdminDialog(_PasswordDialog):
         self.form.addRow("Password again", self.again)
 
     def submit(self) -> None:
-        from desktop.services.rows import RegistryError
-
-        password = self._matching(self.password, self.again)
-        if password is None:
-            return
-        try:
-            self.recovery_code = self._create(self.user_id.text(), self.full_name.text(),
-                                              password)
-        except RegistryError as exc:
-            self.refuse(str(exc))
-            self.password.clear()
-            self.again.clear()
-            return
-        self.accept()
+        self.recovery_code = self._attempt(self.password, self.again, lambda password: (
+            self._create(self.user_id.text(), self.full_name.text(), password)))
+        if self.recovery_code is not None:
+            self.accept()
 
 
 class ChangePasswordDialog(_PasswordDialog):
@@ -247,16 +256,7 @@ class RecoverDialog(_PasswordDialog):
         self.form.addRow("New password again", self.again)
 
     def submit(self) -> None:
-        from desktop.services.rows import RegistryError
-
-        password = self._matching(self.password, self.again)
-        if password is None:
-            return
-        try:
-            self.new_code = self._recover(self.code.text(), self.user_id.text(), password)
-        except RegistryError as exc:
-            self.refuse(str(exc))
-            self.password.clear()
-            self.again.clear()
-            return
-        self.accept()
+        self.new_code = self._attempt(self.password, self.again, lambda password: (
+            self._recover(self.code.text(), self.user_id.text(), password)))
+        if self.new_code is not None:
+            self.accept()
