@@ -150,6 +150,11 @@ class GuiSession(QObject):
         the registry."""
         if self.session is not None:
             self.session.close_for_quit()
+        if self._titles is not None:  # the demo's title marks end with its session
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self._titles)
+            self._titles = None
         for operation in (self._operation, self._warm_up, self._install, self.mrn_check):
             if operation is not None:
                 operation.wait()

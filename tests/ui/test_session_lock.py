@@ -25,7 +25,11 @@ from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.patients.patient_dialog import PatientDialog
 from desktop.ui.screening.visit_form import VisitForm
 from desktop.ui.session.login_dialog import LoginDialog
-from desktop.ui.session.password_dialogs import RecoverDialog, RecoveryCodeDialog
+from desktop.ui.session.password_dialogs import (
+    ChangePasswordDialog,
+    RecoverDialog,
+    RecoveryCodeDialog,
+)
 from tests.ui.screening_support import type_text
 from tests.ui.session_support import PASSWORD, log_in, seed_coordinator
 
@@ -218,3 +222,40 @@ def test_a_locked_out_admin_recovers_with_the_printed_code(
             "admin", "a brand new pass").user_id == "admin"
     finally:
         check.close()
+
+
+def test_a_one_time_password_at_the_lock_screen_shows_nothing_until_changed(
+        qtbot: QtBot, session: GuiSession, data_dir: Path) -> None:
+    """An admin who reset Cora's password while she was away cannot use it to get her
+    windows back: the lock screen asks for a new password first, and cancelling keeps
+    everything locked."""
+    assert session.session is not None
+    registry = session.registry
+    assert registry is not None
+    accounts = AccountService(registry, hasher=fast_hasher())
+    session.session.lock()
+    admin = accounts.login("admin", "admin password 1")
+    one_time = accounts.reset_password(admin, "cora").one_time_password
+    screen = lock_screen(session)
+    screen.password.setText(one_time)
+    qtbot.mouseClick(screen.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(session.session.dialog, ChangePasswordDialog)
+                    if session.session is not None else False, timeout=10_000)
+    change = session.session.dialog
+    assert isinstance(change, ChangePasswordDialog)
+    assert not session.window.isVisible()  # nothing back yet
+    change.reject()
+    assert not session.window.isVisible()
+    assert lock_screen(session) is not screen  # locked again, a fresh lock screen
+    screen = lock_screen(session)
+    screen.password.setText(one_time)
+    qtbot.mouseClick(screen.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(session.session.dialog, ChangePasswordDialog)
+                    if session.session is not None else False, timeout=10_000)
+    change = session.session.dialog
+    assert isinstance(change, ChangePasswordDialog)
+    change.current.setText(one_time)
+    change.new.setText("cora chose this 1")
+    change.again.setText("cora chose this 1")
+    change.submit()
+    assert session.window.isVisible()

@@ -14,11 +14,14 @@ audited by the accounts service.
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.domain.accounts import DEFAULT_IDLE_MINUTES, Actor
 from desktop.services.accounts import AccountService
+from desktop.services.rows import RegistryError
 from desktop.ui.common.messages import MessageService
 from desktop.ui.session.idle import IdleWatcher
 from desktop.ui.session.login_dialog import LoginDialog
@@ -70,6 +73,7 @@ class SessionController(QObject):
             self._login()
 
     def _show(self, dialog: QDialog) -> None:
+        dialog.setProperty("session_window", True)  # a logout never closes it
         self.dialog = dialog
         dialog.finished.connect(lambda _code, d=dialog: self._dialog_closed(d))
         dialog.open()
@@ -169,12 +173,14 @@ class SessionController(QObject):
         if actor is None or self.locked:
             return
         self.idle.stop()
-        self.accounts.record(actor, "session.lock")
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self._hidden = [w for w in app.topLevelWidgets() if w.isVisible()]
-        for widget in self._hidden:
-            widget.hide()
+        for widget in self._hidden:  # hidden first: a failing audit write never leaves
+            widget.hide()            # the data showing
+        # Locked all the same if the audit write fails; the unlock is audited later.
+        with contextlib.suppress(RegistryError):
+            self.accounts.record(actor, "session.lock")
         screen = LoginDialog(lambda user_id, password: self.accounts.login(
             user_id, password, action="unlock"), None, locked_by=actor, banner=self._banner)
         screen.logged_in.connect(self._resumed)
@@ -182,12 +188,24 @@ class SessionController(QObject):
         self._show(screen)
 
     def _resumed(self, actor: Actor) -> None:
+        if actor.one_time:  # reset by an admin, or expired, while away: no window comes
+            self._change_at_lock(actor)  # back before the user has set their own
+            return
+        self._restore()
+
+    def _restore(self) -> None:
         hidden, self._hidden = self._hidden, []
         for widget in hidden:
             widget.show()
-        if actor.one_time:  # the password expired while away
-            self._change_password(actor, forced=False)
         self.idle.start()
+
+    def _change_at_lock(self, actor: Actor) -> None:
+        dialog = ChangePasswordDialog(
+            lambda old, new: self.accounts.change_password(actor, old, new), None,
+            forced=True)
+        dialog.accepted.connect(self._restore)
+        dialog.rejected.connect(self._back_to_lock)  # cancelled: locked as before
+        self._show(dialog)
 
     def _switch_user(self) -> None:
         locked = self.dialog
@@ -218,6 +236,7 @@ class SessionController(QObject):
         if previous is not None:
             self.ending.emit(previous)
             self.accounts.record(previous, "logout")
+        self.actor = None  # the previous user is gone, whatever the new one does next
         for widget in hidden:
             if widget is self._parent:
                 widget.show()
@@ -235,7 +254,12 @@ class SessionController(QObject):
         self._login()
 
     def close_for_quit(self) -> None:
-        """The application quits: let a lock screen close."""
-        self.idle.stop()
+        """The application quits: the logged-in user is logged out (audited) and a lock
+        screen may close."""
+        self.idle.detach()
+        actor, self.actor = self.actor, None
+        if actor is not None:
+            with contextlib.suppress(RegistryError):  # quitting anyway
+                self.accounts.record(actor, "logout")
         if isinstance(self.dialog, LoginDialog):
             self.dialog.may_close = True

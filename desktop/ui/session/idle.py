@@ -36,6 +36,13 @@ class IdleWatcher(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    def detach(self) -> None:
+        """Stop watching the application's input (the session is over)."""
+        self._timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
     @property
     def active(self) -> bool:
         return self._timer.isActive()
