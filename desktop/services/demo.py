@@ -65,12 +65,17 @@ def seed_demo_accounts(registry: Registry, trial_ids: Iterable[str],
                        hasher: PasswordHasher | None = None) -> int:
     """Create the demo accounts and delegations that are missing; how many accounts were
     made. Refuses (``DemoRefused``) a registry with accounts of its own."""
+    from desktop.registry.patients import PatientRepository
+
     accounts = AccountRepository(registry)
     settings = SiteSettingRepository(registry)
-    if accounts.count() and not is_demo(registry):
-        raise DemoRefused(f"The registry {registry.path} has accounts of its own: the demo "
-                          "does not write into a site's registry. Start the demo without "
-                          "--data-dir (it keeps its own), or with an empty folder.")
+    if not is_demo(registry) and (
+            accounts.count() or PatientRepository(registry, "demo").count(
+                include_archived=True)):
+        raise DemoRefused(f"The registry {registry.path} has patients or accounts of its "
+                          "own: the demo does not write into a site's registry. Start the "
+                          "demo without --data-dir (it keeps its own), or with an empty "
+                          "folder.")
     marks: dict[str, object] = {DEMO_KEY: True, "site_name": "Demo site"}
     if settings.get("accounts_since") is None:  # every demo entry is made by an account
         marks["accounts_since"] = "2000-01-01T00:00:00+00:00"

@@ -84,7 +84,9 @@ class SiteSettingsService:
         except SiteError as exc:
             raise SiteSettingError(str(exc)) from None
         rows = [_uln_entry(code, value, unit, effective_from) for code, value, unit in site.uln]
-        values: dict[str, Any] = {"confirm": site.confirm, IMPORTED_KEY: _digest(text)}
+        values: dict[str, Any] = {IMPORTED_KEY: _digest(text)}
+        if site.confirm:  # checked as an admin's change is; a file without any keeps them
+            values["confirm"] = _confirm(site.confirm)
         if site.mrn_characters is not None:
             values["mrn_characters"] = site.mrn_characters
         self._settings.set(actor, values)
@@ -93,14 +95,22 @@ class SiteSettingsService:
         return len(rows)
 
     def import_previous_site_file(self, data_dir: Path) -> str | None:
-        """On start: the previous release's ``site.json`` in the data folder, imported once
-        (its ULNs in force for every result, as they were); a sentence saying what
-        happened, or None when there is nothing to do. A broken file raises
-        ``SiteSettingError`` naming the file and field."""
+        """On start: the previous release's ``site.json`` in the data folder, imported once,
+        while the registry has no accounts yet (the upgrade from that release; its ULNs
+        stay in force for every result, as they were). Once there are accounts a file
+        there is never read: only an administrator changes the site's settings. A
+        sentence saying what happened, or None when there is nothing to do; a broken
+        file raises ``SiteSettingError`` naming the file and field."""
+        from desktop.registry.accounts import AccountRepository
+
         path = data_dir / "site.json"
         if not path.is_file():
             return None
         stored = self._settings.get(IMPORTED_KEY)
+        if stored is None and AccountRepository(self._registry).count():
+            return (f"{path} is not read: the registry holds the site's settings. An "
+                    "administrator changes them in Administration > Site settings (or "
+                    "imports the file with nkscreen site import).")
         if stored is not None:
             if stored != _digest(path.read_text(encoding="utf-8-sig", errors="replace")):
                 return (f"{path} has changed since it was imported, and is not read any "

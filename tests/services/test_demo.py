@@ -60,9 +60,20 @@ def test_one_account_per_role_with_the_demo_password(registry: Registry) -> None
 def test_the_demo_refuses_a_sites_registry(registry: Registry) -> None:
     accounts = AccountService(registry, hasher=passwords.fast_hasher())
     admin = accounts.create_first_admin("admin", "Ada Admin", "admin password 1").actor
-    with pytest.raises(DemoRefused, match="does not write into a site's registry"):
+    with pytest.raises(DemoRefused, match="has patients or accounts of its own"):
         seed_demo_accounts(registry, trial_ids(), passwords.fast_hasher())
     assert [a.user_id for a in accounts.accounts(admin)] == ["admin"]  # nothing added
+
+
+def test_the_demo_refuses_a_previous_release_registry_with_patients(
+        registry: Registry) -> None:
+    from desktop.services.patients import PatientInput, PatientService
+
+    PatientService.open(registry, "root").add(PatientInput(
+        "REAL-1", "Fictional", "Ann", date(1970, 1, 1), "female"))
+    with pytest.raises(DemoRefused, match="has patients or accounts of its own"):
+        seed_demo_accounts(registry, trial_ids(), passwords.fast_hasher())
+    assert AccountService(registry).needs_first_admin()  # nothing was added
 
 
 def test_without_data_dir_the_demo_uses_its_own_folder(monkeypatch: pytest.MonkeyPatch,

@@ -169,6 +169,36 @@ def test_the_previous_site_file_is_imported_once(registry: Registry,
     assert site.values().uln.on("ast", date(2030, 1, 1)) == 40  # not re-read
 
 
+def test_a_site_file_dropped_beside_a_registry_with_accounts_is_never_read(
+        registry: Registry, site: SiteSettingsService) -> None:
+    from desktop.services import passwords
+    from desktop.services.accounts import AccountService
+
+    AccountService(registry, hasher=passwords.fast_hasher()).create_first_admin(
+        "admin", "Ada Admin", "admin password 1")
+    site.update(ADMIN, confirm={"creatinine": {"below": "0.3"}})
+    data_dir = registry.path.parent
+    (data_dir / "site.json").write_text('{"uln": {"ast": {"value": 400}}}', encoding="utf-8")
+    note = site.import_previous_site_file(data_dir)
+    assert note is not None
+    assert "is not read" in note
+    assert site.uln_rows() == []
+    assert "creatinine" in site.values().confirm  # nothing wiped
+
+
+def test_an_imported_file_without_thresholds_keeps_them_and_wrong_ones_are_refused(
+        registry: Registry, site: SiteSettingsService, tmp_path: Path) -> None:
+    site.update(ADMIN, confirm={"creatinine": {"below": "0.3"}})
+    plain = tmp_path / "plain.json"
+    plain.write_text('{"uln": {"ast": {"value": 40}}}', encoding="utf-8")
+    site.import_file("admin", plain, date(2026, 1, 1))
+    assert "creatinine" in site.values().confirm
+    crossed = tmp_path / "crossed.json"
+    crossed.write_text('{"confirm": {"ast": {"below": 5, "above": 1}}}', encoding="utf-8")
+    with pytest.raises(SiteSettingError, match="must be less than"):
+        site.import_file("admin", crossed, date(2026, 1, 1))
+
+
 def test_a_broken_previous_site_file_names_the_field(registry: Registry,
                                                      site: SiteSettingsService) -> None:
     data_dir = registry.path.parent
