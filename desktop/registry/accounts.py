@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from desktop.domain.accounts import Role, parse_roles, roles_text
+from desktop.domain.accounts import Role, locked_after, parse_roles, roles_text
 from desktop.registry.database import Registry, RegistryError
 
 if TYPE_CHECKING:
@@ -157,6 +157,29 @@ class AccountRepository:
             record_event(session, actor=actor, action=action, entity=ENTITY,
                          entity_id=account.id, details={**details, **(
                              {"changes": changes} if changes else {})})
+            return _model_row(session, account)
+
+    def count_failure(self, user_id: str, action: str, details: dict[str, Any]) -> AccountRow:
+        """One more failed attempt, counted inside the write transaction (``BEGIN
+        IMMEDIATE``), so attempts made at once from two windows or processes all count;
+        the account locks as the domain says (``locked_after``). Audited as ``action``
+        with the attempt number."""
+        from desktop.registry.models.audit import record_event
+        from desktop.registry.models.base import utcnow
+
+        with self._registry.session() as session:
+            account = _load(session, user_id)
+            if account is None:
+                raise AccountNotFound(f"No account has the user id {user_id!r}.")
+            account.failed_attempts += 1
+            locked_now = not account.locked and locked_after(account.failed_attempts)
+            account.locked = account.locked or locked_now
+            account.updated_at, account.updated_by = utcnow(), user_id
+            assert account.id is not None
+            record_event(session, actor=user_id, action=action, entity=ENTITY,
+                         entity_id=account.id, details={
+                             **details, "attempt": account.failed_attempts,
+                             **({"locked": True} if locked_now else {})})
             return _model_row(session, account)
 
     def audit_only(self, actor: str, user_id: str, action: str,

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from desktop.domain.accounts import (
+    USER_ID_PATTERN,
     Actor,
     Permission,
     Role,
-    locked_after,
     name_problem,
     password_expired,
     password_problem,
@@ -86,6 +86,7 @@ class AccountService:
         self._settings = SiteSettingRepository(registry)
         self._given_hasher = hasher
         self._clock = clock
+        self._dummy: str | None = None
 
     @property
     def _hasher(self) -> PasswordHasher:
@@ -160,9 +161,23 @@ class AccountService:
         user_id = user_id.strip()
         row = self._accounts.find(user_id)
         if row is None:
-            self._accounts.audit_only(user_id, user_id, f"{action}.failed",
+            # As long as a real check, so a guesser cannot tell which user ids exist; what
+            # was typed is audited only if it can be a user id (not a password typed into
+            # the wrong field).
+            passwords.verify(self._hasher, self._dummy_hash(), password)
+            shown = user_id if USER_ID_PATTERN.fullmatch(user_id) else "(not a user id)"
+            self._accounts.audit_only(shown, shown, f"{action}.failed",
                                       {"reason": "unknown user id"})
             raise LoginRefused(_WRONG)
+        right = passwords.verify(self._hasher, row.password_hash, password)
+        if not right:
+            counted = self._accounts.count_failure(user_id, f"{action}.failed",
+                                                   {"reason": "wrong password"})
+            if counted.locked and not row.locked:
+                raise LoginRefused(f"{_WRONG} The account is now locked; an administrator "
+                                   "must unlock it.")
+            raise LoginRefused(_WRONG)
+        # Only someone who knows the password learns the account's standing.
         if not row.active:
             self._accounts.audit_only(user_id, user_id, f"{action}.failed",
                                       {"reason": "deactivated"})
@@ -173,16 +188,6 @@ class AccountService:
             raise LoginRefused(f"The account {user_id} is locked after too many failed "
                                "attempts; an administrator must unlock it (or reset the "
                                "password).")
-        if not passwords.verify(self._hasher, row.password_hash, password):
-            failed = row.failed_attempts + 1
-            locked = locked_after(failed)
-            self._accounts.change(user_id, user_id, f"{action}.failed",
-                                  {"reason": "wrong password", "attempt": failed},
-                                  failed_attempts=failed, locked=locked)
-            if locked:
-                raise LoginRefused(f"{_WRONG} The account is now locked; an administrator "
-                                   "must unlock it.")
-            raise LoginRefused(_WRONG)
         values: dict[str, object] = {"failed_attempts": 0}
         if self._hasher.check_needs_rehash(row.password_hash):
             values["password_hash"] = self._hasher.hash(password)
@@ -191,6 +196,11 @@ class AccountService:
         self._accounts.change(user_id, user_id, action,
                               {"one_time": row.one_time, "expired": expired}, **values)
         return _actor(row, one_time=expired)
+
+    def _dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash("no account has this password")
+        return self._dummy
 
     def record(self, actor: Actor, action: str) -> None:
         """Audit a session event: ``session.lock``, ``logout``."""
@@ -204,6 +214,9 @@ class AccountService:
         """The user's own change (the only way out of a one-time password)."""
         row = self._accounts.get(actor.user_id)
         if not passwords.verify(self._hasher, row.password_hash, old_password):
+            # A guess like any other: counted toward the lockout and audited.
+            self._accounts.count_failure(actor.user_id, "account.password.failed",
+                                         {"reason": "wrong current password"})
             raise LoginRefused("The current password is wrong.")
         self._check_password(new_password, row.user_id, row.full_name)
         if passwords.verify(self._hasher, row.password_hash, new_password):

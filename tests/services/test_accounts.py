@@ -251,3 +251,61 @@ def test_passwords_are_argon2id_above_the_owasp_minimum() -> None:
     assert hasher.time_cost >= passwords.OWASP_MIN_TIME_COST
     assert hasher.parallelism >= 1
     assert hasher.hash("some password 1").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_wrong_passwords_tried_at_once_all_count(service: AccountService, admin: Actor,
+                                                registry: Registry) -> None:
+    """Eight windows (or processes) guessing at the same moment cannot slip past the
+    lockout: each failure is counted inside its own write transaction."""
+    import threading
+
+    cora = coordinator(service, admin)
+    barrier = threading.Barrier(8)
+
+    def guess() -> None:
+        barrier.wait()
+        with pytest.raises(LoginRefused):
+            service.login(cora.user_id, "not the password")
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with registry.read() as conn:
+        failed, locked = conn.execute("SELECT failed_attempts, locked FROM account "
+                                      "WHERE user_id = 'cora'").fetchone()
+    assert (failed, bool(locked)) == (8, True)  # every one counted; locked from the 5th
+    with pytest.raises(LoginRefused, match="locked"):
+        service.login(cora.user_id, NEW_PASSWORD)
+
+
+def test_what_was_typed_as_a_user_id_is_audited_only_if_it_can_be_one(
+        service: AccountService, admin: Actor, registry: Registry) -> None:
+    with pytest.raises(LoginRefused):
+        service.login("My Secret Pass 1!", "whatever")  # a password in the wrong field
+    who, action, details = audit(registry)[-1]
+    assert (who, action) == ("(not a user id)", "login.failed")
+    assert "Secret" not in json.dumps(details)
+
+
+def test_an_accounts_standing_is_said_only_to_someone_with_its_password(
+        service: AccountService, admin: Actor) -> None:
+    cora = coordinator(service, admin)
+    service.set_active(admin, cora.user_id, False)
+    with pytest.raises(LoginRefused) as guessed:
+        service.login(cora.user_id, "not the password")
+    assert str(guessed.value) == "The user id or password is wrong."
+    with pytest.raises(LoginRefused, match="deactivated"):
+        service.login(cora.user_id, NEW_PASSWORD)
+
+
+def test_a_wrong_current_password_at_a_change_counts_toward_the_lockout(
+        service: AccountService, admin: Actor, registry: Registry) -> None:
+    cora = coordinator(service, admin)
+    for _ in range(MAX_FAILED_ATTEMPTS):
+        with pytest.raises(LoginRefused, match="current password is wrong"):
+            service.change_password(cora, "not the password", "another new one 1")
+    with pytest.raises(LoginRefused, match="locked"):
+        service.login(cora.user_id, NEW_PASSWORD)
+    assert audit(registry)[-2][1] == "account.password.failed"
