@@ -9,8 +9,15 @@ user instead, who acts as coordinator and investigator.
 
 from __future__ import annotations
 
-from desktop.domain.accounts import Actor, Permission, PermissionRefused, Role, require
-from desktop.registry.database import RegistryError
+from desktop.domain.accounts import (
+    Actor,
+    Permission,
+    PermissionRefused,
+    Role,
+    permissions,
+    require,
+)
+from desktop.registry.database import Registry, RegistryError
 
 __all__ = ["Actor", "NotPermitted", "Permission", "acting", "need"]
 
@@ -27,9 +34,27 @@ def acting(user: Actor | str) -> Actor:
                  roles=frozenset({Role.COORDINATOR, Role.INVESTIGATOR}))
 
 
-def need(actor: Actor, permission: Permission) -> None:
-    """Raise ``NotPermitted`` (a ``RegistryError``) unless ``actor`` may do ``permission``."""
+def need(actor: Actor, permission: Permission, registry: Registry | None = None) -> None:
+    """Raise ``NotPermitted`` (a ``RegistryError``) unless ``actor`` may do ``permission``.
+
+    With ``registry``, the account is read again: one deactivated, locked or reset since
+    the login (another window, an admin) does nothing more, whatever the session holds.
+    """
     try:
         require(actor, permission)
     except PermissionRefused as exc:
         raise NotPermitted(str(exc)) from None
+    if registry is None:
+        return
+    from desktop.registry.accounts import AccountRepository
+
+    row = AccountRepository(registry).find(actor.user_id)
+    if row is None:
+        return  # a plain name (demo seeding, tests below the accounts)
+    if not row.active or row.locked or row.one_time:
+        state = ("deactivated" if not row.active else "locked" if row.locked
+                 else "reset to a one-time password")
+        raise NotPermitted(f"The account {actor.user_id} was {state} since the login; log in "
+                           "again.")
+    if permission not in permissions(row.roles):
+        raise NotPermitted(f"{row.full_name}'s roles changed since the login; log in again.")

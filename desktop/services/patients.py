@@ -43,19 +43,21 @@ class PatientService:
     """The patient use cases for an actor on an open registry.
 
     Every change needs ``Permission.ENTER_DATA`` (a monitor or an admin alone is refused
-    with ``NotPermitted``); reads need ``Permission.READ``.
+    with ``NotPermitted``), checked against the account as it is now; every role reads.
     """
 
-    def __init__(self, repository: PatientRepository, actor: Actor | str) -> None:
+    def __init__(self, repository: PatientRepository, actor: Actor | str,
+                 registry: Registry | None = None) -> None:
         self._repository = repository
         self.actor = acting(actor)
+        self._registry = registry
 
     @classmethod
     def open(cls, registry: Registry, user: Actor | str,
              mrn_rules: MrnRules | None = None) -> PatientService:
         """The use cases for ``user`` on an open registry (the site's MRN rules by default)."""
         actor = acting(user)
-        return cls(PatientRepository(registry, actor.user_id, mrn_rules), actor)
+        return cls(PatientRepository(registry, actor.user_id, mrn_rules), actor, registry)
 
     @property
     def may_change(self) -> bool:
@@ -74,27 +76,27 @@ class PatientService:
 
     def add(self, data: PatientInput) -> PatientRow:
         """Save a new patient; raises ``ValidationFailed`` and saves nothing if invalid."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.add(data)
 
     def update(self, patient_id: int, data: PatientInput) -> PatientRow:
         """Change a patient's details; the audit event lists old and new values."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.update(patient_id, data)
 
     def set_archived(self, patient_id: int, archived: bool) -> PatientRow:
         """Archive (hide from default search) or restore a patient. Nothing is ever deleted."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.set_archived(patient_id, archived)
 
     def void(self, patient_id: int, reason: str) -> PatientRow:
         """Mark a patient registered in error (a duplicate, say) voided, with ``reason``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.void(patient_id, reason)
 
     def merge(self, duplicate_id: int, kept_id: int, reason: str) -> PatientRow:
         """As ``PatientRepository.merge``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.merge(duplicate_id, kept_id, reason)
 
     def mrn_problems(self) -> list[MrnProblem]:

@@ -143,7 +143,7 @@ class ScreeningService:
 
     def start(self, patient_id: int, trial: Trial) -> ScreeningRow:
         """As ``ScreeningRepository.start``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.start(patient_id, trial)
 
     def screenings(self, patient_id: int) -> list[ScreeningRow]:
@@ -162,7 +162,7 @@ class ScreeningService:
 
     def start_visit(self, screening_id: int, trial: Trial, stage_id: str) -> VisitRow:
         """Open a draft visit of ``stage_id`` (the next repeat, for a repeated stage)."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.start_visit(screening_id, trial, stage_id)
 
     def evaluate_visit(self, visit_id: int) -> Verdict:
@@ -171,19 +171,23 @@ class ScreeningService:
 
     def complete(self, visit_id: int, *, expect: VisitDecision | None = None) -> VisitRow:
         """Complete a draft with the decision of what the registry holds for it."""
-        need(self.actor, Permission.COMPLETE_STAGE)
+        need(self.actor, Permission.COMPLETE_STAGE, self._registry)
         return self._repository.complete(visit_id, expect=expect)
 
     def override(self, visit_id: int, trial: Trial, rationale: str, agreed_by: str) -> VisitRow:
-        """As ``ScreeningRepository.override``."""
-        need(self.actor, Permission.SIGN_AS_INVESTIGATOR)
+        """As ``ScreeningRepository.override``: an investigator delegated for the trial
+        today approves it (their user id is the audit's actor)."""
+        need(self.actor, Permission.SIGN_AS_INVESTIGATOR, self._registry)
+        if not self.delegated(trial.id):
+            raise NotPermitted(f"{self.actor.full_name} has no delegation in force today "
+                               f"for {trial.id} (see the delegation log).")
         return self._repository.override(visit_id, trial, rationale, agreed_by)
 
     def sign(self, visit_id: int, trial_id: str) -> VisitRow:
         """The actor's sign-off of a completed visit of ``trial_id``, recorded with their
         printed name and user id; refused unless they are an investigator delegated for
         the trial today."""
-        need(self.actor, Permission.SIGN_AS_INVESTIGATOR)
+        need(self.actor, Permission.SIGN_AS_INVESTIGATOR, self._registry)
         if self.screening(self.visit(visit_id).screening_id).trial_id != trial_id:
             raise ScreeningRefused("The visit belongs to another trial.")
         if not self.delegated(trial_id):
@@ -207,7 +211,7 @@ class ScreeningService:
     def set_event(self, visit_id: int, name: str, at: datetime | None, *,
                   expected: int | None = None) -> int:
         """As ``ScreeningRepository.set_event``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.set_event(visit_id, name, at, expected=expected)
 
     def facts(self, patient_id: int) -> dict[str, bool]:
@@ -217,7 +221,7 @@ class ScreeningService:
     def set_fact(self, patient_id: int, name: str, value: bool | None, *,
                  expected: int | None = None) -> int:
         """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``"""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.set_fact(patient_id, name, value, expected=expected)
 
     def observations(self, patient_id: int, code: str | None = None) -> list[ObservationRow]:
@@ -227,19 +231,19 @@ class ScreeningService:
     def add_observation(self, patient_id: int, visit_id: int | None,
                         data: ObservationInput, *, expected: int | None = None) -> ObservationRow:
         """As ``ScreeningRepository.add_observation``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.add_observation(patient_id, visit_id, data, expected=expected)
 
     def update_observation(self, observation_id: int, data: ObservationInput, *,
                            expected: int | None = None) -> ObservationRow:
         """As ``ScreeningRepository.update_observation``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.update_observation(observation_id, data, expected=expected)
 
     def retract_observation(self, observation_id: int, reason: str, *,
                             expected: int | None = None) -> int:
         """As ``ScreeningRepository.retract_observation``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.retract_observation(observation_id, reason, expected=expected)
 
     def answers(self, visit_id: int) -> dict[str, AnswerRow]:
@@ -250,7 +254,7 @@ class ScreeningService:
                    note: str = "", source_document: str = "", *,
                    expected: int | None = None) -> int:
         """As ``ScreeningRepository.set_answer``."""
-        need(self.actor, Permission.ENTER_DATA)
+        need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.set_answer(visit_id, criterion_id, value, note,
                                            source_document, expected=expected)
 

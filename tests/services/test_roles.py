@@ -168,3 +168,30 @@ def test_delegation_log_exports_as_csv_with_revocations(registry: Registry,
 def _audit_count(registry: Registry) -> int:
     with registry.read() as conn:
         return int(conn.execute("SELECT count(*) FROM audit_event").fetchone()[0])
+
+
+def test_an_account_changed_since_the_login_writes_nothing_more(
+        registry: Registry, accounts: AccountService, admin: Actor) -> None:
+    made = accounts.create_account(admin, "cora", "Cora Coordinator",
+                                   frozenset({Role.COORDINATOR}))
+    first = accounts.login("cora", made.one_time_password)
+    cora = accounts.change_password(first, made.one_time_password, "coordinator pass 9")
+    patients = PatientService.open(registry, cora)  # the session's services
+    patients.add(PATIENT)
+    accounts.set_active(admin, "cora", False)  # an admin, elsewhere, meanwhile
+    with pytest.raises(NotPermitted, match="was deactivated since the login"):
+        patients.add(PatientInput("R2", "Other", "Bea", date(1980, 1, 1), "female"))
+    accounts.set_active(admin, "cora", True)
+    accounts.reset_password(admin, "cora")
+    with pytest.raises(NotPermitted, match="reset to a one-time password since the login"):
+        patients.add(PatientInput("R3", "Other", "Cy", date(1980, 1, 1), "male"))
+
+
+def test_an_override_needs_a_delegation_in_force(registry: Registry,
+                                                 accounts: AccountService,
+                                                 admin: Actor) -> None:
+    ivy = investigator(accounts, admin)
+    trial = find_trial("NCT06152809")
+    with pytest.raises(NotPermitted, match="no delegation in force today for NCT06152809"):
+        ScreeningService.open(registry, ivy, lambda: CLOCK).override(
+            1, trial, "rationale", "IND holder")

@@ -121,13 +121,16 @@ def test_start_record_complete_sign(patients: PatientService, screenings: Screen
 
 
 def test_not_eligible_ends_the_screening(patients: PatientService,
-                                    screenings: ScreeningService) -> None:
+                                        screenings: ScreeningService,
+                                        registry: Registry) -> None:
     patient_id, visit = _started(patients, screenings)
     store_example(cast(Any, screenings), patient_id, visit, REPEATED.id, {"apl": True})
     done = screenings.complete(visit.id)
     assert done.state is StageState.NOT_ELIGIBLE
     assert [f.visit_id for f in screenings.screen_failures(visit.screening_id)] == [visit.id]
     assert REPEATED.stages[0].override is None  # this stage allows none: refused
+    DelegationRepository(registry).add("admin", "coordinator", REPEATED.id, CLOCK.date(), None,
+                                       "Sub-I")  # delegated: the stage's own rule refuses
     with pytest.raises(ScreeningRefused):
         screenings.override(visit.id, REPEATED, "Protocol deviation agreed", "Dr A (PI)")
     with pytest.raises(ScreeningRefused, match="the screening ended there"):

@@ -22,6 +22,7 @@ from desktop.domain.accounts import Actor, Role
 from desktop.domain.trial import Trial
 from desktop.library import load_library
 from desktop.registry.database import Registry
+from desktop.registry.delegations import DelegationRepository
 from desktop.registry.patients import PatientRow
 from desktop.registry.screening_rows import VisitRow
 from desktop.services.patients import PatientService
@@ -250,6 +251,12 @@ def test_only_an_investigator_is_offered_the_override_and_the_others_are_told_wh
     cora.close()
     assert _audit_count(registry) == before
 
+    undelegated = form_for(INVESTIGATOR, visit)
+    assert not undelegated.override_button.isEnabled()
+    assert "has no delegation in force today for NCT06152809" in \
+        undelegated.override_button.toolTip()
+    undelegated.close()
+    DelegationRepository(registry).add("admin", "ivy", TRIAL, date(2020, 1, 1), None, "PI")
     ivy = form_for(INVESTIGATOR, visit)
     assert ivy.override_button.isEnabled()
     assert ivy.override_button.toolTip().startswith("Proceed after review")

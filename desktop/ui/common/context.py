@@ -96,8 +96,11 @@ class ScreeningContext:
         return found
 
     def _site_table(self) -> Mapping[str, Fraction]:
-        """For the service: the registry's dated ULN table."""
-        return self._site().uln
+        """For the service, when it completes a visit: the registry's dated ULN table as
+        it is now (read again: an administrator may have added a ULN since the login)."""
+        from desktop.services.site_settings import SiteSettingsService
+
+        return SiteSettingsService(self.registry).values().uln
 
     @property
     def trials(self) -> dict[str, Trial]:

@@ -135,8 +135,13 @@ class VisitGating(VisitFormState):
             return f"Only a {title} visit completed not eligible can be overridden."
         if visit.override is not None:
             return f"{title} has already been overridden."
-        return signed_refusal(visit, title) or refusal(self._repository.actor,
-                                                       self._repository.may_sign, OVERRIDES)
+        why = signed_refusal(visit, title) or refusal(self._repository.actor,
+                                                      self._repository.may_sign, OVERRIDES)
+        if why is None and not self._repository.delegated(self._trial.id):
+            why = (f"{self._repository.actor.full_name} has no delegation in force today "
+                   f"for {self._trial.id} (the administrator records it in the delegation "
+                   "log).")
+        return why
 
     def _show_completed(self) -> None:
         visit = self._visit
