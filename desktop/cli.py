@@ -241,12 +241,18 @@ def _site_uln(args: argparse.Namespace) -> Any:
             return parse_site(read_site_path(path), path.name)
         except SiteError as exc:
             raise _BadInput(f"--site: {exc}") from None
-    from desktop.services.site_settings import SiteSettingError, registry_uln
+    from desktop.services.site_settings import SiteSettingError, registry_site
+    from desktop.zone import use_site_zone
 
     try:
-        return registry_uln(resolve_data_dir(args.data_dir))
+        site = registry_site(resolve_data_dir(args.data_dir))
     except SiteSettingError as exc:
         raise _BadInput(f"--data-dir: {exc}") from None
+    if site is None:
+        return {}
+    if site.time_zone:  # the registry's zone, unless TZ says otherwise
+        use_site_zone(site.time_zone)
+    return site.uln
 
 
 def _iso(moment: datetime) -> str:

@@ -10,7 +10,7 @@ every change is audited. ``site.json`` (the previous release's file) is now an i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -223,9 +223,9 @@ def _confirm(value: Any) -> dict[str, dict[str, str | None]]:
     return out
 
 
-def registry_uln(data_dir: Path) -> Mapping[str, Fraction]:
-    """The dated ULN table of the registry in ``data_dir``, read-only with the stdlib
-    ``sqlite3`` (no SQLAlchemy: the command line's ``evaluate --data-dir``); {} where
+def registry_site(data_dir: Path) -> SiteValues | None:
+    """The site settings of the registry in ``data_dir``, read-only with the stdlib
+    ``sqlite3`` (no SQLAlchemy: the command line's ``evaluate --data-dir``); None where
     there is no registry yet. ``SiteSettingError`` if the file cannot be read."""
     import sqlite3
 
@@ -234,16 +234,16 @@ def registry_uln(data_dir: Path) -> Mapping[str, Fraction]:
 
     db = data_dir / DB_FILENAME
     if not db.is_file():
-        return {}
+        return None
     try:
         conn = open_read_only(db)
         try:
-            return read_site(conn).uln
+            return read_site(conn)
         finally:
             conn.close()
     except sqlite3.Error as exc:
         if "no such table" in str(exc):  # a registry from before site settings: none
-            return {}
+            return None
         raise SiteSettingError(f"the registry {db} cannot be read ({exc})") from None
 
 

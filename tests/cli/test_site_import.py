@@ -118,3 +118,29 @@ def test_evaluate_on_a_registry_loads_no_sqlalchemy(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO_ROOT, check=False)
     assert "HEAVY=[]" in result.stderr, result.stderr
+
+
+def test_evaluate_takes_the_registrys_time_zone_unless_tz_is_set(tmp_path: Path) -> None:
+    from desktop.domain.accounts import Actor
+    from desktop.services.site_settings import SiteSettingsService
+
+    data = tmp_path / "data"
+    registry = open_registry(data)
+    try:
+        SiteSettingsService(registry).update(
+            Actor("admin", "Ada Admin", frozenset({Role.ADMIN})), time_zone="Asia/Tokyo")
+    finally:
+        registry.close()
+    record = tmp_path / "r.json"
+    record.write_text('{"as_of": "2026-11-02T00:00:00+00:00"}')
+    args = ["--data-dir", str(data), "evaluate", "NCT05744440", "--stage", "screening-1",
+            str(record)]
+    env = {k: v for k, v in os.environ.items() if k != "TZ"}
+    plain = subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True,
+                           text=True, cwd=REPO_ROOT, timeout=120, check=False, env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["as_of"] == "2026-11-02T09:00"  # Tokyo, UTC+9
+    env["TZ"] = "UTC"
+    overridden = subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True,
+                                text=True, cwd=REPO_ROOT, timeout=120, check=False, env=env)
+    assert json.loads(overridden.stdout)["as_of"] == "2026-11-02T00:00"
