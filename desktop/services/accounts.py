@@ -17,7 +17,7 @@ changed, and never signs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -102,8 +102,9 @@ class AccountService:
         return self._accounts.count() == 0
 
     def accounts(self, actor: Actor) -> list[AccountRow]:
+        """Every account, for the admin screen (password hashes left out)."""
         need(actor, Permission.ADMINISTER)
-        return self._accounts.all()
+        return [replace(row, password_hash="") for row in self._accounts.all()]
 
     def names(self) -> dict[str, str]:
         """User id -> printed name of every account, to show who recorded what."""

@@ -271,8 +271,14 @@ class GuiSession(QObject):
         self.logged_in.emit()
 
     def _ending(self, actor: Actor) -> None:
-        """``actor``'s session ends: their windows save what they can and close."""
-        self.window.end_session()
+        """``actor``'s session ends: their windows save what they can and close; what
+        could not be kept is said (it is gone: a result typed without its time)."""
+        lost = self.window.end_session()
+        if lost:
+            self.messages.error(self.window, "Entries not kept",
+                                f"{actor.full_name}'s session ended with entries that "
+                                "could not be saved (a result is saved only with the time "
+                                "it was taken):\n\n" + "\n".join(lost))
 
     def _warmed_up(self, _result: None) -> None:
         if self.smoke:

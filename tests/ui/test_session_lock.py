@@ -259,3 +259,25 @@ def test_a_one_time_password_at_the_lock_screen_shows_nothing_until_changed(
     change.again.setText("cora chose this 1")
     change.submit()
     assert session.window.isVisible()
+
+
+def test_logging_out_says_which_entries_could_not_be_kept(
+        qtbot: QtBot, session: GuiSession, messages: RecordingMessages) -> None:
+    context = session.window._context
+    assert context is not None
+    assert session.session is not None
+    screenings = context.screenings
+    patient = context.patients.search("LOCK")[0]
+    visit = screenings.start_visit(screenings.start(patient.id, TRIAL).id, TRIAL,
+                                   "screening-1")
+    form = VisitForm(repository=screenings, trial=TRIAL, patient=patient, visit=visit,
+                     site_uln={}, messages=RecordingMessages(), clock=context.clock)
+    form.show()
+    qtbot.waitExposed(form)
+    type_text(qtbot, form.result_rows["creatinine"].value, "0.9", commit=False)  # no time
+    session.session.logout()
+    assert not form.isVisible()
+    [message] = [m for m in messages.messages if m.title == "Entries not kept"]
+    assert "Cora Coordinator's session ended" in message.text
+    assert "Serum creatinine: Enter the date and time the sample was taken" in message.text
+    assert [o for o in screenings.observations(patient.id) if o.code == "creatinine"] == []

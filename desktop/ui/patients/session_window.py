@@ -42,19 +42,23 @@ class SessionWindow(_Base):
         self.session = session
         self.account_menu = AccountMenu(self, session, self.open_admin)
 
-    def end_session(self) -> None:
+    def end_session(self) -> list[str]:
         """The logged-in user's session ends: every other window saves its drafts under
-        their name and closes; the list is emptied until the next login."""
+        their name and closes; the list is emptied until the next login. What could not
+        be saved (a result typed without its time) is returned, one line per visit."""
         from PySide6.QtWidgets import QApplication
 
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         windows = [w for w in app.topLevelWidgets()
                    if w is not self and not w.property("session_window")]
+        lost: list[str] = []
         for widget in windows:  # visit forms first: they save before their patient closes
             closer = getattr(widget, "close_for_logout", None)
             if callable(closer):
-                closer()
+                pending = closer()
+                if pending:
+                    lost.append(f"{widget.windowTitle()}: {'; '.join(pending)}")
         for widget in windows:
             if widget is not None and widget.isWindow():
                 widget.close()
@@ -65,6 +69,7 @@ class SessionWindow(_Base):
         if self.account_menu is not None:
             self.account_menu.update(None)
         self._update_actions()
+        return lost
 
     def open_admin(self) -> QWidget | None:
         """The administration window (accounts, delegation log, site settings)."""
