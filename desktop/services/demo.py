@@ -23,7 +23,7 @@ from desktop.registry.database import Registry, RegistryError
 from desktop.registry.delegations import DelegationRepository
 from desktop.registry.demo import demo_mrn, seed_demo
 from desktop.registry.demo_screenings import seed_demo_screenings
-from desktop.registry.site_settings import SiteSettingRepository
+from desktop.registry.site_settings import SiteSettingRepository, UlnRepository
 from desktop.services import passwords
 
 __all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "DemoRefused", "demo_banner", "demo_data_dir",
@@ -37,6 +37,9 @@ DEMO_ACCOUNTS: Final = (
     ("demo-investigator", "Dr Demo Investigator", frozenset({Role.INVESTIGATOR})),
     ("demo-monitor", "Demo Monitor", frozenset({Role.MONITOR})),
 )
+#: The demo site's ULN table (code, value as typed, unit), in force from 2020-01-01.
+DEMO_ULNS: Final = (("alt", "40", "U/L"), ("ast", "40", "U/L"),
+                    ("bilirubin_total", "1.2", "mg/dL"), ("bilirubin_direct", "0.3", "mg/dL"))
 DEMO_KEY: Final = "demo"
 DEMO_FOLDER: Final = "demo"
 
@@ -87,6 +90,10 @@ def seed_demo_accounts(registry: Registry, trial_ids: Iterable[str],
             accounts.create("demo-admin", user_id, name, roles, stored, one_time=False,
                             action="account.demo")
             made += 1
+    uln = UlnRepository(registry)
+    if not uln.all():  # a site's ULN table to look at (the demo's records carry their own)
+        uln.add("demo-admin", [(code, value, unit, date(2020, 1, 1))
+                               for code, value, unit in DEMO_ULNS])
     delegations = DelegationRepository(registry)
     have = {row.trial_id for row in delegations.all() if row.user_id == "demo-investigator"}
     for trial_id in trial_ids:
