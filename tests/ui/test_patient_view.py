@@ -9,6 +9,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.visits import StageState
+from desktop.registry.delegations import DelegationRepository
 from desktop.registry.patients import PatientRow
 from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import RecordingMessages
@@ -220,6 +221,9 @@ def test_an_override_is_shown_with_the_stage_and_opens_the_next(
         repo.complete(visit.id)
     failed = repo.visits(screening.id)[-1]
     assert failed.decision == "not_eligible"
+    # The investigator (here the test's user) is delegated for the trial.
+    DelegationRepository(context.registry).add("admin", context.user, TRIAL, date(2020, 1, 1),
+                                               None, "PI")
     repo.override(failed.id, trial, "Steroid dose reviewed: a single premedication dose.",
                   "Dr A (PI); Dr B (IND holder)")
 
