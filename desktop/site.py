@@ -1,8 +1,11 @@
-"""Site settings shared by the app and the command line: the institutional ULN table.
+"""The site settings file's schema (``site.json``): the institutional ULN table, the
+confirm thresholds and the MRN characters.
 
-Stored as ``site.json`` in the data folder, so the headless commands read it without
-the database, and validated against a declared schema (pydantic) so that any shape
-other than the documented one gives one message naming the file and the field::
+The registry holds the site's settings now (:mod:`desktop.services.site_settings`); a
+file of this shape is what ``nkscreen site import`` and ``evaluate --site FILE`` read,
+and what the previous release kept in the data folder. It is validated against a
+declared schema (pydantic) so that any other shape gives one message naming the file
+and the field::
 
     {"uln": {"ast": {"value": 40, "unit": "U/L"}, "bilirubin_total": {"value": 1.2}},
      "confirm": {"creatinine": {"below": 0.2, "unit": "mg/dL"}, "ast": {"above": 1000}}}
