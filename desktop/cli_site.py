@@ -1,10 +1,12 @@
 """``nkscreen site import FILE``: a site settings file into the registry, headless.
 
 The registry holds the site's settings; a file in the previous release's ``site.json``
-shape is imported (ULNs from ``--effective-from``, default today; results taken before
-keep the ULNs they had). Once the registry has accounts, an administrator's user id
-(``--user``) and password (asked on the terminal, never on the command line) are
-required, and the import is audited under their name. No Qt is imported here.
+shape is imported. Its ULNs hold from ``--effective-from`` (default tomorrow: ULNs hold
+by day, and tomorrow is the first day that changes no result already taken; a date of
+today or earlier needs ``--backdated-because``, kept in the audit). Once the registry has
+accounts, an administrator's user id (``--user``) and password (asked on the terminal,
+never on the command line) are required, and the import is audited under their name.
+No Qt is imported here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,10 @@ def add_site_command(sub: Any) -> None:
                                             "thresholds, MRN characters)")
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--effective-from", metavar="YYYY-MM-DD",
-                     help="the date the file's ULNs take effect (default: today)")
+                     help="the date the file's ULNs take effect (default: tomorrow, the "
+                          "first day that changes no result already taken)")
+    imp.add_argument("--backdated-because", metavar="REASON", default="",
+                     help="why the ULNs hold from today or earlier (required then; audited)")
     imp.add_argument("--user", metavar="USER_ID",
                      help="an administrator's user id (the password is asked for)")
 
@@ -40,7 +45,7 @@ def run_site(args: argparse.Namespace, data_dir: Path) -> str:
         raise SiteCommandError("ACTION: give one: import (see nkscreen site --help)")
     try:
         effective = date.fromisoformat(args.effective_from) if args.effective_from \
-            else date.today()
+            else date.today() + timedelta(days=1)
     except ValueError:
         raise SiteCommandError(f"--effective-from: {args.effective_from!r} is not a date "
                                "(YYYY-MM-DD)") from None
@@ -55,7 +60,8 @@ def run_site(args: argparse.Namespace, data_dir: Path) -> str:
             return user_id, _password(user_id)
 
     try:
-        count, where = import_into(data_dir, Path(args.file), effective, credentials)
+        count, where = import_into(data_dir, Path(args.file), effective, credentials,
+                                   args.backdated_because)
     except RegistryError as exc:
         field = "--user" if not args.user or "password" in str(exc) or "account" in str(exc) \
             else "FILE"

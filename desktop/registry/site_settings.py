@@ -94,7 +94,8 @@ class UlnRepository:
         with self._registry.read() as conn:
             return read_uln_rows(conn)
 
-    def add(self, actor: str, rows: list[tuple[str, str, str, date]]) -> None:
+    def add(self, actor: str, rows: list[tuple[str, str, str, date]],
+            backdated_because: str = "") -> None:
         """Record ULNs (code, exact value text, unit, effective from) in one transaction.
 
         Rows are only ever added: an older value stays in force for results taken
@@ -112,4 +113,6 @@ class UlnRepository:
                 record_event(session, actor=actor, action="site.uln", entity="uln_value",
                              entity_id=entry.id, details={
                                  "code": code, "value": value, "unit": unit,
-                                 "effective_from": effective_from.isoformat()})
+                                 "effective_from": effective_from.isoformat(),
+                                 **({"backdated_because": backdated_because}
+                                    if backdated_because else {})})

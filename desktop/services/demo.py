@@ -93,7 +93,7 @@ def seed_demo_accounts(registry: Registry, trial_ids: Iterable[str],
     uln = UlnRepository(registry)
     if not uln.all():  # a site's ULN table to look at (the demo's records carry their own)
         uln.add("demo-admin", [(code, value, unit, date(2020, 1, 1))
-                               for code, value, unit in DEMO_ULNS])
+                               for code, value, unit in DEMO_ULNS], "the demo's table")
     delegations = DelegationRepository(registry)
     have = {row.trial_id for row in delegations.all() if row.user_id == "demo-investigator"}
     for trial_id in trial_ids:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
@@ -43,10 +43,12 @@ class SiteSettingError(RegistryError):
 
 
 class SiteSettingsService:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
         self._registry = registry
         self._settings = SiteSettingRepository(registry)
         self._uln = UlnRepository(registry)
+        self._clock = clock
 
     def values(self) -> SiteValues:
         """Every setting (defaults where none is stored) and the dated ULN table."""
@@ -66,16 +68,27 @@ class SiteSettingsService:
         return self.values()
 
     def add_uln(self, admin: Actor, code: str, value: str, unit: str,
-                effective_from: date) -> None:
-        """A ULN for ``code`` from ``effective_from`` on; results before keep theirs."""
-        need(admin, Permission.ADMINISTER)
-        self._uln.add(admin.user_id, [_uln_entry(code, value, unit, effective_from)])
+                effective_from: date, *, backdated_because: str = "") -> None:
+        """A ULN for ``code`` from ``effective_from`` on; results before keep theirs.
 
-    def import_file(self, actor: str, path: Path, effective_from: date) -> int:
+        ULNs hold by day, so a value in force from today or earlier would change the ULN
+        of results already taken: that needs ``backdated_because`` (a correction of a
+        wrong entry, say), which the audit keeps."""
+        need(admin, Permission.ADMINISTER)
+        entry = _uln_entry(code, value, unit, effective_from)
+        reason = _backdating(effective_from, backdated_because, self._today())
+        self._uln.add(admin.user_id, [entry], reason)
+
+    def _today(self) -> date:
+        return self._clock().date()
+
+    def import_file(self, actor: str, path: Path, effective_from: date, *,
+                    backdated_because: str = "") -> int:
         """Store a site file's settings and ULNs (from ``effective_from``); how many ULNs.
 
         ``actor``: the administrator's user id (the command line checks the login), or
-        the setup's name on a registry without accounts."""
+        the setup's name on a registry without accounts. An ``effective_from`` of today
+        or earlier needs ``backdated_because``, as for ``add_uln``."""
         from desktop.site import SiteError, read_site_import, read_site_path
 
         try:
@@ -89,9 +102,10 @@ class SiteSettingsService:
             values["confirm"] = _confirm(site.confirm)
         if site.mrn_characters is not None:
             values["mrn_characters"] = site.mrn_characters
+        reason = _backdating(effective_from, backdated_because, self._today()) if rows else ""
         self._settings.set(actor, values)
         if rows:
-            self._uln.add(actor, rows)
+            self._uln.add(actor, rows, reason)
         return len(rows)
 
     def import_previous_site_file(self, data_dir: Path) -> str | None:
@@ -118,8 +132,25 @@ class SiteSettingsService:
                         "changes them in Administration > Site settings (or imports the "
                         "file with nkscreen site import).")
             return None
-        count = self.import_file("site.json import (before accounts)", path, SINCE_ALWAYS)
+        count = self.import_file("site.json import (before accounts)", path, SINCE_ALWAYS,
+                                 backdated_because="the previous release's site.json, in "
+                                 "force for every result as it was")
         return f"{path} was imported into the registry ({count} upper limits of normal)."
+
+
+def _backdating(effective_from: date, reason: str, today: date) -> str:
+    """The backdating reason to audit ("" for a date after today); ``SiteSettingError``
+    for a date of today or earlier without one."""
+    reason = " ".join(reason.split())
+    if effective_from > today:
+        return ""
+    if not reason:
+        raise SiteSettingError(
+            f"ULN in force from {effective_from.isoformat()}: a ULN holds by day, so from "
+            f"{'today' if effective_from == today else 'that day'} on it would change the "
+            "ULN of results already taken. Choose a date after today, or give the reason "
+            "for backdating it (it is kept in the audit trail).")
+    return reason
 
 
 def _digest(text: str) -> str:
@@ -248,7 +279,8 @@ def registry_site(data_dir: Path) -> SiteValues | None:
 
 
 def import_into(data_dir: Path, path: Path, effective_from: date,
-                credentials: Callable[[], tuple[str, str]] | None) -> tuple[int, Path]:
+                credentials: Callable[[], tuple[str, str]] | None,
+                backdated_because: str = "") -> tuple[int, Path]:
     """``nkscreen site import``: open the registry in ``data_dir``, check the
     administrator (``credentials()`` gives user id and password; not needed before the
     registry has accounts), import ``path``. (ULN count, registry file)."""
@@ -268,7 +300,7 @@ def import_into(data_dir: Path, path: Path, effective_from: date,
             who = accounts.login(user_id, password, action="cli.login")
             need(who, Permission.ADMINISTER)
             actor = who.user_id
-        return SiteSettingsService(registry).import_file(actor, path, effective_from), \
-            registry.path
+        return SiteSettingsService(registry).import_file(
+            actor, path, effective_from, backdated_because=backdated_because), registry.path
     finally:
         registry.close()

@@ -47,15 +47,19 @@ def test_import_then_evaluate_reads_the_registry(tmp_path: Path) -> None:
     evaluate = ("--data-dir", str(data), "evaluate", "NCT05744440", "--stage", "screening-1",
                 record)
     assert alt_ast(nkscreen(*evaluate)) == "unknown"  # no registry: no site ULN
+    today = nkscreen("--data-dir", str(data), "site", "import", str(tmp_path / "site.json"),
+                     "--effective-from", "2026-01-01")
+    assert today.returncode == 2  # backdated without a reason: refused, nothing stored
+    assert "give the reason for backdating" in today.stderr
     done = nkscreen("--data-dir", str(data), "site", "import", str(tmp_path / "site.json"),
-                    "--effective-from", "2026-01-01")
+                    "--effective-from", "2026-01-01", "--backdated-because", "the lab's table")
     assert done.returncode == 0, done.stderr
     assert "2 upper limits of normal in force from 2026-01-01" in done.stdout
     assert alt_ast(nkscreen(*evaluate)) == "pass"
     # Effective later than the results: they keep having none.
     later = tmp_path / "later"
     nkscreen("--data-dir", str(later), "site", "import", str(tmp_path / "site.json"),
-             "--effective-from", "2026-11-03")
+             "--effective-from", "2026-11-03", "--backdated-because", "the lab's table")
     assert alt_ast(nkscreen("--data-dir", str(later), *evaluate[2:])) == "unknown"
 
 

@@ -136,7 +136,8 @@ def _visit_with_ast(registry: Registry, ast: str, taken: str) -> tuple[Screening
 
 def test_a_new_uln_leaves_an_older_results_uln_as_it_was(registry: Registry,
                                                          site: SiteSettingsService) -> None:
-    site.add_uln(ADMIN, "ast", "40", "U/L", date(2020, 1, 1))
+    site.add_uln(ADMIN, "ast", "40", "U/L", date(2020, 1, 1),
+                 backdated_because="the site's table since 2020")
     screenings, visit_id = _visit_with_ast(registry, "105", "2026-11-01T23:59")
 
     def ast_outcome() -> str:
@@ -144,10 +145,33 @@ def test_a_new_uln_leaves_an_older_results_uln_as_it_was(registry: Registry,
         return next(r.outcome for r in verdict.results if r.id == "alt-ast")
 
     assert ast_outcome() == "pass"  # 105 <= 3 x 40
-    site.add_uln(ADMIN, "ast", "30", "U/L", date(2026, 11, 2))  # from the next day on
+    site.add_uln(ADMIN, "ast", "30", "U/L", date(2026, 11, 2),  # from the next day on
+                 backdated_because="lab changed its range")
     assert ast_outcome() == "pass"  # the result of 2026-11-01 keeps ULN 40
-    site.add_uln(ADMIN, "ast", "30", "U/L", date(2026, 11, 1))  # from the result's own day
+    site.add_uln(ADMIN, "ast", "30", "U/L", date(2026, 11, 1),  # from the result's own day
+                 backdated_because="entered a day late")
     assert ast_outcome() == "fail"  # 105 > 3 x 30
+
+
+def test_a_uln_from_today_or_earlier_needs_a_reason_and_keeps_it(
+        registry: Registry) -> None:
+    """ULNs hold by day: one in force from today would change the ULN of results taken
+    this morning, so it needs a reason; from tomorrow it changes nothing already taken."""
+    today = date(2026, 12, 2)
+    site = SiteSettingsService(registry, clock=lambda: datetime(2026, 12, 2, 14, 0))
+    with pytest.raises(SiteSettingError, match="from today on it would change the ULN of "
+                                               "results already taken"):
+        site.add_uln(ADMIN, "ast", "40", "U/L", today)
+    with pytest.raises(SiteSettingError, match="from that day on"):
+        site.add_uln(ADMIN, "ast", "40", "U/L", date(2026, 12, 1), backdated_because="  ")
+    assert site.uln_rows() == []
+    site.add_uln(ADMIN, "ast", "40", "U/L", date(2026, 12, 3))  # tomorrow: no reason needed
+    site.add_uln(ADMIN, "alt", "40", "U/L", today, backdated_because="lab's range, late")
+    with registry.read() as conn:
+        details = [json.loads(d) for (d,) in conn.execute(
+            "SELECT details FROM audit_event WHERE action = 'site.uln' ORDER BY id")]
+    assert "backdated_because" not in details[0]
+    assert details[1]["backdated_because"] == "lab's range, late"
 
 
 def test_the_previous_site_file_is_imported_once(registry: Registry,
@@ -191,12 +215,12 @@ def test_an_imported_file_without_thresholds_keeps_them_and_wrong_ones_are_refus
     site.update(ADMIN, confirm={"creatinine": {"below": "0.3"}})
     plain = tmp_path / "plain.json"
     plain.write_text('{"uln": {"ast": {"value": 40}}}', encoding="utf-8")
-    site.import_file("admin", plain, date(2026, 1, 1))
+    site.import_file("admin", plain, date(2026, 1, 1), backdated_because="initial table")
     assert "creatinine" in site.values().confirm
     crossed = tmp_path / "crossed.json"
     crossed.write_text('{"confirm": {"ast": {"below": 5, "above": 1}}}', encoding="utf-8")
     with pytest.raises(SiteSettingError, match="must be less than"):
-        site.import_file("admin", crossed, date(2026, 1, 1))
+        site.import_file("admin", crossed, date(2026, 1, 1), backdated_because="initial")
 
 
 def test_a_broken_previous_site_file_names_the_field(registry: Registry,

@@ -195,7 +195,7 @@ def uln_rows(tab: SiteSettingsTab) -> list[list[str]]:
 def test_adding_a_uln_dated_later_leaves_earlier_results_uln_as_it_was(
         qtbot: QtBot, site: SiteSettingsService, admin: Actor, open_tab: OpenTab,
         messages: RecordingMessages) -> None:
-    site.add_uln(admin, "ast", "40", "U/L", EARLIER)
+    site.add_uln(admin, "ast", "40", "U/L", EARLIER, backdated_because="the site's table")
     tab = open_tab()
     today = date.today()
     later = today + timedelta(days=30)
@@ -205,8 +205,9 @@ def test_adding_a_uln_dated_later_leaves_earlier_results_uln_as_it_was(
     assert [dialog.code.itemData(i) for i in range(dialog.code.count())] == [
         "creatinine", "bilirubin_total", "bilirubin_direct", "ast", "alt", "inr", "aptt",
         "calcium", "calcium_ionized"]  # only the observations that carry a ULN
-    assert dialog.effective_from.date() == QDate.currentDate()
+    assert dialog.effective_from.date() == QDate.currentDate().addDays(1)  # tomorrow
     assert dialog.note.text() == NOTE
+    assert not dialog.reason.isEnabled()
     dialog.code.setCurrentIndex(dialog.code.findData("ast"))
     assert dialog.current.text() == "In force today: 40 U/L, from 2020-01-01."
     assert [dialog.unit.itemText(i) for i in range(dialog.unit.count())] == ["U/L"]
@@ -231,24 +232,25 @@ def test_adding_a_uln_dated_later_leaves_earlier_results_uln_as_it_was(
     assert tab.uln_status.text() == f"ULN of AST from {later.isoformat()} added."
 
 
-def test_a_backdated_uln_asks_first(qtbot: QtBot, tab: SiteSettingsTab,
-                                    site: SiteSettingsService,
-                                    messages: RecordingMessages) -> None:
+def test_a_backdated_uln_needs_its_reason(qtbot: QtBot, tab: SiteSettingsTab,
+                                          site: SiteSettingsService,
+                                          messages: RecordingMessages) -> None:
     dialog = open_add_uln(qtbot, tab)
     dialog.code.setCurrentIndex(dialog.code.findData("creatinine"))
     dialog.unit.setCurrentText("umol/L")
     qtbot.keyClicks(dialog.value, "106")
-    dialog.effective_from.setDate(QDate.currentDate().addDays(-10))
+    dialog.effective_from.setDate(QDate.currentDate())  # today: this morning's results too
     assert "already taken" in dialog.note.text()
-    messages.answer = False
+    assert dialog.reason.isEnabled()
     click(qtbot, dialog.ok_button)
-    (asked,) = messages.messages
-    assert asked.kind == "confirm"
-    assert "judged against the new value" in asked.text
-    assert dialog.isVisible()
+    [(title, text)] = errors(messages)
+    assert title == "ULN not added"
+    assert "give the reason for backdating it" in text
+    assert dialog.isVisible()  # what was typed stays
+    assert dialog.value.text() == "106"
     assert site.uln_rows() == []
 
-    messages.answer = True
+    qtbot.keyClicks(dialog.reason, "the lab's new range, entered late")
     with qtbot.waitSignal(dialog.finished):
         click(qtbot, dialog.ok_button)
     (row,) = site.uln_rows()

@@ -205,8 +205,10 @@ class SiteSettingsTab(QWidget):
         if self.dialog is not None:
             return
 
-        def add(code: str, value: str, unit: str, effective_from: date) -> None:
-            self._service.add_uln(self._actor, code, value, unit, effective_from)
+        def add(code: str, value: str, unit: str, effective_from: date,
+                backdated_because: str) -> None:
+            self._service.add_uln(self._actor, code, value, unit, effective_from,
+                                  backdated_because=backdated_because)
 
         today = self._today()
         dialog = AddUlnDialog(self, self._messages, add, self.in_force,

@@ -21,13 +21,15 @@ from desktop.ui.common.messages import MessageService
 from desktop.ui.common.widgets import named
 
 #: (code, value as typed, unit, effective from) -> nothing; raises the service's refusal.
-AddUln = Callable[[str, str, str, date], None]
+#: (code, value, unit, effective from, why backdated ("" when not)).
+AddUln = Callable[[str, str, str, date, str], None]
 #: code -> a sentence on the ULN in force today ("" when none is).
 InForce = Callable[[str], str]
 DATE_FORMAT = "yyyy-MM-dd"
 NOTE = "Results taken before this date keep the ULN in force then."
-BACKDATED = ("Dated before today: results already taken from this date to today will "
-             "be judged against the new value too.")
+BACKDATED = ("From today or earlier: results already taken from this date on will be "
+             "judged against the new value too, so say why it is backdated (kept in the "
+             "audit trail).")
 
 
 def uln_codes() -> list[str]:
@@ -58,22 +60,28 @@ class AddUlnDialog(ServiceDialog[tuple[str, date]]):
         self.value = named(QLineEdit(), "uln_value")
         self.value.setPlaceholderText("e.g. 40 (as printed by the laboratory)")
         self.unit = named(QComboBox(), "uln_unit")
-        self.effective_from = named(QDateEdit(self._today), "effective_from")
+        # ULNs hold by day: the first day that changes no result already taken is tomorrow.
+        self.effective_from = named(QDateEdit(self._today.addDays(1)), "effective_from")
         self.effective_from.setCalendarPopup(True)
         self.effective_from.setDisplayFormat(DATE_FORMAT)
         self.current = named(QLabel(), "uln_in_force")
         self.current.setWordWrap(True)
         self.note = named(QLabel(NOTE), "uln_note")
         self.note.setWordWrap(True)
+        self.reason = named(QLineEdit(), "backdated_because")
+        self.reason.setPlaceholderText("why it is backdated, e.g. the lab's value was "
+                                       "entered wrongly")
         self.form.addRow("&Observation", self.code)
         self.form.addRow("", self.current)
         self.form.addRow("&Value", self.value)
         self.form.addRow("U&nit", self.unit)
         self.form.addRow("In force &from", self.effective_from)
         self.form.addRow("", self.note)
+        self.form.addRow("&Backdated because", self.reason)
         self.code.currentIndexChanged.connect(lambda _index: self._code_changed())
         self.effective_from.dateChanged.connect(lambda _day: self._date_changed())
         self._code_changed()
+        self._date_changed()
         self.value.setFocus()
 
     def chosen_code(self) -> str:
@@ -89,22 +97,19 @@ class AddUlnDialog(ServiceDialog[tuple[str, date]]):
         self.current.setText(self._in_force(code) or "No site ULN is in force today.")
 
     def backdated(self) -> bool:
-        return self.effective_from.date() < self._today
+        """From today or earlier: results already taken would be judged by it."""
+        return self.effective_from.date() <= self._today
 
     def _date_changed(self) -> None:
-        self.note.setText(f"{NOTE} {BACKDATED}" if self.backdated() else NOTE)
-
-    def submit(self) -> None:
-        """A date before today re-judges results already taken: ask first."""
-        if self.backdated() and not self._messages.confirm(
-                self, "ULN dated before today",
-                f"{BACKDATED} Results taken before "
-                f"{self.effective_from.date().toString(DATE_FORMAT)} keep theirs.",
-                "Add ULN"):
-            return
-        super().submit()
+        backdated = self.backdated()
+        self.note.setText(f"{NOTE} {BACKDATED}" if backdated else NOTE)
+        self.reason.setEnabled(backdated)
+        self.reason.setToolTip("" if backdated else "Only a ULN in force from today or "
+                               "earlier needs a reason.")
 
     def save(self) -> tuple[str, date]:
+        """The service refuses a backdated ULN without a reason (said in the dialog)."""
         code, effective = self.chosen_code(), day_of(self.effective_from.date())
-        self._add(code, self.value.text(), self.unit.currentText(), effective)
+        self._add(code, self.value.text(), self.unit.currentText(), effective,
+                  self.reason.text() if self.backdated() else "")
         return code, effective
