@@ -217,3 +217,51 @@ def _when(at: datetime) -> str:
 def trial_file_sha256(data: bytes) -> str:
     """The SHA-256 of a trial file's exact bytes (what a completed stage keeps)."""
     return hashlib.sha256(data).hexdigest()
+
+
+# -- an override's named parties --------------------------------------------------------
+
+#: How an agreement outside NK Screen is documented (the words on the worksheet).
+AGREEMENT_FORMS: Final = ("signed in NK Screen", "email on file", "signed letter on file",
+                          "telephone, documented in the notes")
+
+
+@dataclass(frozen=True)
+class OverrideParty:
+    """One party the protocol names for an override (NCT06152809: PI, IND holder),
+    recorded as a named person with the date and how the agreement is documented."""
+
+    role: str  # as the protocol names it ("IND holder")
+    name: str
+    agreed_on: datetime
+    documented_as: str  # one of AGREEMENT_FORMS
+
+
+def override_problems(required: Sequence[str], parties: Sequence[OverrideParty],
+                      rationale: str, now: datetime) -> list[str]:
+    """Every reason an override cannot be approved as given (empty: it can): a rationale,
+    and each role the protocol names agreed by a named person, on a date not in the
+    future, documented in one of ``AGREEMENT_FORMS``."""
+    problems: list[str] = []
+    if len(" ".join(rationale.split())) < 10:
+        problems.append("Give the rationale for proceeding (at least a sentence).")
+    by_role = {party.role: party for party in parties}
+    for role in required:
+        party = by_role.get(role)
+        if party is None:
+            problems.append(f"The protocol requires the {role}'s agreement: name them.")
+            continue
+        if len(" ".join(party.name.split())) < 3:
+            problems.append(f"{role}: the person's name is required, not the role alone.")
+        elif " ".join(party.name.split()).casefold() == role.casefold():
+            problems.append(f"{role}: name the person, not the role.")
+        if party.agreed_on > now:
+            problems.append(f"{role}: the agreement's date is in the future.")
+        if party.documented_as not in AGREEMENT_FORMS:
+            problems.append(f"{role}: say how the agreement is documented ("
+                            + ", ".join(AGREEMENT_FORMS) + ").")
+    for party in parties:
+        if party.role not in required:
+            problems.append(f"{party.role}: the protocol names no such party for this "
+                            "override.")
+    return problems

@@ -13,6 +13,7 @@ from desktop.domain.signing import (
     CONTENT_VERSION,
     Action,
     Meaning,
+    OverrideParty,
     SignedAnswer,
     SignedContent,
     SignedObservation,
@@ -22,6 +23,7 @@ from desktop.domain.signing import (
     lets_next_open,
     meaning_for,
     next_state,
+    override_problems,
     signer_problem,
     trial_file_sha256,
 )
@@ -212,3 +214,47 @@ def test_the_hash_holds_no_display_strings() -> None:
     text = _content().serialised().decode()
     for words in ("Creatinine", "mL/min", "x ULN", "Eligibility confirmed", "pass"):
         assert words not in text
+
+
+# -- the override's named parties ---------------------------------------------------------
+
+NOW = datetime(2026, 12, 2, 9, 0)
+RATIONALE = "Steroid given once for a transfusion reaction; reviewed with both parties."
+
+
+def _party(role: str, name: str = "Dr B Example", agreed: datetime = NOW,
+           documented: str = "email on file") -> OverrideParty:
+    return OverrideParty(role, name, agreed, documented)
+
+
+def test_an_override_with_every_named_party_is_accepted() -> None:
+    parties = [_party("PI", "Dr A Example", documented="signed in NK Screen"),
+               _party("IND holder")]
+    assert override_problems(["PI", "IND holder"], parties, RATIONALE, NOW) == []
+
+
+def test_the_bare_words_pi_ind_holder_are_not_an_agreement() -> None:
+    """The old free-text field accepted "PI IND holder"; named parties do not."""
+    problems = override_problems(["PI", "IND holder"], [_party("PI", "PI")], "ok", NOW)
+    assert problems == [
+        "Give the rationale for proceeding (at least a sentence).",
+        "PI: the person's name is required, not the role alone.",
+        "The protocol requires the IND holder's agreement: name them.",
+    ]
+
+
+def test_each_party_needs_a_name_a_past_date_and_how_it_is_documented() -> None:
+    later = datetime(2026, 12, 2, 9, 1)
+    problems = override_problems(
+        ["IND holder"], [_party("IND holder", "ind holder", later, "verbal")], RATIONALE,
+        NOW)
+    assert problems[0] == "IND holder: name the person, not the role."
+    assert problems[1] == "IND holder: the agreement's date is in the future."
+    assert problems[2].startswith("IND holder: say how the agreement is documented")
+    assert override_problems(["IND holder"], [_party("IND holder", agreed=NOW)],
+                             RATIONALE, NOW) == []  # now itself is not the future
+
+
+def test_a_party_the_protocol_does_not_name_is_refused() -> None:
+    problems = override_problems(["PI"], [_party("PI"), _party("Sponsor")], RATIONALE, NOW)
+    assert problems == ["Sponsor: the protocol names no such party for this override."]
