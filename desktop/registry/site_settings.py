@@ -10,6 +10,7 @@ audited as changed, never shown) in the same transaction.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
@@ -64,18 +65,15 @@ class SiteSettingRepository:
                              entity_id=0, details={"key": key, **shown})
 
 
+@dataclass(frozen=True)
 class UlnRow:
     """One dated ULN: ``code`` has ``value`` (exact text) in ``unit`` from ``effective_from``."""
 
-    __slots__ = ("code", "effective_from", "recorded_by", "unit", "value")
-
-    def __init__(self, code: str, value: str, unit: str, effective_from: date,
-                 recorded_by: str) -> None:
-        self.code, self.value, self.unit = code, value, unit
-        self.effective_from, self.recorded_by = effective_from, recorded_by
-
-    def __repr__(self) -> str:
-        return f"UlnRow({self.code!r}, {self.value!r}, {self.unit!r}, {self.effective_from})"
+    code: str
+    value: str
+    unit: str
+    effective_from: date
+    recorded_by: str
 
 
 def read_uln_rows(conn: Any) -> list[UlnRow]:

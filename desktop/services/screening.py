@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from fractions import Fraction
 
+from desktop.domain.accounts import delegated
 from desktop.domain.attribution import Attribution
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Trial
@@ -107,9 +108,8 @@ class ScreeningService:
         """Whether the actor may sign for ``trial_id`` today (delegation in force)."""
         if self._delegations is None or not self.may_sign:
             return False
-        today = self._clock().date()
-        return any(row.line.in_force(trial_id, today) and row.user_id == self.actor.user_id
-                   for row in self._delegations.all())
+        return delegated([row.line for row in self._delegations.all()], self.actor.user_id,
+                         trial_id, self._clock().date())
 
     def attribution(self) -> Attribution:
         """How to show who recorded an entry: printed names of the accounts, and entries

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -10,6 +12,7 @@ from desktop.registry.database import Registry
 from desktop.services.accounts import AccountService
 from desktop.services.passwords import fast_hasher
 from desktop.ui.app import GuiSession
+from desktop.ui.common.messages import MessageService
 from desktop.ui.session.login_dialog import LoginDialog
 
 PASSWORD = "coordinator pass 9"
@@ -23,6 +26,17 @@ def seed_coordinator(registry: Registry, user_id: str = "cora") -> None:
                                    frozenset({Role.COORDINATOR}))
     first = accounts.login(user_id, made.one_time_password)
     accounts.change_password(first, made.one_time_password, PASSWORD)
+
+
+def opened_session(qtbot: QtBot, data_dir: Path, messages: MessageService, *,
+                   demo: bool = False) -> GuiSession:
+    """The app started on ``data_dir`` as ``run_gui`` would, once its registry is open
+    and the first-run or login window is up (the caller shuts it down)."""
+    session = GuiSession(data_dir, messages, demo=demo)
+    qtbot.addWidget(session.window)
+    with qtbot.waitSignal(session.opened, timeout=30_000):
+        session.start()
+    return session
 
 
 def log_in(qtbot: QtBot, session: GuiSession, user_id: str, password: str) -> None:

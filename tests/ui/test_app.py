@@ -26,7 +26,7 @@ from desktop.ui.session.login_dialog import LoginDialog
 from desktop.ui.session.password_dialogs import FirstAdminDialog, RecoveryCodeDialog
 from tests.conftest import REPO_ROOT
 from tests.ui.conftest import AddPatient
-from tests.ui.session_support import log_in
+from tests.ui.session_support import log_in, opened_session
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "reportlab")
 
@@ -38,10 +38,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 def test_demo_opens_its_own_registry_with_a_login_per_role(
         qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
-    session = GuiSession(data_dir, messages, demo=True)
-    qtbot.addWidget(session.window)
-    with qtbot.waitSignal(session.opened, timeout=30_000):
-        session.start()
+    session = opened_session(qtbot, data_dir, messages, demo=True)
     try:
         assert session.painted_at is not None
         assert session.session is not None
@@ -64,10 +61,7 @@ def test_demo_opens_its_own_registry_with_a_login_per_role(
 
 def test_demo_monitor_sees_patients_but_cannot_change_them(
         qtbot: QtBot, data_dir: Path, messages: RecordingMessages, tmp_path: Path) -> None:
-    session = GuiSession(data_dir, messages, demo=True)
-    qtbot.addWidget(session.window)
-    with qtbot.waitSignal(session.opened, timeout=30_000):
-        session.start()
+    session = opened_session(qtbot, data_dir, messages, demo=True)
     try:
         log_in(qtbot, session, "demo-monitor", "nkscreen-demo")
         window = session.window
@@ -98,10 +92,7 @@ def test_demo_monitor_sees_patients_but_cannot_change_them(
 
 def test_a_new_registry_asks_for_the_first_admin(
         qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> None:
-    session = GuiSession(data_dir, messages)
-    qtbot.addWidget(session.window)
-    with qtbot.waitSignal(session.opened, timeout=30_000):
-        session.start()
+    session = opened_session(qtbot, data_dir, messages)
     try:
         assert session.session is not None
         first = session.session.dialog

@@ -19,7 +19,7 @@ from desktop.ui.app import GuiSession
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.patients.mrn_problems_dialog import MrnProblemsDialog
 from tests.registry.legacy import registry_at_0003
-from tests.ui.session_support import PASSWORD, log_in, seed_coordinator
+from tests.ui.session_support import PASSWORD, log_in, opened_session, seed_coordinator
 
 OLD = [("AB 17", "Older", "1960-02-03", "female"),   # 1 \ one MRN now
        ("AB  17", "Older", "1960-02-03", "female"),  # 2 /
@@ -36,10 +36,7 @@ def session(qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> Iterat
         seed_coordinator(upgraded)
     finally:
         upgraded.close()
-    started = GuiSession(data_dir, messages)
-    qtbot.addWidget(started.window)
-    with qtbot.waitSignal(started.opened, timeout=30_000):
-        started.start()
+    started = opened_session(qtbot, data_dir, messages)
     log_in(qtbot, started, "cora", PASSWORD)
     yield started
     started.shutdown()
@@ -175,10 +172,7 @@ def test_no_dialog_for_a_registry_without_problems(qtbot: QtBot, data_dir: Path,
         seed_coordinator(registry)
     finally:
         registry.close()
-    session = GuiSession(data_dir, messages)
-    qtbot.addWidget(session.window)
-    with qtbot.waitSignal(session.opened, timeout=30_000):
-        session.start()
+    session = opened_session(qtbot, data_dir, messages)
     try:
         log_in(qtbot, session, "cora", PASSWORD)
         qtbot.waitUntil(lambda: session.mrn_check is not None

@@ -31,7 +31,7 @@ from desktop.ui.session.password_dialogs import (
     RecoveryCodeDialog,
 )
 from tests.ui.screening_support import type_text
-from tests.ui.session_support import PASSWORD, log_in, seed_coordinator
+from tests.ui.session_support import PASSWORD, log_in, opened_session, seed_coordinator
 
 TRIAL = find_trial("NCT05744440")
 OTHER_PASSWORD = "investigator pw 1"
@@ -52,10 +52,7 @@ def session(qtbot: QtBot, data_dir: Path, messages: RecordingMessages) -> Iterat
             "LOCK-1", "Fictional", "Ann", datetime(1970, 1, 1).date(), "female"))
     finally:
         registry.close()
-    started = GuiSession(data_dir, messages)
-    qtbot.addWidget(started.window)
-    with qtbot.waitSignal(started.opened, timeout=30_000):
-        started.start()
+    started = opened_session(qtbot, data_dir, messages)
     log_in(qtbot, started, "cora", PASSWORD)
     yield started
     started.shutdown()
@@ -188,10 +185,7 @@ def test_a_locked_out_admin_recovers_with_the_printed_code(
                 accounts.login("admin", "forgotten password")
     finally:
         registry.close()
-    started = GuiSession(folder, messages)
-    qtbot.addWidget(started.window)
-    with qtbot.waitSignal(started.opened, timeout=30_000):
-        started.start()
+    started = opened_session(qtbot, folder, messages)
     try:
         assert started.session is not None
         login = started.session.dialog

@@ -8,10 +8,8 @@ word. A button that cannot apply to the selection is disabled, its tooltip sayin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.domain.accounts import Actor, Role
 from desktop.services.accounts import AccountRow, AccountService, NewAccount
@@ -21,7 +19,7 @@ from desktop.ui.admin.admin_dialog import attempt
 from desktop.ui.admin.admin_models import AccountTableModel
 from desktop.ui.admin.admin_table import AdminTable
 from desktop.ui.common.messages import MessageService
-from desktop.ui.common.widgets import named
+from desktop.ui.common.widgets import named, push_button
 
 NO_SELECTION = "Select an account in the list first."
 
@@ -44,13 +42,13 @@ class AccountsTab(QWidget):
         self.model = AccountTableModel(self)
         self.model.set_rows(rows)
         self.table = AdminTable(self.model, "accounts", "Accounts", (110, 220, 260))
-        self.new_button = self._button("&New account…", "new_account", self.new_account)
+        self.new_button = push_button("&New account…", "new_account", self.new_account)
         self.new_button.setToolTip("Add an account with a one-time password.")
-        self.edit_button = self._button("&Edit…", "edit_account", self.edit_selected)
-        self.reset_button = self._button("&Reset password…", "reset_password",
+        self.edit_button = push_button("&Edit…", "edit_account", self.edit_selected)
+        self.reset_button = push_button("&Reset password…", "reset_password",
                                          self.reset_selected)
-        self.unlock_button = self._button("&Unlock", "unlock", self.unlock_selected)
-        self.active_button = self._button("&Deactivate…", "set_active",
+        self.unlock_button = push_button("&Unlock", "unlock", self.unlock_selected)
+        self.active_button = push_button("&Deactivate…", "set_active",
                                           self.toggle_selected)
         self.status = named(QLabel(), "accounts_status")
         self.status.setWordWrap(True)
@@ -69,11 +67,6 @@ class AccountsTab(QWidget):
         self.model.modelReset.connect(self.update_buttons)
         self.table.activated.connect(lambda _index: self.edit_selected())
         self.update_buttons()
-
-    def _button(self, label: str, name: str, slot: Callable[[], None]) -> QPushButton:
-        button = named(QPushButton(label), name)
-        button.clicked.connect(lambda _checked=False: slot())
-        return button
 
     # -- the list -------------------------------------------------------------------
 

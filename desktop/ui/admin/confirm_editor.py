@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -34,7 +33,7 @@ from desktop.services.site_settings import SiteValues
 from desktop.ui.admin import admin_text as text
 from desktop.ui.admin.admin_dialog import attempt
 from desktop.ui.common.messages import MessageService
-from desktop.ui.common.widgets import named
+from desktop.ui.common.widgets import named, push_button
 
 #: code -> {"below": text | None, "above": text | None, "unit": unit}: what update() takes.
 ConfirmEntries = dict[str, dict[str, str | None]]
@@ -90,10 +89,10 @@ class ConfirmEditor(QWidget):
         header.setSectionResizeMode(OBSERVATION, QHeaderView.ResizeMode.Stretch)
         for column in (BELOW, ABOVE, UNIT):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.add_button = self._button("Add thres&hold", "add_threshold", self.add_row)
-        self.remove_button = self._button("Remo&ve threshold", "remove_threshold",
+        self.add_button = push_button("Add thres&hold", "add_threshold", self.add_row)
+        self.remove_button = push_button("Remo&ve threshold", "remove_threshold",
                                           self.remove_selected)
-        self.save_button = self._button("Save thresh&olds", "save_thresholds", self.submit)
+        self.save_button = push_button("Save thresh&olds", "save_thresholds", self.submit)
         self.note = named(QLabel(built_in_note()), "confirm_note")
         self.note.setWordWrap(True)
         self.status = named(QLabel(), "confirm_status")
@@ -111,11 +110,6 @@ class ConfirmEditor(QWidget):
         layout.addWidget(self.status)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self._update_buttons()
-
-    def _button(self, label: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = named(QPushButton(label), name)
-        button.clicked.connect(lambda _checked=False: slot())
-        return button
 
     # -- the rows -------------------------------------------------------------------
 

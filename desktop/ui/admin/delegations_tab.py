@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +29,7 @@ from desktop.ui.admin.admin_models import DelegationTableModel
 from desktop.ui.admin.admin_table import AdminTable
 from desktop.ui.admin.delegation_dialogs import AddDelegationDialog, RevokeDialog
 from desktop.ui.common.messages import MessageService
-from desktop.ui.common.widgets import named
+from desktop.ui.common.widgets import named, push_button
 
 NO_SELECTION = "Select a line of the log first."
 #: (parent, suggested path) -> the path chosen, or "" when cancelled.
@@ -62,10 +61,10 @@ class DelegationsTab(QWidget):
         self.model = DelegationTableModel(self)
         self.table = AdminTable(self.model, "delegations", "Delegation log",
                                  (48, 160, 100, 110, 90, 90, 200), wrap=True)
-        self.add_button = self._button("&Add delegation…", "add_delegation", self.add_line)
+        self.add_button = push_button("&Add delegation…", "add_delegation", self.add_line)
         self.add_button.setToolTip("Delegate a trial to an investigator.")
-        self.revoke_button = self._button("Re&voke…", "revoke", self.revoke_selected)
-        self.export_button = self._button("E&xport CSV…", "export_csv", self.export_csv)
+        self.revoke_button = push_button("Re&voke…", "revoke", self.revoke_selected)
+        self.export_button = push_button("E&xport CSV…", "export_csv", self.export_csv)
         self.export_button.setToolTip("Save the whole log, revoked lines included, as a "
                                       "CSV file for the site binder.")
         self.status = named(QLabel(), "delegations_status")
@@ -84,11 +83,6 @@ class DelegationsTab(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.model.modelReset.connect(self.update_buttons)
         self.refresh()
-
-    def _button(self, label: str, name: str, slot: Callable[[], None]) -> QPushButton:
-        button = named(QPushButton(label), name)
-        button.clicked.connect(lambda _checked=False: slot())
-        return button
 
     # -- the log --------------------------------------------------------------------
 
