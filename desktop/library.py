@@ -36,10 +36,26 @@ def trial_ids(directory: Path | None = None) -> list[str]:
 
 
 def load_trial(path: Path) -> Trial:
+    return load_trial_file(path)[0]
+
+
+def load_trial_file(path: Path) -> tuple[Trial, bytes]:
+    """The trial and the exact bytes it was read from (one read: they always agree)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = path.read_bytes()
     except OSError as exc:
         raise TrialFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return parse_trial(data, path.name, path.stem), data
+
+
+def parse_trial(data: bytes, name: str, expected_id: str | None = None) -> Trial:
+    """A trial file's bytes (YAML, or JSON, which YAML reads too) as a validated trial;
+    ``name`` is what errors call it."""
+    path = Path(name)
+    try:
+        raw = yaml.load(data.decode("utf-8"), Loader=_Loader)
+    except UnicodeDecodeError:
+        raise TrialFileError(f"{path}: is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" line {where.line + 1}" if where is not None else ""
@@ -50,7 +66,7 @@ def load_trial(path: Path) -> Trial:
         first = exc.errors()[0]
         raise TrialFileError(f"{path.name}: {_locate(raw, first['loc'])}: {first['msg']}") \
             from None
-    if trial.id != path.stem:
+    if expected_id is not None and trial.id != expected_id:
         raise TrialFileError(f"{path.name}: id {trial.id!r} does not match the file name")
     return trial
 
@@ -65,13 +81,18 @@ def _require_trials(folder: Path) -> list[str]:
 
 
 def find_trial(nct_id: str, directory: Path | None = None) -> Trial:
+    return find_trial_file(nct_id, directory)[0]
+
+
+def find_trial_file(nct_id: str, directory: Path | None = None) -> tuple[Trial, bytes]:
+    """The library's trial ``nct_id`` and the exact bytes of its file."""
     folder = directory or trials_dir()
     _require_trials(folder)
     path = folder / f"{nct_id}.yaml"
     if not nct_id.startswith("NCT") or not path.is_file():
         known = ", ".join(trial_ids(folder)) or "none"
         raise UnknownTrial(f"unknown trial {nct_id!r} (known: {known})")
-    return load_trial(path)
+    return load_trial_file(path)
 
 
 def load_library(directory: Path | None = None) -> list[Trial]:

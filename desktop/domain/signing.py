@@ -27,7 +27,7 @@ import json
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import Any, Final
 
@@ -127,6 +127,27 @@ def signer_problem(actor: Actor, action: Action) -> str | None:
     return None
 
 
+def state_after(actions: Sequence[Action], decision: str, *,
+                override_allowed: bool = True) -> SignState:
+    """The state of a completed stage version after its signatures, oldest first (each
+    checked against the state machine, so a stored history that breaks it is refused)."""
+    state = SignState.COMPLETED
+    for action in actions:
+        state = next_state(state, action, decision, override_allowed=override_allowed)
+    return state
+
+
+#: The protocol's names for the investigator who signs an override; every other party
+#: it names (an IND holder, a medical monitor) is recorded as a named person.
+SIGNER_ROLES: Final = frozenset({"pi", "investigator", "principal investigator"})
+
+
+def other_parties(agreed_by: Sequence[str]) -> list[str]:
+    """The parties an override needs besides the signing investigator (NCT06152809:
+    ``[PI, IND holder]`` -> ``[IND holder]``)."""
+    return [role for role in agreed_by if role.casefold() not in SIGNER_ROLES]
+
+
 def lets_next_open(state: SignState, decision: str, *, open_before_signature: bool) -> bool:
     """Whether the stage after a completed one may be started."""
     if state is SignState.APPROVED:
@@ -170,6 +191,11 @@ class SignedContent:
     events: Mapping[str, datetime]
     facts: Mapping[str, bool]
     decision: str
+    #: The patient's date of birth and sex as the stage read them (age, clearance).
+    birth_date: date | None = None
+    sex: str | None = None
+    #: The time the stage was assessed as of (local wall-clock): what "fresh" meant.
+    assessed_at: datetime | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The content as plain JSON values, in a fixed order, with no display strings."""
@@ -177,6 +203,9 @@ class SignedContent:
             "content_version": CONTENT_VERSION,
             "trial": {"id": self.trial_id, "sha256": self.trial_sha256},
             "stage": {"id": self.stage_id, "repeat": self.repeat, "version": self.version},
+            "patient": {"birth_date": None if self.birth_date is None
+                        else self.birth_date.isoformat(), "sex": self.sex},
+            "assessed_at": None if self.assessed_at is None else _when(self.assessed_at),
             "observations": sorted(
                 ({"code": o.code, "value": _text(o.value), "unit": o.unit,
                   "at": _when(o.at), "uln": None if o.uln is None else _text(o.uln),

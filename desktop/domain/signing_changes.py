@@ -25,9 +25,14 @@ def changes_since(signed: Mapping[str, Any], now: Mapping[str, Any]) -> list[str
     lines: list[str] = []
     if signed.get("content_version") != now.get("content_version"):
         lines.append("the signed content's version")
-    for part, label in (("trial", "the trial file"), ("stage", "the stage")):
+    for part, label in (("trial", "the trial file"), ("stage", "the stage"),
+                        ("assessed_at", "the time assessed")):
         if signed.get(part) != now.get(part):
             lines.append(label)
+    patient_before, patient_after = signed.get("patient", {}), now.get("patient", {})
+    for key, label in (("birth_date", "date of birth"), ("sex", "sex")):
+        if patient_before.get(key) != patient_after.get(key):
+            lines.append(f"the patient's {label} changed")
     before = _keyed(list(signed.get("observations", [])), "code")
     after = _keyed(list(now.get("observations", [])), "code")
     for code in sorted(before.keys() | after.keys()):

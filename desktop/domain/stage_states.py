@@ -15,6 +15,10 @@ class StageState(Enum):
     NOT_STARTED = "not started"
     IN_PROGRESS = "in progress"
     ELIGIBLE = "eligible"
+    #: Completed eligible, and the investigator's confirmation is still to come: the
+    #: next stage waits for it (unless the site allows opening it before the signature,
+    #: when the stage shows as ``ELIGIBLE``).
+    AWAITING_SIGNATURE = "awaiting signature"
     NOT_ELIGIBLE = "not eligible"
     OVERRIDDEN = "overridden"
     SIGNED = "signed"

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from desktop.domain.signing import Action
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
 from desktop.registry.demo import demo_mrn
@@ -41,8 +42,12 @@ class _Shifted:
 
 
 def seed_demo_screenings(registry: Registry, trials: Mapping[str, Trial], examples: Path,
-                         now: datetime | None = None, user: str = "demo") -> int:
-    """Add the demo screenings that are missing; return how many were started."""
+                         now: datetime | None = None, user: str = "demo",
+                         signer: tuple[str, str] = ("demo-investigator",
+                                                    "Dr Demo Investigator")) -> int:
+    """Add the demo screenings that are missing; return how many were started. Each
+    stage passed is confirmed by ``signer`` (user id, printed name), the demo's
+    investigator, so the next one may open."""
     trial = trials.get(DEMO_TRIAL)
     if trial is None or not (examples / DEMO_TRIAL).is_dir():
         return 0
@@ -71,6 +76,9 @@ def seed_demo_screenings(registry: Registry, trials: Mapping[str, Trial], exampl
             visit = repo.start_visit(screening.id, trial, stage_id)
             if not _fill_and_complete(repo, trial, patient, visit, examples, clock, {}):
                 break
+            repo.add_signature(visit.id, user_id=signer[0], printed_name=signer[1],
+                               role="Investigator", action=Action.CONFIRM,
+                               signed_at=clock.now.astimezone())
         else:
             visit = repo.start_visit(screening.id, trial, in_progress)
             # Today's visit: results and dates in, the questions left for the user.

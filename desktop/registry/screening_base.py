@@ -8,6 +8,7 @@ Part of ``desktop.registry.screenings``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,31 @@ if TYPE_CHECKING:
 
     from desktop.registry.models.patient import Patient
     from desktop.registry.models.screening import Screening, Visit
+
+
+@dataclass(frozen=True)
+class TrialUsed:
+    """A trial and the exact bytes it was read from ("yaml" or "json")."""
+
+    trial: Trial
+    data: bytes
+    format: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A visit's verdict and everything it was evaluated on (for the signed content)."""
+
+    verdict: Verdict
+    typed: Mapping[RecordObservation, tuple[str, str | None]]
+    observation_ids: Mapping[RecordObservation, int]
+    site_uln: Mapping[str, Fraction]
+    answers: Mapping[str, tuple[str, str, str]]
+    events: Mapping[str, datetime]
+    facts: Mapping[str, bool]
+    birth_date: date
+    sex: str
+    as_of: datetime
 
 
 class ScreeningBase:
@@ -95,15 +121,43 @@ class ScreeningBase:
             raise ScreeningRefused(f"The site settings could not be read, so the visit "
                                    f"cannot be evaluated: {exc}.") from None
 
+    def _trial_file(self, trial_id: str) -> TrialUsed:
+        """The trial with the exact bytes it is read from: the library's file, or (for a
+        trial handed in by a caller) its canonical JSON, which reads back the same."""
+        from desktop.library import TrialFileError, find_trial_file
+
+        if self._trials is not None:
+            trial = self._trial(trial_id)
+            try:  # the library's file, when it is the trial handed in
+                library, data = find_trial_file(trial_id)
+            except (LookupError, TrialFileError):
+                library = None
+            if library is not None and library == trial:
+                return TrialUsed(trial, data, "yaml")
+            return TrialUsed(trial, trial.model_dump_json().encode("utf-8"), "json")
+        try:
+            trial, data = find_trial_file(trial_id)
+        except (LookupError, TrialFileError) as exc:
+            raise ScreeningRefused(f"The trial file of {trial_id} could not be read, so the "
+                                   f"visit cannot be evaluated: {exc}.") from None
+        return TrialUsed(trial, data, "yaml")
+
     def _evaluate(self, rows: _Rows, visit: VisitRow, as_of: datetime) -> Verdict:
-        """The visit's stage evaluated on what the registry holds, as of ``as_of``.
+        """The visit's stage evaluated on what the registry holds, as of ``as_of``."""
+        return self._evaluation(rows, visit, as_of).verdict
+
+    def _evaluation(self, rows: _Rows, visit: VisitRow, as_of: datetime,
+                    trial: Trial | None = None) -> Evaluation:
+        """The visit's stage evaluated on what the registry holds, as of ``as_of``, under
+        ``trial`` (default: the trial library's), with everything it read.
 
         Reads the patient's date of birth and sex, results (not retracted) and facts,
         and the visit's planned dates and answers. A saved result of a code the stage
         reads that can no longer be read as a result is refused (never skipped: an
         older value would stand in for it)."""
         screening = _load_screening(rows, visit.screening_id)
-        trial = self._trial(screening.trial_id)
+        if trial is None:
+            trial = self._trial(screening.trial_id)
         stage = trial.stage(visit.stage_id)
         if stage is None:
             raise ScreeningRefused(f"{visit.stage_id!r} is no longer a stage of {trial.id} in "
@@ -118,11 +172,16 @@ class ScreeningBase:
         facts = {str(name): bool(value) for name, value in rows(
             "SELECT name, value FROM patient_fact WHERE patient_id = ?",
             (screening.patient_id,))}
-        answers = {str(cid): str(value) for cid, value in rows(
-            "SELECT criterion_id, value FROM answer WHERE visit_id = ?", (visit.id,))}
+        answer_parts = {str(cid): (str(value), note or "", source or "")
+                        for cid, value, note, source in rows(
+            "SELECT criterion_id, value, note, source_document FROM answer "
+            "WHERE visit_id = ?", (visit.id,))}
+        answers = {cid: parts[0] for cid, parts in answer_parts.items()}
         title = _visit_title(stage, stage.id, visit.repeat)
         reads = set(stage_codes(stage))
         observations: list[RecordObservation] = []
+        typed: dict[RecordObservation, tuple[str, str | None]] = {}
+        ids: dict[RecordObservation, int] = {}
         unreadable: list[str] = []
         #: Saved unusual values nobody confirmed (saved before confirmation existed).
         unconfirmed: dict[RecordObservation, str] = {}
@@ -139,6 +198,8 @@ class ScreeningBase:
                                       f"{saved.at:%Y-%m-%d %H:%M} ({exc.message})")
                 continue
             observations.append(parsed)
+            typed[parsed] = (saved.value, saved.uln)
+            ids.setdefault(parsed, saved.id)
             if saved.confirmation is None:
                 why = unusual(saved.code, parsed.value, parsed.unit, saved.value,
                               self._confirm_limits)
@@ -150,8 +211,9 @@ class ScreeningBase:
                 f"{'; '.join(unreadable)}. Correct or withdraw them first.")
         record = make_record(birth_date, sex, as_of, events, facts, observations, answers,
                              site_zone())
+        site_table = self._site_table()
         try:
-            verdict = evaluate(trial, stage.id, record, self._site_table())
+            verdict = evaluate(trial, stage.id, record, site_table)
         except RecordError as exc:
             raise ScreeningRefused(f"{title} cannot be evaluated: {exc}.") from None
         resting = list(dict.fromkeys(unconfirmed[o] for r in verdict.results for o in r.used
@@ -161,7 +223,9 @@ class ScreeningBase:
                 f"{title} cannot be evaluated: the decision would rest on an unusual value "
                 f"nobody confirmed: {'; '.join(resting)}. Confirm it at the result (or "
                 f"correct it) first.")
-        return verdict
+        return Evaluation(verdict=verdict, typed=typed, observation_ids=ids,
+                          site_uln=site_table, answers=answer_parts, events=events,
+                          facts=facts, birth_date=birth_date, sex=sex, as_of=as_of)
 
     # -- write plumbing -----------------------------------------------------------
 

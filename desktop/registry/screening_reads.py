@@ -95,14 +95,20 @@ def _screening_row(values: Sequence[Any]) -> ScreeningRow:
 _VISIT_COLUMNS = ("v.id, v.screening_id, v.stage_id, v.repeat, v.status, v.decision, "
                   "v.started_at, v.started_by, v.completed_at, v.completed_by, v.assessed_at, "
                   "v.override_rationale, v.override_agreed_by, v.override_recorded_by, "
-                  "v.override_recorded_at, v.signed_by, v.signed_at")
+                  "v.override_recorded_at, v.signed_by, v.signed_at, v.version, "
+                  "v.correction_reason, "
+                  "(SELECT group_concat(g.action) FROM signature g "
+                  "WHERE g.visit_id = v.id AND g.version = v.version), "
+                  "(SELECT value FROM site_setting WHERE key = 'open_before_signature')")
 
 
 def _visit_row(values: Sequence[Any]) -> VisitRow:
     (id_, screening_id, stage_id, repeat, status, decision, started_at, started_by,
      completed_at, completed_by, assessed_at, rationale, agreed_by, recorded_by, recorded_at,
-     signed_by, signed_at) = values
+     signed_by, signed_at, version, correction_reason, actions, before_signature) = values
     override = None
+    if int(version) != 1:  # a free-text sign-off or override is of version 1 only
+        signed_by = signed_at = rationale = None
     if rationale is not None:
         override = OverrideRow(rationale=rationale, agreed_by=agreed_by or "",
                                recorded_by=recorded_by or "",
@@ -113,7 +119,10 @@ def _visit_row(values: Sequence[Any]) -> VisitRow:
                     started_at=_utc_req(started_at), started_by=started_by,
                     completed_at=_utc(completed_at), completed_by=completed_by,
                     assessed_at=_local(assessed_at), override=override,
-                    signed_by=signed_by, signed_at=_utc(signed_at))
+                    signed_by=signed_by, signed_at=_utc(signed_at), version=int(version),
+                    correction_reason=correction_reason,
+                    signed_actions=tuple(actions.split(",")) if actions else (),
+                    open_before_signature=before_signature == "true")
 
 
 #: The last column is the result's version: its latest audit event (index on entity).

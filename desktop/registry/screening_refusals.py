@@ -1,15 +1,12 @@
-"""The sentences the screening repository refuses with: invalid input, a signed visit,
-the roles an override still needs, a stage that cannot start yet (gating, via
-``desktop.domain.visits``).
+"""The sentences the screening repository refuses with: invalid input, a stage that
+cannot start yet (gating, via ``desktop.domain.visits``).
 
-Part of ``desktop.registry.screenings`` (``signed_refusal`` is re-exported there).
+Part of ``desktop.registry.screenings``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import datetime
 
 from desktop.domain.trial import Stage, Trial
 from desktop.domain.visits import StageState, slots
@@ -46,33 +43,15 @@ def _visit_title(stage: Stage | None, stage_id: str, repeat: int) -> str:
     return f"{stage.title} ({repeat} of {stage.repeat})"
 
 
-def _signed_refusal(title: str, signed_by: str, signed_at: datetime | None) -> str:
-    """Why a signed not-eligible visit cannot be overridden (the form shows it too)."""
-    when = "" if signed_at is None else \
-        f" on {signed_at.astimezone():%Y-%m-%d %H:%M}"
-    return (f"{title} was signed by {signed_by}{when}, confirming it not eligible; a "
-            f"signed stage cannot be overridden.")
-
-
-def signed_refusal(visit: VisitRow, title: str) -> str | None:
-    """The sentence ``override`` refuses a signed visit with, or None if not signed."""
-    if visit.signed_by is None:
-        return None
-    return _signed_refusal(title, visit.signed_by, visit.signed_at)
-
-
-def _roles_missing(roles: Sequence[str], agreed_by: str) -> list[str]:
-    """Roles not named in ``agreed_by``: case-insensitive, as whole words ("PI" is not
-    found in "Dr Pippa"), any run of spaces matching a space."""
-    missing = []
-    for role in roles:
-        words = r"\s+".join(re.escape(word) for word in role.split())
-        if not re.search(rf"(?<![0-9A-Za-z]){words}(?![0-9A-Za-z])", agreed_by, re.IGNORECASE):
-            missing.append(role)
-    return missing
-
-
 # -- gating ----------------------------------------------------------------------------
+
+def _failure_ending(stage: Stage, visit: VisitRow) -> str:
+    if visit.confirmed:
+        return "; the investigator confirmed the screen failure"
+    if stage.override is not None:
+        return " unless an investigator approves proceeding (an override signature)"
+    return ""
+
 
 def _start_refusal(trial: Trial, stage_id: str,
                    visits: Sequence[VisitRow]) -> tuple[str | None, int]:
@@ -87,13 +66,14 @@ def _start_refusal(trial: Trial, stage_id: str,
             return (f"A draft {_visit_title(stage, stage_id, visit.repeat)} visit is already "
                     f"open; continue that visit."), 0
     for visit in own:
+        if visit.state is StageState.AWAITING_SIGNATURE:
+            return (f"{_visit_title(stage, stage_id, visit.repeat)} awaits the "
+                    f"investigator's signature (Eligibility confirmed by); the next visit "
+                    f"starts after it."), 0
         if not visit.state.lets_next_open:
-            ending = (" unless it is overridden"
-                      if stage.override is not None and visit.signed_by is None
-                      else "; its signature confirmed the screen failure"
-                      if visit.signed_by is not None else "")
             return (f"{_visit_title(stage, stage_id, visit.repeat)} was completed not eligible "
-                    f"(a screen failure), so no further visit can start{ending}."), 0
+                    f"(a screen failure), so no further visit can start"
+                    f"{_failure_ending(stage, visit)}."), 0
     if len(own) >= stage.repeat:
         if stage.repeat == 1:
             return f"{stage.title} has already been completed.", 0
@@ -113,10 +93,13 @@ def _start_refusal(trial: Trial, stage_id: str,
             if slot.state is StageState.IN_PROGRESS:
                 return (f"{wanted} cannot start while {slot.title} is in progress; "
                         f"complete that visit first."), 0
-            signed = any(v.signed_by is not None for v in visits
-                         if (v.stage_id, v.repeat) == (slot.stage.id, slot.repeat))
-            ending = (" and has not been overridden"
-                      if slot.stage.override is not None and not signed
+            if slot.state is StageState.AWAITING_SIGNATURE:
+                return (f"{wanted} cannot start before an investigator confirms "
+                        f"{slot.title} (Eligibility confirmed by)."), 0
+            confirmed = any(v.confirmed for v in visits
+                            if (v.stage_id, v.repeat) == (slot.stage.id, slot.repeat))
+            ending = (" and has not been approved to proceed"
+                      if slot.stage.override is not None and not confirmed
                       else "; the screening ended there")
             return (f"{wanted} cannot start: {slot.title} was completed not "
                     f"eligible{ending}."), 0

@@ -71,8 +71,27 @@ class VisitRow:
     #: When the completed verdict was assessed (local wall-clock, the record's ``as_of``).
     assessed_at: datetime | None = None
     override: OverrideRow | None = None
+    #: A legacy sign-off: the typed name of the free-text sign-off made before
+    #: signatures existed (version 1 only).
     signed_by: str | None = None
     signed_at: datetime | None = None
+    #: The stage version (1, then one more per correction) and why it was opened.
+    version: int = 1
+    correction_reason: str | None = None
+    #: The actions signed on the current version ("prepare", "confirm", "override").
+    signed_actions: tuple[str, ...] = ()
+    #: The site lets the next stage open before the investigator confirms this one.
+    open_before_signature: bool = False
+
+    @property
+    def confirmed(self) -> bool:
+        """Confirmed by an investigator's signature (or a legacy sign-off)."""
+        return "confirm" in self.signed_actions or self.signed_by is not None
+
+    @property
+    def approved(self) -> bool:
+        """Approved to proceed by an override signature (or a legacy override)."""
+        return "override" in self.signed_actions or self.override is not None
 
     @property
     def state(self) -> StageState:
@@ -80,14 +99,14 @@ class VisitRow:
         # an investigator confirming a not-eligible stage confirms the screen failure.
         if self.status == "draft":
             return StageState.IN_PROGRESS
-        favourable = self.decision == "eligible" or self.override is not None
-        if not favourable:
+        if self.approved:
+            return StageState.SIGNED if self.confirmed else StageState.OVERRIDDEN
+        if self.decision != "eligible":
             return StageState.NOT_ELIGIBLE
-        if self.signed_by is not None:
+        if self.confirmed:
             return StageState.SIGNED
-        if self.override is not None:
-            return StageState.OVERRIDDEN
-        return StageState.ELIGIBLE
+        return StageState.ELIGIBLE if self.open_before_signature \
+            else StageState.AWAITING_SIGNATURE
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Trial
 from desktop.domain.visits import can_complete
-from desktop.registry.screening_base import ScreeningBase
 from desktop.registry.screening_errors import ScreeningRefused
 from desktop.registry.screening_reads import (
     _SCREENING_COLUMNS,
@@ -28,16 +27,19 @@ from desktop.registry.screening_reads import (
 )
 from desktop.registry.screening_refusals import (
     _DECISION_WORDS,
-    _invalid,
-    _roles_missing,
-    _signed_refusal,
     _start_refusal,
     _visit_title,
 )
 from desktop.registry.screening_rows import ScreeningRow, VisitDecision, VisitRow
+from desktop.registry.screening_signing import SigningPart
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from desktop.registry.models.screening import Visit
 
 
-class VisitsPart(ScreeningBase):
+class VisitsPart(SigningPart):
     """``ScreeningRepository``'s visits: see the module docstring."""
 
     # -- screenings -------------------------------------------------------------
@@ -165,14 +167,16 @@ class VisitsPart(ScreeningBase):
         the user was shown and agreed to; if the registry now decides otherwise (an
         entry changed meanwhile), nothing is stored and ScreeningRefused says so."""
         from desktop.registry.models.base import utcnow
-        from desktop.registry.models.screening import ScreenFailure
 
         with self._registry.session() as session:
             rows = _session_rows(session)
             visit = self._draft(session, visit_id, "its decision")
             screening = self._screening_model(session, visit.screening_id)
             assessed_at = self._clock()
-            verdict = self._evaluate(rows, _load_visit(rows, visit_id), assessed_at)
+            used = self._trial_file(screening.trial_id)
+            evaluation = self._evaluation(rows, _load_visit(rows, visit_id), assessed_at,
+                                          used.trial)
+            verdict = evaluation.verdict
             title = _visit_title(verdict.stage, visit.stage_id, visit.repeat)
             decision = verdict.decision
             if not verdict.results:
@@ -201,96 +205,37 @@ class VisitsPart(ScreeningBase):
             assert visit.id is not None
             assert screening.id is not None
             if decision == "not_eligible":
-                session.add(ScreenFailure(visit_id=visit.id, screening_id=screening.id,
-                                          stage_id=visit.stage_id, repeat=visit.repeat,
-                                          reasons=reasons, recorded_at=now,
-                                          recorded_by=self._user))
+                self._record_failure(session, visit, reasons)
+            stored = self._capture(session, _load_visit(rows, visit.id), evaluation, used,
+                                   version=visit.version, reason=visit.correction_reason)
             self._audit(session, "visit.complete", "visit", visit.id,
                         {"decision": decision, "assessed_at": assessed_at.isoformat(),
                          "protocol_version": verdict.trial.protocol_version,
+                         "version": visit.version, "trial_sha256": stored.trial_sha256,
+                         "content_sha256": stored.content_sha256,
                          "failing": reasons})
             return _load_visit(rows, visit.id)
 
-    def override(self, visit_id: int, trial: Trial, rationale: str,
-                 agreed_by: str) -> VisitRow:
-        """Proceed after a completed not-eligible visit, where ``Stage.override`` allows
-        it. ``rationale`` and ``agreed_by`` (who agreed, e.g. "Dr A (PI); Dr B (IND
-        holder)") are required; every role in ``Stage.override.agreed_by`` must be named
-        in ``agreed_by`` (case-insensitive, as whole words), else ValidationFailed on
-        "agreed_by". Refused for a draft, an eligible or an already overridden visit,
-        a visit the investigator has signed (the signature confirmed the screen
-        failure), and where the protocol allows no override. The screen failure row
-        stays."""
+    def _record_failure(self, session: Session, visit: Visit,
+                        reasons: list[list[str]]) -> None:
+        """The visit's screen failure (a correction decided not eligible again updates
+        it; the earlier reasons stay in the audit and the earlier version's verdict)."""
+        from sqlmodel import select
+
         from desktop.registry.models.base import utcnow
+        from desktop.registry.models.screening import ScreenFailure
 
-        with self._registry.session() as session:
-            rows = _session_rows(session)
-            visit = self._visit_model(session, visit_id)
-            screening = self._screening_model(session, visit.screening_id)
-            if screening.trial_id != trial.id:
-                raise ScreeningRefused(f"This visit is of a screening for "
-                                       f"{screening.trial_id}, not {trial.id}.")
-            stage = trial.stage(visit.stage_id)
-            title = _visit_title(stage, visit.stage_id, visit.repeat)
-            if stage is None or stage.override is None:
-                raise ScreeningRefused(f"The protocol does not allow proceeding after a "
-                                       f"not-eligible {title}.")
-            if visit.status != "completed" or visit.decision != "not_eligible":
-                raise ScreeningRefused(f"Only a {title} visit completed not eligible can be "
-                                       f"overridden.")
-            if visit.override_rationale is not None:
-                raise ScreeningRefused(f"{title} has already been overridden.")
-            if visit.signed_by is not None:
-                raise ScreeningRefused(_signed_refusal(title, visit.signed_by,
-                                                       visit.signed_at))
-            errors: dict[str, str] = {}
-            if not rationale.strip():
-                errors["rationale"] = "Rationale: enter why screening may proceed."
-            roles = stage.override.agreed_by
-            wanted = " and as ".join(roles)
-            if not agreed_by.strip():
-                errors["agreed_by"] = f"Agreed by: name who agreed as {wanted}."
-            else:
-                missing = _roles_missing(roles, agreed_by)
-                if missing:
-                    errors["agreed_by"] = (f"Agreed by: name who agreed as {wanted} "
-                                           f"(not found: {', '.join(missing)}).")
-            if errors:
-                raise _invalid("The override", errors)
-            visit.override_rationale = rationale.strip()
-            visit.override_agreed_by = agreed_by.strip()
-            visit.override_recorded_by, visit.override_recorded_at = self._user, utcnow()
-            assert visit.id is not None
-            self._audit(session, "visit.override", "visit", visit.id,
-                        {"rationale": visit.override_rationale,
-                         "agreed_by": visit.override_agreed_by,
-                         "required_roles": list(roles)})
-            return _load_visit(rows, visit.id)
-
-    def sign(self, visit_id: int, investigator: str) -> VisitRow:
-        """The investigator confirms a completed visit's decision (a signed not-eligible
-        visit stays not eligible: see ``VisitRow.state``). Refused for a draft or a
-        visit already signed; ValidationFailed on "investigator" if the name is blank."""
-        from desktop.registry.models.base import utcnow
-
-        with self._registry.session() as session:
-            rows = _session_rows(session)
-            visit = self._visit_model(session, visit_id)
-            if visit.status != "completed":
-                raise ScreeningRefused("Only a completed visit can be signed; complete it "
-                                       "first.")
-            if visit.signed_by is not None:
-                raise ScreeningRefused(f"The visit has already been signed by "
-                                       f"{visit.signed_by}.")
-            if not investigator.strip():
-                raise _invalid("The signature", {"investigator": "Investigator: enter the "
-                                                 "name of the investigator who signs."})
-            visit.signed_by, visit.signed_at = investigator.strip(), utcnow()
-            assert visit.id is not None
-            self._audit(session, "visit.sign", "visit", visit.id,
-                        {"signed_by": visit.signed_by, "decision": visit.decision,
-                         "overridden": visit.override_rationale is not None})
-            return _load_visit(rows, visit.id)
+        found = session.exec(select(ScreenFailure).where(
+            ScreenFailure.visit_id == visit.id)).first()
+        if found is not None:
+            found.reasons, found.recorded_at, found.recorded_by = \
+                reasons, utcnow(), self._user
+            return
+        assert visit.id is not None
+        session.add(ScreenFailure(visit_id=visit.id, screening_id=visit.screening_id,
+                                  stage_id=visit.stage_id, repeat=visit.repeat,
+                                  reasons=reasons, recorded_at=utcnow(),
+                                  recorded_by=self._user))
 
     def verdict_snapshot(self, visit_id: int) -> dict[str, object] | None:
         """The verdict JSON stored at completion (``Verdict.as_json()``), or None."""

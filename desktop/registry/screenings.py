@@ -75,13 +75,12 @@ from desktop.registry.screening_errors import (
     trials_from,
 )
 from desktop.registry.screening_log import LogPart
-from desktop.registry.screening_refusals import signed_refusal
 from desktop.registry.screening_results import ResultsPart
 from desktop.registry.screening_visits import VisitsPart
 
 __all__ = ["EntryChanged", "ObservationNotFound", "PatientNotFound", "ScreeningNotFound",
            "ScreeningRefused", "ScreeningRepository", "SiteUlnSource", "TrialSource",
-           "ValidationFailed", "VisitNotFound", "signed_refusal", "trials_from"]
+           "ValidationFailed", "VisitNotFound", "trials_from"]
 
 
 class ScreeningRepository(VisitsPart, EntriesPart, ResultsPart, LogPart):

@@ -37,6 +37,9 @@ class SiteValues:
     #: The body of a character class for MRNs; None: the default rules.
     mrn_characters: str | None = None
     confirm: ConfirmTable = field(default_factory=dict)
+    #: The next stage may open once a stage is completed eligible, before the
+    #: investigator's confirmation (default: the signature is required first).
+    open_before_signature: bool = False
     uln: UlnHistory = field(default_factory=UlnHistory)
 
 
@@ -77,6 +80,7 @@ def read_site(conn: sqlite3.Connection) -> SiteValues:
         password_expiry_days=int(stored.get("password_expiry_days", 0)),
         mrn_characters=stored.get("mrn_characters"),
         confirm=confirm,
+        open_before_signature=stored.get("open_before_signature") is True,
         uln=UlnHistory(entries),
     )
 

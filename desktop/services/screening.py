@@ -34,7 +34,6 @@ from desktop.registry.screenings import (
     SiteUlnSource,
     TrialSource,
     VisitNotFound,
-    signed_refusal,
 )
 from desktop.services.acting import Actor, NotPermitted, Permission, acting, need
 from desktop.services.rows import (
@@ -69,17 +68,16 @@ __all__ = ["ANSWER_VALUES", "DEFAULT_LIMITS", "Actor", "AnswerRow", "AnswerValue
            "ScreeningRefused", "ScreeningRow", "ScreeningService", "SiteUlnSource",
            "TrialSource", "ValidationFailed", "VisitDecision", "VisitEntries",
            "VisitNotFound", "VisitRow", "VisitStatus", "changed_after_completion",
-           "signed_refusal", "unusual"]
+           "unusual"]
 
 
 class ScreeningService:
     """The screening use cases for an actor on an open registry.
 
     Entering data needs ``Permission.ENTER_DATA``, completing a stage
-    ``Permission.COMPLETE_STAGE``; an override or a sign-off needs an investigator, and
-    a sign-off a delegation for the trial in force on the day (the site's delegation of
-    authority log). Refusals raise ``NotPermitted`` (or ``ScreeningRefused``) and change
-    nothing.
+    ``Permission.COMPLETE_STAGE``. Signatures (prepared, confirmed, an override) are
+    ``desktop.services.signing``'s: each re-enters the password. Refusals raise
+    ``NotPermitted`` (or ``ScreeningRefused``) and change nothing.
     """
 
     def __init__(self, repository: ScreeningRepository, actor: Actor | str,
@@ -173,28 +171,6 @@ class ScreeningService:
         """Complete a draft with the decision of what the registry holds for it."""
         need(self.actor, Permission.COMPLETE_STAGE, self._registry)
         return self._repository.complete(visit_id, expect=expect)
-
-    def override(self, visit_id: int, trial: Trial, rationale: str, agreed_by: str) -> VisitRow:
-        """As ``ScreeningRepository.override``: an investigator delegated for the trial
-        today approves it (their user id is the audit's actor)."""
-        need(self.actor, Permission.SIGN_AS_INVESTIGATOR, self._registry)
-        if not self.delegated(trial.id):
-            raise NotPermitted(f"{self.actor.full_name} has no delegation in force today "
-                               f"for {trial.id} (see the delegation log).")
-        return self._repository.override(visit_id, trial, rationale, agreed_by)
-
-    def sign(self, visit_id: int, trial_id: str) -> VisitRow:
-        """The actor's sign-off of a completed visit of ``trial_id``, recorded with their
-        printed name and user id; refused unless they are an investigator delegated for
-        the trial today."""
-        need(self.actor, Permission.SIGN_AS_INVESTIGATOR, self._registry)
-        if self.screening(self.visit(visit_id).screening_id).trial_id != trial_id:
-            raise ScreeningRefused("The visit belongs to another trial.")
-        if not self.delegated(trial_id):
-            raise NotPermitted(f"{self.actor.full_name} has no delegation in force today to "
-                               f"sign for {trial_id} (see the delegation log).")
-        return self._repository.sign(visit_id,
-                                     f"{self.actor.full_name} ({self.actor.user_id})")
 
     def verdict_snapshot(self, visit_id: int) -> dict[str, object] | None:
         """The verdict JSON stored at completion (``Verdict.as_json()``), or None."""

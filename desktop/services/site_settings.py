@@ -209,6 +209,11 @@ def _checked(key: str, value: Any) -> Any:
         return str(value)
     if key == "confirm":
         return _confirm(value)
+    if key == "open_before_signature":
+        if not isinstance(value, bool):
+            raise SiteSettingError("Open the next stage before the investigator signs: "
+                                   "yes or no.")
+        return value
     raise SiteSettingError(f"{key!r} is not a site setting.")
 
 

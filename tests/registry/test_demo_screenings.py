@@ -32,7 +32,7 @@ def test_demo_screenings_are_real_work_moved_to_today_and_added_once(
     assert progressing.furthest_state is StageState.IN_PROGRESS
     visits = repo.visits(progressing.screening_id)
     assert [(v.stage_id, v.state) for v in visits] == [
-        ("screening-1", StageState.ELIGIBLE), ("screening-2", StageState.ELIGIBLE),
+        ("screening-1", StageState.SIGNED), ("screening-2", StageState.SIGNED),
         ("pre-lymphodepletion", StageState.IN_PROGRESS)]
     # Dates moved so the visit in progress is today's (its example: 7 Dec 2026).
     assert repo.events(visits[-1].id)["lymphodepletion"] == datetime(2027, 3, 15, 8, 0)

@@ -17,7 +17,8 @@ from desktop.registry.models.screening import (
     Visit,
     VisitEvent,
 )
+from desktop.registry.models.signing import Signature, StageVersion, TrialFile
 
 __all__ = ["Account", "Answer", "AuditEvent", "Delegation", "Observation", "Patient",
-           "PatientFact", "ScreenFailure", "Screening", "SiteSetting", "UlnValue", "Visit",
-           "VisitEvent", "metadata"]
+           "PatientFact", "ScreenFailure", "Screening", "Signature", "SiteSetting",
+           "StageVersion", "TrialFile", "UlnValue", "Visit", "VisitEvent", "metadata"]

@@ -92,6 +92,10 @@ class Visit(SQLModel, table=True):
     override_recorded_at: datetime | None = None
     signed_by: str | None = None
     signed_at: datetime | None = None
+    #: The stage version: 1, then one more for each correction (``stage_version``).
+    version: int = Field(default=1)
+    #: Why the current version was opened, while a correction is a draft or after.
+    correction_reason: str | None = None
 
 
 class VisitEvent(SQLModel, table=True):

@@ -1,0 +1,337 @@
+"""Signatures on completed stages: capture the signed content at completion, sign,
+open a correction, and the standing of a stage's signatures (issue 13).
+
+Part of ``desktop.registry.screenings`` (``ScreeningRepository``). The state machine,
+the meanings and the content are the domain's (``desktop.domain.signing``); this part
+stores them, each write one ``BEGIN IMMEDIATE`` transaction with its audit event. Who
+may sign (role, delegation, password) is checked by ``desktop.services.signing`` before
+it calls ``add_signature``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from desktop.domain.signing import (
+    CONTENT_VERSION,
+    Action,
+    Meaning,
+    OverrideParty,
+    SignRefused,
+    SignState,
+    meaning_for,
+    next_state,
+    other_parties,
+    override_problems,
+    state_after,
+    trial_file_sha256,
+)
+from desktop.domain.signing_changes import changes_since
+from desktop.domain.signing_content import build_content, used_observations
+from desktop.domain.trial import Trial
+from desktop.registry.patient_validation import checked_reason
+from desktop.registry.screening_base import Evaluation, ScreeningBase, TrialUsed
+from desktop.registry.screening_errors import ScreeningRefused
+from desktop.registry.screening_reads import (
+    _conn_rows,
+    _load_screening,
+    _load_visit,
+    _Rows,
+    _session_rows,
+    _utc_req,
+)
+from desktop.registry.screening_refusals import _invalid, _visit_title
+from desktop.registry.screening_rows import VisitRow
+from desktop.registry.signature_rows import SignatureRow, StageVersionRow, Standing
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from desktop.registry.models.signing import StageVersion
+
+_VERSION_COLUMNS = ("sv.id, sv.visit_id, sv.version, sv.decision, sv.completed_at, "
+                    "sv.completed_by, sv.trial_sha256, sv.content_sha256, "
+                    "sv.correction_reason, sv.captured")
+_SIGNATURE_COLUMNS = ("g.id, g.visit_id, g.version, g.action, g.meaning, g.user_id, "
+                      "g.printed_name, g.role, g.signed_at, g.content_sha256, g.rationale, "
+                      "g.parties")
+
+
+def _signature_row(values: Sequence[Any]) -> SignatureRow:
+    (id_, visit_id, version, action, meaning, user_id, name, role, signed_at, sha,
+     rationale, parties) = values
+    decoded = (json.loads(parties) if isinstance(parties, str) else parties) or []
+    return SignatureRow(
+        id=int(id_), visit_id=int(visit_id), version=int(version), action=Action(action),
+        meaning=Meaning(meaning), user_id=user_id, printed_name=name, role=role,
+        signed_at=datetime.fromisoformat(signed_at), content_sha256=sha,
+        rationale=rationale,
+        parties=tuple(OverrideParty(p["role"], p["name"],
+                                    datetime.fromisoformat(p["agreed_on"]),
+                                    p["documented_as"]) for p in decoded))
+
+
+def _versions(rows: _Rows, visit_id: int) -> list[StageVersionRow]:
+    signatures: dict[int, list[SignatureRow]] = {}
+    for values in rows(f"SELECT {_SIGNATURE_COLUMNS} FROM signature g WHERE g.visit_id = ? "
+                       "ORDER BY g.id", (visit_id,)):
+        row = _signature_row(values)
+        signatures.setdefault(row.version, []).append(row)
+    return [StageVersionRow(id=int(v[0]), visit_id=int(v[1]), version=int(v[2]),
+                            decision=v[3], completed_at=_utc_req(v[4]), completed_by=v[5],
+                            trial_sha256=v[6], content_sha256=v[7], correction_reason=v[8],
+                            captured=v[9], signatures=tuple(signatures.get(int(v[2]), ())))
+            for v in rows(f"SELECT {_VERSION_COLUMNS} FROM stage_version sv "
+                          "WHERE sv.visit_id = ? ORDER BY sv.version", (visit_id,))]
+
+
+def _state(visit: VisitRow, version: StageVersionRow) -> SignState:
+    """The version's state from its signatures (a legacy sign-off counts as one)."""
+    if visit.version == 1 and visit.signed_by is not None:
+        return SignState.CONFIRMED
+    if visit.version == 1 and visit.override is not None:
+        return SignState.APPROVED
+    return state_after([s.action for s in version.signatures], version.decision)
+
+
+class SigningPart(ScreeningBase):
+    """``ScreeningRepository``'s signatures: see the module docstring."""
+
+    # -- capture (at completion) --------------------------------------------------
+
+    def _keep_trial_file(self, session: Session, used: TrialUsed) -> str:
+        """Store the trial file's bytes once per SHA-256; the hash."""
+        from desktop.registry.models.signing import TrialFile
+
+        sha = trial_file_sha256(used.data)
+        if session.get(TrialFile, sha) is None:
+            session.add(TrialFile(sha256=sha, trial_id=used.trial.id, format=used.format,
+                                  data=used.data))
+            session.flush()
+        return sha
+
+    def _content(self, visit: VisitRow, evaluation: Evaluation, trial_sha: str,
+                 version: int) -> bytes:
+        verdict = evaluation.verdict
+        content = build_content(
+            trial_id=verdict.trial.id, trial_sha256=trial_sha, stage_id=visit.stage_id,
+            repeat=visit.repeat, version=version, verdict=verdict, typed=evaluation.typed,
+            site_uln=evaluation.site_uln, answers=evaluation.answers,
+            events=evaluation.events, facts=evaluation.facts,
+            birth_date=evaluation.birth_date, sex=evaluation.sex,
+            assessed_at=evaluation.as_of)
+        return content.serialised()
+
+    def _capture(self, session: Session, visit: VisitRow, evaluation: Evaluation,
+                 used: TrialUsed, *, version: int, reason: str | None,
+                 captured: str = "completion") -> StageVersion:
+        """Store the stage version just decided, with its signed content."""
+        import hashlib
+
+        from desktop.registry.models.base import utcnow
+        from desktop.registry.models.signing import StageVersion
+
+        sha = self._keep_trial_file(session, used)
+        content = self._content(visit, evaluation, sha, version)
+        row = StageVersion(
+            visit_id=visit.id, version=version, decision=evaluation.verdict.decision,
+            completed_at=visit.completed_at or utcnow(),
+            completed_by=visit.completed_by or self._user, trial_sha256=sha,
+            content=content.decode("utf-8"),
+            content_sha256=hashlib.sha256(content).hexdigest(),
+            observation_ids=sorted({evaluation.observation_ids[o]
+                                    for o in used_observations(evaluation.verdict)}),
+            correction_reason=reason, captured=captured)
+        session.add(row)
+        session.flush()
+        return row
+
+    def _stored_trial(self, rows: _Rows, sha: str) -> Trial:
+        from desktop.library import TrialFileError, parse_trial
+
+        found = rows("SELECT trial_id, data FROM trial_file WHERE sha256 = ?", (sha,))
+        if not found:
+            raise ScreeningRefused(f"The trial file {sha[:12]}... the stage was decided "
+                                   "under is missing from the registry.")
+        try:
+            return parse_trial(bytes(found[0][1]), f"{found[0][0]} ({sha[:12]})")
+        except TrialFileError as exc:
+            raise ScreeningRefused(f"The stored trial file cannot be read: {exc}.") from None
+
+    def _now_content(self, rows: _Rows, visit: VisitRow,
+                     version: StageVersionRow) -> tuple[bytes, str]:
+        """The content the version has today: re-run under its own trial version, as of
+        the time it was assessed, on what the registry holds now; and the decision."""
+        assert visit.assessed_at is not None
+        trial = self._stored_trial(rows, version.trial_sha256)
+        evaluation = self._evaluation(rows, visit, visit.assessed_at, trial)
+        return (self._content(visit, evaluation, version.trial_sha256, version.version),
+                evaluation.verdict.decision)
+
+    def _current(self, session: Session, rows: _Rows, visit: VisitRow) -> StageVersionRow:
+        """The visit's current stage version; captured now (from the library's trial, as
+        of the time assessed) for a stage completed before signatures existed."""
+        for found in reversed(_versions(rows, visit.id)):
+            if found.version == visit.version:
+                return found
+        screening = _load_screening(rows, visit.screening_id)
+        used = self._trial_file(screening.trial_id)
+        assert visit.assessed_at is not None
+        evaluation = self._evaluation(rows, visit, visit.assessed_at, used.trial)
+        self._capture(session, visit, evaluation, used, version=visit.version,
+                      reason=visit.correction_reason, captured="signing")
+        return next(v for v in _versions(rows, visit.id) if v.version == visit.version)
+
+    # -- reads --------------------------------------------------------------------
+
+    def trial(self, trial_id: str) -> Trial:
+        """The library's trial (``ScreeningRefused`` if it cannot be read)."""
+        return self._trial(trial_id)
+
+    def stage_versions(self, visit_id: int) -> list[StageVersionRow]:
+        """Every completed version of the visit with its signatures, oldest first."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            _load_visit(rows, visit_id)
+            return _versions(rows, visit_id)
+
+    def signed_content(self, visit_id: int, version: int) -> dict[str, Any] | None:
+        """The canonical content stored for a version (what its signatures cover)."""
+        with self._registry.read() as conn:
+            found = conn.execute("SELECT content FROM stage_version WHERE visit_id = ? AND "
+                                 "version = ?", (visit_id, version)).fetchall()
+        return None if not found else dict(json.loads(found[0][0]))
+
+    def standing(self, visit_id: int) -> Standing:
+        """The current version's signatures and whether they still hold today."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            visit = _load_visit(rows, visit_id)
+            if visit.status != "completed":
+                return Standing(None)
+            version = next((v for v in _versions(rows, visit_id)
+                            if v.version == visit.version), None)
+            if version is None:
+                return Standing(None)
+            stored = rows("SELECT content FROM stage_version WHERE id = ?", (version.id,))
+            try:
+                now, decision = self._now_content(rows, visit, version)
+            except ScreeningRefused as exc:
+                return Standing(version, problem=str(exc))
+        changes = [line for line in changes_since(json.loads(stored[0][0]), json.loads(now))
+                   if line != "the decision"]
+        return Standing(version, tuple(changes), decision)
+
+    # -- writes -------------------------------------------------------------------
+
+    def add_signature(self, visit_id: int, *, user_id: str, printed_name: str, role: str,
+                      action: Action, signed_at: datetime, rationale: str = "",
+                      parties: Sequence[OverrideParty] = ()) -> SignatureRow:
+        """Sign the visit's current version doing ``action`` (the caller has checked the
+        signer's password, role and delegation). Refused (``ScreeningRefused``) for a
+        stage not completed, a transition the state machine does not allow, and covered
+        data that changed since the stage was completed (a correction is needed: the
+        signature must cover exactly what was decided). An override needs the rationale
+        and each other party the protocol names (``ValidationFailed``). ``signed_at``:
+        aware local time (kept with its UTC offset)."""
+        from desktop.registry.models.signing import Signature
+
+        if signed_at.tzinfo is None:
+            raise ValueError("signed_at needs its UTC offset")
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = _load_visit(rows, visit_id)
+            screening = _load_screening(rows, visit.screening_id)
+            if visit.status != "completed":
+                raise ScreeningRefused("Only a completed stage is signed: complete it first.")
+            version = self._current(session, rows, visit)
+            trial = self._stored_trial(rows, version.trial_sha256)
+            stage = trial.stage(visit.stage_id)
+            title = _visit_title(stage, visit.stage_id, visit.repeat)
+            try:
+                next_state(_state(visit, version), action, version.decision,
+                           override_allowed=stage is not None and stage.override is not None)
+            except SignRefused as exc:
+                raise ScreeningRefused(f"{title}: {exc}") from None
+            stored = rows("SELECT content FROM stage_version WHERE id = ?", (version.id,))
+            now, _decision = self._now_content(rows, visit, version)
+            if now.decode("utf-8") != stored[0][0]:
+                changed = [line for line in changes_since(json.loads(stored[0][0]),
+                                                          json.loads(now))]
+                raise ScreeningRefused(
+                    f"{title} cannot be signed: its data changed since it was completed "
+                    f"({', '.join(changed)}). Open a correction so the stage is decided "
+                    "again on what the registry holds.")
+            kept_rationale: str | None = None
+            kept_parties: list[dict[str, str]] | None = None
+            if action is Action.OVERRIDE:
+                assert stage is not None
+                assert stage.override is not None
+                problems = override_problems(other_parties(stage.override.agreed_by),
+                                             parties, rationale, signed_at)
+                if problems:
+                    raise _invalid("The override", {"override": " ".join(problems)})
+                kept_rationale = " ".join(rationale.split())
+                kept_parties = [{"role": p.role, "name": " ".join(p.name.split()),
+                                 "agreed_on": p.agreed_on.isoformat(),
+                                 "documented_as": p.documented_as} for p in parties]
+            meaning = meaning_for(action, version.decision)
+            signature = Signature(
+                stage_version_id=version.id, visit_id=visit.id, version=version.version,
+                action=action.value, meaning=meaning.value, user_id=user_id,
+                printed_name=printed_name, role=role,
+                signed_at=signed_at.isoformat(timespec="seconds"),
+                content_sha256=version.content_sha256, content_version=CONTENT_VERSION,
+                rationale=kept_rationale, parties=kept_parties)
+            session.add(signature)
+            session.flush()
+            assert signature.id is not None
+            self._audit(session, "visit.signature", "visit", visit.id,
+                        {"meaning": meaning.value, "action": action.value,
+                         "user_id": user_id, "printed_name": printed_name, "role": role,
+                         "signed_at": signature.signed_at, "version": version.version,
+                         "trial_id": screening.trial_id,
+                         "content_sha256": version.content_sha256,
+                         "rationale": kept_rationale, "parties": kept_parties})
+            found = rows(f"SELECT {_SIGNATURE_COLUMNS} FROM signature g WHERE g.id = ?",
+                         (signature.id,))
+            return _signature_row(found[0])
+
+    def open_correction(self, visit_id: int, reason: str) -> VisitRow:
+        """Reopen a completed visit as its next version (a draft), with ``reason``.
+
+        The earlier version, its content and its signatures stay as they are and stay
+        readable (``stage_versions``); the new version is decided and signed anew.
+        ``ValidationFailed`` on "reason" without one; refused for a draft, and while
+        another visit of the screening is a draft (one stage is worked on at a time)."""
+        from desktop.registry.models.base import utcnow
+
+        reason = checked_reason(reason, "opened as a correction")
+        with self._registry.session() as session:
+            rows = _session_rows(session)
+            visit = _load_visit(rows, visit_id)
+            model = self._visit_model(session, visit_id)
+            if visit.status != "completed":
+                raise ScreeningRefused("Only a completed stage is corrected; this one is "
+                                       "still a draft and can be changed as it is.")
+            drafts = rows("SELECT stage_id FROM visit WHERE screening_id = ? AND "
+                          "status = 'draft'", (visit.screening_id,))
+            if drafts:
+                raise ScreeningRefused(f"A correction cannot be opened while the "
+                                       f"{drafts[0][0]} visit is a draft: complete it first.")
+            earlier = self._current(session, rows, visit)
+            model.status, model.decision = "draft", None
+            model.completed_at = model.completed_by = model.assessed_at = None
+            model.verdict = None
+            model.version = visit.version + 1
+            model.correction_reason = reason
+            self._audit(session, "visit.correction", "visit", visit_id,
+                        {"reason": reason, "from_version": earlier.version,
+                         "version": model.version, "at": utcnow().isoformat(),
+                         "earlier_decision": earlier.decision,
+                         "earlier_content_sha256": earlier.content_sha256})
+            return _load_visit(rows, visit_id)
+
