@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from desktop.services.patients import PatientService
     from desktop.services.rows import ConfirmLimit, Registry
     from desktop.services.screening import ScreeningService
+    from desktop.services.signing import SigningService
     from desktop.services.site_settings import SiteValues
 
 
@@ -45,6 +46,7 @@ class ScreeningContext:
     _trials: dict[str, Trial] | None = field(default=None, repr=False)
     _site_values: SiteValues | None = field(default=None, repr=False)
     _screenings: ScreeningService | None = field(default=None, repr=False)
+    _signing: SigningService | None = field(default=None, repr=False)
 
     @property
     def screenings(self) -> ScreeningService:
@@ -60,6 +62,26 @@ class ScreeningContext:
                                                      site_uln=self._site_table,
                                                      confirm_limits=self._confirm_limits())
         return self._screenings
+
+    @property
+    def signing(self) -> SigningService:
+        """Built on first use, like ``screenings``: signatures re-enter the password
+        (through the accounts) and read the stage as the screening service does (the same
+        trial library, site ULN table and clock)."""
+        if self._signing is None:
+            from desktop.registry.screenings import ScreeningRepository
+            from desktop.services.accounts import AccountService
+            from desktop.services.acting import acting
+            from desktop.services.signing import SigningService
+
+            actor = acting(self.actor or self.user)
+            repository = ScreeningRepository(self.registry, actor.user_id, self.clock,
+                                             trials=self._library_trial,
+                                             site_uln=self._site_table,
+                                             confirm_limits=self._confirm_limits())
+            self._signing = SigningService(self.registry, actor, AccountService(self.registry),
+                                           repository=repository, clock=self.clock)
+        return self._signing
 
     def _site(self) -> SiteValues:
         """The registry's site settings, read once per login."""

@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.domain.calc import age_years
-from desktop.services.rows import PatientRow, RegistryError
+from desktop.services.rows import PatientRow, RegistryError, VisitRow
+from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.role_words import refusal
@@ -218,8 +219,14 @@ class PatientView(QWidget):
             events = {v.id: repo.events(v.id) for v in visits}
             result.append(summarise(screening, trial, visits,
                                     repo.screen_failures(screening.id), events, changes,
-                                    names))
+                                    names, self._standings(visits)))
         return result
+
+    def _standings(self, visits: list[VisitRow]) -> dict[int, Standing]:
+        """Whether the signatures of each signed visit still hold (one re-run each)."""
+        signing = self.context.signing
+        return {v.id: signing.standing(v.id) for v in visits
+                if v.status == "completed" and v.signed_actions}
 
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
         screened = {s.trial.id for s in summaries}
@@ -321,7 +328,8 @@ class PatientView(QWidget):
                 self.context.messages.error(
                     self, "Stage not open yet",
                     f"{view.title} opens once every stage before it has been completed "
-                    f"eligible (or overridden where the protocol allows it).")
+                    f"eligible and confirmed by an investigator (or approved to proceed "
+                    f"where the protocol allows it).")
                 return None
             try:
                 visit = self.context.screenings.start_visit(summary.screening.id, summary.trial,
@@ -346,7 +354,8 @@ class PatientView(QWidget):
             form = VisitForm(repository=self.context.screenings, trial=summary.trial,
                              patient=self.patient, visit=visit,
                              site_uln=self.context.site_uln, messages=self.context.messages,
-                             clock=self.context.clock, parent=self)
+                             clock=self.context.clock, signing=self.context.signing,
+                             parent=self)
         except (RegistryError, ContextError) as exc:
             self.context.messages.error(self, "Stage not opened", str(exc))
             return None

@@ -21,6 +21,7 @@ STATE_COLOUR: Final[dict[StageState, str]] = {
     StageState.NOT_STARTED: "",
     StageState.IN_PROGRESS: "#fff4cc",
     StageState.ELIGIBLE: "#dff3e0",
+    StageState.AWAITING_SIGNATURE: "#ffe3b3",
     StageState.NOT_ELIGIBLE: "#fbe0e0",
     StageState.OVERRIDDEN: "#e8e0f8",
     StageState.SIGNED: "#cdeccf",

@@ -21,12 +21,14 @@ from desktop.services.rows import (
     VisitRow,
     changed_after_completion,
 )
+from desktop.services.signing import Standing
 
 #: A mark for each state, so no state is told by colour alone (also in print).
 STATE_MARK: dict[StageState, str] = {
     StageState.NOT_STARTED: "○",
     StageState.IN_PROGRESS: "◐",
     StageState.ELIGIBLE: "✔",
+    StageState.AWAITING_SIGNATURE: "✔…",
     StageState.NOT_ELIGIBLE: "✘",
     StageState.OVERRIDDEN: "⚑",
     StageState.SIGNED: "✔✍",
@@ -44,6 +46,9 @@ class SlotView:
     changes: tuple[PatientChangeRow, ...] = ()
     #: How recorded names are shown (None: as recorded).
     names: Attribution | None = None
+    #: The signatures of the visit's current version and whether they still hold
+    #: (None: not read, or not completed).
+    standing: Standing | None = None
 
     def _who(self, recorded: str, at: datetime | None) -> str:
         return recorded if self.names is None else self.names.who(recorded, at)
@@ -72,14 +77,32 @@ class SlotView:
             decision = "eligible" if visit.decision == "eligible" else "not eligible"
             parts.append(f"completed {decision} {visit.completed_at.astimezone():%Y-%m-%d %H:%M}"
                          f" by {self._who(visit.completed_by or '—', visit.completed_at)}")
+        if visit.version > 1:
+            parts.append(f"version {visit.version} (correction: "
+                         f"{visit.correction_reason or '—'})")
+        standing = self.standing
+        for signature in () if standing is None else standing.signatures:
+            parts.append(f"{signature.meaning.value.lower()} {signature.printed_name} "
+                         f"{signature.signed_at:%Y-%m-%d %H:%M}")
+            if signature.rationale:
+                parts.append(f"rationale: {signature.rationale}")
         if visit.override is not None:
-            parts.append(f"overridden: {visit.override.rationale} "
+            parts.append(f"legacy override: {visit.override.rationale} "
                          f"(agreed by {visit.override.agreed_by})")
         if visit.signed_by is not None and visit.signed_at is not None:
             signer = visit.signed_by if self.names is None else \
                 self.names.signoff(visit.signed_by, visit.signed_at)
-            parts.append(f"signed by {signer} "
+            parts.append(f"legacy sign-off by {signer} "
                          f"{visit.signed_at.astimezone():%Y-%m-%d %H:%M}")
+        if self.state is StageState.AWAITING_SIGNATURE:
+            parts.append("the next stage waits for an investigator's confirmation")
+        if standing is not None and standing.data_changed:
+            parts.append("⚠ data changed since signing: "
+                         + "; ".join(standing.changes or (standing.problem or "",)))
+        if standing is not None and standing.verdict_differs:
+            now = standing.decision_now or "—"
+            parts.append("⚠ verdict would differ today: "
+                         + ("not eligible" if now == "not_eligible" else now))
         if self.failure is not None and visit.override is None:
             parts.append("screen failure: " + "; ".join(cid for cid, _ in self.failure.reasons))
         if self.changes:
@@ -122,6 +145,8 @@ class ScreeningSummary:
             stopped = next(v for v in self.slots if not v.state.lets_next_open)
             if stopped.state is StageState.NOT_ELIGIBLE:
                 return f"Screen failure at {stopped.title}"
+            if stopped.state is StageState.AWAITING_SIGNATURE:
+                return f"{stopped.title}: awaiting the investigator's confirmation"
             return f"Stopped before {last.title}"
         due = due_next(upcoming.slot.stage, self.events)
         if due.start is None and due.end is None and "no time window" in due.text:
@@ -134,9 +159,11 @@ def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
               failures: Sequence[ScreenFailureRow],
               events_of_visit: Mapping[int, Mapping[str, datetime]],
               patient_changes: Sequence[PatientChangeRow] = (),
-              names: Attribution | None = None) -> ScreeningSummary:
+              names: Attribution | None = None,
+              standings: Mapping[int, Standing] | None = None) -> ScreeningSummary:
     """Build a screening's summary from its rows (``events_of_visit``: visit id -> dates;
-    ``patient_changes``: the patient's date of birth and sex changes, from the audit)."""
+    ``patient_changes``: the patient's date of birth and sex changes, from the audit;
+    ``standings``: visit id -> its signatures' standing, for the signed visits)."""
     latest: dict[tuple[str, int], VisitRow] = {}
     for visit in sorted(visits, key=lambda v: v.id):
         latest[(visit.stage_id, visit.repeat)] = visit
@@ -149,7 +176,8 @@ def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],
             views.append(SlotView(slot, None, None))
             continue
         views.append(SlotView(slot, found, failure_of.get(found.id),
-                              tuple(changed_after_completion(patient_changes, found)), names))
+                              tuple(changed_after_completion(patient_changes, found)), names,
+                              (standings or {}).get(found.id)))
     visit_events = {key: events_of_visit.get(visit.id, {}) for key, visit in latest.items()}
     upcoming = next_slot([v.slot for v in views])
     events: Mapping[str, datetime] = {}

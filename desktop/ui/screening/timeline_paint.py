@@ -23,6 +23,7 @@ STATE_COLOURS: Final = {
     StageState.NOT_STARTED: "#8a8a8a",
     StageState.IN_PROGRESS: "#e08a00",
     StageState.ELIGIBLE: "#2e7d32",
+    StageState.AWAITING_SIGNATURE: "#c77700",
     StageState.NOT_ELIGIBLE: "#c62828",
     StageState.OVERRIDDEN: "#7b1fa2",
     StageState.SIGNED: "#1565c0",

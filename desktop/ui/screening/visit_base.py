@@ -4,7 +4,7 @@ checker, and the small helpers and words they all use.
 ``VisitForm`` (:mod:`desktop.ui.screening.visit_form`) is composed of the mixins of
 :mod:`~desktop.ui.screening.visit_layout` (building), :mod:`~.visit_sync` (loading,
 versions, refreshing), :mod:`~.visit_live` (live evaluation), :mod:`~.visit_saving`
-(autosave) and :mod:`~.visit_gating` (completion, override, signature). Each mixin
+(autosave) and :mod:`~.visit_gating` (completion, signatures, corrections). Each mixin
 derives from :class:`VisitFormState`, which at run time is a plain object (the form
 itself is the one ``QWidget``) and for the type checker declares every attribute and
 every method the parts use of one another.
@@ -39,11 +39,12 @@ if TYPE_CHECKING:
         VisitRow,
     )
     from desktop.services.screening import EntryChanged, ScreeningService
+    from desktop.services.signing import Action, SigningService
     from desktop.ui.common.messages import MessageService
+    from desktop.ui.screening.correction_dialog import CorrectionDialog
     from desktop.ui.screening.decision_banner import DecisionBanner
     from desktop.ui.screening.outcomes_model import OutcomesTableModel
-    from desktop.ui.screening.override_dialog import OverrideDialog
-    from desktop.ui.screening.sign_dialog import SignDialog
+    from desktop.ui.screening.signing_dialog import SigningDialog
     from desktop.ui.screening.visit_inputs import EventRow, FactRow, QuestionCard, ResultRow
     from desktop.ui.screening.visit_layout import OutcomesView
 
@@ -82,8 +83,10 @@ class VisitFormState(_Base):
         _messages: MessageService
         _clock: Callable[[], datetime]
         _loaded: bool
-        override_dialog: OverrideDialog | None
-        sign_dialog: SignDialog | None
+        #: None: no signatures in this form (tests below the accounts).
+        _signing: SigningService | None
+        signing_dialog: SigningDialog | None
+        correction_dialog: CorrectionDialog | None
         verdict: Verdict | None
         _saved: list[ObservationRow]
         _parsed: dict[int, Observation]
@@ -119,8 +122,12 @@ class VisitFormState(_Base):
         #: Above the form, while the logged-in user may not enter data: why it is read-only.
         role_note: QLabel
         complete_button: QPushButton
-        override_button: QPushButton
+        prepare_button: QPushButton
+        #: Confirm (the investigator's "Eligibility / Screen failure confirmed by").
         sign_button: QPushButton
+        #: Approve to proceed (an override signature).
+        override_button: QPushButton
+        correction_button: QPushButton
         close_button: QPushButton
 
         # visit_layout
@@ -154,13 +161,12 @@ class VisitFormState(_Base):
         def entry_refusal(self) -> str | None: ...
         def _refresh_mode(self) -> None: ...
         def _update_buttons(self) -> None: ...
-        def override_refusal(self) -> str | None: ...
         def _show_completed(self) -> None: ...
         def _changes_after_completion(self) -> list[PatientChangeRow]: ...
         def _snapshot_results(self) -> list[CriterionResult]: ...
         def complete(self) -> None: ...
-        def open_override(self) -> None: ...
-        def open_sign(self) -> None: ...
+        def open_signing(self, action: Action) -> None: ...
+        def open_correction(self) -> None: ...
 
         # visit_live
         def _parse_row(self, code: str) -> None: ...

@@ -50,9 +50,10 @@ from desktop.domain.trial import Trial, Window
 from desktop.domain.uln_history import as_history
 from desktop.services.rows import EntryKind, ObservationRow, PatientRow, VisitRow
 from desktop.services.screening import ScreeningService
+from desktop.services.signing import SigningService
 from desktop.ui.common.messages import MessageService
-from desktop.ui.screening.override_dialog import OverrideDialog
-from desktop.ui.screening.sign_dialog import SignDialog
+from desktop.ui.screening.correction_dialog import CorrectionDialog
+from desktop.ui.screening.signing_dialog import SigningDialog
 from desktop.ui.screening.visit_base import EARLIER_SHOWN
 from desktop.ui.screening.visit_gating import VisitGating
 from desktop.ui.screening.visit_layout import OutcomesView, VisitLayout, visit_title
@@ -76,6 +77,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWi
     def __init__(self, *, repository: ScreeningService, trial: Trial, patient: PatientRow,
                  visit: VisitRow, site_uln: Mapping[str, Fraction], messages: MessageService,
                  clock: Callable[[], datetime] = datetime.now,
+                 signing: SigningService | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         stage = trial.stage(visit.stage_id)
@@ -95,8 +97,9 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWi
         self._clock = clock
         self._loaded = False
         self._names = repository.attribution()
-        self.override_dialog: OverrideDialog | None = None
-        self.sign_dialog: SignDialog | None = None
+        self._signing = signing
+        self.signing_dialog: SigningDialog | None = None
+        self.correction_dialog: CorrectionDialog | None = None
         self.verdict: Verdict | None = None
 
         # What the registry holds (the patient's results refreshed after each save).

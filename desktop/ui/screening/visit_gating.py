@@ -1,18 +1,24 @@
-"""The visit form's mode and gating: draft or completed (read-only, with its record and
-stored decision), the buttons, and the completion, override and signature flows.
+"""The visit form's mode and gating: draft or completed (read-only, with its record,
+stored decision and signatures), the buttons, and the completion, signing and
+correction flows.
 
 The form is read-only too, draft or not, for someone who may not enter data (a
 monitor, an administrator alone: the service's ``may_enter_data``): every input is
 disabled, a line above the form says why, and nothing is saved from it, not even when
-it closes. Complete is offered only where the service's ``may_complete`` allows it,
-Override and Sign only to an investigator; each disabled button's tooltip says why.
-The service refuses each of those whatever the form offers.
+it closes. Complete is offered only where the service's ``may_complete`` allows it.
+The signing buttons are the signing service's ``available`` actions for the logged-in
+user (Prepare, Confirm, Approve to proceed), each disabled with the service's reason
+where it cannot be given; the record lists each signature's manifestation and, from
+``standing``, whether the data or the verdict moved since. The services refuse each
+of those whatever the form offers.
 """
 
 from __future__ import annotations
 
 from html import escape
-from typing import cast
+from typing import Final, cast
+
+from PySide6.QtWidgets import QPushButton
 
 from desktop.domain.engine import CriterionResult, Outcome, Verdict
 from desktop.domain.visits import can_complete
@@ -22,11 +28,18 @@ from desktop.services.rows import (
     VisitRow,
     changed_after_completion,
 )
-from desktop.services.screening import signed_refusal
-from desktop.ui.screening.override_dialog import OverrideDialog
-from desktop.ui.screening.role_words import COMPLETES, OVERRIDES, refusal
+from desktop.services.signing import (
+    Action,
+    OverrideParty,
+    SignatureRow,
+    SigningRequest,
+    StageVersionRow,
+    Standing,
+)
+from desktop.ui.screening.correction_dialog import CorrectionDialog
+from desktop.ui.screening.role_words import COMPLETES, refusal
 from desktop.ui.screening.screening_summary import changes_text
-from desktop.ui.screening.sign_dialog import SignDialog
+from desktop.ui.screening.signing_dialog import Signed, SigningDialog, version_words
 from desktop.ui.screening.visit_base import (
     COMPLETE_TIP,
     DECISION_WORDS,
@@ -34,7 +47,16 @@ from desktop.ui.screening.visit_base import (
     VisitFormState,
     local_time,
 )
-from desktop.ui.screening.visit_style import ERROR_COLOUR, LOOKS
+from desktop.ui.screening.visit_layout import visit_title
+from desktop.ui.screening.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS
+
+#: The signing buttons' words ({meaning}: the request's meaning).
+SIGN_LABELS: Final = {Action.PREPARE: "Prepare… ({meaning})",
+                      Action.CONFIRM: "Confirm… ({meaning})",
+                      Action.OVERRIDE: "Approve to proceed…"}
+CORRECTION_TIP: Final = ("Reopen this stage as a new version, with the reason: the "
+                         "version signed stays in the record, and the new one needs its "
+                         "own signatures.")
 
 
 class VisitGating(VisitFormState):
@@ -79,7 +101,7 @@ class VisitGating(VisitFormState):
             card.set_read_only(read_only)
         self._update_due()
         if self._visit.status == "draft":
-            self.record_box.hide()
+            self._show_correction()
             self._evaluate()
         else:
             self._show_completed()
@@ -93,55 +115,55 @@ class VisitGating(VisitFormState):
         self.complete_button.setEnabled(draft and decided and why_not_complete is None)
         self.complete_button.setVisible(self._visit.status == "draft")
         self.complete_button.setToolTip(why_not_complete or COMPLETE_TIP)
-        stage_allows = self._stage.override is not None
-        self.override_button.setVisible(stage_allows)
-        why_not = self.override_refusal()
-        self.override_button.setEnabled(stage_allows and why_not is None)
-        self.override_button.setToolTip(
-            why_not or "Proceed after review: record the rationale and who agreed.")
-        self.sign_button.setVisible(self._visit.status == "completed")
-        why_not_sign = self.sign_refusal()
-        self.sign_button.setEnabled(why_not_sign is None)
-        self.sign_button.setToolTip(why_not_sign or "The investigator confirms the recorded "
-                                                    "decision")
+        available = self._available()
+        for action, button in self._signing_buttons().items():
+            request = self._request(action) if action in available else None
+            button.setVisible(request is not None)
+            if request is None:
+                continue
+            words = request.meaning.value
+            button.setText(SIGN_LABELS[action].format(meaning=words))
+            button.setEnabled(request.problem is None)
+            button.setToolTip(request.problem or f"Sign: {words} (your user id and "
+                                                 f"password, typed again).")
+        completed = self._visit.status == "completed"
+        why_not = self.entry_refusal()
+        self.correction_button.setVisible(completed and self._signing is not None)
+        self.correction_button.setEnabled(completed and why_not is None)
+        self.correction_button.setToolTip(why_not or CORRECTION_TIP)
 
-    def sign_refusal(self) -> str | None:
-        """Why the logged-in user cannot sign this visit now (None: they can); the service
-        refuses the same, whatever this button shows."""
-        if self._visit.status != "completed":
-            return "Only a completed stage is signed."
-        if self._visit.signed_by is not None:
-            return f"Signed by {self._visit.signed_by}."
-        actor = self._repository.actor
-        if not self._repository.may_sign:
-            return (f"Logged in as {actor.roles_label}: only an investigator signs.")
-        if not self._repository.delegated(self._trial.id):
-            return (f"{actor.full_name} has no delegation in force today to sign for "
-                    f"{self._trial.id} (the administrator records it in the delegation "
-                    "log).")
-        return None
+    def _signing_buttons(self) -> dict[Action, QPushButton]:
+        return {Action.PREPARE: self.prepare_button, Action.CONFIRM: self.sign_button,
+                Action.OVERRIDE: self.override_button}
 
-    def override_refusal(self) -> str | None:
-        """Why the stage cannot be overridden now (None: it can), as the registry says;
-        once the visit allows it, why the logged-in user cannot (only an investigator
-        approves an override, as the service says)."""
-        visit = self._visit
-        title = self._stage.title
-        if self._stage.override is None:
-            return f"The protocol does not allow proceeding after a not-eligible {title}."
-        if visit.status != "completed":
-            return "An override is possible once the stage is completed not eligible."
-        if visit.decision != "not_eligible":
-            return f"Only a {title} visit completed not eligible can be overridden."
-        if visit.override is not None:
-            return f"{title} has already been overridden."
-        why = signed_refusal(visit, title) or refusal(self._repository.actor,
-                                                      self._repository.may_sign, OVERRIDES)
-        if why is None and not self._repository.delegated(self._trial.id):
-            why = (f"{self._repository.actor.full_name} has no delegation in force today "
-                   f"for {self._trial.id} (the administrator records it in the delegation "
-                   "log).")
-        return why
+    def _available(self) -> list[Action]:
+        """The signatures the logged-in user could give here now, as the service says."""
+        if self._signing is None or self._visit.status != "completed":
+            return []
+        try:
+            return self._signing.available(self._visit.id)
+        except RegistryError:
+            return []
+
+    def _request(self, action: Action) -> SigningRequest | None:
+        if self._signing is None:
+            return None
+        try:
+            return self._signing.request(self._visit.id, action)
+        except RegistryError:
+            return None
+
+    def _standing(self) -> tuple[Standing | None, list[StageVersionRow]]:
+        """The current version's signatures and whether they hold; every version."""
+        completed = self._visit.status == "completed"
+        if self._signing is None or (not completed and self._visit.version == 1):
+            return None, []  # a first draft has no versions yet
+        try:
+            standing = self._signing.standing(self._visit.id) if completed else None
+            return standing, self._signing.versions(self._visit.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Signatures not read", str(exc))
+            return None, []
 
     def _show_completed(self) -> None:
         visit = self._visit
@@ -152,21 +174,31 @@ class VisitGating(VisitFormState):
         names = self._names
         completed_by = names.who(visit.completed_by, visit.completed_at) \
             if visit.completed_by else "—"
-        lines = [f"<b>Completed: {escape(word)}</b> — by {escape(completed_by)} "
+        version = "" if visit.version == 1 else \
+            f" ({escape(version_words(visit.version, visit.correction_reason))})"
+        lines = [f"<b>Completed: {escape(word)}</b>{version} — by {escape(completed_by)} "
                  f"on {local_time(visit.completed_at)}; assessed as of "
                  f"{local_time(visit.assessed_at)}. Read-only."]
+        standing, versions = self._standing()
+        if standing is not None:
+            for signature in standing.signatures:
+                lines.append(_signature_line(signature))
+            if not standing.signatures and self._signing is not None \
+                    and visit.signed_by is None and visit.override is None:
+                lines.append(f"<i>Not signed yet.</i>{_waits(visit)}")
         if visit.signed_by:
             signer = names.signoff(visit.signed_by, visit.signed_at)
-            lines.append(f"Signed by {escape(signer)} on {local_time(visit.signed_at)}.")
-            if self._stage.override is not None and visit.decision == "not_eligible" \
-                    and visit.override is None:
-                lines.append("The signature confirms the screen failure: the stage can "
-                             "no longer be overridden.")
+            lines.append(f"Legacy sign-off: {escape(signer)} on "
+                         f"{local_time(visit.signed_at)} (typed name, before electronic "
+                         f"signatures).")
         if visit.override is not None:
             o = visit.override
-            lines.append(f"<b>Overridden</b>: proceeding after review, agreed by "
-                         f"{escape(o.agreed_by)}; recorded by {escape(o.recorded_by)} on "
-                         f"{local_time(o.recorded_at)}.<br>Rationale: {escape(o.rationale)}")
+            lines.append(f"Legacy override: agreed by {escape(o.agreed_by)}; recorded by "
+                         f"{escape(o.recorded_by)} on {local_time(o.recorded_at)}.<br>"
+                         f"Rationale: {escape(o.rationale)}")
+        if standing is not None:
+            lines.extend(_standing_lines(standing))
+        lines.extend(_earlier_lines(versions, visit))
         changes = self._changes_after_completion()
         if changes:
             lines.append(f"<span style='color:{ERROR_COLOUR}; font-weight:600'>"
@@ -174,7 +206,22 @@ class VisitGating(VisitFormState):
                          f"assessed with the earlier value.")
         self.record_box.setText("<br>".join(lines))
         self.record_box.show()
-        self.status.setText("This visit is completed and cannot be changed.")
+        self.status.setText("This visit is completed and cannot be changed; a correction "
+                            "opens a new version.")
+
+    def _show_correction(self) -> None:
+        """A draft correction: which version, why, and what came before."""
+        visit = self._visit
+        if visit.version == 1:
+            self.record_box.hide()
+            return
+        _standing, versions = self._standing()
+        lines = [f"<b>Correction in progress</b>: "
+                 f"{escape(version_words(visit.version, visit.correction_reason))}. The "
+                 f"earlier version and its signatures stay in the record."]
+        lines.extend(_earlier_lines(versions, visit))
+        self.record_box.setText("<br>".join(lines))
+        self.record_box.show()
 
     def _changes_after_completion(self) -> list[PatientChangeRow]:
         """Date of birth or sex changed after this visit was completed (the audit)."""
@@ -265,53 +312,121 @@ class VisitGating(VisitFormState):
         self._refresh_mode()
         self.changed.emit(self._visit.id)
 
-    def open_override(self) -> None:
-        """The override dialog (window-modal; ``override_dialog`` while open)."""
-        override = self._stage.override
-        if override is None or not self.override_button.isEnabled():
+    def open_signing(self, action: Action) -> None:
+        """The signing dialog for ``action`` (window-modal; ``signing_dialog`` while
+        open)."""
+        signing = self._signing
+        button = self._signing_buttons()[action]
+        if signing is None or not button.isVisible() or not button.isEnabled():
+            return  # the button says why
+        request = self._request(action)
+        if request is None or request.problem is not None:
             return
+        standing, _versions = self._standing()
+        sha = None if standing is None or standing.version is None \
+            else standing.version.content_sha256
+        failing = [] if self.verdict is None or self._visit.decision != "not_eligible" \
+            else [f"{r.criterion.id}: {r.reason}" for r in self.verdict.failing]
+        patient = self._patient
+        signed = Signed(f"{patient.family_name.upper()}, {patient.given_name} "
+                        f"(MRN {patient.mrn})", self._stage.title,
+                        version_words(self._visit.version, self._visit.correction_reason),
+                        tuple(failing), sha)
+        actor = signing.actor
+        visit_id = self._visit.id
 
-        def submit(rationale: str, agreed_by: str) -> VisitRow:
-            return self._repository.override(self._visit.id, self._trial, rationale,
-                                             agreed_by)
+        def submit(user_id: str, password: str, rationale: str,
+                   parties: tuple[OverrideParty, ...]) -> SignatureRow:
+            return signing.sign(visit_id, action, user_id, password, rationale=rationale,
+                                parties=parties)
 
-        dialog = OverrideDialog(self, override, submit, self._messages)
-        dialog.accepted.connect(lambda: self._override_recorded(dialog))
-        dialog.finished.connect(lambda _code: setattr(self, "override_dialog", None))
-        self.override_dialog = dialog
-        dialog.open()
-
-    def open_sign(self) -> None:
-        """The investigator's signature (window-modal; ``sign_dialog`` while open)."""
-        if not self.sign_button.isEnabled():
-            return
-        visit = self._visit
-        decision = WORD.get(visit.decision or "", "—")
-        if visit.override is not None:
-            decision += f", overridden (agreed by {visit.override.agreed_by})"
-        statement = (f"I have reviewed the outcomes of {self._stage.title} for "
-                     f"{self._patient.family_name.upper()}, {self._patient.given_name} "
-                     f"(MRN {self._patient.mrn}) and confirm the decision: {decision}.")
-        if self.override_refusal() is None:
-            statement += (" Signing confirms the screen failure: the stage can then no "
-                          "longer be overridden.")
-        actor = self._repository.actor
-        dialog = SignDialog(self, statement,
-                            lambda: self._repository.sign(visit.id, self._trial.id),
-                            self._messages, f"{actor.full_name} ({actor.user_id})")
+        dialog = SigningDialog(self, request, signed, f"{actor.full_name} ({actor.user_id})",
+                               submit, self._clock().date())
         dialog.accepted.connect(lambda: self._signed(dialog))
-        dialog.finished.connect(lambda _code: setattr(self, "sign_dialog", None))
-        self.sign_dialog = dialog
+        dialog.finished.connect(lambda _code: setattr(self, "signing_dialog", None))
+        self.signing_dialog = dialog
         dialog.open()
 
-    def _signed(self, dialog: SignDialog) -> None:
-        if dialog.saved is not None:
-            self._visit = dialog.saved
-            self._refresh_mode()
-            self.changed.emit(self._visit.id)
+    def _signed(self, dialog: SigningDialog) -> None:
+        if dialog.saved is None:
+            return
+        try:
+            self._visit = self._repository.visit(self._visit.id)
+        except RegistryError as exc:
+            self._messages.error(self, "Visit not read", str(exc))
+        self._refresh_mode()
+        self.changed.emit(self._visit.id)
 
-    def _override_recorded(self, dialog: OverrideDialog) -> None:
-        if dialog.saved is not None:
-            self._visit = dialog.saved
-            self._refresh_mode()
-            self.changed.emit(self._visit.id)
+    def open_correction(self) -> None:
+        """Ask why, then reopen the completed stage as its next version (window-modal;
+        ``correction_dialog`` while open)."""
+        if self._signing is None or not self.correction_button.isVisible() \
+                or not self.correction_button.isEnabled():
+            return
+        dialog = CorrectionDialog(self, self._stage.title, self._visit.version + 1)
+        dialog.accepted.connect(lambda: self._correct(dialog.reason()))
+        dialog.finished.connect(lambda _code: setattr(self, "correction_dialog", None))
+        self.correction_dialog = dialog
+        dialog.open()
+
+    def _correct(self, reason: str) -> None:
+        assert self._signing is not None
+        try:
+            self._visit = self._signing.open_correction(self._visit.id, reason)
+        except RegistryError as exc:
+            self._messages.error(self, "Correction not opened", str(exc))
+            return
+        self._load()
+        self._refresh_mode()
+        self.setWindowTitle(visit_title(self._trial, self._stage, self._visit, self._patient))
+        self.changed.emit(self._visit.id)
+
+
+def _signature_line(signature: SignatureRow) -> str:
+    line = f"<b>{escape(signature.manifestation)}</b>"
+    if signature.rationale:
+        line += f"<br>Rationale: {escape(signature.rationale)}"
+    for party in signature.parties:
+        line += (f"<br>{escape(party.role)}: {escape(party.name)}, agreed on "
+                 f"{party.agreed_on:%Y-%m-%d} ({escape(party.documented_as)})")
+    return line
+
+
+def _waits(visit: VisitRow) -> str:
+    if visit.decision == "eligible" and not visit.open_before_signature:
+        return " The next stage opens once an investigator confirms this one."
+    return ""
+
+
+def _standing_lines(standing: Standing) -> list[str]:
+    """The red lines: the signed data moved, the verdict would differ today."""
+    style = f"color:{ERROR_COLOUR}; font-weight:600"
+    lines = []
+    if standing.data_changed:
+        changed = "; ".join(standing.changes) or (standing.problem or "")
+        lines.append(f"<span style='{style}'>Data changed since signing: "
+                     f"{escape(changed)}.</span>")
+    if standing.verdict_differs:
+        now = DECISION_WORDS.get(standing.decision_now or "", standing.decision_now or "—")
+        lines.append(f"<span style='{style}'>Verdict would differ today: "
+                     f"{escape(now)}.</span>")
+    return lines
+
+
+def _earlier_lines(versions: list[StageVersionRow], visit: VisitRow) -> list[str]:
+    """E.g. "Version 1: not eligible, signed by …; superseded by a correction: …"."""
+    reasons = {v.version: v.correction_reason for v in versions}
+    reasons[visit.version] = visit.correction_reason
+    lines = []
+    for version in versions:
+        if version.version >= visit.version:
+            continue
+        word = DECISION_WORDS.get(version.decision, version.decision)
+        signers = ", ".join(f"{s.meaning.value.lower()} {s.printed_name} ({s.user_id})"
+                            for s in version.signatures)
+        signed = f", {signers}" if signers else ", not signed"
+        why = reasons.get(version.version + 1) or "—"
+        lines.append(f"<span style='color:{HINT_COLOUR}'>Version {version.version}: "
+                     f"{escape(word)}{escape(signed)}; superseded by a correction: "
+                     f"{escape(why)}.</span>")
+    return lines

@@ -36,7 +36,8 @@ from desktop.services.rows import (
     PatientRow,
     VisitRow,
 )
-from desktop.ui.common.widgets import named
+from desktop.services.signing import Action
+from desktop.ui.common.widgets import named, push_button
 from desktop.ui.screening.decision_banner import DecisionBanner
 from desktop.ui.screening.outcomes_model import (
     CRITERION,
@@ -226,20 +227,28 @@ class VisitLayout(VisitFormState):
         self.complete_button = named(QPushButton("Complete stage…"), "complete")
         self.complete_button.setToolTip(COMPLETE_TIP)
         self.complete_button.clicked.connect(self.complete)
-        self.override_button = named(QPushButton("Override…"), "override")
-        self.override_button.clicked.connect(self.open_override)
-        self.override_button.setVisible(stage.override is not None)
-        self.sign_button = named(QPushButton("Sign…"), "sign")
-        self.sign_button.setToolTip("The investigator confirms the recorded decision")
-        self.sign_button.clicked.connect(self.open_sign)
+        # The signing buttons: shown for the signing service's available actions.
+        self.prepare_button = push_button("Prepare…", "prepare",
+                                          lambda: self.open_signing(Action.PREPARE))
+        self.sign_button = push_button("Confirm…", "sign",
+                                       lambda: self.open_signing(Action.CONFIRM))
+        self.override_button = push_button("Approve to proceed…", "override",
+                                           lambda: self.open_signing(Action.OVERRIDE))
+        self.correction_button = push_button("Open correction…", "open_correction",
+                                             self.open_correction)
+        for button in (self.prepare_button, self.sign_button, self.override_button,
+                       self.correction_button):
+            button.hide()
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(10, 4, 10, 8)
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.complete_button)
-        bottom.addWidget(self.override_button)
+        bottom.addWidget(self.correction_button)
+        bottom.addWidget(self.prepare_button)
         bottom.addWidget(self.sign_button)
+        bottom.addWidget(self.override_button)
         bottom.addWidget(self.close_button)
 
         self.role_note = named(QLabel(), "visit_role_note")
