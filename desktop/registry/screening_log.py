@@ -7,6 +7,7 @@ Part of ``desktop.registry.screenings`` (``ScreeningRepository``).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from desktop.domain.trial import Trial
 from desktop.registry.patients import PatientRow
@@ -90,7 +91,7 @@ class LogPart(ScreeningBase):
 
         The furthest stage is the visit of the highest stage (in the trial's order),
         then the highest repeat; last activity is the latest of the screening's start,
-        its visits' start, completion, override and signature, and the entry of its
+        its visits' start, completion, override and signatures, and the entry of its
         visits' events, answers and results."""
         with self._registry.read() as conn:
             heads = conn.execute(
@@ -110,6 +111,10 @@ class LogPart(ScreeningBase):
                 ") x JOIN visit v ON v.id = x.visit_id JOIN screening s "
                 "ON s.id = v.screening_id WHERE s.trial_id = ? GROUP BY v.screening_id",
                 (trial.id,)).fetchall()
+            signature_rows = conn.execute(
+                "SELECT v.screening_id, g.signed_at FROM signature g JOIN visit v "
+                "ON v.id = g.visit_id JOIN screening s ON s.id = v.screening_id "
+                "WHERE s.trial_id = ?", (trial.id,)).fetchall()
             failure_rows = conn.execute(
                 f"SELECT {_FAILURE_COLUMNS} FROM screen_failure f JOIN screening s "
                 f"ON s.id = f.screening_id WHERE s.trial_id = ? ORDER BY f.recorded_at, f.id",
@@ -124,6 +129,10 @@ class LogPart(ScreeningBase):
             failures_of.setdefault(failure.screening_id, []).append(failure)
         entered_of = {int(sid): _utc_req(at) for sid, at in entered if at is not None}
         order = {stage_id: i for i, stage_id in enumerate(trial.stage_ids)}
+        signed_of: dict[int, list[datetime]] = {}
+        for sid, signed_at in signature_rows:
+            signed_of.setdefault(int(sid), []).append(
+                datetime.fromisoformat(signed_at).astimezone(UTC))
 
         log: list[LogRow] = []
         for values in heads:
@@ -137,6 +146,7 @@ class LogPart(ScreeningBase):
                           if t is not None]
             if screening.id in entered_of:
                 times.append(entered_of[screening.id])
+            times += signed_of.get(screening.id, [])
             furthest = max(visits, key=lambda v: (order.get(v.stage_id, -1), v.repeat, v.id),
                            default=None)
             log.append(LogRow(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -270,8 +271,12 @@ class SigningPart(ScreeningBase):
             if action is Action.OVERRIDE:
                 assert stage is not None
                 assert stage.override is not None
+                local = signed_at.replace(tzinfo=None)  # party dates are local, as typed
+                parties = [p if p.agreed_on.tzinfo is None else replace(
+                    p, agreed_on=p.agreed_on.astimezone(signed_at.tzinfo).replace(tzinfo=None))
+                    for p in parties]
                 problems = override_problems(other_parties(stage.override.agreed_by),
-                                             parties, rationale, signed_at)
+                                             parties, rationale, local)
                 if problems:
                     raise _invalid("The override", {"override": " ".join(problems)})
                 kept_rationale = " ".join(rationale.split())
@@ -283,7 +288,7 @@ class SigningPart(ScreeningBase):
                 stage_version_id=version.id, visit_id=visit.id, version=version.version,
                 action=action.value, meaning=meaning.value, user_id=user_id,
                 printed_name=printed_name, role=role,
-                signed_at=signed_at.isoformat(timespec="seconds"),
+                signed_at=signed_at.isoformat(),
                 content_sha256=version.content_sha256, content_version=CONTENT_VERSION,
                 rationale=kept_rationale, parties=kept_parties)
             session.add(signature)

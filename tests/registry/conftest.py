@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from desktop.domain.signing import Action, OverrideParty
 from desktop.registry.database import Registry, open_registry
 from desktop.registry.patients import PatientInput, PatientRepository
 from desktop.registry.screening_rows import AnswerValue, ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
+from desktop.registry.signature_rows import SignatureRow
 
 
 @pytest.fixture
@@ -81,3 +83,22 @@ def store_example(screenings: ScreeningRepository, patient_id: int, visit: Visit
     chosen = {**data["answers"], **(answers or {})} if keep_answers else {}
     for criterion_id, value in chosen.items():
         screenings.set_answer(visit.id, criterion_id, _ANSWER_WORDS[value])
+
+
+# -- signatures (#13) -----------------------------------------------------------------
+
+def sign(screenings: ScreeningRepository, visit_id: int, action: Action = Action.CONFIRM, *,
+         user_id: str = "ivy", rationale: str = "",
+         parties: Sequence[OverrideParty] = ()) -> SignatureRow:
+    """A signature as the signing service gives it once the password is checked."""
+    role = "Coordinator" if action is Action.PREPARE else "Investigator"
+    name = "Cora Coordinator" if action is Action.PREPARE else "Dr Ivy Investigator"
+    return screenings.add_signature(visit_id, user_id=user_id, printed_name=name, role=role,
+                                    action=action, signed_at=datetime.now(UTC),
+                                    rationale=rationale,
+                                    parties=parties)
+
+
+#: The IND holder's agreement an NCT06152809 / NCT06138587 override names.
+IND_HOLDER = OverrideParty("IND holder", "Dr Bea Holder", datetime(2026, 11, 30),
+                           "email on file")

@@ -13,6 +13,7 @@ import pytest
 
 from desktop.domain.draft import make_record, observation
 from desktop.domain.engine import evaluate
+from desktop.domain.signing import Action
 from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.library import find_trial
@@ -23,12 +24,11 @@ from desktop.registry.screenings import (
     ScreeningNotFound,
     ScreeningRefused,
     ScreeningRepository,
-    ValidationFailed,
     VisitNotFound,
     trials_from,
 )
 from desktop.site import SiteError
-from tests.registry.conftest import CLOCK, example, store_example
+from tests.registry.conftest import CLOCK, IND_HOLDER, example, sign, store_example
 
 #: screening-1, pre-infusion repeated 3 times, no override.
 REPEATED = find_trial("NCT06835140")
@@ -49,9 +49,14 @@ def _complete(screenings: ScreeningRepository, visit: VisitRow, trial: Trial,
 
 def _run(screenings: ScreeningRepository, screening_id: int, trial: Trial, stage_id: str,
          answers: dict[str, Any] | None = None) -> VisitRow:
-    """Start a visit of ``stage_id``, enter its example record and complete it."""
-    return _complete(screenings, screenings.start_visit(screening_id, trial, stage_id), trial,
+    """Start a visit of ``stage_id``, enter its example record and complete it; an
+    eligible one is confirmed by the investigator, so the next stage may open."""
+    done = _complete(screenings, screenings.start_visit(screening_id, trial, stage_id), trial,
                      answers)
+    if done.decision == "eligible":
+        sign(screenings, done.id)
+        return screenings.visit(done.id)
+    return done
 
 
 def audit(registry: Registry, action: str) -> list[tuple[str, str, int, dict[str, Any]]]:
@@ -116,7 +121,7 @@ def test_unknown_ids(screenings: ScreeningRepository, patient_id: int) -> None:
     with pytest.raises(VisitNotFound):
         screenings.set_event(999, "infusion", None)
     with pytest.raises(VisitNotFound):
-        screenings.sign(999, "Dr A")
+        sign(screenings, 999)
 
 
 # -- gating -----------------------------------------------------------------------------
@@ -135,7 +140,13 @@ def test_stages_open_in_order(screenings: ScreeningRepository, patient_id: int) 
     with pytest.raises(ScreeningRefused, match="A draft Screening #1 visit is already open"):
         screenings.start_visit(screening.id, REPEATED, "screening-1")
     done = _complete(screenings, first, REPEATED)
-    assert done.state is StageState.ELIGIBLE
+    assert done.state is StageState.AWAITING_SIGNATURE
+    with pytest.raises(ScreeningRefused, match=r"Pre-infusion \(1 of 3\) cannot start before "
+                                               r"an investigator confirms Screening #1"):
+        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
+    sign(screenings, done.id)
+    done = screenings.visit(done.id)
+    assert done.state is StageState.SIGNED
     with pytest.raises(ScreeningRefused, match="Screening #1 has already been completed"):
         screenings.start_visit(screening.id, REPEATED, "screening-1")
     second = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
@@ -177,17 +188,6 @@ def test_not_eligible_ends_the_screening(screenings: ScreeningRepository, regist
     assert details["failing"] == [["apl", "Answered yes: condition present"]]
 
 
-def test_signing_a_not_eligible_visit_does_not_open_the_next(
-        screenings: ScreeningRepository, patient_id: int) -> None:
-    screening = screenings.start(patient_id, REPEATED)
-    visit = _run(screenings, screening.id, REPEATED, "screening-1", {"apl": True})
-    signed = screenings.sign(visit.id, "Dr Investigator")
-    assert signed.signed_by == "Dr Investigator"
-    assert signed.state is StageState.NOT_ELIGIBLE
-    with pytest.raises(ScreeningRefused, match="completed not eligible"):
-        screenings.start_visit(screening.id, REPEATED, "pre-infusion")
-
-
 def test_repeated_stage_up_to_its_repeats(screenings: ScreeningRepository,
                                           patient_id: int) -> None:
     screening = screenings.start(patient_id, REPEATED)
@@ -200,7 +200,9 @@ def test_repeated_stage_up_to_its_repeats(screenings: ScreeningRepository,
                                                    rf"visit is already open"):
             screenings.start_visit(screening.id, REPEATED, "pre-infusion")
         repeats.append(_complete(screenings, visit, REPEATED))
-    assert [v.state for v in repeats] == [StageState.ELIGIBLE] * 3
+        assert repeats[-1].state is StageState.AWAITING_SIGNATURE
+        sign(screenings, visit.id)
+    assert [screenings.visit(v.id).state for v in repeats] == [StageState.SIGNED] * 3
     with pytest.raises(ScreeningRefused, match="All 3 Pre-infusion visits the protocol plans "
                                                "have already been completed"):
         screenings.start_visit(screening.id, REPEATED, "pre-infusion")
@@ -220,123 +222,10 @@ def test_a_not_eligible_repeat_stops_the_next_repeat(screenings: ScreeningReposi
         screenings.start_visit(screening.id, REPEATED, "pre-infusion")
 
 
-def test_override_opens_the_next_stage(screenings: ScreeningRepository, registry: Registry,
-                                       patient_id: int) -> None:
-    screening = screenings.start(patient_id, FIVE_STAGES)
-    for stage_id in ("screening-1", "screening-2", "pre-lymphodepletion"):
-        _run(screenings, screening.id, FIVE_STAGES, stage_id)
-    failed = _run(screenings, screening.id, FIVE_STAGES, "pre-infusion",
-                  {"clinical-status": False})
-    assert failed.state is StageState.NOT_ELIGIBLE
-    with pytest.raises(ScreeningRefused, match="Before venetoclax cannot start: Before CIML NK "
-                                               "cell infusion was completed not eligible and "
-                                               "has not been overridden"):
-        screenings.start_visit(screening.id, FIVE_STAGES, "pre-venetoclax")
-
-    overridden = screenings.override(failed.id, FIVE_STAGES, " Reviewed: transient. ",
-                                     "Dr A (PI); Dr B (IND holder)")
-    assert overridden.state is StageState.OVERRIDDEN
-    assert overridden.override is not None
-    assert (overridden.override.rationale, overridden.override.agreed_by,
-            overridden.override.recorded_by) == ("Reviewed: transient.",
-                                                 "Dr A (PI); Dr B (IND holder)", "coordinator")
-    assert overridden.decision == "not_eligible"  # the decision itself stays
-    assert len(screenings.screen_failures(screening.id)) == 1  # and so does the failure
-    assert audit(registry, "visit.override") == [
-        ("coordinator", "visit", failed.id,
-         {"rationale": "Reviewed: transient.", "agreed_by": "Dr A (PI); Dr B (IND holder)",
-          "required_roles": ["PI", "IND holder"]})]
-    with pytest.raises(ScreeningRefused, match="already been overridden"):
-        screenings.override(failed.id, FIVE_STAGES, "again", "PI, IND holder")
-
-    last = screenings.start_visit(screening.id, FIVE_STAGES, "pre-venetoclax")
-    assert (last.stage_id, last.repeat) == ("pre-venetoclax", 1)
-
-
 def _failed_pre_infusion(screenings: ScreeningRepository, patient_id: int) -> VisitRow:
     screening = screenings.start(patient_id, TWO_STAGES)
     _run(screenings, screening.id, TWO_STAGES, "screening-1")
     return _run(screenings, screening.id, TWO_STAGES, "pre-infusion", {"clinical-status": False})
-
-
-@pytest.mark.parametrize(("rationale", "agreed_by", "errors"), [
-    ("", "Dr A (PI); Dr B (IND holder)",
-     {"rationale": "Rationale: enter why screening may proceed."}),
-    ("ok", "  ", {"agreed_by": "Agreed by: name who agreed as PI and as IND holder."}),
-    ("ok", "Dr A (PI)", {"agreed_by": "Agreed by: name who agreed as PI and as IND holder "
-                                      "(not found: IND holder)."}),
-    # "pi" inside a name is not the role
-    ("ok", "Dr Pippa (IND holder)", {"agreed_by": "Agreed by: name who agreed as PI and as "
-                                                  "IND holder (not found: PI)."}),
-    (" ", "", {"rationale": "Rationale: enter why screening may proceed.",
-               "agreed_by": "Agreed by: name who agreed as PI and as IND holder."}),
-])
-def test_override_validation(screenings: ScreeningRepository, registry: Registry,
-                             patient_id: int, rationale: str, agreed_by: str,
-                             errors: dict[str, str]) -> None:
-    failed = _failed_pre_infusion(screenings, patient_id)
-    with pytest.raises(ValidationFailed) as caught:
-        screenings.override(failed.id, TWO_STAGES, rationale, agreed_by)
-    assert caught.value.errors == errors
-    assert str(caught.value).startswith("The override was not saved: ")
-    assert screenings.visit(failed.id).override is None
-    assert audit(registry, "visit.override") == []
-
-
-def test_a_signed_not_eligible_stage_cannot_be_overridden(
-        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
-    """The signature confirmed the screen failure: it must not end up "signed" with
-    an override the investigator never saw."""
-    failed = _failed_pre_infusion(screenings, patient_id)
-    signed = screenings.sign(failed.id, "Dr Investigator")
-    assert signed.signed_at is not None
-    when = f"{signed.signed_at.astimezone():%Y-%m-%d %H:%M}"
-    with pytest.raises(ScreeningRefused) as caught:
-        screenings.override(failed.id, TWO_STAGES, "reviewed", "Dr A (PI); Dr B (IND holder)")
-    assert str(caught.value) == (f"Pre-infusion was signed by Dr Investigator on {when}, "
-                                 f"confirming it not eligible; a signed stage cannot be "
-                                 f"overridden.")
-    row = screenings.visit(failed.id)
-    assert (row.override, row.state) == (None, StageState.NOT_ELIGIBLE)
-    assert audit(registry, "visit.override") == []
-    with pytest.raises(ScreeningRefused, match=r"Pre-infusion was completed not eligible \(a "
-                                               r"screen failure\), so no further visit can "
-                                               r"start; its signature confirmed the screen "
-                                               r"failure\.$"):
-        screenings.start_visit(failed.screening_id, TWO_STAGES, "pre-infusion")
-
-
-def test_an_override_can_be_signed_afterwards(screenings: ScreeningRepository,
-                                              patient_id: int) -> None:
-    failed = _failed_pre_infusion(screenings, patient_id)
-    screenings.override(failed.id, TWO_STAGES, "reviewed", "Dr A (PI); Dr B (IND holder)")
-    signed = screenings.sign(failed.id, "Dr A")
-    assert signed.state is StageState.SIGNED  # the investigator confirmed the override
-
-
-def test_override_roles_are_case_insensitive(screenings: ScreeningRepository,
-                                             patient_id: int) -> None:
-    failed = _failed_pre_infusion(screenings, patient_id)
-    row = screenings.override(failed.id, TWO_STAGES, "reviewed", "dr a (pi), dr b (ind  holder)")
-    assert row.state is StageState.OVERRIDDEN
-
-
-def test_override_refusals(screenings: ScreeningRepository, patient_id: int) -> None:
-    screening = screenings.start(patient_id, TWO_STAGES)
-    draft = screenings.start_visit(screening.id, TWO_STAGES, "screening-1")
-    with pytest.raises(ScreeningRefused, match="protocol does not allow proceeding after a "
-                                               "not-eligible Screening #1"):
-        screenings.override(draft.id, TWO_STAGES, "r", "PI, IND holder")
-    _complete(screenings, draft, TWO_STAGES)
-    draft = screenings.start_visit(screening.id, TWO_STAGES, "pre-infusion")
-    with pytest.raises(ScreeningRefused, match="Only a Pre-infusion visit completed not "
-                                               "eligible can be overridden"):
-        screenings.override(draft.id, TWO_STAGES, "r", "PI, IND holder")
-    eligible = _complete(screenings, draft, TWO_STAGES)
-    with pytest.raises(ScreeningRefused, match="completed not eligible can be overridden"):
-        screenings.override(eligible.id, TWO_STAGES, "r", "PI, IND holder")
-    with pytest.raises(ScreeningRefused, match="for NCT06138587, not NCT06152809"):
-        screenings.override(eligible.id, FIVE_STAGES, "r", "PI, IND holder")
 
 
 # -- completing -------------------------------------------------------------------------
@@ -531,30 +420,6 @@ def test_a_completed_visit_is_locked(screenings: ScreeningRepository, patient_id
     assert screenings.observations(patient_id) == saved
 
 
-# -- signing ----------------------------------------------------------------------------
-
-def test_sign(screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
-    screening = screenings.start(patient_id, REPEATED)
-    visit = screenings.start_visit(screening.id, REPEATED, "screening-1")
-    with pytest.raises(ScreeningRefused, match="Only a completed visit can be signed"):
-        screenings.sign(visit.id, "Dr A")
-    _complete(screenings, visit, REPEATED)
-    with pytest.raises(ValidationFailed) as caught:
-        screenings.sign(visit.id, "  ")
-    assert caught.value.errors == {"investigator": "Investigator: enter the name of the "
-                                                   "investigator who signs."}
-    signed = screenings.sign(visit.id, " Dr A ")
-    assert (signed.signed_by, signed.state) == ("Dr A", StageState.SIGNED)
-    assert signed.signed_at is not None
-    with pytest.raises(ScreeningRefused, match="already been signed by Dr A"):
-        screenings.sign(visit.id, "Dr B")
-    assert audit(registry, "visit.sign") == [
-        ("coordinator", "visit", visit.id,
-         {"signed_by": "Dr A", "decision": "eligible", "overridden": False})]
-    # a signed eligible stage opens the next
-    assert screenings.start_visit(screening.id, REPEATED, "pre-infusion").repeat == 1
-
-
 # -- events carried forward, and the audit of a whole visit ---------------------------
 
 def test_events_are_carried_forward(screenings: ScreeningRepository, registry: Registry,
@@ -566,6 +431,7 @@ def test_events_are_carried_forward(screenings: ScreeningRepository, registry: R
     store_example(screenings, patient_id, first, REPEATED.id)  # the example's dates:
     assert screenings.events(first.id) == events
     screenings.complete(first.id)
+    sign(screenings, first.id)
     second = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
     assert screenings.events(second.id) == events
     # changed in the new visit only
@@ -573,6 +439,7 @@ def test_events_are_carried_forward(screenings: ScreeningRepository, registry: R
     assert screenings.events(first.id) == events
     store_example(screenings, patient_id, second, REPEATED.id, events=False)
     screenings.complete(second.id)
+    sign(screenings, second.id)
     third = screenings.start_visit(screening.id, REPEATED, "pre-infusion")
     assert screenings.events(third.id)["infusion"] == datetime(2026, 11, 24, 10, 0)
 
@@ -599,9 +466,10 @@ def test_every_write_is_audited_with_its_actor(registry: Registry, patient_id: i
     screenings.retract_observation(obs.id, "wrong patient")
     screenings.set_answer(visit.id, "diagnosis-high-risk", "yes", "note", "clinic letter")
     _complete(screenings, visit, TWO_STAGES)
-    screenings.sign(visit.id, "Dr A")
+    sign(screenings, visit.id)
     pre = _run(screenings, screening.id, TWO_STAGES, "pre-infusion", {"clinical-status": False})
-    screenings.override(pre.id, TWO_STAGES, "reviewed", "Dr A (PI), Dr B (IND holder)")
+    sign(screenings, pre.id, Action.OVERRIDE, rationale="Reviewed: transient, agreed.",
+         parties=[IND_HOLDER])
     with registry.read() as conn:
         rows = conn.execute("SELECT action, actor FROM audit_event WHERE action != "
                             "'patient.create' ORDER BY id").fetchall()
@@ -612,10 +480,10 @@ def test_every_write_is_audited_with_its_actor(registry: Registry, patient_id: i
         "observation.update", "observation.retract", "answer.set"]
     # Then the example records' entries, each audited, around the visits' own steps.
     entries = {"event.set", "fact.set", "observation.add", "answer.set"}
-    assert set(actions[8:]) - entries == {"visit.complete", "visit.sign", "visit.start",
-                                          "visit.override"}
+    assert set(actions[8:]) - entries == {"visit.complete", "visit.signature", "visit.start"}
     assert [a for a in actions[8:] if a not in entries] == [
-        "visit.complete", "visit.sign", "visit.start", "visit.complete", "visit.override"]
+        "visit.complete", "visit.signature", "visit.start", "visit.complete",
+        "visit.signature"]
 
 
 def test_a_refused_write_leaves_no_audit(screenings: ScreeningRepository, registry: Registry,

@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine
 
+from desktop.domain.signing import Action
 from desktop.domain.visits import StageState
 from desktop.library import find_trial
 from desktop.registry.database import DB_FILENAME, open_registry
@@ -17,7 +18,7 @@ from desktop.registry.revision import HEAD
 from desktop.registry.schema import alembic_config
 from desktop.registry.screening_rows import ObservationInput
 from desktop.registry.screenings import ScreeningRepository
-from tests.registry.conftest import CLOCK, patient
+from tests.registry.conftest import CLOCK, IND_HOLDER, patient, sign
 from tests.registry.test_screenings import _run
 
 TRIAL = find_trial("NCT06835140")
@@ -82,16 +83,16 @@ def test_log_shows_an_override_and_a_signature(screenings: ScreeningRepository,
                                                patient_id: int) -> None:
     screening = screenings.start(patient_id, OTHER)
     first = _run(screenings, screening.id, OTHER, "screening-1")
-    signed = screenings.sign(first.id, "Dr A")
+    [signed] = screenings.stage_versions(first.id)[0].signatures  # _run confirms it
     [row] = screenings.screening_log(OTHER)
     assert (row.furthest_stage, row.furthest_state, row.last_activity) == (
         "screening-1", StageState.SIGNED, signed.signed_at)
     visit = _run(screenings, screening.id, OTHER, "pre-infusion", {"clinical-status": False})
-    overridden = screenings.override(visit.id, OTHER, "reviewed", "Dr A (PI), Dr B (IND holder)")
+    approved = sign(screenings, visit.id, Action.OVERRIDE,
+                    rationale="Reviewed with the sponsor: transient.", parties=[IND_HOLDER])
     [row] = screenings.screening_log(OTHER)
-    assert overridden.override is not None
     assert (row.furthest_stage, row.furthest_state, row.last_activity) == (
-        "pre-infusion", StageState.OVERRIDDEN, overridden.override.recorded_at)
+        "pre-infusion", StageState.OVERRIDDEN, approved.signed_at)
     assert len(row.failures) == 1
 
 

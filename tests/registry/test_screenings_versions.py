@@ -161,8 +161,8 @@ def test_carried_forward_dates_have_a_version_too(
     first = a.start_visit(screening.id, other, "screening-1")
     version = a.set_event(first.id, "infusion", INFUSION)
     with registry.engine.begin() as conn:  # a visit completed eligible, the test's shortcut
-        conn.exec_driver_sql("UPDATE visit SET status = 'completed', decision = 'eligible' "
-                             f"WHERE id = {first.id}")
+        conn.exec_driver_sql("UPDATE visit SET status = 'completed', decision = 'eligible', "
+                             f"signed_by = 'Dr A' WHERE id = {first.id}")
     second = a.start_visit(screening.id, other, "pre-infusion")
     carried = a.entries(second.id)
     assert carried.events == {"infusion": INFUSION}

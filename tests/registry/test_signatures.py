@@ -1,0 +1,263 @@
+"""Signatures on stages in the registry (issue 13): the content captured at completion,
+the state machine as stored, what changes a signature's standing, corrections."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from desktop.domain.signing import Action, OverrideParty
+from desktop.domain.visits import StageState
+from desktop.library import find_trial
+from desktop.paths import trials_dir
+from desktop.registry.database import Registry
+from desktop.registry.patients import PatientRepository
+from desktop.registry.screening_rows import ObservationInput, VisitRow
+from desktop.registry.screenings import ScreeningRefused, ScreeningRepository, ValidationFailed
+from tests.registry.conftest import IND_HOLDER, patient, sign, store_example
+
+#: screening-1, then pre-infusion, which may proceed after review by PI and IND holder.
+TRIAL = find_trial("NCT06138587")
+
+
+def _completed(screenings: ScreeningRepository, patient_id: int, stage_id: str = "screening-1",
+               answers: dict[str, Any] | None = None) -> VisitRow:
+    screening = screenings.screenings(patient_id)
+    sid = screening[0].id if screening else screenings.start(patient_id, TRIAL).id
+    visit = screenings.start_visit(sid, TRIAL, stage_id)
+    store_example(screenings, patient_id, visit, TRIAL.id, answers)
+    return screenings.complete(visit.id)
+
+
+def _failed(screenings: ScreeningRepository, patient_id: int) -> VisitRow:
+    sign(screenings, _completed(screenings, patient_id).id)
+    return _completed(screenings, patient_id, "pre-infusion", {"clinical-status": False})
+
+
+def test_completion_keeps_the_trial_file_bytes_and_the_signed_content(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    [version] = screenings.stage_versions(done.id)
+    data = (trials_dir() / f"{TRIAL.id}.yaml").read_bytes()
+    assert version.trial_sha256 == hashlib.sha256(data).hexdigest()
+    with registry.read() as conn:
+        stored = conn.execute("SELECT data, format FROM trial_file").fetchall()
+    assert [(bytes(d), f) for d, f in stored] == [(data, "yaml")]
+    content = screenings.signed_content(done.id, 1)
+    assert content is not None
+    assert hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"),
+                                     ensure_ascii=False).encode()).hexdigest() \
+        == version.content_sha256
+    assert content["trial"] == {"id": TRIAL.id, "sha256": version.trial_sha256}
+    assert content["patient"] == {"birth_date": "1971-07-09", "sex": "male"}
+    assert content["decision"] == "eligible"
+    assert {o["code"] for o in content["observations"]}  # the results the verdict used
+    assert all(isinstance(o["value"], str) for o in content["observations"])
+    # A second completion under the same file stores no second copy.
+    sign(screenings, done.id)
+    _completed(screenings, patient_id, "pre-infusion")
+    with registry.read() as conn:
+        assert conn.execute("SELECT count(*) FROM trial_file").fetchone() == (1,)
+
+
+def test_prepared_then_confirmed_then_locked(screenings: ScreeningRepository,
+                                             patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    with pytest.raises(ScreeningRefused, match="cannot start before an investigator confirms"):
+        screenings.start_visit(done.screening_id, TRIAL, "pre-infusion")
+    prepared = sign(screenings, done.id, Action.PREPARE, user_id="cora")
+    assert prepared.meaning.value == "Prepared by"
+    assert (prepared.printed_name, prepared.user_id, prepared.role) == (
+        "Cora Coordinator", "cora", "Coordinator")
+    assert prepared.signed_at.utcoffset() is not None
+    with pytest.raises(ScreeningRefused, match="prepared already"):
+        sign(screenings, done.id, Action.PREPARE, user_id="cora")
+    assert screenings.visit(done.id).state is StageState.AWAITING_SIGNATURE
+    confirmed = sign(screenings, done.id)
+    assert confirmed.meaning.value == "Eligibility confirmed by"
+    assert confirmed.content_sha256 == screenings.stage_versions(done.id)[0].content_sha256
+    assert screenings.visit(done.id).state is StageState.SIGNED
+    for action in Action:
+        with pytest.raises(ScreeningRefused, match="locked"):
+            sign(screenings, done.id, action)
+    assert screenings.start_visit(done.screening_id, TRIAL, "pre-infusion").stage_id \
+        == "pre-infusion"
+
+
+def test_a_draft_is_not_signed(screenings: ScreeningRepository, patient_id: int) -> None:
+    visit = screenings.start_visit(screenings.start(patient_id, TRIAL).id, TRIAL,
+                                   "screening-1")
+    with pytest.raises(ScreeningRefused, match="Only a completed stage is signed"):
+        sign(screenings, visit.id)
+
+
+def test_the_site_may_open_the_next_stage_before_the_signature(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    from desktop.registry.site_settings import SiteSettingRepository
+
+    SiteSettingRepository(registry).set("admin", {"open_before_signature": True})
+    done = _completed(screenings, patient_id)
+    assert done.state is StageState.ELIGIBLE
+    assert screenings.start_visit(done.screening_id, TRIAL, "pre-infusion").repeat == 1
+
+
+def test_screen_failure_confirmed_ends_the_screening(screenings: ScreeningRepository,
+                                                     patient_id: int) -> None:
+    failed = _failed(screenings, patient_id)
+    assert sign(screenings, failed.id).meaning.value == "Screen failure confirmed by"
+    assert screenings.visit(failed.id).state is StageState.NOT_ELIGIBLE
+    with pytest.raises(ScreeningRefused, match="locked"):
+        sign(screenings, failed.id, Action.OVERRIDE, rationale="Reviewed: transient event.",
+             parties=[IND_HOLDER])
+
+
+def test_an_override_needs_the_named_parties(screenings: ScreeningRepository,
+                                             patient_id: int) -> None:
+    failed = _failed(screenings, patient_id)
+    cases: list[tuple[str, list[OverrideParty], str]] = [
+        ("", [IND_HOLDER], "Give the rationale"),
+        ("Reviewed with the sponsor.", [], "requires the IND holder's agreement"),
+        ("Reviewed with the sponsor.",
+         [OverrideParty("IND holder", "IND holder", datetime(2026, 11, 30), "email on file")],
+         "name the person, not the role"),
+        ("Reviewed with the sponsor.",
+         [OverrideParty("IND holder", "Dr B", datetime(2099, 1, 1), "email on file")],
+         "in the future"),
+        ("Reviewed with the sponsor.",
+         [OverrideParty("IND holder", "Dr Bea Holder", datetime(2026, 11, 30), "hallway")],
+         "how the agreement is documented"),
+    ]
+    for rationale, parties, message in cases:
+        with pytest.raises(ValidationFailed, match=message):
+            sign(screenings, failed.id, Action.OVERRIDE, rationale=rationale, parties=parties)
+    assert screenings.stage_versions(failed.id)[0].signatures == ()
+    approved = sign(screenings, failed.id, Action.OVERRIDE,
+                    rationale=" Reviewed with the sponsor:  transient. ", parties=[IND_HOLDER])
+    assert approved.meaning.value == "Approved to proceed despite unmet criteria"
+    assert approved.rationale == "Reviewed with the sponsor: transient."
+    assert approved.parties == (IND_HOLDER,)
+    assert screenings.visit(failed.id).state is StageState.OVERRIDDEN
+
+
+def test_an_eligible_stage_needs_no_override(screenings: ScreeningRepository,
+                                             patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    with pytest.raises(ScreeningRefused, match="needs no override"):
+        sign(screenings, done.id, Action.OVERRIDE, rationale="Reviewed with the sponsor.",
+             parties=[IND_HOLDER])
+
+
+def _creatinine(screenings: ScreeningRepository, patient_id: int) -> int:
+    return next(o.id for o in screenings.observations(patient_id, "creatinine"))
+
+
+def test_a_corrected_result_marks_the_signature(screenings: ScreeningRepository,
+                                                patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    sign(screenings, done.id)
+    assert screenings.standing(done.id).changes == ()
+    assert not screenings.standing(done.id).data_changed
+    row = screenings.observations(patient_id, "creatinine")[0]
+    screenings.update_observation(row.id, ObservationInput(
+        row.code, "0.95", row.unit, row.at, row.uln, row.source or ""), reason="typo")
+    standing = screenings.standing(done.id)
+    assert standing.data_changed
+    assert standing.changes == ("result creatinine changed",)
+    assert not standing.verdict_differs  # still eligible on 0.95
+
+
+def test_a_change_that_flips_the_decision_shows_verdict_would_differ(
+        screenings: ScreeningRepository, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    sign(screenings, done.id)
+    row = screenings.observations(patient_id, "creatinine")[0]
+    screenings.update_observation(row.id, ObservationInput(
+        row.code, "9.5", row.unit, row.at, row.uln, row.source or ""), reason="typo")
+    standing = screenings.standing(done.id)
+    assert standing.data_changed
+    assert (standing.decision_now, standing.verdict_differs) == ("not_eligible", True)
+
+
+def test_a_date_of_birth_edit_marks_the_signature(screenings: ScreeningRepository,
+                                                  repo: PatientRepository,
+                                                  patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    sign(screenings, done.id)
+    repo.update(patient_id, patient(mrn="SCR1", birth=date(1971, 7, 10), sex="male"),
+                reason="registration typo")
+    assert "the patient's date of birth changed" in screenings.standing(done.id).changes
+
+
+def test_data_changed_after_completion_cannot_be_signed(screenings: ScreeningRepository,
+                                                       patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    screenings.retract_observation(_creatinine(screenings, patient_id), "wrong patient")
+    with pytest.raises(ScreeningRefused, match=r"its data changed since it was completed "
+                                               r"\(result creatinine withdrawn"):
+        sign(screenings, done.id)
+
+
+def test_a_correction_is_version_2_and_keeps_version_1(screenings: ScreeningRepository,
+                                                       registry: Registry,
+                                                       patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    first = sign(screenings, done.id)
+    with pytest.raises(ValidationFailed, match="Give the reason"):
+        screenings.open_correction(done.id, "  ")
+    reopened = screenings.open_correction(done.id, "ECOG was entered for the wrong day")
+    assert (reopened.status, reopened.version, reopened.correction_reason) == (
+        "draft", 2, "ECOG was entered for the wrong day")
+    assert reopened.state is StageState.IN_PROGRESS
+    with pytest.raises(ScreeningRefused, match="Only a completed stage is corrected"):
+        screenings.open_correction(done.id, "again")
+    screenings.set_answer(done.id, "remission-status", "yes", "rechecked", "clinic note")
+    again = screenings.complete(done.id)
+    assert (again.version, again.state) == (2, StageState.AWAITING_SIGNATURE)
+    v1, v2 = screenings.stage_versions(done.id)
+    assert (v1.version, v1.signatures) == (1, (first,))
+    assert (v2.version, v2.signatures, v2.correction_reason) == (
+        2, (), "ECOG was entered for the wrong day")
+    assert v1.content_sha256 != v2.content_sha256
+    second = sign(screenings, done.id)
+    assert (second.version, screenings.visit(done.id).state) == (2, StageState.SIGNED)
+    with registry.read() as conn:
+        [(details,)] = conn.execute("SELECT details FROM audit_event "
+                                    "WHERE action = 'visit.correction'").fetchall()
+    assert json.loads(details)["reason"] == "ECOG was entered for the wrong day"
+
+
+def test_a_legacy_sign_off_reads_as_confirmed_and_is_locked(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    with registry.engine.begin() as conn:  # as a release before signatures left it
+        conn.exec_driver_sql("UPDATE visit SET signed_by = 'Dr Imaginary Test, PI', "
+                             f"signed_at = '2026-11-01 10:00:00' WHERE id = {done.id}")
+        conn.exec_driver_sql("DELETE FROM stage_version")
+    legacy = screenings.visit(done.id)
+    assert (legacy.signed_by, legacy.state) == ("Dr Imaginary Test, PI", StageState.SIGNED)
+    with pytest.raises(ScreeningRefused, match="locked"):
+        sign(screenings, done.id)
+    # Its content is captured when first needed (here by the refused signature's check).
+    assert [v.captured for v in screenings.stage_versions(done.id)] == []
+
+
+def test_signed_at_keeps_its_utc_offset(screenings: ScreeningRepository,
+                                        patient_id: int) -> None:
+    from zoneinfo import ZoneInfo
+
+    done = _completed(screenings, patient_id)
+    at = datetime(2026, 12, 2, 9, 14, 3, tzinfo=ZoneInfo("America/New_York"))
+    row = screenings.add_signature(done.id, user_id="ivy", printed_name="Dr Ivy",
+                                   role="Investigator", action=Action.CONFIRM, signed_at=at)
+    assert row.signed_at == at
+    assert row.signed_at.utcoffset() == at.utcoffset()
+    assert "2026-12-02 09:14:03 -0500" in row.manifestation
+    with pytest.raises(ValueError, match="UTC offset"):
+        screenings.add_signature(done.id, user_id="ivy", printed_name="Dr Ivy",
+                                 role="Investigator", action=Action.CONFIRM,
+                                 signed_at=datetime(2026, 12, 2))
+    assert row.signed_at.astimezone(UTC).hour == 14
