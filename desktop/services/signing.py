@@ -38,7 +38,12 @@ from desktop.domain.signing import (
 from desktop.registry.database import Registry
 from desktop.registry.delegations import DelegationRepository
 from desktop.registry.screening_rows import VisitRow
-from desktop.registry.screenings import ScreeningRefused, ScreeningRepository, TrialSource
+from desktop.registry.screenings import (
+    ScreeningRefused,
+    ScreeningRepository,
+    SiteUlnSource,
+    TrialSource,
+)
 from desktop.registry.signature_rows import SignatureRow, StageVersionRow, Standing
 from desktop.services.accounts import AccountService, LoginRefused
 from desktop.services.acting import Actor, NotPermitted, acting
@@ -79,7 +84,8 @@ class SigningService:
     @classmethod
     def open(cls, registry: Registry, actor: Actor | str, accounts: AccountService, *,
              clock: Callable[[], datetime] = datetime.now, trials: TrialSource | None = None,
-             site_uln: Mapping[str, Fraction] | None = None) -> SigningService:
+             site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None,
+             ) -> SigningService:
         user = acting(actor)
         repository = ScreeningRepository(registry, user.user_id, clock, trials=trials,
                                          site_uln=site_uln)

@@ -55,7 +55,9 @@ def test_a_populated_previous_release_registry_is_upgraded(tmp_path: Path) -> No
         visit = repo.start_visit(screening.id, TRIAL, "screening-1")
         store_example(cast(Any, repo), 1, visit, TRIAL.id)
         repo.complete(visit.id)
-        repo.sign(visit.id, "Dr Imaginary Test, PI")  # the old typed-name sign-off
+        with registry.engine.begin() as conn:  # the old typed-name sign-off, as it was kept
+            conn.exec_driver_sql("UPDATE visit SET signed_by = 'Dr Imaginary Test, PI', "
+                                 f"signed_at = '2026-11-01 10:00:00' WHERE id = {visit.id}")
 
         accounts = AccountService(registry, hasher=passwords.fast_hasher())
         assert accounts.needs_first_admin()

@@ -4,7 +4,7 @@ exports and every write is refused; only a delegated investigator signs."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -87,8 +87,6 @@ def test_monitor_reads_but_every_write_is_refused(registry: Registry) -> None:
         lambda: screenings.add_observation(patient_id, None, observation),
         lambda: screenings.set_answer(visit_id, "consent", "yes"),
         lambda: screenings.complete(visit_id),
-        lambda: screenings.override(visit_id, TRIAL, "rationale", "PI"),
-        lambda: screenings.sign(visit_id, TRIAL.id),
     ]
     before = _audit_count(registry)
     for write in writes:
@@ -100,36 +98,6 @@ def test_monitor_reads_but_every_write_is_refused(registry: Registry) -> None:
 def test_an_admin_alone_does_not_enter_data(registry: Registry) -> None:
     with pytest.raises(NotPermitted, match="may not enter or change"):
         PatientService.open(registry, ADMIN_ONLY).add(PATIENT)
-
-
-def test_a_coordinator_cannot_sign(registry: Registry) -> None:
-    _, visit_id = completed_visit(registry)
-    with pytest.raises(NotPermitted, match="may not confirm eligibility"):
-        ScreeningService.open(registry, COORDINATOR, lambda: CLOCK).sign(visit_id, TRIAL.id)
-
-
-def test_signing_needs_a_delegation_in_force_that_day(registry: Registry,
-                                                      accounts: AccountService,
-                                                      admin: Actor) -> None:
-    _, visit_id = completed_visit(registry)
-    ivy = investigator(accounts, admin)
-    delegations = DelegationService(registry)
-    day = CLOCK.date()
-
-    def service(on: datetime) -> ScreeningService:
-        return ScreeningService.open(registry, ivy, lambda: on)
-
-    with pytest.raises(NotPermitted, match="no delegation in force"):
-        service(CLOCK).sign(visit_id, TRIAL.id)
-    delegations.add(admin, "ivy", find_trial("NCT05744440").id, day, None)  # another trial
-    delegations.add(admin, "ivy", TRIAL.id, day + timedelta(days=1), day + timedelta(days=9))
-    with pytest.raises(NotPermitted, match="no delegation in force"):
-        service(CLOCK).sign(visit_id, TRIAL.id)  # the day before it starts
-    with pytest.raises(NotPermitted, match="no delegation in force"):
-        service(CLOCK + timedelta(days=10)).sign(visit_id, TRIAL.id)  # the day after it ends
-    assert service(CLOCK + timedelta(days=9)).delegated(TRIAL.id)  # its last day
-    signed = service(CLOCK + timedelta(days=1)).sign(visit_id, TRIAL.id)  # its first day
-    assert signed.signed_by == "Dr Ivy Investigator (ivy)"
 
 
 def test_delegations_only_for_active_investigators(registry: Registry,
@@ -185,13 +153,3 @@ def test_an_account_changed_since_the_login_writes_nothing_more(
     accounts.reset_password(admin, "cora")
     with pytest.raises(NotPermitted, match="reset to a one-time password since the login"):
         patients.add(PatientInput("R3", "Other", "Cy", date(1980, 1, 1), "male"))
-
-
-def test_an_override_needs_a_delegation_in_force(registry: Registry,
-                                                 accounts: AccountService,
-                                                 admin: Actor) -> None:
-    ivy = investigator(accounts, admin)
-    trial = find_trial("NCT06152809")
-    with pytest.raises(NotPermitted, match="no delegation in force today for NCT06152809"):
-        ScreeningService.open(registry, ivy, lambda: CLOCK).override(
-            1, trial, "rationale", "IND holder")

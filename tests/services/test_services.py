@@ -13,7 +13,6 @@ import pytest
 from desktop.domain.visits import StageState
 from desktop.library import find_trial
 from desktop.registry.database import Registry, open_registry
-from desktop.registry.delegations import DelegationRepository
 from desktop.services.patients import (
     PatientInput,
     PatientRow,
@@ -110,11 +109,7 @@ def test_start_record_complete_sign(patients: PatientService, screenings: Screen
     assert screenings.evaluate_visit(visit.id).decision == "eligible"
     done = screenings.complete(visit.id)
     assert (done.status, done.decision, done.state) == ("completed", "eligible",
-                                                        StageState.ELIGIBLE)
-    DelegationRepository(registry).add(
-        "admin", "coordinator", REPEATED.id, CLOCK.date(), None, "Sub-I")
-    signed = screenings.sign(visit.id, REPEATED.id)
-    assert signed.signed_by == "coordinator (coordinator)"
+                                                        StageState.AWAITING_SIGNATURE)
     assert screenings.verdict_snapshot(visit.id) is not None
     assert [row.decision for row in screenings.visits(visit.screening_id)] == ["eligible"]
     assert screenings.screening_log(REPEATED)
@@ -129,10 +124,6 @@ def test_not_eligible_ends_the_screening(patients: PatientService,
     assert done.state is StageState.NOT_ELIGIBLE
     assert [f.visit_id for f in screenings.screen_failures(visit.screening_id)] == [visit.id]
     assert REPEATED.stages[0].override is None  # this stage allows none: refused
-    DelegationRepository(registry).add("admin", "coordinator", REPEATED.id, CLOCK.date(), None,
-                                       "Sub-I")  # delegated: the stage's own rule refuses
-    with pytest.raises(ScreeningRefused):
-        screenings.override(visit.id, REPEATED, "Protocol deviation agreed", "Dr A (PI)")
     with pytest.raises(ScreeningRefused, match="the screening ended there"):
         screenings.start_visit(visit.screening_id, REPEATED, "pre-infusion")
 
