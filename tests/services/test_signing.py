@@ -17,12 +17,15 @@ from desktop.services.delegations import DelegationService
 from desktop.services.screening import ScreeningService
 from desktop.services.signing import NotPermitted, ScreeningRefused, SigningService
 from tests.registry.conftest import CLOCK
-from tests.services.test_roles import (
+from tests.services.test_roles import (  # noqa: F401 - the fixtures
     COORDINATOR,
     MONITOR,
     TRIAL,
+    accounts,
+    admin,
     completed_visit,
     investigator,
+    registry,
 )
 
 PASSWORD = "investigator pw 1"
@@ -127,7 +130,7 @@ def test_inactive_and_reset_accounts_do_not_sign(registry: Registry,
     with pytest.raises(LoginRefused, match="deactivated"):
         _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ivy", PASSWORD)
     accounts.set_active(admin, "ivy", True)
-    reset = accounts.reset_password(admin, "ivy")
+    reset = accounts.reset_password(admin, "ivy").one_time_password
     with pytest.raises(NotPermitted, match="one-time password, which never signs"):
         _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ivy", reset)
 
