@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QLineEdit
     from pytestqt.qtbot import QtBot
 
+    from desktop.registry.database import Registry
     from desktop.ui.screening.visit_form import VisitForm
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "trials" / "examples"
@@ -26,6 +27,16 @@ _ANSWER_WORD = {True: "yes", False: "no", "n/a": "n/a"}
 def example(trial_id: str, stage_id: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((EXAMPLES / trial_id / f"{stage_id}.json").read_text())
     return data
+
+
+def open_before_signature(registry: Registry) -> None:
+    """The site setting that lets the next stage open once a stage is completed eligible,
+    before the investigator's confirmation (for tests not about signing)."""
+    from desktop.domain.accounts import Actor, Role
+    from desktop.services.site_settings import SiteSettingsService
+
+    admin = Actor("admin", "Ada Admin", frozenset({Role.ADMIN}))
+    SiteSettingsService(registry).update(admin, open_before_signature=True)
 
 
 def store_example(repo: ScreeningRepository, patient_id: int, visit: VisitRow,

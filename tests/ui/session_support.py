@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.domain.accounts import Role
+from desktop.domain.accounts import Actor, Role
 from desktop.registry.database import Registry
 from desktop.services.accounts import AccountService
+from desktop.services.delegations import DelegationService
 from desktop.services.passwords import fast_hasher
 from desktop.ui.app import GuiSession
 from desktop.ui.common.messages import MessageService
@@ -26,6 +28,19 @@ def seed_coordinator(registry: Registry, user_id: str = "cora") -> None:
                                    frozenset({Role.COORDINATOR}))
     first = accounts.login(user_id, made.one_time_password)
     accounts.change_password(first, made.one_time_password, PASSWORD)
+
+
+def seed_investigator(registry: Registry, trial_id: str, user_id: str = "ivy",
+                      full_name: str = "Dr Ivy Investigator") -> Actor:
+    """An investigator (password ``PASSWORD``) delegated to sign for ``trial_id`` from
+    long before any test's clock; the actor as logged in."""
+    accounts = AccountService(registry, hasher=fast_hasher())
+    admin = Actor("admin", "Ada Admin", frozenset({Role.ADMIN}))
+    made = accounts.create_account(admin, user_id, full_name, frozenset({Role.INVESTIGATOR}))
+    first = accounts.login(user_id, made.one_time_password)
+    actor = accounts.change_password(first, made.one_time_password, PASSWORD)
+    DelegationService(registry).add(admin, user_id, trial_id, date(2020, 1, 1), None, "PI")
+    return actor
 
 
 def opened_session(qtbot: QtBot, data_dir: Path, messages: MessageService, *,

@@ -1,16 +1,25 @@
-"""The patient view: screenings per trial, stage states, what is due, gating, the log."""
+"""The patient view: screenings per trial, stage states, what is due, gating, the log.
+
+The site here opens the next stage once a stage is completed eligible, before the
+investigator's signature (the signature's gating: test_signing_dialog).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.visits import StageState
-from desktop.registry.delegations import DelegationRepository
+from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRow
+from desktop.services.accounts import AccountService
+from desktop.services.passwords import fast_hasher
+from desktop.services.signing import Action, OverrideParty, SigningService
 from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.patients.main_window import MainWindow
@@ -18,9 +27,15 @@ from desktop.ui.screening.patient_view import PatientView
 from desktop.ui.screening.screening_log import ScreeningLogWindow
 from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient, Clock
-from tests.ui.screening_support import example, store_example
+from tests.ui.screening_support import example, open_before_signature, store_example
+from tests.ui.session_support import PASSWORD, seed_investigator
 
 TRIAL = "NCT06152809"
+
+
+@pytest.fixture(autouse=True)
+def _next_stage_opens_before_signature(registry: Registry) -> None:
+    open_before_signature(registry)
 
 
 def _view(qtbot: QtBot, context: ScreeningContext, patient: PatientRow) -> PatientView:
@@ -221,16 +236,20 @@ def test_an_override_is_shown_with_the_stage_and_opens_the_next(
         repo.complete(visit.id)
     failed = repo.visits(screening.id)[-1]
     assert failed.decision == "not_eligible"
-    # The investigator (here the test's user) is delegated for the trial.
-    DelegationRepository(context.registry).add("admin", context.user, TRIAL, date(2020, 1, 1),
-                                               None, "PI")
-    repo.override(failed.id, trial, "Steroid dose reviewed: a single premedication dose.",
-                  "Dr A (PI); Dr B (IND holder)")
+    # A delegated investigator approves proceeding, naming the IND holder who agreed.
+    ivy = seed_investigator(context.registry, TRIAL)
+    signing = SigningService.open(context.registry, ivy,
+                                  AccountService(context.registry, hasher=fast_hasher()),
+                                  clock=clock)
+    agreed = datetime.combine(clock.now.date(), clock_time(0, 0)).astimezone()
+    signing.sign(failed.id, Action.OVERRIDE, "ivy", PASSWORD,
+                 rationale="Steroid dose reviewed: a single premedication dose.",
+                 parties=(OverrideParty("IND holder", "Dr B Holder", agreed, "email on file"),))
 
     view = _view(qtbot, context, patient)
     assert _cell(view, 3, 1) == "⚑ overridden"
-    assert "overridden: Steroid dose reviewed" in _cell(view, 3, 2)
-    assert "agreed by Dr A (PI); Dr B (IND holder)" in _cell(view, 3, 2)
+    assert "approved to proceed despite unmet criteria Dr Ivy Investigator" in _cell(view, 3, 2)
+    assert "rationale: Steroid dose reviewed" in _cell(view, 3, 2)
     assert "⚑ Before CIML NK cell infusion: overridden" in \
         str(view.screenings_model.index(0, 1).data())
     assert view.slots.currentIndex().row() == 4

@@ -1,7 +1,8 @@
 """The screening windows for someone who may not enter data (a monitor, an administrator
 alone): everything shows, nothing that would be refused is offered, each disabled
-control says why, and nothing is written, not even on closing. Complete, Override and
-Sign follow the service's answers for the logged-in user's roles.
+control says why, and nothing is written, not even on closing. Complete follows the
+screening service's answers for the logged-in user's roles, the signing buttons the
+signing service's (signing itself: test_signing_dialog).
 
 The visits are built with a coordinator's service first (test data); the windows under
 test get a service opened for the actor whose screen it is.
@@ -25,15 +26,22 @@ from desktop.registry.database import Registry
 from desktop.registry.delegations import DelegationRepository
 from desktop.registry.patients import PatientRow
 from desktop.registry.screening_rows import VisitRow
+from desktop.services.accounts import AccountService
 from desktop.services.patients import PatientService
 from desktop.services.screening import NotPermitted, ScreeningService
+from desktop.services.signing import Action, SigningService
 from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.screening.patient_view import PatientView
 from desktop.ui.screening.screening_log import ScreeningLogWindow
 from desktop.ui.screening.visit_form import VisitForm
 from tests.ui.conftest import AddPatient, Clock
-from tests.ui.screening_support import example, store_example, type_text
+from tests.ui.screening_support import (
+    example,
+    open_before_signature,
+    store_example,
+    type_text,
+)
 
 TRIAL = "NCT06152809"
 SITE_ULN = {"ast": Fraction(40), "alt": Fraction(45), "bilirubin_total": Fraction("1.2"),
@@ -49,6 +57,13 @@ MONITOR_WHY = ("Logged in as Monitor / auditor (read-only): you can see screenin
 @pytest.fixture(scope="module")
 def library() -> dict[str, Trial]:
     return {t.id: t for t in load_library()}
+
+
+@pytest.fixture(autouse=True)
+def _next_stage_opens_before_signature(registry: Registry) -> None:
+    """The stages before the one under test open without the investigator's signature
+    (these tests are about roles, not signing)."""
+    open_before_signature(registry)
 
 
 @pytest.fixture
@@ -91,9 +106,11 @@ def form_for(qtbot: QtBot, registry: Registry, library: dict[str, Trial],
     """The visit form as ``actor`` sees it: on a service opened for them."""
     def make(actor: Actor, visit: VisitRow) -> VisitForm:
         service = _service(registry, actor, clock)
+        signing = SigningService.open(registry, actor, AccountService(registry), clock=clock,
+                                      site_uln=SITE_ULN)
         form = VisitForm(repository=service, trial=library[TRIAL], patient=patient,
                          visit=service.visit(visit.id), site_uln=SITE_ULN,
-                         messages=messages, clock=clock)
+                         messages=messages, clock=clock, signing=signing)
         qtbot.addWidget(form)
         form.resize(1280, 720)
         form.show()
@@ -151,11 +168,10 @@ def test_a_draft_opens_read_only_for_whoever_may_not_enter_data_and_says_why(
     assert not form.complete_button.isEnabled()
     assert form.complete_button.toolTip() == (
         f"Logged in as {roles}: only a coordinator or an investigator completes a stage.")
-    assert form.override_button.isVisible()
-    assert not form.override_button.isEnabled()  # a draft: the protocol's reason first
-    assert form.override_button.toolTip() == ("An override is possible once the stage "
-                                              "is completed not eligible.")
-    assert not form.sign_button.isVisible()
+    # A draft: no signature is offered, nor a correction.
+    for button in (form.prepare_button, form.sign_button, form.override_button,
+                   form.correction_button):
+        assert not button.isVisible()
 
     # Typing, clicking and the shortcuts write nothing.
     type_text(qtbot, form.result_rows["prednisone_equivalent"].value, "20")
@@ -164,8 +180,10 @@ def test_a_draft_opens_read_only_for_whoever_may_not_enter_data_and_says_why(
     qtbot.mouseClick(card.buttons["no"], Qt.MouseButton.LeftButton)
     assert card.value() == "yes"
     form.complete()
-    form.open_override()
-    assert form.override_dialog is None
+    form.open_signing(Action.OVERRIDE)
+    assert form.signing_dialog is None
+    form.open_correction()
+    assert form.correction_dialog is None
     assert form.flush() == []
     assert form.unsaved() == []
     form.close()
@@ -224,54 +242,56 @@ def _not_eligible_pre_infusion(registry: Registry, library: dict[str, Trial],
     return done
 
 
-def test_only_an_investigator_is_offered_the_override_and_the_others_are_told_why(
+def test_each_role_is_offered_its_own_signatures_and_the_others_are_told_why(
         qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
         clock: Clock, messages: RecordingMessages, form_for: FormFor) -> None:
     visit = _not_eligible_pre_infusion(registry, library, patient, clock)
     before = _audit_count(registry)
 
     cora = form_for(COORDINATOR, visit)
-    assert cora.override_button.isVisible()
-    assert not cora.override_button.isEnabled()
-    assert cora.override_button.toolTip() == ("Logged in as Coordinator: only an "
-                                              "investigator approves an override.")
+    assert cora.prepare_button.isVisible()  # "Prepared by" is a coordinator's
+    assert cora.prepare_button.isEnabled()
+    assert not cora.sign_button.isVisible()  # confirming and approving: an investigator's
+    assert not cora.override_button.isVisible()
     assert not cora.role_note.isVisible()  # a coordinator enters data
-    cora.open_override()
-    assert cora.override_dialog is None
+    assert cora.correction_button.isEnabled()
+    cora.open_signing(Action.OVERRIDE)
+    assert cora.signing_dialog is None
 
     mo = form_for(MONITOR, visit)
-    assert not mo.override_button.isEnabled()
-    assert mo.override_button.toolTip() == ("Logged in as Monitor / auditor (read-only): "
-                                            "only an investigator approves an override.")
+    for button in (mo.prepare_button, mo.sign_button, mo.override_button):
+        assert not button.isVisible()
+    assert mo.correction_button.isVisible()
+    assert not mo.correction_button.isEnabled()
+    assert mo.correction_button.toolTip() == MONITOR_WHY
     assert mo.role_note.text().startswith(MONITOR_WHY)
-    assert not mo.sign_button.isEnabled()
-    assert mo.sign_button.toolTip() == ("Logged in as Monitor / auditor (read-only): only "
-                                        "an investigator signs.")
+    mo.open_correction()
+    assert mo.correction_dialog is None
     mo.close()
     cora.close()
     assert _audit_count(registry) == before
 
     undelegated = form_for(INVESTIGATOR, visit)
-    assert not undelegated.override_button.isEnabled()
-    assert "has no delegation in force today for NCT06152809" in \
-        undelegated.override_button.toolTip()
+    for button in (undelegated.sign_button, undelegated.override_button):
+        assert button.isVisible()
+        assert not button.isEnabled()
+        assert button.toolTip() == ("Dr Ivy Investigator has no delegation in force today "
+                                    f"to sign for {TRIAL} (see the delegation log).")
+    assert undelegated.sign_button.text() == "Confirm… (Screen failure confirmed by)"
     undelegated.close()
     DelegationRepository(registry).add("admin", "ivy", TRIAL, date(2020, 1, 1), None, "PI")
+    before = _audit_count(registry)
     ivy = form_for(INVESTIGATOR, visit)
     assert ivy.override_button.isEnabled()
-    assert ivy.override_button.toolTip().startswith("Proceed after review")
+    assert ivy.override_button.toolTip().startswith(
+        "Sign: Approved to proceed despite unmet criteria")
     qtbot.mouseClick(ivy.override_button, Qt.MouseButton.LeftButton)
-    dialog = ivy.override_dialog
+    dialog = ivy.signing_dialog
     assert dialog is not None
-    dialog.rationale.setPlainText("Steroid given for a transfusion reaction; reviewed.")
-    qtbot.keyClicks(dialog.agreed_by, "Dr A (PI); Dr B (IND holder)")
-    with qtbot.waitSignal(ivy.changed, timeout=1000):
-        qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
-    saved = _service(registry, MONITOR, clock).visit(visit.id)
-    assert saved.override is not None
-    assert saved.override.recorded_by == "ivy"
-    assert ivy.override_button.toolTip() == ("Before CIML NK cell infusion has already been "
-                                             "overridden.")
+    assert [name.objectName() for name in dialog.party_names] == ["signing_party_name_0"]
+    dialog.reject()
+    assert ivy.signing_dialog is None
+    assert _audit_count(registry) == before  # opening the dialog signs nothing
     assert messages.messages == []
 
 

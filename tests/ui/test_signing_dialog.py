@@ -416,3 +416,59 @@ def test_a_correction_opens_the_next_version_and_keeps_the_signed_one(
     assert "Version 1: eligible, eligibility confirmed by Dr Ivy Investigator (ivy); " \
            "superseded by a correction: creatinine re-measured." in record
     assert messages.messages == []
+
+
+def test_a_confirmed_screen_failure_is_no_longer_offered_an_override(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, people: People, messages: RecordingMessages,
+        form_for: FormFor) -> None:
+    visit = _completed(registry, people, library, patient, clock, "pre-infusion",
+                       changes={"prednisone_equivalent": "20"})
+    form = form_for(people.ivy, visit)
+    assert form.override_button.isVisible()
+    dialog = _open_dialog(qtbot, form, Action.CONFIRM)
+    assert _plain(dialog.findChild(QLabel, "signing_meaning")).startswith(
+        "Screen failure confirmed by")
+    assert "Failing criteria: steroids" in _plain(dialog.findChild(QLabel, "signing_what"))
+    _type(qtbot, dialog, "ivy", PASSWORD)
+    with qtbot.waitSignal(form.changed, timeout=5000):
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
+    assert form.visit.state is StageState.NOT_ELIGIBLE  # a confirmed screen failure
+    assert "Screen failure confirmed by Dr Ivy Investigator" in _plain(form.record_box)
+    assert not form.override_button.isVisible()  # locked: only a correction changes it
+    form.open_signing(Action.OVERRIDE)
+    assert form.signing_dialog is None
+    again = form_for(people.ivy, form.visit)  # reopened later: still not offered
+    assert not again.override_button.isVisible()
+    assert messages.messages == []
+
+
+def test_the_next_stage_waits_for_the_investigators_confirmation_in_the_patient_view(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, people: People, context: ScreeningContext,
+        messages: RecordingMessages) -> None:
+    service = _screening(registry, people.cora, clock)
+    screening = service.start(patient.id, library[TRIAL])
+    visit = service.start_visit(screening.id, library[TRIAL], "screening-1")
+    store_example(service, patient.id, visit, TRIAL)  # type: ignore[arg-type]
+    service.complete(visit.id)
+
+    view = PatientView(context, patient)
+    qtbot.addWidget(view)
+    stages = str(view.screenings_model.index(0, 1).data()).splitlines()
+    assert stages[0] == "✔… Screening #1: trial enrollment: awaiting signature"
+    assert view.due_label.text() == ("Next: Screening #1: trial enrollment: awaiting the "
+                                     "investigator's confirmation")
+    assert "the next stage waits for an investigator's confirmation" in \
+        str(view.slots_model.index(0, 2).data())
+    view.slots.selectRow(1)
+    assert view.open_selected_stage() is None
+    assert messages.messages[-1].title == "Stage not open yet"
+    assert "confirmed by an investigator" in messages.messages[-1].text
+
+    _signing(registry, people.ivy, clock).sign(visit.id, Action.CONFIRM, "ivy", PASSWORD)
+    view.reload()
+    stages = str(view.screenings_model.index(0, 1).data()).splitlines()
+    assert stages[0] == "✔✍ Screening #1: trial enrollment: signed"
+    assert view.open_button.text() == ("Start stage: Screening #2: start of investigational "
+                                       "treatment")

@@ -1,5 +1,6 @@
 """The visit form against a real registry: live outcomes, stale results, autosave and
-reopening, completion gating, the read-only completed visit, and the override dialog.
+reopening, completion gating and the read-only completed visit (signatures and
+overrides: test_signing_dialog).
 
 Results are typed with ``qtbot.keyClicks`` into the real fields and committed with
 Enter (the form saves on ``editingFinished``), answers clicked with the mouse.
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from desktop.domain.accounts import Actor, Role
 from desktop.domain.engine import evaluate
 from desktop.domain.trial import Trial
 from desktop.library import load_library
@@ -40,6 +40,7 @@ from tests.ui.screening_support import (
     enter_result,
     fill_example,
     number_text,
+    open_before_signature,
     type_text,
 )
 
@@ -72,7 +73,9 @@ def clock() -> Clock:
 @pytest.fixture
 def screenings(registry: Registry, clock: Clock, library: dict[str, Trial]) -> ScreeningService:
     """What the windows get: the service, for a user who is coordinator and investigator,
-    delegated to sign for every trial from long before the test's clock."""
+    delegated to sign for every trial from long before the test's clock. The site opens
+    the next stage before the investigator signs (signatures: test_signing_dialog)."""
+    open_before_signature(registry)
     for trial_id in library:
         DelegationRepository(registry).add("admin", "coordinator", trial_id,
                                            date(2020, 1, 1), None, "Sub-I")
@@ -645,165 +648,10 @@ def test_a_completed_visit_opens_read_only_with_its_stored_decision(
     assert form.result_rows["creatinine"].value_text() == "88.4"
 
 
-def test_the_investigator_signs_a_completed_visit_once(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
-        patient: PatientRow, open_form: FormFactory) -> None:
-    trial = library["NCT06152809"]
-    visit = _start(screenings, patient, trial, "screening-1")
-    _save_example(screenings, patient, visit, "NCT06152809", "screening-1")
-    screenings.complete(visit.id)
-    form = open_form(screenings.visit(visit.id))
-    assert form.sign_button.isVisible()
-    assert form.sign_button.isEnabled()
-    qtbot.mouseClick(form.sign_button, Qt.MouseButton.LeftButton)
-    dialog = form.sign_dialog
-    assert dialog is not None
-    assert "confirm the decision: eligible" in dialog.findChild(QLabel, "sign_statement").text()
-    assert dialog.investigator.isReadOnly()  # the logged-in user signs, not a typed name
-    assert dialog.investigator.text() == "coordinator (coordinator)"
-    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
-    assert screenings.visit(visit.id).signed_by == "coordinator (coordinator)"
-    assert form.visit.state.value == "signed"
-    assert "Signed by coordinator (coordinator)" in form.record_box.text()
-    assert not form.sign_button.isEnabled()
-
-
-def test_sign_is_offered_only_to_a_delegated_investigator_and_says_why(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
-        registry: Registry, patient: PatientRow, messages: RecordingMessages,
-        clock: Clock) -> None:
-    trial = library["NCT06152809"]
-    visit = _start(screenings, patient, trial, "screening-1")
-    _save_example(screenings, patient, visit, "NCT06152809", "screening-1")
-    screenings.complete(visit.id)
-
-    def form_for(actor: Actor) -> VisitForm:
-        service = ScreeningService.open(registry, actor, clock, site_uln=SITE_ULN)
-        form = VisitForm(repository=service, trial=trial, patient=patient,
-                         visit=service.visit(visit.id), site_uln=SITE_ULN,
-                         messages=messages, clock=clock)
-        qtbot.addWidget(form)
-        return form
-
-    coordinator = form_for(Actor("cora", "Cora C", frozenset({Role.COORDINATOR})))
-    assert not coordinator.sign_button.isEnabled()
-    assert coordinator.sign_button.toolTip() == ("Logged in as Coordinator: only an "
-                                                 "investigator signs.")
-    ivy = form_for(Actor("ivy", "Dr Ivy", frozenset({Role.INVESTIGATOR})))
-    assert not ivy.sign_button.isEnabled()
-    assert ivy.sign_button.toolTip().startswith(
-        "Dr Ivy has no delegation in force today to sign for NCT06152809")
-
-
 def test_a_draft_cannot_be_signed(library: dict[str, Trial], screenings: ScreeningService,
                                   patient: PatientRow, open_form: FormFactory) -> None:
     form = open_form(_start(screenings, patient, library["NCT06152809"], "screening-1"))
     assert not form.sign_button.isVisible()
-
-
-def _to_pre_infusion(screenings: ScreeningService, trial: Trial, patient: PatientRow,
-                     clock: Clock) -> VisitRow:
-    """Screen the example patient eligible through to a not-eligible pre-infusion."""
-    screening = screenings.start(patient.id, trial)
-    for stage_id in ("screening-1", "screening-2", "pre-lymphodepletion"):
-        as_of = datetime.fromisoformat(_example(trial.id, stage_id)["as_of"])
-        clock.now = as_of
-        visit = screenings.start_visit(screening.id, trial, stage_id)
-        _save_example(screenings, patient, visit, trial.id, stage_id)
-        assert screenings.complete(visit.id).decision == "eligible"
-
-    def steroids(data: dict[str, Any]) -> None:
-        for obs in data["observations"]:
-            if obs["code"] == "prednisone_equivalent":
-                obs["value"] = 20  # > 10 mg on the day of infusion: fails
-
-    as_of = datetime.fromisoformat(_example(trial.id, "pre-infusion")["as_of"])
-    clock.now = as_of
-    visit = screenings.start_visit(screening.id, trial, "pre-infusion")
-    _save_example(screenings, patient, visit, trial.id, "pre-infusion", steroids)
-    done = screenings.complete(visit.id)
-    assert done.decision == "not_eligible"
-    return done
-
-
-def test_override_records_rationale_and_who_agreed(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
-        patient: PatientRow, clock: Clock, messages: RecordingMessages,
-        open_form: FormFactory) -> None:
-    trial = library["NCT06152809"]
-    visit = _to_pre_infusion(screenings, trial, patient, clock)
-    form = open_form(visit)
-    assert form.banner.decision == "not_eligible"
-    assert form.model.outcome("steroids") == "fail"
-    assert form.override_button.isVisible()
-    assert form.override_button.isEnabled()
-
-    qtbot.mouseClick(form.override_button, Qt.MouseButton.LeftButton)
-    dialog = form.override_dialog
-    assert dialog is not None
-    assert "both PI and IND holder agree" in dialog.findChild(type(dialog.errors["rationale"]),
-                                                              "override_text").text()
-    qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
-    assert dialog.errors["rationale"].isVisible()
-    assert dialog.errors["agreed_by"].isVisible()
-    assert screenings.visit(visit.id).override is None
-
-    dialog.rationale.setPlainText("Steroid given for a transfusion reaction; reviewed.")
-    qtbot.keyClicks(dialog.agreed_by, "Dr A (PI)")
-    qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
-    assert "IND holder" in dialog.errors["agreed_by"].text()
-    assert not dialog.errors["rationale"].isVisible()
-
-    qtbot.keyClicks(dialog.agreed_by, "; Dr B (IND holder)")
-    with qtbot.waitSignal(form.changed, timeout=1000):
-        qtbot.mouseClick(dialog.record, Qt.MouseButton.LeftButton)
-    saved = screenings.visit(visit.id)
-    assert saved.override is not None
-    assert saved.override.agreed_by == "Dr A (PI); Dr B (IND holder)"
-    assert "Overridden" in form.record_box.text()
-    assert "Dr B (IND holder)" in form.record_box.text()
-    assert "transfusion reaction" in form.record_box.text()
-    assert not form.override_button.isEnabled()  # once only
-    assert messages.messages == []
-
-    again = open_form(saved)
-    assert "Overridden" in again.record_box.text()
-
-
-def test_a_signed_screen_failure_cannot_be_overridden_and_says_why(
-        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
-        patient: PatientRow, clock: Clock, messages: RecordingMessages,
-        open_form: FormFactory) -> None:
-    trial = library["NCT06152809"]
-    visit = _to_pre_infusion(screenings, trial, patient, clock)
-    form = open_form(visit)
-    assert form.override_button.isEnabled()
-    qtbot.mouseClick(form.sign_button, Qt.MouseButton.LeftButton)
-    dialog = form.sign_dialog
-    assert dialog is not None
-    statement = dialog.findChild(QLabel, "sign_statement").text()
-    assert "confirm the decision: not eligible" in statement
-    assert "can then no longer be overridden" in statement  # said before signing
-    with qtbot.waitSignal(form.changed, timeout=1000):
-        qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
-
-    assert form.visit.state.value == "not eligible"  # a confirmed screen failure
-    assert form.override_button.isVisible()
-    assert not form.override_button.isEnabled()
-    tip = form.override_button.toolTip()
-    assert tip.startswith("Before CIML NK cell infusion was signed by coordinator "
-                          "(coordinator) on ")
-    assert tip.endswith("confirming it not eligible; a signed stage cannot be overridden.")
-    assert "The signature confirms the screen failure: the stage can no longer be " \
-           "overridden." in form.record_box.text()
-    form.open_override()  # the shortcut path is closed too
-    assert form.override_dialog is None
-    assert screenings.visit(visit.id).override is None
-
-    again = open_form(screenings.visit(visit.id))  # reopened later: still closed
-    assert not again.override_button.isEnabled()
-    assert again.override_button.toolTip() == tip
-    assert messages.messages == []
 
 
 def test_outcomes_model_is_a_well_behaved_model(qtmodeltester: ModelTester,
