@@ -17,16 +17,16 @@ from desktop.services.delegations import DelegationService
 from desktop.services.screening import ScreeningService
 from desktop.services.signing import NotPermitted, ScreeningRefused, SigningService
 from tests.registry.conftest import CLOCK
-from tests.services.test_roles import (  # noqa: F401 - the fixtures
+from tests.services.test_roles import (
     COORDINATOR,
     MONITOR,
     TRIAL,
-    accounts,
-    admin,
     completed_visit,
     investigator,
-    registry,
 )
+from tests.services.test_roles import accounts as accounts  # noqa: F401 - fixture
+from tests.services.test_roles import admin as admin  # noqa: F401 - fixture
+from tests.services.test_roles import registry as registry  # noqa: F401 - fixture
 
 PASSWORD = "investigator pw 1"
 
