@@ -24,9 +24,9 @@ from tests.services.test_roles import (
     completed_visit,
     investigator,
 )
-from tests.services.test_roles import accounts as accounts  # noqa: F401 - fixture
-from tests.services.test_roles import admin as admin  # noqa: F401 - fixture
-from tests.services.test_roles import registry as registry  # noqa: F401 - fixture
+from tests.services.test_roles import accounts as accounts
+from tests.services.test_roles import admin as admin
+from tests.services.test_roles import registry as registry
 
 PASSWORD = "investigator pw 1"
 
