@@ -54,8 +54,10 @@ from desktop.registry.patient_validation import (
     SEXES,
     PatientInput,
     checked_reason,
+    covered_reason,
     field_errors,
     session_clash,
+    session_completed_stage,
 )
 from desktop.registry.reading import PatientRow, search_key
 
@@ -70,6 +72,8 @@ __all__ = ["ENTITY", "FIELDS", "SEXES", "MergeRefused", "MrnProblem", "PatientIn
 
 ENTITY = "patient"
 FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
+#: The fields a completed stage was decided on (field -> how a reason prompt names it).
+_COVERED = {"birth_date": "date of birth", "sex": "sex"}
 
 
 def _row(session: Session, patient: Patient) -> PatientRow:
@@ -168,8 +172,14 @@ class PatientRepository:
             raise ValidationFailed({"mrn": f"MRN {visible(data.mrn.strip(), quotes=False)} "
                                            "already belongs to another patient."}) from exc
 
-    def update(self, patient_id: int, data: PatientInput) -> PatientRow:
-        """Change a patient's details; the audit event lists old and new values."""
+    def update(self, patient_id: int, data: PatientInput, reason: str = "") -> PatientRow:
+        """Change a patient's details; the audit event lists old and new values, and the
+        reason if one is given.
+
+        The date of birth and the sex are what a completed stage was decided on: changing
+        either of a patient with a completed stage (``has_completed_stage``) needs a
+        reason, else ``ValidationFailed`` on "reason" and nothing changes. Names and the
+        MRN need none."""
         from desktop.registry.models.audit import record_event
         from desktop.registry.models.base import utcnow
 
@@ -178,6 +188,15 @@ class PatientRepository:
             self._refuse_voided(patient, "changed")
             clean = self._check(session, data, patient_id)
             assert clean.birth_date is not None
+            covered = [label for name, label in _COVERED.items()
+                       if getattr(clean, name) != getattr(patient, name)]
+            reason, problem = covered_reason(
+                reason, bool(covered) and session_completed_stage(session, patient_id),
+                f"Reason: say why the {' and '.join(covered)} "
+                f"{'is' if len(covered) == 1 else 'are'} changed (a completed stage of this "
+                f"patient was decided on {'it' if len(covered) == 1 else 'them'}).")
+            if problem is not None:
+                raise ValidationFailed({"reason": problem})
             before = _snapshot(patient)
             patient.mrn, patient.mrn_key = clean.mrn, search_key(clean.mrn)
             patient.mrn_fold = mrn_key(clean.mrn)
@@ -191,8 +210,11 @@ class PatientRepository:
                        for name in FIELDS if before[name] != after[name]}
             if changes:
                 patient.updated_at, patient.updated_by = utcnow(), self._user
+                details: dict[str, Any] = {"changes": changes}
+                if reason:
+                    details["reason"] = reason
                 record_event(session, actor=self._user, action="patient.update", entity=ENTITY,
-                             entity_id=patient_id, details={"changes": changes})
+                             entity_id=patient_id, details=details)
             if "mrn" in changes:  # perhaps the last duplicate corrected
                 session.flush()
                 self._switch_on_unique_mrns(session)
@@ -327,6 +349,15 @@ class PatientRepository:
         if row is None:
             raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
         return row
+
+    def has_completed_stage(self, patient_id: int) -> bool:
+        """Whether the patient has a completed visit in any screening: then changing the
+        date of birth or the sex needs a reason (``update``)."""
+        with self._registry.read() as conn:
+            found = reading.has_completed_stage(conn, patient_id)
+        if found is None:
+            raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
+        return found
 
     def count(self, text: str = "", include_archived: bool = False) -> int:
         """How many patients ``search`` would list without a limit."""
