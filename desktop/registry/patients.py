@@ -188,8 +188,7 @@ class PatientRepository:
             self._refuse_voided(patient, "changed")
             clean = self._check(session, data, patient_id)
             assert clean.birth_date is not None
-            covered = [label for name, label in _COVERED.items()
-                       if getattr(clean, name) != getattr(patient, name)]
+            covered = _covered(patient, clean)
             reason, problem = covered_reason(
                 reason, bool(covered) and session_completed_stage(session, patient_id),
                 f"Reason: say why the {' and '.join(covered)} "
@@ -359,6 +358,16 @@ class PatientRepository:
             raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
         return found
 
+    def needs_reason(self, patient_id: int, data: PatientInput) -> bool:
+        """Whether ``update`` would refuse ``data`` without a reason: it changes the date
+        of birth or the sex of a patient with a completed stage (as saved now)."""
+        with self._registry.read() as conn:
+            saved = reading.get(conn, patient_id)
+            if saved is None:
+                raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
+            return bool(_covered(saved, data)) and bool(
+                reading.has_completed_stage(conn, patient_id))
+
     def count(self, text: str = "", include_archived: bool = False) -> int:
         """How many patients ``search`` would list without a limit."""
         with self._registry.read() as conn:
@@ -377,6 +386,13 @@ class PatientRepository:
 _INDEX_SQL = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name"
 _SHARED_SQL = ("SELECT 1 FROM patient WHERE void_reason IS NULL AND mrn_fold IS NOT NULL "
                "GROUP BY mrn_fold HAVING count(*) > 1 LIMIT 1")
+
+
+def _covered(saved: Patient | PatientRow, data: PatientInput) -> list[str]:
+    """The details a completed stage was decided on that ``data`` changes, as a reason
+    prompt names them ("date of birth", "sex")."""
+    new = {"birth_date": data.birth_date, "sex": data.sex.strip()}
+    return [label for name, label in _COVERED.items() if new[name] != getattr(saved, name)]
 
 
 def _snapshot(patient: Patient) -> dict[str, Any]:

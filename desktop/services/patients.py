@@ -90,6 +90,11 @@ class PatientService:
         """Whether changing the patient's date of birth or sex needs a reason."""
         return self._repository.has_completed_stage(patient_id)
 
+    def needs_reason(self, patient_id: int, data: PatientInput) -> bool:
+        """Whether ``update`` needs a reason to save ``data`` (it changes the date of birth
+        or sex of a patient with a completed stage): ask for one before saving."""
+        return self._repository.needs_reason(patient_id, data)
+
     def set_archived(self, patient_id: int, archived: bool) -> PatientRow:
         """Archive (hide from default search) or restore a patient. Nothing is ever deleted."""
         need(self.actor, Permission.ENTER_DATA, self._registry)

@@ -229,6 +229,22 @@ def test_names_and_mrn_need_no_reason_after_a_completed_stage(
     assert set(details["changes"]) == {"mrn", "family_name", "given_name"}
 
 
+def test_whether_an_edit_needs_a_reason(screenings: ScreeningRepository,
+                                        repo: PatientRepository, patient_id: int) -> None:
+    """What the patient dialog asks before it saves: the same rule as ``update``."""
+    older = PatientInput("SCR1", "Fictional", "Ann", date(1971, 7, 10), "male")
+    renamed = PatientInput("SCR9", "Renamed", "Ann", date(1971, 7, 9), " male ")
+    assert not repo.needs_reason(patient_id, older)
+    _completed(screenings, patient_id)
+    assert repo.needs_reason(patient_id, older)
+    assert repo.needs_reason(patient_id, PatientInput("SCR1", "Fictional", "Ann",
+                                                      date(1971, 7, 9), "female"))
+    assert not repo.needs_reason(patient_id, renamed)
+    assert not repo.needs_reason(patient_id, SAVED)
+    with pytest.raises(PatientNotFound):
+        repo.needs_reason(999, SAVED)
+
+
 def test_invalid_details_are_reported_on_their_fields(screenings: ScreeningRepository,
                                                       repo: PatientRepository,
                                                       patient_id: int) -> None:
