@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 SEXES = ("female", "male")
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
-#: Longest reason for voiding or merging, in characters.
+#: Longest reason for voiding, merging or a change a completed stage covers, in
+#: characters.
 REASON_MAX = 500
 
 #: ``(mrn, patient_id) -> `` another patient holding that MRN, or None.
@@ -138,17 +139,49 @@ def _duplicate_message(mrn: str, holder: MrnHolder) -> str:
 
 def checked_reason(text: str, done: str) -> str:
     """A reason for voiding or merging: NFC, trimmed, visible characters, at most 500."""
-    reason = unicodedata.normalize("NFC", text).strip()
-    problem = ""
+    reason, problem = _reason(text)
     if not reason:
         problem = "Give the reason."
-    elif len(reason) > REASON_MAX:
+    if problem:
+        raise ValidationFailed({"reason": problem}, done)
+    return reason
+
+
+def covered_reason(text: str, completed_stage: bool, asking: str) -> tuple[str, str | None]:
+    """The reason given for changing what a completed stage was decided on (the patient's
+    date of birth, sex, results, facts), as it is recorded, and the problem with it on
+    "reason" (None if there is none).
+
+    ``completed_stage``: whether the patient has a completed stage
+    (``reading.has_completed_stage``); then a reason is required, and ``asking`` is the
+    message asking for it ("Reason: say why ..."). Without one, a blank reason is fine;
+    a reason given is checked (and recorded) all the same."""
+    reason, problem = _reason(text)
+    if problem:
+        return reason, f"Reason: {problem[:1].lower()}{problem[1:]}"
+    if not reason and completed_stage:
+        return reason, asking
+    return reason, None
+
+
+def session_completed_stage(session: Session, patient_id: int) -> bool:
+    """``reading.has_completed_stage``, run inside the write session's transaction."""
+    from sqlalchemy import text
+
+    found = session.execute(text(reading.COMPLETED_STAGE_SQL),
+                            {"patient_id": patient_id}).first()
+    return found is not None and bool(found[0])
+
+
+def _reason(text: str) -> tuple[str, str]:
+    """A reason NFC and trimmed, and what is wrong with it ("" if nothing, or blank)."""
+    reason = unicodedata.normalize("NFC", text).strip()
+    problem = ""
+    if len(reason) > REASON_MAX:
         problem = f"The reason is {len(reason)} characters long; at most {REASON_MAX}."
     else:
         bad = next((ch for ch in reason if not ch.isprintable()), None)
         if bad is not None:
             problem = f"The reason contains an invisible or control character " \
                       f"{describe_char(bad)}."
-    if problem:
-        raise ValidationFailed({"reason": problem}, done)
-    return reason
+    return reason, problem

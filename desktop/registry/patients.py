@@ -54,8 +54,10 @@ from desktop.registry.patient_validation import (
     SEXES,
     PatientInput,
     checked_reason,
+    covered_reason,
     field_errors,
     session_clash,
+    session_completed_stage,
 )
 from desktop.registry.reading import PatientRow, search_key
 
@@ -70,6 +72,8 @@ __all__ = ["ENTITY", "FIELDS", "SEXES", "MergeRefused", "MrnProblem", "PatientIn
 
 ENTITY = "patient"
 FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex")
+#: The fields a completed stage was decided on (field -> how a reason prompt names it).
+_COVERED = {"birth_date": "date of birth", "sex": "sex"}
 
 
 def _row(session: Session, patient: Patient) -> PatientRow:
@@ -168,8 +172,14 @@ class PatientRepository:
             raise ValidationFailed({"mrn": f"MRN {visible(data.mrn.strip(), quotes=False)} "
                                            "already belongs to another patient."}) from exc
 
-    def update(self, patient_id: int, data: PatientInput) -> PatientRow:
-        """Change a patient's details; the audit event lists old and new values."""
+    def update(self, patient_id: int, data: PatientInput, reason: str = "") -> PatientRow:
+        """Change a patient's details; the audit event lists old and new values, and the
+        reason if one is given.
+
+        The date of birth and the sex are what a completed stage was decided on: changing
+        either of a patient with a completed stage (``has_completed_stage``) needs a
+        reason, else ``ValidationFailed`` on "reason" and nothing changes. Names and the
+        MRN need none."""
         from desktop.registry.models.audit import record_event
         from desktop.registry.models.base import utcnow
 
@@ -178,6 +188,14 @@ class PatientRepository:
             self._refuse_voided(patient, "changed")
             clean = self._check(session, data, patient_id)
             assert clean.birth_date is not None
+            covered = _covered(patient, clean)
+            reason, problem = covered_reason(
+                reason, bool(covered) and session_completed_stage(session, patient_id),
+                f"Reason: say why the {' and '.join(covered)} "
+                f"{'is' if len(covered) == 1 else 'are'} changed (a completed stage of this "
+                f"patient was decided on {'it' if len(covered) == 1 else 'them'}).")
+            if problem is not None:
+                raise ValidationFailed({"reason": problem})
             before = _snapshot(patient)
             patient.mrn, patient.mrn_key = clean.mrn, search_key(clean.mrn)
             patient.mrn_fold = mrn_key(clean.mrn)
@@ -191,8 +209,11 @@ class PatientRepository:
                        for name in FIELDS if before[name] != after[name]}
             if changes:
                 patient.updated_at, patient.updated_by = utcnow(), self._user
+                details: dict[str, Any] = {"changes": changes}
+                if reason:
+                    details["reason"] = reason
                 record_event(session, actor=self._user, action="patient.update", entity=ENTITY,
-                             entity_id=patient_id, details={"changes": changes})
+                             entity_id=patient_id, details=details)
             if "mrn" in changes:  # perhaps the last duplicate corrected
                 session.flush()
                 self._switch_on_unique_mrns(session)
@@ -328,6 +349,25 @@ class PatientRepository:
             raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
         return row
 
+    def has_completed_stage(self, patient_id: int) -> bool:
+        """Whether the patient has a completed visit in any screening: then changing the
+        date of birth or the sex needs a reason (``update``)."""
+        with self._registry.read() as conn:
+            found = reading.has_completed_stage(conn, patient_id)
+        if found is None:
+            raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
+        return found
+
+    def needs_reason(self, patient_id: int, data: PatientInput) -> bool:
+        """Whether ``update`` would refuse ``data`` without a reason: it changes the date
+        of birth or the sex of a patient with a completed stage (as saved now)."""
+        with self._registry.read() as conn:
+            saved = reading.get(conn, patient_id)
+            if saved is None:
+                raise PatientNotFound(f"No patient with id {patient_id} is in the registry.")
+            return bool(_covered(saved, data)) and bool(
+                reading.has_completed_stage(conn, patient_id))
+
     def count(self, text: str = "", include_archived: bool = False) -> int:
         """How many patients ``search`` would list without a limit."""
         with self._registry.read() as conn:
@@ -346,6 +386,13 @@ class PatientRepository:
 _INDEX_SQL = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name"
 _SHARED_SQL = ("SELECT 1 FROM patient WHERE void_reason IS NULL AND mrn_fold IS NOT NULL "
                "GROUP BY mrn_fold HAVING count(*) > 1 LIMIT 1")
+
+
+def _covered(saved: Patient | PatientRow, data: PatientInput) -> list[str]:
+    """The details a completed stage was decided on that ``data`` changes, as a reason
+    prompt names them ("date of birth", "sex")."""
+    new = {"birth_date": data.birth_date, "sex": data.sex.strip()}
+    return [label for name, label in _COVERED.items() if new[name] != getattr(saved, name)]
 
 
 def _snapshot(patient: Patient) -> dict[str, Any]:

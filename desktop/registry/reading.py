@@ -158,6 +158,15 @@ MRN_CLASH_SQL: Final = (
     "ORDER BY patient.void_reason IS NOT NULL LIMIT 1")
 
 
+#: Whether the patient ``:patient_id`` has a completed visit in any of their screenings:
+#: a stage decided on their date of birth, sex, results and facts, so a change to those
+#: needs a reason (``patient_validation.covered_reason``). NULL for an unknown patient.
+COMPLETED_STAGE_SQL: Final = (
+    "SELECT EXISTS (SELECT 1 FROM visit JOIN screening ON screening.id = visit.screening_id "
+    "WHERE screening.patient_id = patient.id AND visit.status = 'completed') "
+    "FROM patient WHERE patient.id = :patient_id")
+
+
 def _search_params(text: str) -> dict[str, Any]:
     key = search_key(text)
     return {"lo": key, "hi": key + _MAX_CHAR} if key else {}
@@ -211,3 +220,10 @@ def mrn_clash(conn: Queryable, mrn: str, patient_id: int | None) -> MrnHolder | 
     sql, params = mrn_clash_params(mrn, patient_id)
     found = conn.execute(sql, params).fetchall()
     return holder(found[0]) if found else None
+
+
+def has_completed_stage(conn: Queryable, patient_id: int) -> bool | None:
+    """Whether the patient has a completed stage (``COMPLETED_STAGE_SQL``); None if no
+    patient has that id."""
+    found = conn.execute(COMPLETED_STAGE_SQL, {"patient_id": patient_id}).fetchall()
+    return bool(found[0][0]) if found else None

@@ -22,6 +22,7 @@ from desktop.domain.record import RecordError
 from desktop.domain.trial import Trial
 from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
 from desktop.registry.database import Registry
+from desktop.registry.patient_validation import covered_reason
 from desktop.registry.screening_errors import ScreeningRefused, SiteUlnSource, TrialSource
 from desktop.registry.screening_reads import (
     _OBSERVATION_COLUMNS,
@@ -33,7 +34,7 @@ from desktop.registry.screening_reads import (
     _screening_not_found,
     _visit_not_found,
 )
-from desktop.registry.screening_refusals import _visit_title
+from desktop.registry.screening_refusals import _invalid, _visit_title
 from desktop.registry.screening_rows import VisitRow
 from desktop.zone import site_zone
 
@@ -258,6 +259,30 @@ class ScreeningBase:
         from desktop.registry.models.screening import Visit
 
         return _require(session, Visit, visit_id, _visit_not_found)
+
+    def has_completed_stage(self, patient_id: int) -> bool:
+        """Whether the patient has a completed visit in any screening: a stage decided on
+        their date of birth, sex, results and facts, so correcting a result or changing a
+        fact needs a reason (``update_observation``, ``set_fact``)."""
+        from desktop.registry import reading
+
+        with self._registry.read() as conn:
+            found = reading.has_completed_stage(conn, patient_id)
+        if found is None:
+            raise _patient_not_found(patient_id)
+        return found
+
+    @staticmethod
+    def _covered_reason(completed_stage: bool, reason: str, what: str, asking: str) -> str:
+        """``reason`` as recorded for a change to what a completed stage was decided on;
+        ValidationFailed on "reason" (``what`` was not saved, ``asking`` the message) if
+        the patient has a completed stage (``patient_validation.session_completed_stage``,
+        asked before any model is changed) and no reason is given, or if the reason given
+        is unusable (``patient_validation.covered_reason``)."""
+        checked, problem = covered_reason(reason, completed_stage, asking)
+        if problem is not None:
+            raise _invalid(what, {"reason": problem})
+        return checked
 
     def _draft(self, session: Session, visit_id: int, doing: str) -> Visit:
         """The visit, refused unless it is a draft (a completed visit is locked)."""

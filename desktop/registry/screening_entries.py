@@ -150,15 +150,21 @@ class EntriesPart(ScreeningBase):
         return {name: bool(value) for _, name, value in found if name is not None}
 
     def set_fact(self, patient_id: int, name: str, value: bool | None, *,
-                 expected: int | None = None) -> int:
+                 expected: int | None = None, reason: str = "") -> int:
         """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``
         (one of ``desktop.domain.trial.FACTS``, else ValidationFailed on "name"); the
         fact's version after it. ``expected``: the version read (``entries``);
-        EntryChanged if the fact changed since (at any visit of the patient)."""
+        EntryChanged if the fact changed since (at any visit of the patient).
+
+        ``reason``: why it is changed, kept in the audit. Required (ValidationFailed on
+        "reason", nothing saved) when the patient has a completed stage
+        (``has_completed_stage``): its decision was made on the patient's facts. Setting
+        a fact to what it already is needs none."""
         from sqlmodel import select
 
         from desktop.registry.models.base import utcnow
         from desktop.registry.models.screening import PatientFact
+        from desktop.registry.patient_validation import session_completed_stage
 
         if name not in FACTS:
             raise _invalid("The fact", {"name": f"Fact: {name!r} is not a known fact "
@@ -173,6 +179,10 @@ class EntriesPart(ScreeningBase):
                 return _version(change)
             if expected is not None and expected != _version(change):
                 raise _changed("fact", name, f"The patient fact {FACTS[name]}", change)
+            reason = self._covered_reason(
+                session_completed_stage(session, patient_id), reason, "The fact",
+                f"Reason: say why {FACTS[name]} is changed (a completed stage of this "
+                f"patient was decided on the patient's facts).")
             if value is None:
                 assert row is not None
                 session.delete(row)
@@ -181,8 +191,10 @@ class EntriesPart(ScreeningBase):
                                         entered_by=self._user, entered_at=utcnow()))
             else:
                 row.value, row.entered_by, row.entered_at = value, self._user, utcnow()
-            return self._audit(session, "fact.set", "patient", patient_id,
-                               {"name": name, "old": old, "new": value})
+            details: dict[str, object] = {"name": name, "old": old, "new": value}
+            if reason:
+                details["reason"] = reason
+            return self._audit(session, "fact.set", "patient", patient_id, details)
 
     # -- answers (per visit) ------------------------------------------------------
 

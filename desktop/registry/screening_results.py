@@ -143,7 +143,7 @@ class ResultsPart(ScreeningBase):
             return _load_observation(rows, obs.id)
 
     def update_observation(self, observation_id: int, data: ObservationInput, *,
-                           expected: int | None = None) -> ObservationRow:
+                           expected: int | None = None, reason: str = "") -> ObservationRow:
         """Correct a saved result (same checks; the audit keeps the old values). The
         row's ``entered_by``/``entered_at`` become the corrector's. A retracted result
         cannot be corrected (ScreeningRefused); one entered at a completed visit can.
@@ -151,8 +151,13 @@ class ResultsPart(ScreeningBase):
         unchanged value stands; a value no longer unusual loses its confirmation.
         ``expected``: the result's version as read (``ObservationRow.version``);
         EntryChanged if it was corrected or withdrawn since (a correction to what it
-        already holds saves nothing and succeeds)."""
+        already holds saves nothing and succeeds).
+
+        ``reason``: why it is corrected, kept in the audit. Required (ValidationFailed on
+        "reason", nothing saved) when the patient has a completed stage
+        (``has_completed_stage``): its decision was made on the patient's results."""
         from desktop.registry.models.base import utcnow
+        from desktop.registry.patient_validation import session_completed_stage
 
         with self._registry.session() as session:
             rows = _session_rows(session)
@@ -167,6 +172,7 @@ class ResultsPart(ScreeningBase):
             patient = self._patient(session, obs.patient_id)
             unit, uln, value, why = self._checked(data, patient.birth_date)
             assert data.at is not None  # checked
+            completed_stage = session_completed_stage(session, obs.patient_id)
             before = _observation_details(obs)
             same_value = (obs.code, obs.value, obs.unit) == (data.code, value, unit)
             self._confirm(obs, data, why, already=same_value and obs.confirmation is not None)
@@ -179,9 +185,16 @@ class ResultsPart(ScreeningBase):
             if changes:
                 if stale:
                     raise _changed("result", obs.code, _result_label(obs.code), change)
+                reason = self._covered_reason(
+                    completed_stage, reason, "The result",
+                    "Reason: say why this result is corrected (a completed stage of this "
+                    "patient was decided on the patient's results).")
                 obs.entered_by, obs.entered_at = self._user, utcnow()
+                details: dict[str, Any] = {"patient_id": obs.patient_id, "changes": changes}
+                if reason:
+                    details["reason"] = reason
                 self._audit(session, "observation.update", "observation", observation_id,
-                            {"patient_id": obs.patient_id, "changes": changes})
+                            details)
             return _load_observation(rows, observation_id)
 
     def retract_observation(self, observation_id: int, reason: str, *,

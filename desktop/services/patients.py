@@ -79,10 +79,21 @@ class PatientService:
         need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.add(data)
 
-    def update(self, patient_id: int, data: PatientInput) -> PatientRow:
-        """Change a patient's details; the audit event lists old and new values."""
+    def update(self, patient_id: int, data: PatientInput, reason: str = "") -> PatientRow:
+        """Change a patient's details; the audit event lists old and new values. As
+        ``PatientRepository.update``: changing the date of birth or the sex of a patient
+        with a completed stage needs a ``reason``."""
         need(self.actor, Permission.ENTER_DATA, self._registry)
-        return self._repository.update(patient_id, data)
+        return self._repository.update(patient_id, data, reason)
+
+    def has_completed_stage(self, patient_id: int) -> bool:
+        """Whether changing the patient's date of birth or sex needs a reason."""
+        return self._repository.has_completed_stage(patient_id)
+
+    def needs_reason(self, patient_id: int, data: PatientInput) -> bool:
+        """Whether ``update`` needs a reason to save ``data`` (it changes the date of birth
+        or sex of a patient with a completed stage): ask for one before saving."""
+        return self._repository.needs_reason(patient_id, data)
 
     def set_archived(self, patient_id: int, archived: bool) -> PatientRow:
         """Archive (hide from default search) or restore a patient. Nothing is ever deleted."""

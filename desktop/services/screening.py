@@ -195,10 +195,17 @@ class ScreeningService:
         return self._repository.facts(patient_id)
 
     def set_fact(self, patient_id: int, name: str, value: bool | None, *,
-                 expected: int | None = None) -> int:
-        """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``"""
+                 expected: int | None = None, reason: str = "") -> int:
+        """Set (or clear, with None) a patient fact such as ``gilbert_syndrome``; as
+        ``ScreeningRepository.set_fact`` (a reason needed once a stage is completed)."""
         need(self.actor, Permission.ENTER_DATA, self._registry)
-        return self._repository.set_fact(patient_id, name, value, expected=expected)
+        return self._repository.set_fact(patient_id, name, value, expected=expected,
+                                         reason=reason)
+
+    def has_completed_stage(self, patient_id: int) -> bool:
+        """Whether correcting the patient's results or changing their facts needs a
+        reason: the patient has a completed stage (``ScreeningRepository``)."""
+        return self._repository.has_completed_stage(patient_id)
 
     def observations(self, patient_id: int, code: str | None = None) -> list[ObservationRow]:
         """The patient's results (not retracted), newest ``at`` first."""
@@ -211,10 +218,12 @@ class ScreeningService:
         return self._repository.add_observation(patient_id, visit_id, data, expected=expected)
 
     def update_observation(self, observation_id: int, data: ObservationInput, *,
-                           expected: int | None = None) -> ObservationRow:
-        """As ``ScreeningRepository.update_observation``."""
+                           expected: int | None = None, reason: str = "") -> ObservationRow:
+        """As ``ScreeningRepository.update_observation`` (a reason needed once a stage
+        is completed)."""
         need(self.actor, Permission.ENTER_DATA, self._registry)
-        return self._repository.update_observation(observation_id, data, expected=expected)
+        return self._repository.update_observation(observation_id, data, expected=expected,
+                                                   reason=reason)
 
     def retract_observation(self, observation_id: int, reason: str, *,
                             expected: int | None = None) -> int:

@@ -531,7 +531,7 @@ def test_patient_changes_come_from_the_audit_trail(screenings: ScreeningReposito
     assert len(screenings.patient_changes(patient_id)) == 1
     editor = PatientRepository(registry, "Dana Editor")
     editor.update(patient_id, PatientInput("SCR1", "Renamed", "Ann", date(2010, 1, 1),
-                                           "female"))
+                                           "female"), reason="birth certificate seen")
 
     changes = screenings.patient_changes(patient_id)
     assert [(c.field, c.label, c.old, c.new, c.changed_by) for c in changes] == [

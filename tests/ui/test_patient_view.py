@@ -317,7 +317,8 @@ def test_a_date_of_birth_changed_after_completion_shows_on_the_stage_and_the_ope
     assert "age 16 y" in reason
     assert reason.endswith("female) >= 45")
     assert "born 2010-01-01 · female" in draft.header.text()
-    assert messages.messages == []
+    # Asked why first (a completed stage was decided on them), and nothing else.
+    assert [m.kind for m in messages.messages] == ["reason"]
 
     # Completing the open stage now decides on what the registry holds: the new values.
     assert repo.complete(second.id).decision == "eligible"

@@ -229,7 +229,8 @@ def test_a_coordinators_form_on_the_same_visit_is_editable_and_the_monitors_foll
     assert watching.result_rows["prednisone_equivalent"].value_text() == "20"
     assert watching.banner.decision == "not_eligible"
     _assert_inputs(watching, read_only=True)
-    assert messages.messages == []
+    # Asked why first (screening #1 is completed), and nothing else.
+    assert [m.kind for m in messages.messages] == ["reason"]
 
 
 def _not_eligible_pre_infusion(registry: Registry, library: dict[str, Trial],

@@ -35,6 +35,13 @@ class MessageService:
         box.exec()
         return box.clickedButton() is go
 
+    def ask_reason(self, parent: QWidget | None, title: str, text: str,
+                   action: str = "Save with this reason") -> str | None:
+        """Ask why a change is made (``ReasonDialog``); the reason, or None if cancelled."""
+        from desktop.ui.common.reason_dialog import ask_reason
+
+        return ask_reason(parent, title, text, action)
+
 
 @dataclass
 class Message:
@@ -48,10 +55,12 @@ class Message:
 
 @dataclass
 class RecordingMessages(MessageService):
-    """Records messages instead of showing them; answers questions with ``answer``."""
+    """Records messages instead of showing them; answers questions with ``answer``, and
+    a request for a reason with ``reason`` (None: cancelled)."""
 
     answer: bool = True
     messages: list[Message] = field(default_factory=list)
+    reason: str | None = "Checked against the source document"
 
     def error(self, parent: QWidget | None, title: str, text: str,
               details: str | None = None) -> None:
@@ -60,6 +69,11 @@ class RecordingMessages(MessageService):
     def confirm(self, parent: QWidget | None, title: str, text: str, action: str) -> bool:
         self.messages.append(Message("confirm", title, text))
         return self.answer
+
+    def ask_reason(self, parent: QWidget | None, title: str, text: str,
+                   action: str = "Save with this reason") -> str | None:
+        self.messages.append(Message("reason", title, text))
+        return self.reason
 
 
 class StderrMessages(MessageService):
@@ -74,3 +88,7 @@ class StderrMessages(MessageService):
 
     def confirm(self, parent: QWidget | None, title: str, text: str, action: str) -> bool:
         return False
+
+    def ask_reason(self, parent: QWidget | None, title: str, text: str,
+                   action: str = "Save with this reason") -> str | None:
+        return None

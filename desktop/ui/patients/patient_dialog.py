@@ -5,7 +5,8 @@ remembered geometry), after Picard's ``PicardDialog``. The patient form checks n
 itself: it asks the repository to ``validate`` (the domain's MRN and name rules, the
 site's allowed characters, the MRN already taken) as you type, shows each message under
 its field, and keeps Save disabled while anything is wrong. The repository checks again
-when it saves.
+when it saves. Where the service says a change needs a reason (the date of birth or sex
+of a patient with a completed stage), Save asks for it first; Cancel saves nothing.
 """
 
 from __future__ import annotations
@@ -218,7 +219,10 @@ class PatientDialog(BaseDialog):
                 if patient_id is None:
                     self.saved = self._repository.add(data)
                 else:
-                    self.saved = self._repository.update(patient_id, data)
+                    reason = self._reason(patient_id, data)
+                    if reason is None:
+                        return  # cancelled: nothing saved, the form stays as typed
+                    self.saved = self._repository.update(patient_id, data, reason)
             except ValidationFailed as exc:  # e.g. another window took the MRN meanwhile
                 errors = dict(exc.errors)
             except RegistryError as exc:
@@ -228,6 +232,22 @@ class PatientDialog(BaseDialog):
         self.save_button.setEnabled(not errors)
         if not errors:
             self.accept()
+
+    def _reason(self, patient_id: int, data: PatientInput) -> str | None:
+        """"" if the service saves ``data`` without a reason; else the reason the user
+        gives for changing the date of birth or sex (None: cancelled)."""
+        from desktop.ui.common.reason_dialog import COVERED_CHANGE
+
+        if not self._repository.needs_reason(patient_id, data):
+            return ""
+        shown = self._patient
+        assert shown is not None  # editing
+        changed = [f"the {what} from {old} to {new}" for what, old, new in (
+            ("date of birth", shown.birth_date.isoformat(),
+             data.birth_date.isoformat() if data.birth_date else ""),
+            ("sex", shown.sex, data.sex)) if old != new]
+        text = f"Saving changes {' and '.join(changed) or 'the patient'}. {COVERED_CHANGE}"
+        return self._messages.ask_reason(self, "Reason for the change", text)
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Show every error (after Save): under its field, the first field focused."""

@@ -18,9 +18,12 @@ Autosave: a field is saved when it is finished (focus leaves it, Enter, a choice
 clicked). Results through ``add_observation`` the first time in this visit, then
 ``update_observation`` for corrections of that same result; emptying a saved result
 withdraws it (``retract_observation``) after a confirmation. Answers, events and facts
-are saved as they are set. Completing the stage first saves every pending field, then
-asks the registry to complete it: the registry evaluates what it holds (not what the
-screen holds) and stores that decision, which the form then shows.
+are saved as they are set. Once the patient has a completed stage (the service says so,
+``has_completed_stage``), a correction or a changed fact is saved only with the reason
+the coordinator gives when asked; Cancel saves nothing and shows what is saved.
+Completing the stage first saves every pending field, then asks the registry to
+complete it: the registry evaluates what it holds (not what the screen holds) and
+stores that decision, which the form then shows.
 
 Two windows on one visit: the form reads every entry with its version
 (``ScreeningService.entries``) and each save expects the version it showed. A save

@@ -134,8 +134,13 @@ class FactRow(QWidget):
         self._value = value
         self.buttons[value].setChecked(True)
 
+    @property
+    def saved_value(self) -> bool | None:
+        """The value last saved (or read), whatever is chosen now."""
+        return self._value
+
     def revert(self) -> None:
-        """Back to the last saved value (a save failed)."""
+        """Back to the last saved value (a save failed, or was cancelled)."""
         self.set_value(self._value)
 
     def saved(self) -> None:

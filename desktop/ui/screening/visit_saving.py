@@ -1,6 +1,8 @@
 """The visit form's autosave: each finished field saved with the version it showed
 (results added, corrected or withdrawn; planned dates, facts and answers set), and
-flushing every pending field before completing or closing.
+flushing every pending field before completing or closing. A correction or a fact
+change asks for its reason first when the service says the patient has a completed
+stage (not while flushing: it stays unsaved, and listed so).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from desktop.services.rows import (
     ValidationFailed,
 )
 from desktop.services.screening import EntryChanged
+from desktop.ui.common.reason_dialog import COVERED_CHANGE
 from desktop.ui.screening.visit_base import (
     VisitFormState,
 )
@@ -92,8 +95,16 @@ class VisitSaving(VisitFormState):
                     expected=self._versions.get(("result", code), 0))
                 self._versions["result", code] = saved.version
             else:
+                reason = self._covered_reason(
+                    f"Correcting {row.label} from {self._result_text(_saved_input(own))} "
+                    f"to {self._result_text(data)}.", ask)
+                if reason is None:  # cancelled (or not asked while flushing): not saved
+                    if ask:
+                        self._show_saved(code, own)
+                    return
                 saved = self._repository.update_observation(own.id, data,
-                                                            expected=own.version)
+                                                            expected=own.version,
+                                                            reason=reason)
                 known = self._versions.get(("result", code), 0)
                 self._versions["result", code] = max(known, saved.version)
             self._own[code] = saved
@@ -110,6 +121,27 @@ class VisitSaving(VisitFormState):
         self._parse_row(code)
         self._evaluate()
         self._saved_ok(row.label)
+
+    def _covered_reason(self, change: str, ask: bool = True) -> str | None:
+        """"" if the service saves a change to the patient's results or facts without a
+        reason; else the reason the coordinator gives for ``change`` (None: cancelled, or
+        not asked: ``ask`` is false while flushing). Raises RegistryError if the registry
+        cannot say."""
+        if not self._repository.has_completed_stage(self._patient.id):
+            return ""
+        if not ask:
+            return None
+        return self._messages.ask_reason(self, "Reason for the change",
+                                         f"{change} {COVERED_CHANGE}")
+
+    def _show_saved(self, code: str, own: ObservationRow) -> None:
+        """Show the row's saved result again (its correction was not saved)."""
+        row = self.result_rows[code]
+        row.clear_values()
+        row.set_values(own.value, own.unit, own.at, own.uln)
+        self._prefill_uln(row)
+        self._parse_row(code)
+        self._evaluate()
 
     def _confirm_unusual(self, code: str, why: str) -> bool:
         """Ask the coordinator to confirm an unusual value; remember a yes for it."""
@@ -189,8 +221,16 @@ class VisitSaving(VisitFormState):
         fact_row = self.fact_rows[name]
         value = fact_row.value()
         try:
+            reason = self._covered_reason(
+                f"Changing {FACTS[name]} from {FACT_WORDS[fact_row.saved_value]} to "
+                f"{FACT_WORDS[value]}.")
+            if reason is None:  # cancelled: nothing saved
+                fact_row.revert()
+                self._evaluate()
+                return
             self._versions["fact", name] = self._repository.set_fact(
-                self._patient.id, name, value, expected=self._versions.get(("fact", name), 0))
+                self._patient.id, name, value, expected=self._versions.get(("fact", name), 0),
+                reason=reason)
         except EntryChanged as exc:
             self._entry_changed(exc, FACT_WORDS[value])
             return
@@ -285,3 +325,9 @@ class VisitSaving(VisitFormState):
                 found.append(f"Answer to {cid} (choose Yes, No or N/A)"
                              if card.value() is None else f"Answer to {cid}")
         return found
+
+
+def _saved_input(own: ObservationRow) -> ObservationInput:
+    """A saved result as input, to say what a correction changes."""
+    return ObservationInput(code=own.code, value=own.value, unit=own.unit, at=own.at,
+                            uln=own.uln)
