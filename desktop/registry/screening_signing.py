@@ -61,6 +61,10 @@ _SIGNATURE_COLUMNS = ("g.id, g.visit_id, g.version, g.action, g.meaning, g.user_
                       "g.parties")
 
 
+#: Trial files parsed from the registry, by SHA-256 (a hash's bytes never change).
+_PARSED: dict[str, Trial] = {}
+
+
 def _signature_row(values: Sequence[Any]) -> SignatureRow:
     (id_, visit_id, version, action, meaning, user_id, name, role, signed_at, sha,
      rationale, parties) = values
@@ -151,16 +155,28 @@ class SigningPart(ScreeningBase):
         return row
 
     def _stored_trial(self, rows: _Rows, sha: str) -> Trial:
+        """The trial file kept under ``sha``, parsed (once per process: the bytes of a
+        hash never change, and parsing a large protocol costs more than signing)."""
         from desktop.library import TrialFileError, parse_trial
 
+        if sha in _PARSED:
+            return _PARSED[sha]
         found = rows("SELECT trial_id, data FROM trial_file WHERE sha256 = ?", (sha,))
         if not found:
             raise ScreeningRefused(f"The trial file {sha[:12]}... the stage was decided "
                                    "under is missing from the registry.")
+        data = bytes(found[0][1])
+        if trial_file_sha256(data) != sha:
+            raise ScreeningRefused(f"The stored trial file {sha[:12]}... no longer matches "
+                                   "its SHA-256: the registry was changed outside NK Screen.")
         try:
-            return parse_trial(bytes(found[0][1]), f"{found[0][0]} ({sha[:12]})")
+            trial = parse_trial(data, f"{found[0][0]} ({sha[:12]})")
         except TrialFileError as exc:
             raise ScreeningRefused(f"The stored trial file cannot be read: {exc}.") from None
+        if len(_PARSED) >= 64:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[sha] = trial
+        return trial
 
     def _now_content(self, rows: _Rows, visit: VisitRow,
                      version: StageVersionRow) -> tuple[bytes, str]:
