@@ -163,11 +163,11 @@ def test_a_corrected_result_marks_the_signature(screenings: ScreeningRepository,
     assert not screenings.standing(done.id).data_changed
     row = screenings.observations(patient_id, "creatinine")[0]
     screenings.update_observation(row.id, ObservationInput(
-        row.code, "0.95", row.unit, row.at, row.uln, row.source or ""), reason="typo")
+        row.code, "90", row.unit, row.at, row.uln, row.source or ""), reason="typo")
     standing = screenings.standing(done.id)
     assert standing.data_changed
     assert standing.changes == ("result creatinine changed",)
-    assert not standing.verdict_differs  # still eligible on 0.95
+    assert not standing.verdict_differs  # 90 umol/L: still at most 2.0 mg/dL (176.8)
 
 
 def test_a_change_that_flips_the_decision_shows_verdict_would_differ(
@@ -176,7 +176,7 @@ def test_a_change_that_flips_the_decision_shows_verdict_would_differ(
     sign(screenings, done.id)
     row = screenings.observations(patient_id, "creatinine")[0]
     screenings.update_observation(row.id, ObservationInput(
-        row.code, "9.5", row.unit, row.at, row.uln, row.source or ""), reason="typo")
+        row.code, "190", row.unit, row.at, row.uln, row.source or ""), reason="typo")
     standing = screenings.standing(done.id)
     assert standing.data_changed
     assert (standing.decision_now, standing.verdict_differs) == ("not_eligible", True)
