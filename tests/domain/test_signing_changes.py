@@ -39,3 +39,16 @@ def test_each_kind_of_change_is_named() -> None:
 def test_a_new_trial_file_is_named() -> None:
     now = replace(BASE, trial_sha256="cd" * 32)
     assert changes_since(BASE.canonical(), now.canonical()) == ["the trial file"]
+
+
+def test_the_patient_and_the_time_assessed_are_named() -> None:
+    from datetime import date
+
+    signed = replace(BASE, birth_date=date(1971, 7, 9), sex="male", assessed_at=AT)
+    assert changes_since(signed.canonical(), replace(
+        signed, birth_date=date(1971, 7, 10)).canonical()) == [
+        "the patient's date of birth changed"]
+    assert changes_since(signed.canonical(), replace(signed, sex="female").canonical()) == [
+        "the patient's sex changed"]
+    assert changes_since(signed.canonical(), replace(
+        signed, assessed_at=AT.replace(minute=31)).canonical()) == ["the time assessed"]
