@@ -365,7 +365,7 @@ def test_a_result_corrected_after_signing_shows_data_changed_since_signing(
     creatinine = service.observations(patient.id, "creatinine")[-1]
     service.update_observation(creatinine.id, ObservationInput(
         "creatinine", "400", creatinine.unit, creatinine.at, None, "corrected"),
-        expected=creatinine.version)
+        expected=creatinine.version, reason="re-measured: the first sample was haemolysed")
 
     form = form_for(people.ivy, visit)
     record = _plain(form.record_box)

@@ -66,21 +66,15 @@ class ScreeningContext:
     @property
     def signing(self) -> SigningService:
         """Built on first use, like ``screenings``: signatures re-enter the password
-        (through the accounts) and read the stage as the screening service does (the same
-        trial library, site ULN table and clock)."""
+        (through the accounts) and read a stage as the screening service does (the same
+        trial library and clock; the site's ULN table as it is when first used)."""
         if self._signing is None:
-            from desktop.registry.screenings import ScreeningRepository
             from desktop.services.accounts import AccountService
-            from desktop.services.acting import acting
             from desktop.services.signing import SigningService
 
-            actor = acting(self.actor or self.user)
-            repository = ScreeningRepository(self.registry, actor.user_id, self.clock,
-                                             trials=self._library_trial,
-                                             site_uln=self._site_table,
-                                             confirm_limits=self._confirm_limits())
-            self._signing = SigningService(self.registry, actor, AccountService(self.registry),
-                                           repository=repository, clock=self.clock)
+            self._signing = SigningService.open(
+                self.registry, self.actor or self.user, AccountService(self.registry),
+                clock=self.clock, trials=self._library_trial, site_uln=self._site_table())
         return self._signing
 
     def _site(self) -> SiteValues:

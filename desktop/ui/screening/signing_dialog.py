@@ -87,6 +87,8 @@ class SigningDialog(QDialog):
                                     f"{escape(signer)}</b>"), "signing_meaning")
         self.meaning.setWordWrap(True)
         self.meaning.setTextFormat(Qt.TextFormat.RichText)
+        self.meaning.setStyleSheet("background:#eef3f8; border:1px solid #b0bec5; "
+                                   "border-radius:4px; padding:6px;")
         layout.addWidget(self.meaning)
         statement = named(QLabel(_statement(request, signed)), "signing_statement")
         statement.setWordWrap(True)
