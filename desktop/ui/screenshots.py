@@ -5,7 +5,9 @@
 own there, so no real registry is ever touched) and goes where a user would: the login
 window, the patient list as demo-coordinator, DEMO-0002 part-way through NCT06152809
 (patient view and the pre-lymphodepletion visit form), the trial library, the lock
-screen, then the administration window's tabs as demo-admin.
+screen; then as demo-investigator that visit completed and confirmed through the signing
+dialog, and the same visit after one of its results was corrected (the red "Data
+changed since signing" line); then the administration window's tabs as demo-admin.
 
 The demo seeds its screenings relative to the day it runs (the visit in progress is
 today's), so the pictures carry that day's dates; the windows' clock is fixed at 07:45
@@ -41,7 +43,10 @@ ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegat
               "Site settings": "admin-site-settings.png"}
 #: Every file a run writes.
 SHOTS = ("login.png", "main-window.png", "patient-view.png", "visit-form.png",
-         "trials-view.png", "lock-screen.png", *ADMIN_TABS.values())
+         "trials-view.png", "lock-screen.png", "signing-dialog.png",
+         "data-changed-since-signing.png", *ADMIN_TABS.values())
+#: The answers of the demo's pre-lymphodepletion visit, given before it is completed.
+ANSWERS = ("clinical-status", "no-uncontrolled-infection", "live-vaccines")
 #: The windows' "now": this morning in clinic, after the demo visit's results (07:30).
 CLOCK = clock_time(7, 45)
 TIMEOUT_S = 60.0
@@ -124,6 +129,7 @@ class _Run:
             self._screening()
             self._trials()
             self._lock()
+            self._signing()
             self._admin()
             if self.messages.messages:
                 raise ShotError(f"the app said: {self.messages.messages}")
@@ -221,6 +227,78 @@ class _Run:
         screen.password.setText(DEMO_PASSWORD)
         screen.attempt()
         self._wait(lambda: not controller.locked, "the session to resume")
+        controller.logout()
+        self.app.processEvents()
+
+    def _signing(self) -> None:
+        """As demo-investigator: DEMO-0002's pre-lymphodepletion visit completed (its
+        answers given first, through the service), the confirmation's signing dialog,
+        then the visit after its AST was corrected, signed."""
+        from desktop.services.demo import DEMO_PASSWORD, demo_mrn
+        from desktop.services.rows import ObservationInput
+        from desktop.ui.screening.visit_form import VisitForm
+
+        self._log_in("demo-investigator")
+        window = self.session.window
+        context = window._context
+        if context is None:
+            raise ShotError("the main window has no screening context after login")
+        now = datetime.combine(date.today(), CLOCK)
+        context.clock = lambda: now
+        mrns = [getattr(window.model.patient_at(r), "mrn", None)
+                for r in range(window.model.rowCount())]
+        if demo_mrn(2) not in mrns:
+            raise ShotError(f"{demo_mrn(2)} is not in the patient list")
+        window.table.selectRow(mrns.index(demo_mrn(2)))
+        view = window.open_selected()
+        if view is None:
+            raise ShotError(f"the patient view of {demo_mrn(2)} did not open")
+        summary = view.selected_summary()
+        if summary is None:
+            raise ShotError(f"{demo_mrn(2)} has no screening")
+        screenings = context.screenings
+        visit = next((v for v in screenings.visits(summary.screening.id)
+                      if v.stage_id == "pre-lymphodepletion" and v.status == "draft"), None)
+        if visit is None:
+            raise ShotError("the demo's pre-lymphodepletion visit is not a draft")
+        for criterion_id in ANSWERS:
+            screenings.set_answer(visit.id, criterion_id, "yes", "", "demo")
+        if screenings.complete(visit.id).decision != "eligible":
+            raise ShotError("the demo's pre-lymphodepletion visit did not complete eligible")
+        view.reload()
+        row = next(i for i, v in enumerate(summary.slots) if v.slot.stage.id == visit.stage_id)
+        view.slots.selectRow(row)
+        form = view.open_selected_stage()
+        if not isinstance(form, VisitForm):
+            raise ShotError("the completed visit form did not open")
+        form.resize(1280, 800)
+        form.sign_button.click()
+        dialog = form.signing_dialog
+        if dialog is None:
+            raise ShotError(f"no signing dialog ({form.sign_button.toolTip()})")
+        dialog.user_id.setText("demo-investigator")
+        dialog.password.setText(DEMO_PASSWORD)
+        self.app.processEvents()
+        dialog.adjustSize()
+        self._save(dialog, "signing-dialog.png")
+        dialog.sign()
+        if dialog.saved is None:
+            raise ShotError(f"the signature was refused: {dialog.error.text()}")
+        form.close()
+
+        ast = screenings.observations(view.patient.id, "ast")[0]
+        screenings.update_observation(ast.id, ObservationInput(
+            "ast", "130", ast.unit, ast.at, ast.uln, "corrected after re-assay"),
+            expected=ast.version, reason="re-assayed: the first sample was haemolysed")
+        form = view._open_form(summary, visit.id)
+        if not isinstance(form, VisitForm):
+            raise ShotError("the signed visit form did not open again")
+        form.resize(1280, 800)
+        self._save(form, "data-changed-since-signing.png")
+        form.close()
+        view.close()
+        controller = self.session.session
+        assert controller is not None
         controller.logout()
         self.app.processEvents()
 
