@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QComboBox, QPushButton, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QTableWidgetItem, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -76,7 +76,7 @@ def tab(open_tab: OpenTab) -> SiteSettingsTab:
     return open_tab()
 
 
-def click(qtbot: QtBot, button: QPushButton) -> None:
+def click(qtbot: QtBot, button: QAbstractButton) -> None:
     assert button.isEnabled(), button.toolTip()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
@@ -109,7 +109,7 @@ def test_the_tab_shows_the_defaults_and_the_models_are_sound(
         "&Accounts", "&Delegation log", "&Site settings"]
     assert tab.typed() == {"site_name": "", "time_zone": None, "paper_size": "A4",
                            "idle_lock_minutes": 15, "password_expiry_days": 0,
-                           "mrn_characters": None}
+                           "mrn_characters": None, "open_before_signature": False}
     assert tab.password_expiry.text() == "never"
     assert tab.time_zone.findText("Europe/Berlin") > 0
     assert tab.time_zone.itemText(0) == ""  # blank: the workstation's own zone
@@ -126,13 +126,15 @@ def test_saving_settings_stores_them(qtbot: QtBot, tab: SiteSettingsTab,
     retype(qtbot, tab.idle_lock, "30")
     retype(qtbot, tab.password_expiry, "90")
     retype(qtbot, tab.mrn_characters, "A-Z0-9")
+    click(qtbot, tab.open_before_signature)
     click(qtbot, tab.save_button)
 
     assert errors(messages) == []
     values = site.values()
     assert (values.site_name, values.time_zone, values.paper_size, values.idle_lock_minutes,
-            values.password_expiry_days, values.mrn_characters) == (
-        "Clinic North", "America/New_York", "Letter", 30, 90, "A-Z0-9")
+            values.password_expiry_days, values.mrn_characters,
+            values.open_before_signature) == (
+        "Clinic North", "America/New_York", "Letter", 30, 90, "A-Z0-9", True)
     assert tab.status.text() == "Site settings saved."
 
     # Blanks are the defaults again: the workstation's zone, the default MRN rules.
@@ -169,11 +171,12 @@ def test_the_form_shows_what_the_service_holds(
         site: SiteSettingsService, admin: Actor, open_tab: OpenTab) -> None:
     site.update(admin, site_name="Clinic South", time_zone="Europe/Berlin",
                 paper_size="Letter", idle_lock_minutes=5, password_expiry_days=365,
-                mrn_characters="0-9")
+                mrn_characters="0-9", open_before_signature=True)
     tab = open_tab()
     assert tab.typed() == {"site_name": "Clinic South", "time_zone": "Europe/Berlin",
                            "paper_size": "Letter", "idle_lock_minutes": 5,
-                           "password_expiry_days": 365, "mrn_characters": "0-9"}
+                           "password_expiry_days": 365, "mrn_characters": "0-9",
+                           "open_before_signature": True}
 
 
 # -- the ULN table --------------------------------------------------------------------

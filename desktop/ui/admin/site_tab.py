@@ -15,6 +15,7 @@ from zoneinfo import available_timezones
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -89,6 +90,14 @@ class SiteSettingsTab(QWidget):
         self.mrn_characters.setToolTip("The characters an MRN may hold, as the inside of a "
                                        "regular expression's [ ]: A-Z0-9 for capitals and "
                                        "digits.")
+        self.open_before_signature = named(
+            QCheckBox("Let the next stage open before the investigator confirms this one"),
+            "open_before_signature")
+        self.open_before_signature.setToolTip(
+            "Off (the default): a stage completed eligible waits for the investigator's "
+            "'Eligibility confirmed by' signature before the next stage can start. On: the "
+            "next stage may start once this one is completed eligible; the signature is "
+            "still asked for.")
         self.save_button = named(QPushButton("Save settin&gs"), "save_settings")
         self.save_button.clicked.connect(lambda _checked=False: self.save_settings())
         self.status = named(QLabel(), "site_status")
@@ -103,6 +112,7 @@ class SiteSettingsTab(QWidget):
         form.addRow("&Idle lock after", self.idle_lock)
         form.addRow("Passwords e&xpire after", self.password_expiry)
         form.addRow("&MRN characters", self.mrn_characters)
+        form.addRow("Signatures", self.open_before_signature)
         save_row = QHBoxLayout()
         save_row.addWidget(self.status, 1)
         save_row.addWidget(self.save_button)
@@ -157,6 +167,7 @@ class SiteSettingsTab(QWidget):
         self.idle_lock.setValue(values.idle_lock_minutes)
         self.password_expiry.setValue(values.password_expiry_days)
         self.mrn_characters.setText(values.mrn_characters or "")
+        self.open_before_signature.setChecked(values.open_before_signature)
 
     def refresh_uln(self, select: tuple[str, date] | None = None) -> None:
         self.uln_model.set_history(self._service.uln_rows(), self._names(), self._today())
@@ -173,7 +184,8 @@ class SiteSettingsTab(QWidget):
                 "paper_size": self.paper_size.currentText(),
                 "idle_lock_minutes": self.idle_lock.value(),
                 "password_expiry_days": self.password_expiry.value(),
-                "mrn_characters": self.mrn_characters.text().strip() or None}
+                "mrn_characters": self.mrn_characters.text().strip() or None,
+                "open_before_signature": self.open_before_signature.isChecked()}
 
     def save_settings(self) -> None:
         changes = self.typed()
