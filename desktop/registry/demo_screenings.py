@@ -78,7 +78,8 @@ def seed_demo_screenings(registry: Registry, trials: Mapping[str, Trial], exampl
                 break
             repo.add_signature(visit.id, user_id=signer[0], printed_name=signer[1],
                                role="Investigator", action=Action.CONFIRM,
-                               signed_at=clock.now.astimezone())
+                               signed_at=datetime.now().astimezone())  # when seeded, like
+            # the completion it follows (its bookkeeping time is the real one too)
         else:
             visit = repo.start_visit(screening.id, trial, in_progress)
             # Today's visit: results and dates in, the questions left for the user.

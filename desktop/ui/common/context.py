@@ -67,14 +67,14 @@ class ScreeningContext:
     def signing(self) -> SigningService:
         """Built on first use, like ``screenings``: signatures re-enter the password
         (through the accounts) and read a stage as the screening service does (the same
-        trial library and clock; the site's ULN table as it is when first used)."""
+        trial library, clock and the site's dated ULN table, read at each signature)."""
         if self._signing is None:
             from desktop.services.accounts import AccountService
             from desktop.services.signing import SigningService
 
             self._signing = SigningService.open(
                 self.registry, self.actor or self.user, AccountService(self.registry),
-                clock=self.clock, trials=self._library_trial, site_uln=self._site_table())
+                clock=self.clock, trials=self._library_trial, site_uln=self._site_table)
         return self._signing
 
     def _site(self) -> SiteValues:
