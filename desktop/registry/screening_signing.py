@@ -79,6 +79,16 @@ def _signature_row(values: Sequence[Any]) -> SignatureRow:
                                     p["documented_as"]) for p in decoded))
 
 
+def _library_sha(trial_id: str) -> str | None:
+    """The SHA-256 of the trial library's file for ``trial_id`` now (None: none)."""
+    from desktop.paths import trials_dir
+
+    try:
+        return trial_file_sha256((trials_dir() / f"{trial_id}.yaml").read_bytes())
+    except OSError:
+        return None
+
+
 def _versions(rows: _Rows, visit_id: int) -> list[StageVersionRow]:
     signatures: dict[int, list[SignatureRow]] = {}
     for values in rows(f"SELECT {_SIGNATURE_COLUMNS} FROM signature g WHERE g.visit_id = ? "
@@ -229,6 +239,7 @@ class SigningPart(ScreeningBase):
             visit = _load_visit(rows, visit_id)
             if visit.status != "completed":
                 return Standing(None)
+            trial_id = _load_screening(rows, visit.screening_id).trial_id
             version = next((v for v in _versions(rows, visit_id)
                             if v.version == visit.version), None)
             if version is None:
@@ -240,7 +251,9 @@ class SigningPart(ScreeningBase):
                 return Standing(version, problem=str(exc))
         changes = [line for line in changes_since(json.loads(stored[0][0]), json.loads(now))
                    if line != "the decision"]
-        return Standing(version, tuple(changes), decision)
+        return Standing(version, tuple(changes), decision,
+                        protocol_changed=_library_sha(trial_id) not in (None,
+                                                                        version.trial_sha256))
 
     # -- writes -------------------------------------------------------------------
 

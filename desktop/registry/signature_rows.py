@@ -66,6 +66,9 @@ class Standing:
     changes: tuple[str, ...] = ()
     decision_now: str | None = None
     problem: str | None = None
+    #: The trial library's file for the trial is no longer the one the stage was decided
+    #: under (the decision, its re-run and the signed content use the kept one).
+    protocol_changed: bool = False
 
     @property
     def signatures(self) -> tuple[SignatureRow, ...]:

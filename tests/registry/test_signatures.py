@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,3 +262,21 @@ def test_signed_at_keeps_its_utc_offset(screenings: ScreeningRepository,
                                  role="Investigator", action=Action.CONFIRM,
                                  signed_at=datetime(2026, 12, 2))
     assert row.signed_at.astimezone(UTC).hour == 14
+
+
+def test_a_stage_keeps_being_read_under_the_trial_file_it_was_decided_on(
+        screenings: ScreeningRepository, patient_id: int, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import desktop.paths
+
+    done = _completed(screenings, patient_id)
+    sign(screenings, done.id)
+    assert not screenings.standing(done.id).protocol_changed
+    edited = tmp_path / "library"
+    edited.mkdir()
+    original = (trials_dir() / f"{TRIAL.id}.yaml").read_bytes()
+    (edited / f"{TRIAL.id}.yaml").write_bytes(original + b"\n# a later amendment\n")
+    monkeypatch.setattr(desktop.paths, "trials_dir", lambda: edited)
+    standing = screenings.standing(done.id)
+    assert standing.protocol_changed
+    assert (standing.changes, standing.decision_now) == ((), "eligible")  # the kept file

@@ -410,6 +410,11 @@ def _standing_lines(standing: Standing) -> list[str]:
         now = DECISION_WORDS.get(standing.decision_now or "", standing.decision_now or "—")
         lines.append(f"<span style='{style}'>Verdict would differ today: "
                      f"{escape(now)}.</span>")
+    if standing.protocol_changed and standing.version is not None:
+        lines.append(f"Decided under an earlier version of the trial file (kept in the "
+                     f"registry, SHA-256 {standing.version.trial_sha256[:16]}…); the "
+                     f"outcomes and reasons shown are the ones stored then, the criteria "
+                     f"texts today's.")
     return lines
 
 
