@@ -126,6 +126,10 @@ class SigningDialog(QDialog):
                                    "signing_submit")
         self.submit_button.setAutoDefault(True)
         self.submit_button.setDefault(True)
+        # Enter in the password field signs; it must never cancel (Cancel is a click).
+        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
+        cancel.setDefault(False)
         buttons.accepted.connect(self.sign)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -211,6 +215,7 @@ class SigningDialog(QDialog):
     def _update_submit(self) -> None:
         self.submit_button.setEnabled(bool(self.user_id.text().strip())
                                       and bool(self.password.text()))
+        self.submit_button.setDefault(True)
 
     def parties(self) -> tuple[OverrideParty, ...]:
         """The named parties as typed (checked by the service, not here)."""
