@@ -90,7 +90,8 @@ def slots(stages: Sequence[Stage],
     ``states`` maps (stage id, repeat) to the state of that visit; a slot without
     an entry has not been started. Slots are strictly sequential: a slot may start
     only when every slot before it (earlier stages, earlier repeats of the same stage)
-    was completed eligible, overridden or signed.
+    lets the next open (``StageState.lets_next_open``: confirmed eligible, approved by
+    override, or completed eligible where the site opens before the signature).
     """
     result: list[Slot] = []
     previous_ok = True

@@ -1,5 +1,5 @@
-"""Screenings and their visits: start a screening and a stage (gating), complete,
-override and sign a visit, and its verdict snapshot.
+"""Screenings and their visits: start a screening and a stage (gating), complete a
+visit (capturing its signed content), and its verdict snapshot.
 
 Part of ``desktop.registry.screenings`` (``ScreeningRepository``).
 """
@@ -103,10 +103,11 @@ class VisitsPart(SigningPart):
 
         Refused when: the screening is not for ``trial``; the stage is not the trial's;
         this stage already has a draft visit (the UI opens that draft instead); a visit
-        of this stage was completed not eligible and not overridden (screen failure);
-        the stage's repeats are used up; a visit slot before it (an earlier stage, or
-        an earlier repeat of this stage) has not been completed eligible, overridden,
-        or signed after either (``desktop.domain.visits.slots``).
+        of this stage was completed not eligible and not approved by an override
+        signature (screen failure), or completed eligible and awaits the investigator's
+        confirmation; the stage's repeats are used up; a visit slot before it (an
+        earlier stage, or an earlier repeat of this stage) lets the next open only once
+        confirmed eligible or approved (``VisitRow.state``, ``desktop.domain.visits``).
         Events of the screening's latest visit are copied into the new visit (audited
         as carried forward).
         """

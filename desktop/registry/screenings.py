@@ -27,10 +27,11 @@ results and facts) and evaluates it with the engine as of the repository's clock
 the same transaction that stores the decision. ``evaluate_visit`` gives the same
 verdict without storing anything, for a confirmation question.
 
-Gating (``start_visit``, ``complete``, ``override``) follows ``desktop.domain.visits``:
-a stage is completed only with a decision; visit slots (each stage, and each repeat of
-a repeated stage) open strictly in order, ``visits.slots``: a slot may start only when
-every slot before it was completed eligible, overridden, or signed after either. A
+Gating (``start_visit``, ``complete``) follows ``desktop.domain.visits``: a stage is
+completed only with a decision; visit slots (each stage, and each repeat of a repeated
+stage) open strictly in order, ``visits.slots``: a slot may start only when every slot
+before it was confirmed eligible by an investigator's signature or approved to proceed
+by an override signature (or, where the site allows it, completed eligible). A
 stage with a visit completed not eligible and not overridden is a screen failure: no
 later visit of that screening can start.
 
@@ -53,7 +54,8 @@ unknown id raises ``PatientNotFound``, ``ScreeningNotFound``, ``VisitNotFound`` 
 Where it lives: this module is the API (``ScreeningRepository`` and what it raises, all
 importable from here); the repository is put together from one part per job, each in a
 sibling module: ``screening_base`` (the shared state, evaluating a visit, the audit row),
-``screening_visits`` (screenings, visits, gating, complete, override, sign),
+``screening_visits`` (screenings, visits, gating, complete), ``screening_signing``
+(stage versions and their signed content, signatures, corrections, standing),
 ``screening_entries`` (planned dates, facts, answers), ``screening_results`` (results),
 ``screening_log`` (the patient's changes, screen failures, the screening log), with
 ``screening_errors``, ``screening_reads`` (row decoding, loaders, versions) and

@@ -1,4 +1,4 @@
-"""Screening: start a screening and its stages, record, complete, override, sign.
+"""Screening: start a screening and its stages, record results and answers, complete.
 
 ``ScreeningService`` is what the patient view, the visit form, its dialogs and the
 screening log call. Each method is one use case and one unit of work in
