@@ -78,6 +78,7 @@ def seed_demo_screenings(registry: Registry, trials: Mapping[str, Trial], exampl
                 break
             repo.add_signature(visit.id, user_id=signer[0], printed_name=signer[1],
                                role="Investigator", action=Action.CONFIRM,
+                               shown=repo.shown(visit.id),
                                signed_at=datetime.now().astimezone())  # when seeded, like
             # the completion it follows (its bookkeeping time is the real one too)
         else:

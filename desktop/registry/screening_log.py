@@ -31,6 +31,9 @@ from desktop.registry.screening_rows import (
     VisitRow,
 )
 
+#: A screen failure stands while its visit is completed not eligible (``fv``).
+_STANDING_FAILURE = "fv.status = 'completed' AND fv.decision = 'not_eligible'"
+
 
 class LogPart(ScreeningBase):
     """``ScreeningRepository``'s log: see the module docstring."""
@@ -76,10 +79,16 @@ class LogPart(ScreeningBase):
     # -- the trial's view ---------------------------------------------------------
 
     def screen_failures(self, screening_id: int) -> list[ScreenFailureRow]:
-        """The screening's screen failures, oldest first (overridden ones included)."""
+        """The screening's screen failures, oldest first (overridden ones included).
+
+        A visit's failure counts while the visit stands completed not eligible: one
+        corrected (reopened, or decided eligible again) no longer lists it; its earlier
+        version keeps the verdict and the audit the reasons."""
         with self._registry.read() as conn:
             found = conn.execute(f"SELECT s.id, {_FAILURE_COLUMNS} FROM screening s "
-                                 f"LEFT JOIN screen_failure f ON f.screening_id = s.id "
+                                 f"LEFT JOIN (screen_failure f JOIN visit fv ON "
+                                 f"fv.id = f.visit_id AND {_STANDING_FAILURE}) "
+                                 f"ON f.screening_id = s.id "
                                  f"WHERE s.id = ? ORDER BY f.recorded_at, f.id",
                                  (screening_id,)).fetchall()
         if not found:
@@ -117,7 +126,9 @@ class LogPart(ScreeningBase):
                 "WHERE s.trial_id = ?", (trial.id,)).fetchall()
             failure_rows = conn.execute(
                 f"SELECT {_FAILURE_COLUMNS} FROM screen_failure f JOIN screening s "
-                f"ON s.id = f.screening_id WHERE s.trial_id = ? ORDER BY f.recorded_at, f.id",
+                f"ON s.id = f.screening_id JOIN visit fv ON fv.id = f.visit_id "
+                f"AND {_STANDING_FAILURE} "
+                f"WHERE s.trial_id = ? ORDER BY f.recorded_at, f.id",
                 (trial.id,)).fetchall()
         visits_of: dict[int, list[VisitRow]] = {}
         for values in visit_rows:

@@ -40,13 +40,14 @@ from desktop.registry.screening_reads import (
     _conn_rows,
     _load_screening,
     _load_visit,
+    _load_visits,
     _Rows,
     _session_rows,
     _utc_req,
 )
 from desktop.registry.screening_refusals import _invalid, _visit_title
 from desktop.registry.screening_rows import VisitRow
-from desktop.registry.signature_rows import SignatureRow, StageVersionRow, Standing
+from desktop.registry.signature_rows import Shown, SignatureRow, StageVersionRow, Standing
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -95,12 +96,34 @@ def _versions(rows: _Rows, visit_id: int) -> list[StageVersionRow]:
                        "ORDER BY g.id", (visit_id,)):
         row = _signature_row(values)
         signatures.setdefault(row.version, []).append(row)
+    legacy = rows("SELECT signed_by, override_agreed_by FROM visit WHERE id = ?",
+                  (visit_id,))
+    signed_by, agreed_by = legacy[0] if legacy else (None, None)
+    words = "; ".join(w for w in (
+        None if signed_by is None else f"legacy sign-off by {signed_by} (typed name)",
+        None if agreed_by is None else f"legacy override agreed by {agreed_by}") if w)
     return [StageVersionRow(id=int(v[0]), visit_id=int(v[1]), version=int(v[2]),
                             decision=v[3], completed_at=_utc_req(v[4]), completed_by=v[5],
                             trial_sha256=v[6], content_sha256=v[7], correction_reason=v[8],
-                            captured=v[9], signatures=tuple(signatures.get(int(v[2]), ())))
+                            captured=v[9], signatures=tuple(signatures.get(int(v[2]), ())),
+                            legacy=words if int(v[2]) == 1 and words else None)
             for v in rows(f"SELECT {_VERSION_COLUMNS} FROM stage_version sv "
                           "WHERE sv.visit_id = ? ORDER BY sv.version", (visit_id,))]
+
+
+def _earlier_blocking(trial: Trial, visits: Sequence[VisitRow],
+                      visit: VisitRow) -> str | None:
+    """The title of an earlier visit slot that does not let ``visit``'s open now (None:
+    every slot before it does)."""
+    from desktop.domain.visits import slots
+
+    states = {(v.stage_id, v.repeat): v.state for v in visits}
+    for slot in slots(trial.stages, states):
+        if (slot.stage.id, slot.repeat) == (visit.stage_id, visit.repeat):
+            return None
+        if not slot.state.lets_next_open:
+            return slot.title
+    return None
 
 
 def _state(visit: VisitRow, version: StageVersionRow) -> SignState:
@@ -142,8 +165,9 @@ class SigningPart(ScreeningBase):
 
     def _capture(self, session: Session, visit: VisitRow, evaluation: Evaluation,
                  used: TrialUsed, *, version: int, reason: str | None,
-                 captured: str = "completion") -> StageVersion:
-        """Store the stage version just decided, with its signed content."""
+                 captured: str = "completion", decision: str | None = None) -> StageVersion:
+        """Store the stage version just decided, with its signed content and verdict
+        (``decision``: the one the stage was given, where it is not the re-run's)."""
         import hashlib
 
         from desktop.registry.models.base import utcnow
@@ -152,7 +176,9 @@ class SigningPart(ScreeningBase):
         sha = self._keep_trial_file(session, used)
         content = self._content(visit, evaluation, sha, version)
         row = StageVersion(
-            visit_id=visit.id, version=version, decision=evaluation.verdict.decision,
+            visit_id=visit.id, version=version,
+            decision=decision or evaluation.verdict.decision,
+            verdict=evaluation.verdict.as_json(),
             completed_at=visit.completed_at or utcnow(),
             completed_by=visit.completed_by or self._user, trial_sha256=sha,
             content=content.decode("utf-8"),
@@ -165,12 +191,10 @@ class SigningPart(ScreeningBase):
         return row
 
     def _stored_trial(self, rows: _Rows, sha: str) -> Trial:
-        """The trial file kept under ``sha``, parsed (once per process: the bytes of a
-        hash never change, and parsing a large protocol costs more than signing)."""
+        """The trial file kept under ``sha``, its bytes checked against the hash, parsed
+        once per process (parsing a large protocol costs more than signing)."""
         from desktop.library import TrialFileError, parse_trial
 
-        if sha in _PARSED:
-            return _PARSED[sha]
         found = rows("SELECT trial_id, data FROM trial_file WHERE sha256 = ?", (sha,))
         if not found:
             raise ScreeningRefused(f"The trial file {sha[:12]}... the stage was decided "
@@ -179,6 +203,8 @@ class SigningPart(ScreeningBase):
         if trial_file_sha256(data) != sha:
             raise ScreeningRefused(f"The stored trial file {sha[:12]}... no longer matches "
                                    "its SHA-256: the registry was changed outside NK Screen.")
+        if sha in _PARSED:
+            return _PARSED[sha]
         try:
             trial = parse_trial(data, f"{found[0][0]} ({sha[:12]})")
         except TrialFileError as exc:
@@ -198,9 +224,12 @@ class SigningPart(ScreeningBase):
         return (self._content(visit, evaluation, version.trial_sha256, version.version),
                 evaluation.verdict.decision)
 
-    def _current(self, session: Session, rows: _Rows, visit: VisitRow) -> StageVersionRow:
+    def _current(self, session: Session, rows: _Rows, visit: VisitRow, *,
+                 correcting: bool = False) -> StageVersionRow:
         """The visit's current stage version; captured now (from the library's trial, as
-        of the time assessed) for a stage completed before signatures existed."""
+        of the time assessed) for a stage completed before signatures existed, refused
+        if that re-run decides otherwise than the stage was (unless ``correcting``: the
+        version is kept with the decision it had, its content as of the correction)."""
         for found in reversed(_versions(rows, visit.id)):
             if found.version == visit.version:
                 return found
@@ -208,8 +237,18 @@ class SigningPart(ScreeningBase):
         used = self._trial_file(screening.trial_id)
         assert visit.assessed_at is not None
         evaluation = self._evaluation(rows, visit, visit.assessed_at, used.trial)
+        if not correcting and evaluation.verdict.decision != visit.decision:
+            title = _visit_title(used.trial.stage(visit.stage_id), visit.stage_id,
+                                 visit.repeat)
+            raise ScreeningRefused(
+                f"{title} was completed before electronic signatures, "
+                f"{(visit.decision or '').replace('_', ' ')}; on what the registry holds now "
+                f"it would be decided {evaluation.verdict.decision.replace('_', ' ')}. Open "
+                "a correction so it is decided again before it is signed.")
         self._capture(session, visit, evaluation, used, version=visit.version,
-                      reason=visit.correction_reason, captured="signing")
+                      reason=visit.correction_reason,
+                      captured="correction" if correcting else "signing",
+                      decision=visit.decision)
         return next(v for v in _versions(rows, visit.id) if v.version == visit.version)
 
     # -- reads --------------------------------------------------------------------
@@ -217,6 +256,29 @@ class SigningPart(ScreeningBase):
     def trial(self, trial_id: str) -> Trial:
         """The library's trial (``ScreeningRefused`` if it cannot be read)."""
         return self._trial(trial_id)
+
+    def shown(self, visit_id: int) -> Shown:
+        """What signing the visit now covers, as a signing dialog shows it: its version,
+        decision and content hash (None where it is captured at signing)."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            visit = _load_visit(rows, visit_id)
+            found = rows("SELECT content_sha256 FROM stage_version WHERE visit_id = ? AND "
+                         "version = ?", (visit_id, visit.version))
+        return Shown(visit.version, visit.decision or "incomplete",
+                     found[0][0] if found else None)
+
+    def decided_trial(self, visit_id: int) -> Trial | None:
+        """The trial file the visit's current version was decided under (None: not
+        completed, or completed before signatures existed)."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            visit = _load_visit(rows, visit_id)
+            found = rows("SELECT trial_sha256 FROM stage_version WHERE visit_id = ? AND "
+                         "version = ?", (visit_id, visit.version))
+            if visit.status != "completed" or not found:
+                return None
+            return self._stored_trial(rows, found[0][0])
 
     def stage_versions(self, visit_id: int) -> list[StageVersionRow]:
         """Every completed version of the visit with its signatures, oldest first."""
@@ -258,15 +320,21 @@ class SigningPart(ScreeningBase):
     # -- writes -------------------------------------------------------------------
 
     def add_signature(self, visit_id: int, *, user_id: str, printed_name: str, role: str,
-                      action: Action, signed_at: datetime, rationale: str = "",
+                      action: Action, signed_at: datetime, shown: Shown,
+                      rationale: str = "",
                       parties: Sequence[OverrideParty] = ()) -> SignatureRow:
         """Sign the visit's current version doing ``action`` (the caller has checked the
-        signer's password, role and delegation). Refused (``ScreeningRefused``) for a
-        stage not completed, a transition the state machine does not allow, and covered
-        data that changed since the stage was completed (a correction is needed: the
-        signature must cover exactly what was decided). An override needs the rationale
-        and each other party the protocol names (``ValidationFailed``). ``signed_at``:
-        aware local time (kept with its UTC offset)."""
+        signer's password, role and delegation). ``shown``: the version, decision and
+        content hash the signer was shown; the signature is refused unless they are the
+        version's now (another window may have corrected it meanwhile).
+
+        Refused (``ScreeningRefused``) for a stage not completed, a transition the state
+        machine does not allow, a stage an earlier one no longer lets proceed (it was
+        corrected since), and covered data that changed since the stage was completed (a
+        correction is needed: the signature must cover exactly what was decided). An
+        override needs the rationale and each other party the protocol names
+        (``ValidationFailed``). ``signed_at``: aware local time (kept with its UTC
+        offset)."""
         from desktop.registry.models.signing import Signature
 
         if signed_at.tzinfo is None:
@@ -281,6 +349,16 @@ class SigningPart(ScreeningBase):
             trial = self._stored_trial(rows, version.trial_sha256)
             stage = trial.stage(visit.stage_id)
             title = _visit_title(stage, visit.stage_id, visit.repeat)
+            if (shown.version, shown.decision) != (version.version, version.decision) or \
+                    shown.content_sha256 not in (None, version.content_sha256):
+                raise ScreeningRefused(
+                    f"{title} was not signed: it changed since the signing dialog opened "
+                    f"(now version {version.version}, "
+                    f"{version.decision.replace('_', ' ')}). Review it and sign again.")
+            blocked = _earlier_blocking(trial, _load_visits(rows, visit.screening_id), visit)
+            if blocked is not None:
+                raise ScreeningRefused(f"{title} cannot be signed: {blocked} before it no "
+                                       "longer lets it proceed (it was corrected since).")
             try:
                 next_state(_state(visit, version), action, version.decision,
                            override_allowed=stage is not None and stage.override is not None)
@@ -356,7 +434,7 @@ class SigningPart(ScreeningBase):
             if drafts:
                 raise ScreeningRefused(f"A correction cannot be opened while the "
                                        f"{drafts[0][0]} visit is a draft: complete it first.")
-            earlier = self._current(session, rows, visit)
+            earlier = self._current(session, rows, visit, correcting=True)
             model.status, model.decision = "draft", None
             model.completed_at = model.completed_by = model.assessed_at = None
             model.verdict = None

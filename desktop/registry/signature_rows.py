@@ -51,6 +51,19 @@ class StageVersionRow:
     #: "completion", or "signing" when captured for a stage completed before signatures.
     captured: str
     signatures: tuple[SignatureRow, ...] = ()
+    #: Version 1 of a stage signed before electronic signatures: its typed sign-off or
+    #: "agreed by", as words to show.
+    legacy: str | None = None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the signer was shown: the version, its decision and the content hash (None
+    for a stage completed before signatures, whose content is captured at signing)."""
+
+    version: int
+    decision: str
+    content_sha256: str | None
 
 
 @dataclass(frozen=True)

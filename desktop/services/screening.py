@@ -212,10 +212,16 @@ class ScreeningService:
         return self._repository.observations(patient_id, code)
 
     def add_observation(self, patient_id: int, visit_id: int | None,
-                        data: ObservationInput, *, expected: int | None = None) -> ObservationRow:
+                        data: ObservationInput, *, expected: int | None = None,
+                        reason: str = "") -> ObservationRow:
         """As ``ScreeningRepository.add_observation``."""
         need(self.actor, Permission.ENTER_DATA, self._registry)
-        return self._repository.add_observation(patient_id, visit_id, data, expected=expected)
+        return self._repository.add_observation(patient_id, visit_id, data, expected=expected,
+                                                reason=reason)
+
+    def add_needs_reason(self, patient_id: int, code: str, at: datetime) -> bool:
+        """As ``ScreeningRepository.add_needs_reason``."""
+        return self._repository.add_needs_reason(patient_id, code, at)
 
     def update_observation(self, observation_id: int, data: ObservationInput, *,
                            expected: int | None = None, reason: str = "") -> ObservationRow:

@@ -35,6 +35,7 @@ from desktop.domain.signing import (
     other_parties,
     signer_problem,
 )
+from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
 from desktop.registry.delegations import DelegationRepository
 from desktop.registry.screening_rows import VisitRow
@@ -44,13 +45,13 @@ from desktop.registry.screenings import (
     SiteUlnSource,
     TrialSource,
 )
-from desktop.registry.signature_rows import SignatureRow, StageVersionRow, Standing
+from desktop.registry.signature_rows import Shown, SignatureRow, StageVersionRow, Standing
 from desktop.services.accounts import AccountService, LoginRefused
 from desktop.services.acting import Actor, NotPermitted, acting
 from desktop.zone import site_zone
 
 __all__ = ["Action", "LoginRefused", "Meaning", "NotPermitted", "OverrideParty",
-           "ScreeningRefused", "SignatureRow", "SigningRequest", "SigningService",
+           "ScreeningRefused", "Shown", "SignatureRow", "SigningRequest", "SigningService",
            "StageVersionRow", "Standing"]
 
 
@@ -68,6 +69,8 @@ class SigningRequest:
     parties: tuple[str, ...]
     override_text: str | None
     problem: str | None
+    #: The version, decision and content hash shown: ``sign`` signs exactly these.
+    shown: Shown
 
 
 class SigningService:
@@ -108,12 +111,16 @@ class SigningService:
                        f"{trial_id} (see the delegation log).")
         return problem
 
+    def _decided(self, visit: VisitRow, trial_id: str) -> Trial:
+        """The trial file the visit was decided under (else the library's)."""
+        return self._repository.decided_trial(visit.id) or self._repository.trial(trial_id)
+
     def request(self, visit_id: int, action: Action) -> SigningRequest:
         """What signing ``visit_id`` doing ``action`` would sign and mean, for the actor."""
         visit = self._repository.visit(visit_id)
         trial_id = self._trial_of(visit)
         decision = visit.decision or "incomplete"
-        stage = self._repository.trial(trial_id).stage(visit.stage_id)
+        stage = self._decided(visit, trial_id).stage(visit.stage_id)
         override = None if stage is None else stage.override
         problem = self._role_problem(self.actor, action, trial_id)
         if visit.status != "completed":
@@ -122,7 +129,8 @@ class SigningService:
             if override is not None and action is Action.OVERRIDE else ()
         return SigningRequest(visit, trial_id, action, meaning_for(action, decision),
                               decision, parties,
-                              None if override is None else override.text, problem)
+                              None if override is None else override.text, problem,
+                              self._repository.shown(visit_id))
 
     def available(self, visit_id: int) -> list[Action]:
         """The signatures the actor's roles could give on the visit now, in order."""
@@ -135,8 +143,7 @@ class SigningService:
         if Role.INVESTIGATOR in self.actor.roles:
             actions.append(Action.CONFIRM)
             if visit.decision == "not_eligible":
-                trial = self._repository.trial(self._trial_of(visit))
-                stage = trial.stage(visit.stage_id)
+                stage = self._decided(visit, self._trial_of(visit)).stage(visit.stage_id)
                 if stage is not None and stage.override is not None:
                     actions.append(Action.OVERRIDE)
         return actions
@@ -144,8 +151,11 @@ class SigningService:
     # -- signing ---------------------------------------------------------------------
 
     def sign(self, visit_id: int, action: Action, user_id: str, password: str, *,
-             rationale: str = "", parties: Sequence[OverrideParty] = ()) -> SignatureRow:
+             shown: Shown, rationale: str = "",
+             parties: Sequence[OverrideParty] = ()) -> SignatureRow:
         """Sign the visit doing ``action``; see the module docstring for the checks.
+        ``shown``: what the signer was shown (``SigningRequest.shown``); the signature
+        is refused if the stage is no longer that version, decision and content.
 
         Raises ``LoginRefused`` (the password check), ``NotPermitted`` (who signs),
         ``ScreeningRefused`` or ``ValidationFailed`` (the stage, the override)."""
@@ -162,8 +172,8 @@ class SigningService:
         role = Role.COORDINATOR if action is Action.PREPARE else Role.INVESTIGATOR
         return self._repository.add_signature(
             visit_id, user_id=signer.user_id, printed_name=signer.full_name,
-            role=role.label, action=action, signed_at=self._now(), rationale=rationale,
-            parties=parties)
+            role=role.label, action=action, signed_at=self._now(), shown=shown,
+            rationale=rationale, parties=parties)
 
     def _now(self) -> datetime:
         """Now, as local time with its UTC offset (in the site's zone)."""

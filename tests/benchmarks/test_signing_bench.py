@@ -17,6 +17,7 @@ from desktop.library import find_trial
 from desktop.registry.database import open_registry
 from desktop.registry.patients import PatientRepository
 from desktop.registry.screenings import ScreeningRepository
+from desktop.registry.signature_rows import Shown
 from tests.registry.conftest import CLOCK, patient, store_example
 
 TRIAL = find_trial("NCT07011004")
@@ -29,19 +30,20 @@ def test_signing_a_stage(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
         screenings = ScreeningRepository(registry, "coordinator", lambda: CLOCK)
         count = iter(range(10_000))
 
-        def completed() -> tuple[tuple[Any, ...], dict[str, Any]]:
+        def completed() -> tuple[tuple[Any, ...], dict[str, Any]]:  # not timed
             mrn = f"B{next(count)}"
             pid = patients.add(patient(mrn=mrn, birth=date(1971, 7, 9), sex="male")).id
             visit = screenings.start_visit(screenings.start(pid, TRIAL).id, TRIAL,
                                            "screening-1")
             store_example(screenings, pid, visit, TRIAL.id)
             screenings.complete(visit.id)
-            return (visit.id,), {}
+            return (visit.id, screenings.shown(visit.id)), {}
 
-        def sign(visit_id: int) -> None:
+        def sign(visit_id: int, shown: Shown) -> None:
             screenings.add_signature(visit_id, user_id="cora", printed_name="Cora C",
                                      role="Coordinator", action=Action.PREPARE,
-                                     signed_at=datetime.now(UTC))
+                                     signed_at=datetime.now(UTC),
+                                     shown=shown)
 
         benchmark.group = "signing a stage (after the password check)"
         benchmark.pedantic(sign, setup=completed, rounds=30, warmup_rounds=2)

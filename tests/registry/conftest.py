@@ -16,6 +16,7 @@ from desktop.registry.patients import PatientInput, PatientRepository
 from desktop.registry.screening_rows import AnswerValue, ObservationInput, VisitRow
 from desktop.registry.screenings import ScreeningRepository
 from desktop.registry.signature_rows import SignatureRow
+from desktop.services.signing import SigningService
 
 
 @pytest.fixture
@@ -77,9 +78,12 @@ def store_example(screenings: ScreeningRepository, patient_id: int, visit: Visit
         screenings.set_fact(patient_id, name, bool(value))
     for obs in data.get("observations") or []:
         uln = obs.get("uln")
+        # The tests' clock assesses every stage after all the examples' results, so a
+        # later stage's result counts as added to an earlier stage's data: say why.
         screenings.add_observation(patient_id, visit.id, ObservationInput(
             obs["code"], str(obs["value"]), obs["unit"], datetime.fromisoformat(obs["at"]),
-            None if uln is None else str(uln), "example record"))
+            None if uln is None else str(uln), "example record"),
+            reason="the example record of this stage")
     chosen = {**data["answers"], **(answers or {})} if keep_answers else {}
     for criterion_id, value in chosen.items():
         screenings.set_answer(visit.id, criterion_id, _ANSWER_WORDS[value])
@@ -95,6 +99,7 @@ def sign(screenings: ScreeningRepository, visit_id: int, action: Action = Action
     name = "Cora Coordinator" if action is Action.PREPARE else "Dr Ivy Investigator"
     return screenings.add_signature(visit_id, user_id=user_id, printed_name=name, role=role,
                                     action=action, signed_at=datetime.now(UTC),
+                                    shown=screenings.shown(visit_id),
                                     rationale=rationale,
                                     parties=parties)
 
@@ -102,3 +107,11 @@ def sign(screenings: ScreeningRepository, visit_id: int, action: Action = Action
 #: The IND holder's agreement an NCT06152809 / NCT06138587 override names.
 IND_HOLDER = OverrideParty("IND holder", "Dr Bea Holder", datetime(2026, 11, 30),
                            "email on file")
+
+
+
+def sign_as(signing: SigningService, visit_id: int, action: Action, user_id: str,
+            password: str, **kw: Any) -> SignatureRow:
+    """``signing.sign`` with what a dialog opened now would show (``request().shown``)."""
+    return signing.sign(visit_id, action, user_id, password,
+                        shown=signing.request(visit_id, action).shown, **kw)

@@ -72,7 +72,7 @@ def test_screening_log(screenings: ScreeningRepository, repo: PatientRepository)
     assert [row.mrn for row in log] == ["A1", "B1", "C1"]
     assert log[0].last_activity == answer.entered_at
     result = screenings.add_observation(going, draft.id, ObservationInput(
-        "ecog", "1", "score", datetime(2026, 11, 16, 9, 0)))
+        "ecog", "1", "score", datetime(2026, 11, 16, 9, 0)), reason="entered late")
     assert screenings.screening_log(TRIAL)[0].last_activity == result.entered_at
 
     assert [row.mrn for row in screenings.screening_log(OTHER)] == ["D1"]

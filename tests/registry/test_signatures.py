@@ -253,14 +253,16 @@ def test_signed_at_keeps_its_utc_offset(screenings: ScreeningRepository,
     done = _completed(screenings, patient_id)
     at = datetime(2026, 12, 2, 9, 14, 3, tzinfo=ZoneInfo("America/New_York"))
     row = screenings.add_signature(done.id, user_id="ivy", printed_name="Dr Ivy",
-                                   role="Investigator", action=Action.CONFIRM, signed_at=at)
+                                   role="Investigator", action=Action.CONFIRM, signed_at=at,
+                                   shown=screenings.shown(done.id))
     assert row.signed_at == at
     assert row.signed_at.utcoffset() == at.utcoffset()
     assert "2026-12-02 09:14:03 -0500" in row.manifestation
     with pytest.raises(ValueError, match="UTC offset"):
         screenings.add_signature(done.id, user_id="ivy", printed_name="Dr Ivy",
                                  role="Investigator", action=Action.CONFIRM,
-                                 signed_at=datetime(2026, 12, 2))
+                                 signed_at=datetime(2026, 12, 2),
+                                 shown=screenings.shown(done.id))
     assert row.signed_at.astimezone(UTC).hour == 14
 
 
@@ -280,3 +282,137 @@ def test_a_stage_keeps_being_read_under_the_trial_file_it_was_decided_on(
     standing = screenings.standing(done.id)
     assert standing.protocol_changed
     assert (standing.changes, standing.decision_now) == ((), "eligible")  # the kept file
+
+
+# -- found in review: what the signer saw, legacy stages, corrections -----------------
+
+def test_a_signature_covers_only_what_the_signer_was_shown(screenings: ScreeningRepository,
+                                                           patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    shown = screenings.shown(done.id)
+    assert (shown.version, shown.decision) == (1, "eligible")
+    # Meanwhile, in another window: a correction, decided not eligible.
+    screenings.open_correction(done.id, "donor status was misread")
+    screenings.set_answer(done.id, "remission-status", "no", "rechecked", "clinic note")
+    assert screenings.complete(done.id).decision == "not_eligible"
+    with pytest.raises(ScreeningRefused, match="changed since the signing dialog opened "
+                                               r"\(now version 2, not eligible\)"):
+        screenings.add_signature(done.id, user_id="ivy", printed_name="Dr Ivy",
+                                 role="Investigator", action=Action.CONFIRM,
+                                 signed_at=datetime.now(UTC), shown=shown)
+    assert screenings.stage_versions(done.id)[1].signatures == ()
+    assert sign(screenings, done.id).meaning.value == "Screen failure confirmed by"
+
+
+def _as_before_signatures(registry: Registry, visit_id: int) -> None:
+    with registry.engine.begin() as conn:  # as a release before signatures left it
+        conn.exec_driver_sql("DELETE FROM stage_version")
+
+
+def test_a_stage_completed_before_signatures_is_captured_when_signed(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    _as_before_signatures(registry, done.id)
+    assert screenings.shown(done.id).content_sha256 is None
+    signed = sign(screenings, done.id)
+    [version] = screenings.stage_versions(done.id)
+    assert (version.captured, version.decision, signed.content_sha256) == (
+        "signing", "eligible", version.content_sha256)
+
+
+def test_a_stage_completed_before_signatures_that_would_be_decided_otherwise_is_not_signed(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    _as_before_signatures(registry, done.id)
+    row = screenings.observations(patient_id, "creatinine")[0]
+    screenings.update_observation(row.id, ObservationInput(
+        row.code, "190", row.unit, row.at, row.uln, row.source or ""), reason="typo")
+    with pytest.raises(ScreeningRefused, match="completed before electronic signatures, "
+                                               "eligible; on what the registry holds now it "
+                                               "would be decided not eligible"):
+        sign(screenings, done.id)
+    assert screenings.stage_versions(done.id) == []
+    with pytest.raises(ScreeningRefused, match="cannot start before an investigator confirms"):
+        screenings.start_visit(done.screening_id, TRIAL, "pre-infusion")
+    # The way on: a correction, which keeps version 1 with the decision it had.
+    screenings.open_correction(done.id, "creatinine corrected")
+    [first] = screenings.stage_versions(done.id)
+    assert (first.version, first.decision, first.captured) == (1, "eligible", "correction")
+    assert screenings.complete(done.id).decision == "not_eligible"
+
+
+def test_a_later_stage_is_not_signed_once_an_earlier_one_is_corrected_to_a_failure(
+        screenings: ScreeningRepository, patient_id: int) -> None:
+    first = _completed(screenings, patient_id)
+    sign(screenings, first.id)
+    later = _completed(screenings, patient_id, "pre-infusion")
+    screenings.open_correction(first.id, "remission was misread")
+    screenings.set_answer(first.id, "remission-status", "no", "", "clinic note")
+    assert screenings.complete(first.id).decision == "not_eligible"
+    with pytest.raises(ScreeningRefused, match="Screening #1 before it no longer lets it "
+                                               "proceed"):
+        sign(screenings, later.id)
+
+
+def test_a_correction_decided_eligible_is_no_longer_a_screen_failure(
+        screenings: ScreeningRepository, patient_id: int) -> None:
+    failed = _failed(screenings, patient_id)
+    assert [f.visit_id for f in screenings.screen_failures(failed.screening_id)] == [failed.id]
+    screenings.open_correction(failed.id, "clinical status answered for the wrong visit")
+    assert screenings.screen_failures(failed.screening_id) == []  # being decided again
+    screenings.set_answer(failed.id, "clinical-status", "yes", "", "clinic note")
+    assert screenings.complete(failed.id).decision == "eligible"
+    assert screenings.screen_failures(failed.screening_id) == []
+    [row] = screenings.screening_log(TRIAL)
+    assert row.failures == ()
+    v1, v2 = screenings.stage_versions(failed.id)
+    assert (v1.decision, v2.decision) == ("not_eligible", "eligible")
+
+
+def test_each_version_keeps_its_verdict(screenings: ScreeningRepository, registry: Registry,
+                                        patient_id: int) -> None:
+    failed = _failed(screenings, patient_id)
+    screenings.open_correction(failed.id, "clinical status answered for the wrong visit")
+    assert screenings.verdict_snapshot(failed.id) is None  # the draft has none yet
+    with registry.read() as conn:
+        [(verdict,)] = conn.execute("SELECT verdict FROM stage_version WHERE visit_id = ?",
+                                    (failed.id,)).fetchall()
+    failing = [c["id"] for c in json.loads(verdict)["criteria"] if c["outcome"] == "fail"]
+    assert failing == ["clinical-status"]
+
+
+def test_a_legacy_sign_off_stays_with_version_1_after_a_correction(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    with registry.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE visit SET signed_by = 'Dr Imaginary Test, PI', "
+                             f"signed_at = '2026-11-01 10:00:00' WHERE id = {done.id}")
+    screenings.open_correction(done.id, "ECOG re-measured")
+    assert screenings.visit(done.id).signed_by is None  # not version 2's
+    [first] = screenings.stage_versions(done.id)
+    assert first.legacy == "legacy sign-off by Dr Imaginary Test, PI (typed name)"
+
+
+def test_a_result_added_before_a_stage_was_assessed_needs_a_reason(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    sign(screenings, done.id)
+    used = screenings.observations(patient_id, "creatinine")[0]
+    newer = ObservationInput("creatinine", "190", used.unit, used.at.replace(minute=31),
+                             None, "lab")
+    assert screenings.add_needs_reason(patient_id, "creatinine", newer.at)
+    with pytest.raises(ValidationFailed, match="say why this result is added now"):
+        screenings.add_observation(patient_id, None, newer)
+    assert screenings.observations(patient_id, "creatinine") == [used]
+    added = screenings.add_observation(patient_id, None, newer, reason="late lab report")
+    assert screenings.standing(done.id).changes == ("result creatinine changed",)
+    with registry.read() as conn:
+        [(details,)] = conn.execute("SELECT details FROM audit_event WHERE action = "
+                                    "'observation.add' AND entity_id = ?",
+                                    (added.id,)).fetchall()
+    assert json.loads(details)["reason"] == "late lab report"
+    # Older than the result used, after the assessment, or another test: no reason.
+    older = used.at.replace(minute=29)
+    assert not screenings.add_needs_reason(patient_id, "creatinine", older)
+    assert not screenings.add_needs_reason(patient_id, "creatinine", datetime(2027, 1, 2))
+    assert not screenings.add_needs_reason(patient_id, "hemoglobin", newer.at)

@@ -16,7 +16,7 @@ from desktop.services.accounts import AccountService, LoginRefused
 from desktop.services.delegations import DelegationService
 from desktop.services.screening import ScreeningService
 from desktop.services.signing import NotPermitted, ScreeningRefused, SigningService
-from tests.registry.conftest import CLOCK
+from tests.registry.conftest import CLOCK, sign_as
 from tests.services.test_roles import (
     COORDINATOR,
     MONITOR,
@@ -50,7 +50,7 @@ def test_an_investigator_confirms_with_user_id_and_password(
     request = signing.request(visit_id, Action.CONFIRM)
     assert (request.meaning.value, request.problem) == ("Eligibility confirmed by", None)
     assert signing.available(visit_id) == [Action.CONFIRM]
-    signed = signing.sign(visit_id, Action.CONFIRM, " ivy ", PASSWORD)
+    signed = sign_as(signing, visit_id, Action.CONFIRM, " ivy ", PASSWORD)
     assert (signed.printed_name, signed.user_id, signed.role, signed.meaning.value) == (
         "Dr Ivy Investigator", "ivy", "Investigator", "Eligibility confirmed by")
     assert signed.signed_at.utcoffset() is not None
@@ -67,11 +67,11 @@ def test_a_wrong_password_is_refused_and_counts_toward_the_lockout(
     signing = _service(registry, accounts, ivy)
     for _ in range(4):
         with pytest.raises(LoginRefused, match="wrong"):
-            signing.sign(visit_id, Action.CONFIRM, "ivy", "not the password")
+            sign_as(signing, visit_id, Action.CONFIRM, "ivy", "not the password")
     with pytest.raises(LoginRefused, match="now locked"):
-        signing.sign(visit_id, Action.CONFIRM, "ivy", "not the password")
+        sign_as(signing, visit_id, Action.CONFIRM, "ivy", "not the password")
     with pytest.raises(LoginRefused, match="locked"):
-        signing.sign(visit_id, Action.CONFIRM, "ivy", PASSWORD)  # right, but locked
+        sign_as(signing, visit_id, Action.CONFIRM, "ivy", PASSWORD)  # right, but locked
     assert _service(registry, accounts, ivy).standing(visit_id).signatures == ()
 
 
@@ -80,9 +80,9 @@ def test_only_the_logged_in_user_signs(registry: Registry, accounts: AccountServ
     _, visit_id = completed_visit(registry)
     investigator(accounts, admin, "ian")
     with pytest.raises(NotPermitted, match=r"Only the logged-in user \(ivy\) signs"):
-        _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ian", PASSWORD)
+        sign_as(_service(registry, accounts, ivy), visit_id, Action.CONFIRM, "ian", PASSWORD)
     with pytest.raises(NotPermitted, match="no user id was typed"):
-        _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, " ", PASSWORD)
+        sign_as(_service(registry, accounts, ivy), visit_id, Action.CONFIRM, " ", PASSWORD)
 
 
 def test_a_coordinator_prepares_but_cannot_confirm(registry: Registry,
@@ -98,8 +98,8 @@ def test_a_coordinator_prepares_but_cannot_confirm(registry: Registry,
     assert signing.request(visit_id, Action.CONFIRM).problem is not None
     with pytest.raises(NotPermitted, match="cannot confirm a stage: that takes an "
                                            "investigator"):
-        signing.sign(visit_id, Action.CONFIRM, "cora", "coordinator pass 9")
-    prepared = signing.sign(visit_id, Action.PREPARE, "cora", "coordinator pass 9")
+        sign_as(signing, visit_id, Action.CONFIRM, "cora", "coordinator pass 9")
+    prepared = sign_as(signing, visit_id, Action.PREPARE, "cora", "coordinator pass 9")
     assert (prepared.meaning.value, prepared.role) == ("Prepared by", "Coordinator")
 
 
@@ -110,15 +110,15 @@ def test_an_investigator_needs_a_delegation_in_force_that_day(
     day = CLOCK.date()
     delegations = DelegationService(registry)
     with pytest.raises(NotPermitted, match="no delegation in force today"):
-        _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ivy", PASSWORD)
+        sign_as(_service(registry, accounts, ivy), visit_id, Action.CONFIRM, "ivy", PASSWORD)
     delegations.add(admin, "ivy", TRIAL.id, day + timedelta(days=1), day + timedelta(days=9))
     with pytest.raises(NotPermitted, match="no delegation in force today"):
-        _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ivy", PASSWORD)
+        sign_as(_service(registry, accounts, ivy), visit_id, Action.CONFIRM, "ivy", PASSWORD)
     with pytest.raises(NotPermitted, match="no delegation in force today"):
-        _service(registry, accounts, ivy, CLOCK + timedelta(days=10)).sign(
-            visit_id, Action.CONFIRM, "ivy", PASSWORD)
-    signed = _service(registry, accounts, ivy, CLOCK + timedelta(days=9)).sign(
-        visit_id, Action.CONFIRM, "ivy", PASSWORD)  # its last day
+        sign_as(_service(registry, accounts, ivy, CLOCK + timedelta(days=10)),
+                visit_id, Action.CONFIRM, "ivy", PASSWORD)
+    signed = sign_as(_service(registry, accounts, ivy, CLOCK + timedelta(days=9)),
+                     visit_id, Action.CONFIRM, "ivy", PASSWORD)  # its last day
     assert signed.user_id == "ivy"
 
 
@@ -128,11 +128,11 @@ def test_inactive_and_reset_accounts_do_not_sign(registry: Registry,
     _, visit_id = completed_visit(registry)
     accounts.set_active(admin, "ivy", False)
     with pytest.raises(LoginRefused, match="deactivated"):
-        _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ivy", PASSWORD)
+        sign_as(_service(registry, accounts, ivy), visit_id, Action.CONFIRM, "ivy", PASSWORD)
     accounts.set_active(admin, "ivy", True)
     reset = accounts.reset_password(admin, "ivy").one_time_password
     with pytest.raises(NotPermitted, match="one-time password, which never signs"):
-        _service(registry, accounts, ivy).sign(visit_id, Action.CONFIRM, "ivy", reset)
+        sign_as(_service(registry, accounts, ivy), visit_id, Action.CONFIRM, "ivy", reset)
 
 
 def test_a_monitor_does_not_sign(registry: Registry, accounts: AccountService) -> None:
@@ -140,7 +140,7 @@ def test_a_monitor_does_not_sign(registry: Registry, accounts: AccountService) -
     signing = _service(registry, accounts, MONITOR)
     assert signing.available(visit_id) == []
     with pytest.raises(NotPermitted, match=r"Only the logged-in user \(mo\)"):
-        signing.sign(visit_id, Action.CONFIRM, "ivy", PASSWORD)
+        sign_as(signing, visit_id, Action.CONFIRM, "ivy", PASSWORD)
 
 
 def test_a_stage_not_completed_is_not_signed(registry: Registry, accounts: AccountService,
@@ -156,4 +156,4 @@ def test_a_stage_not_completed_is_not_signed(registry: Registry, accounts: Accou
     assert signing.request(visit.id, Action.CONFIRM).problem == (
         "Only a completed stage is signed: complete it first.")
     with pytest.raises(ScreeningRefused, match="Only a completed stage is signed"):
-        signing.sign(visit.id, Action.CONFIRM, "ivy", PASSWORD)
+        sign_as(signing, visit.id, Action.CONFIRM, "ivy", PASSWORD)

@@ -26,6 +26,7 @@ from desktop.ui.patients.main_window import MainWindow
 from desktop.ui.screening.patient_view import PatientView
 from desktop.ui.screening.screening_log import ScreeningLogWindow
 from desktop.ui.screening.visit_form import VisitForm
+from tests.registry.conftest import sign_as
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import example, open_before_signature, store_example
 from tests.ui.session_support import PASSWORD, seed_investigator
@@ -242,7 +243,7 @@ def test_an_override_is_shown_with_the_stage_and_opens_the_next(
                                   AccountService(context.registry, hasher=fast_hasher()),
                                   clock=clock)
     agreed = datetime.combine(clock.now.date(), clock_time(0, 0)).astimezone()
-    signing.sign(failed.id, Action.OVERRIDE, "ivy", PASSWORD,
+    sign_as(signing, failed.id, Action.OVERRIDE, "ivy", PASSWORD,
                  rationale="Steroid dose reviewed: a single premedication dose.",
                  parties=(OverrideParty("IND holder", "Dr B Holder", agreed, "email on file"),))
 

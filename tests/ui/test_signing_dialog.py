@@ -38,6 +38,7 @@ from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.screening.patient_view import PatientView
 from desktop.ui.screening.signing_dialog import SigningDialog
 from desktop.ui.screening.visit_form import VisitForm
+from tests.registry.conftest import sign_as
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import example, store_example
 
@@ -364,7 +365,7 @@ def test_a_result_corrected_after_signing_shows_data_changed_since_signing(
         clock: Clock, people: People, context: ScreeningContext, messages: RecordingMessages,
         form_for: FormFor) -> None:
     visit = _completed(registry, people, library, patient, clock)
-    _signing(registry, people.ivy, clock).sign(visit.id, Action.CONFIRM, "ivy", PASSWORD)
+    sign_as(_signing(registry, people.ivy, clock), visit.id, Action.CONFIRM, "ivy", PASSWORD)
     service = _screening(registry, people.cora, clock)
     creatinine = service.observations(patient.id, "creatinine")[-1]
     service.update_observation(creatinine.id, ObservationInput(
@@ -395,7 +396,7 @@ def test_a_correction_opens_the_next_version_and_keeps_the_signed_one(
         clock: Clock, people: People, messages: RecordingMessages,
         form_for: FormFor) -> None:
     visit = _completed(registry, people, library, patient, clock)
-    _signing(registry, people.ivy, clock).sign(visit.id, Action.CONFIRM, "ivy", PASSWORD)
+    sign_as(_signing(registry, people.ivy, clock), visit.id, Action.CONFIRM, "ivy", PASSWORD)
     form = form_for(people.cora, visit)
     assert form.correction_button.isVisible()
     assert form.correction_button.isEnabled()
@@ -470,7 +471,7 @@ def test_the_next_stage_waits_for_the_investigators_confirmation_in_the_patient_
     assert messages.messages[-1].title == "Stage not open yet"
     assert "confirmed by an investigator" in messages.messages[-1].text
 
-    _signing(registry, people.ivy, clock).sign(visit.id, Action.CONFIRM, "ivy", PASSWORD)
+    sign_as(_signing(registry, people.ivy, clock), visit.id, Action.CONFIRM, "ivy", PASSWORD)
     view.reload()
     stages = str(view.screenings_model.index(0, 1).data()).splitlines()
     assert stages[0] == "✔✍ Screening #1: trial enrollment: signed"

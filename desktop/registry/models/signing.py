@@ -51,6 +51,8 @@ class StageVersion(SQLModel, table=True):
     content: str
     content_sha256: str
     observation_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    #: ``Verdict.as_json()`` of this version (the visit keeps only the current one's).
+    verdict: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     #: Why this version was opened (None for version 1).
     correction_reason: str | None = None
     #: "completion", or "signing" for a stage completed before signatures existed.

@@ -223,10 +223,18 @@ class PatientView(QWidget):
         return result
 
     def _standings(self, visits: list[VisitRow]) -> dict[int, Standing]:
-        """Whether the signatures of each signed visit still hold (one re-run each)."""
+        """Whether the signatures of each signed visit still hold (one re-run each); a
+        visit whose standing cannot be read says so, the others are shown."""
         signing = self.context.signing
-        return {v.id: signing.standing(v.id) for v in visits
-                if v.status == "completed" and v.signed_actions}
+        found: dict[int, Standing] = {}
+        for visit in visits:
+            if visit.status != "completed" or not visit.signed_actions:
+                continue
+            try:
+                found[visit.id] = signing.standing(visit.id)
+            except RegistryError as exc:
+                found[visit.id] = Standing(None, problem=str(exc))
+        return found
 
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
         screened = {s.trial.id for s in summaries}

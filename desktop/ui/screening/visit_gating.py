@@ -322,9 +322,17 @@ class VisitGating(VisitFormState):
         request = self._request(action)
         if request is None or request.problem is not None:
             return
-        standing, _versions = self._standing()
-        sha = None if standing is None or standing.version is None \
-            else standing.version.content_sha256
+        if (request.visit.version, request.visit.decision) != \
+                (self._visit.version, self._visit.decision):
+            # Corrected in another window since this form read it: show it as it is now.
+            self._visit = request.visit
+            self._load()
+            self._refresh_mode()
+            self._messages.error(self, "Not signed", "The stage changed in another window "
+                                 "since this form read it; it is shown as it is now. "
+                                 "Review it and sign again.")
+            return
+        sha = request.shown.content_sha256
         failing = [] if self.verdict is None or self._visit.decision != "not_eligible" \
             else [f"{r.criterion.id}: {r.reason}" for r in self.verdict.failing]
         patient = self._patient
@@ -337,8 +345,8 @@ class VisitGating(VisitFormState):
 
         def submit(user_id: str, password: str, rationale: str,
                    parties: tuple[OverrideParty, ...]) -> SignatureRow:
-            return signing.sign(visit_id, action, user_id, password, rationale=rationale,
-                                parties=parties)
+            return signing.sign(visit_id, action, user_id, password, shown=request.shown,
+                                rationale=rationale, parties=parties)
 
         dialog = SigningDialog(self, request, signed, f"{actor.full_name} ({actor.user_id})",
                                submit, self._clock().date())
@@ -429,6 +437,8 @@ def _earlier_lines(versions: list[StageVersionRow], visit: VisitRow) -> list[str
         word = DECISION_WORDS.get(version.decision, version.decision)
         signers = ", ".join(f"{s.meaning.value.lower()} {s.printed_name} ({s.user_id})"
                             for s in version.signatures)
+        if version.legacy:
+            signers = ", ".join(w for w in (signers, version.legacy) if w)
         signed = f", {signers}" if signers else ", not signed"
         why = reasons.get(version.version + 1) or "—"
         lines.append(f"<span style='color:{HINT_COLOUR}'>Version {version.version}: "

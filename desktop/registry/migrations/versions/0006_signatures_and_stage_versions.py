@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('content', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('content_sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('observation_ids', sa.JSON(), nullable=False),
+    sa.Column('verdict', sa.JSON(), nullable=False),
     sa.Column('correction_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('captured', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['trial_sha256'], ['trial_file.sha256'], name=op.f('fk_stage_version_trial_sha256_trial_file')),
