@@ -105,8 +105,13 @@ class VisitRow:
             return StageState.NOT_ELIGIBLE
         if self.confirmed:
             return StageState.SIGNED
-        return StageState.ELIGIBLE if self.open_before_signature \
-            else StageState.AWAITING_SIGNATURE
+        from desktop.domain.signing import SignState, lets_next_open
+
+        signed = SignState.PREPARED if "prepare" in self.signed_actions \
+            else SignState.COMPLETED
+        opens = lets_next_open(signed, "eligible",
+                               open_before_signature=self.open_before_signature)
+        return StageState.ELIGIBLE if opens else StageState.AWAITING_SIGNATURE
 
 
 @dataclass(frozen=True)
