@@ -388,6 +388,9 @@ def test_a_result_corrected_after_signing_shows_data_changed_since_signing(
     assert "eligibility confirmed by Dr Ivy Investigator" in detail
     assert "⚠ data changed since signing: result creatinine changed" in detail
     assert "⚠ verdict would differ today: not eligible" in detail
+    # And its lane in the timeline (tooltip, and the words for screen readers).
+    assert "Screening #1: trial enrollment (signed · data changed since signing, verdict " \
+           "would differ today)" in view.timeline.summary()
     assert messages.messages == []
 
 

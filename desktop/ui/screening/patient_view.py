@@ -285,8 +285,15 @@ class PatientView(QWidget):
     def _show_timeline(self, summary: ScreeningSummary) -> None:
         states = {(v.slot.stage.id, v.slot.repeat): v.state for v in summary.slots
                   if v.visit is not None}
+        flags = {(v.slot.stage.id, v.slot.repeat): ", ".join(
+                     word for word, on in (("data changed since signing",
+                                            v.standing.data_changed),
+                                           ("verdict would differ today",
+                                            v.standing.verdict_differs)) if on)
+                 for v in summary.slots if v.standing is not None
+                 and (v.standing.data_changed or v.standing.verdict_differs)}
         self.timeline.set_data(summary.trial, dict(summary.visit_events), states,
-                               self.context.clock(), fallback=summary.events)
+                               self.context.clock(), fallback=summary.events, flags=flags)
 
     def _update_buttons(self) -> None:
         self.log_button.setEnabled(self.selected_summary() is not None)

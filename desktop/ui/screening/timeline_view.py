@@ -24,7 +24,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSize
 from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from desktop.domain.timeline import SlotKey, Timeline, build_timeline
+from desktop.domain.timeline import Lane, SlotKey, Timeline, build_timeline
 from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.ui.screening.timeline_layout import (
@@ -46,6 +46,9 @@ class TimelineView(QWidget):
         super().__init__(parent)
         self.setObjectName("timeline")
         self._timeline: Timeline | None = None
+        #: What a stage's signatures no longer cover, by slot ("data changed since
+        #: signing"), said with the lane in its tooltip and in the summary.
+        self._flags: dict[SlotKey, str] = {}
         self._cache: tuple[int, TimelineLayout] | None = None
         self.setMouseTracking(True)
         self.setAutoFillBackground(True)
@@ -63,9 +66,16 @@ class TimelineView(QWidget):
 
     def set_data(self, trial: Trial, events: Mapping[SlotKey, Mapping[str, datetime]],
                  states: Mapping[SlotKey, StageState], today: datetime,
-                 fallback: Mapping[str, datetime] | None = None) -> None:
-        """Build the timeline (:func:`desktop.domain.timeline.build_timeline`) and show it."""
+                 fallback: Mapping[str, datetime] | None = None,
+                 flags: Mapping[SlotKey, str] | None = None) -> None:
+        """Build the timeline (:func:`desktop.domain.timeline.build_timeline`) and show it;
+        ``flags``: words said with a lane (what its signatures no longer cover)."""
+        self._flags = dict(flags or {})
         self.set_timeline(build_timeline(trial, events, states, today, fallback=fallback))
+
+    def _flag(self, lane: Lane) -> str:
+        flag = self._flags.get((lane.stage_id, lane.repeat))
+        return f" · {flag}" if flag else ""
 
     def clear_timeline(self) -> None:
         self.set_timeline(None)
@@ -81,7 +91,7 @@ class TimelineView(QWidget):
         lines = [timeline.message] if timeline.message else []
         for lane in timeline.lanes:
             due = lane.due.text if lane.spans else lane.note
-            lines.append(f"{lane.title} ({badge_text(lane)}): {due}")
+            lines.append(f"{lane.title} ({badge_text(lane)}{self._flag(lane)}): {due}")
         return "\n".join(lines)
 
     def bar_rect(self, lane: int, span: int) -> QRect:
@@ -110,7 +120,8 @@ class TimelineView(QWidget):
                 if bar.rect.adjusted(-2, -2, 2, 2).contains(point):
                     return span_tooltip(bar.span)
             if row.badge_rect.contains(point) or row.title_rect.contains(point):
-                return f"{row.lane.title}: {badge_text(row.lane)}\n{row.lane.due.text}"
+                return (f"{row.lane.title}: {badge_text(row.lane)}{self._flag(row.lane)}\n"
+                        f"{row.lane.due.text}")
         for marker in layout.markers:
             if marker.rect.contains(point):
                 return marker.tooltip
