@@ -31,8 +31,12 @@ from desktop.registry.screening_rows import (
     VisitRow,
 )
 
-#: A screen failure stands while its visit is completed not eligible (``fv``).
-_STANDING_FAILURE = "fv.status = 'completed' AND fv.decision = 'not_eligible'"
+#: A screen failure stands while its visit (``fv``) is completed not eligible, or is a
+#: correction still being decided whose latest completed version was not eligible.
+_STANDING_FAILURE = (
+    "((fv.status = 'completed' AND fv.decision = 'not_eligible') OR "
+    "(fv.status = 'draft' AND (SELECT sv.decision FROM stage_version sv "
+    "WHERE sv.visit_id = fv.id ORDER BY sv.version DESC LIMIT 1) = 'not_eligible'))")
 
 
 class LogPart(ScreeningBase):
@@ -81,9 +85,10 @@ class LogPart(ScreeningBase):
     def screen_failures(self, screening_id: int) -> list[ScreenFailureRow]:
         """The screening's screen failures, oldest first (overridden ones included).
 
-        A visit's failure counts while the visit stands completed not eligible: one
-        corrected (reopened, or decided eligible again) no longer lists it; its earlier
-        version keeps the verdict and the audit the reasons."""
+        A visit's failure counts while the visit stands completed not eligible (or is
+        being corrected from a not-eligible version); one decided eligible again by a
+        correction no longer lists it: its earlier version keeps the verdict and the
+        audit the reasons."""
         with self._registry.read() as conn:
             found = conn.execute(f"SELECT s.id, {_FAILURE_COLUMNS} FROM screening s "
                                  f"LEFT JOIN (screen_failure f JOIN visit fv ON "

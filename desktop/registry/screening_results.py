@@ -6,13 +6,12 @@ Part of ``desktop.registry.screenings`` (``ScreeningRepository``).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.draft import observation as checked_observation
 from desktop.domain.record import RecordError
 from desktop.registry.confirmations import unusual
-from desktop.registry.screening_base import ScreeningBase
 from desktop.registry.screening_errors import ObservationNotFound, ScreeningRefused
 from desktop.registry.screening_reads import (
     _OBSERVATION_COLUMNS,
@@ -30,6 +29,7 @@ from desktop.registry.screening_reads import (
 )
 from desktop.registry.screening_refusals import _OBSERVATION_FIELDS, _invalid, _sentence
 from desktop.registry.screening_rows import ObservationInput, ObservationRow
+from desktop.registry.screening_signing import SigningPart
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -38,26 +38,8 @@ if TYPE_CHECKING:
 
 
 
-#: A completed visit of patient ?1 assessed at or after ?2 whose current version's
-#: decision used a result of code ?3 taken at or before ?4 (the new result is at least
-#: as recent, so a re-run would read it instead), or, for a stage completed before
-#: signatures, any completed visit assessed at or after ?2.
-_COVERS_SQL = (
-    "SELECT 1 FROM visit v JOIN screening s ON s.id = v.screening_id "
-    "LEFT JOIN stage_version sv ON sv.visit_id = v.id AND sv.version = v.version "
-    "WHERE s.patient_id = ?1 AND v.status = 'completed' AND v.assessed_at >= ?2 "
-    "AND (sv.id IS NULL OR EXISTS (SELECT 1 FROM json_each(sv.content, '$.observations') j "
-    "WHERE json_extract(j.value, '$.code') = ?3 AND json_extract(j.value, '$.at') <= ?4)) "
-    "LIMIT 1")
 
-
-def _covers(at: datetime, code: str) -> tuple[str, str, str]:
-    """The parameters after the patient id: the time as the registry's columns hold it,
-    the code, the time as the signed content holds it (each comparable as text)."""
-    return (at.strftime("%Y-%m-%d %H:%M:%S.%f"), code, at.isoformat(timespec="seconds"))
-
-
-class ResultsPart(ScreeningBase):
+class ResultsPart(SigningPart):
     """``ScreeningRepository``'s results: see the module docstring."""
 
     # -- observations (per patient) -----------------------------------------------
@@ -111,13 +93,6 @@ class ResultsPart(ScreeningBase):
                                                    f"save it."})
         obs.confirmation, obs.confirmed_by, obs.confirmed_at = why, self._user, utcnow()
 
-    def add_needs_reason(self, patient_id: int, code: str, at: datetime) -> bool:
-        """Whether adding a result of ``code`` taken at ``at`` changes what a completed
-        stage of the patient was decided on (``add_observation`` then asks a reason)."""
-        with self._registry.read() as conn:
-            return bool(conn.execute(_COVERS_SQL, (patient_id, *_covers(at, code)))
-                        .fetchall())
-
     def add_observation(self, patient_id: int, visit_id: int | None,
                         data: ObservationInput, *,
                         expected: int | None = None, reason: str = "") -> ObservationRow:
@@ -134,10 +109,10 @@ class ResultsPart(ScreeningBase):
         visit had none); EntryChanged if a result of that code was entered, corrected
         or withdrawn at the visit since.
 
-        A result taken on or before the time a completed stage of the patient was
-        assessed, of a code that stage's decision used and no older than the result it
-        used (or any result, for a stage completed before signatures), changes what it
-        was decided on: ValidationFailed on "reason" without one (kept in the audit)."""
+        A result that changes what a completed stage of the patient was decided on (its
+        re-run, as of the time it was assessed, would read it: see
+        ``SigningPart._moved_stages``) needs a reason: ValidationFailed on "reason"
+        without one, and nothing is saved; the reason is kept in the audit."""
         from desktop.registry.models.base import utcnow
         from desktop.registry.models.screening import Observation
 
@@ -162,11 +137,6 @@ class ResultsPart(ScreeningBase):
                                  "entered at")
             unit, uln, value, why = self._checked(data, patient.birth_date)
             assert data.at is not None  # checked
-            covers = bool(rows(_COVERS_SQL, (patient_id, *_covers(data.at, data.code))))
-            checked_reason = self._covered_reason(
-                covers, reason, "The result",
-                "Reason: say why this result is added now (a completed stage was decided "
-                "before it, on results of this test).")
             obs = Observation(patient_id=patient_id, visit_id=visit_id, code=data.code,
                               value=value, unit=unit, at=data.at, uln=uln,
                               source=data.source.strip(), entered_by=self._user,
@@ -175,6 +145,11 @@ class ResultsPart(ScreeningBase):
             session.add(obs)
             session.flush()
             assert obs.id is not None
+            moved = self._moved_stages(rows, patient_id, data.at)
+            checked_reason = self._covered_reason(
+                bool(moved), reason, "The result",
+                f"Reason: say why this result is added now: it changes what "
+                f"{', '.join(moved)} was decided on.")
             details = {"patient_id": patient_id, **_observation_details(obs)}
             if checked_reason:
                 details["reason"] = checked_reason

@@ -10,6 +10,7 @@ it calls ``add_signature``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -32,6 +33,7 @@ from desktop.domain.signing import (
 )
 from desktop.domain.signing_changes import changes_since
 from desktop.domain.signing_content import build_content, used_observations
+from desktop.domain.stage_states import StageState
 from desktop.domain.trial import Trial
 from desktop.registry.patient_validation import checked_reason
 from desktop.registry.screening_base import Evaluation, ScreeningBase, TrialUsed
@@ -122,7 +124,28 @@ def _earlier_blocking(trial: Trial, visits: Sequence[VisitRow],
         if (slot.stage.id, slot.repeat) == (visit.stage_id, visit.repeat):
             return None
         if not slot.state.lets_next_open:
-            return slot.title
+            why = {StageState.IN_PROGRESS: "is being corrected",
+                   StageState.AWAITING_SIGNATURE: "awaits the investigator's confirmation",
+                   StageState.NOT_ELIGIBLE: "is not eligible",
+                   StageState.NOT_STARTED: "is not started"}.get(slot.state, "is not done")
+            return f"{slot.title}, before it, {why}"
+    return None
+
+
+def _legacy_problem(rows: _Rows, visit: VisitRow, evaluation: Evaluation) -> str | None:
+    """How today's re-run of a stage completed before signatures differs from the
+    verdict it was given (its decision, or any criterion's outcome); None: it agrees."""
+    if evaluation.verdict.decision != visit.decision:
+        return (f"it would be decided {evaluation.verdict.decision.replace('_', ' ')}, "
+                f"not {(visit.decision or '').replace('_', ' ')}")
+    found = rows("SELECT verdict FROM visit WHERE id = ?", (visit.id,))
+    stored = json.loads(found[0][0]) if found and found[0][0] else {}
+    given = {str(c.get("id")): c.get("outcome") for c in stored.get("criteria", [])
+             if isinstance(c, dict)}
+    now = {r.id: r.outcome for r in evaluation.verdict.results}
+    differ = sorted(cid for cid in given.keys() | now.keys() if given.get(cid) != now.get(cid))
+    if differ:
+        return f"the outcomes of {', '.join(differ)} differ from those it was given"
     return None
 
 
@@ -165,11 +188,11 @@ class SigningPart(ScreeningBase):
 
     def _capture(self, session: Session, visit: VisitRow, evaluation: Evaluation,
                  used: TrialUsed, *, version: int, reason: str | None,
-                 captured: str = "completion", decision: str | None = None) -> StageVersion:
+                 captured: str = "completion", decision: str | None = None,
+                 verdict: dict[str, Any] | None = None) -> StageVersion:
         """Store the stage version just decided, with its signed content and verdict
-        (``decision``: the one the stage was given, where it is not the re-run's)."""
-        import hashlib
-
+        (``decision``, ``verdict``: the ones the stage was given, for a stage completed
+        before signatures, whose content is captured later)."""
         from desktop.registry.models.base import utcnow
         from desktop.registry.models.signing import StageVersion
 
@@ -178,7 +201,7 @@ class SigningPart(ScreeningBase):
         row = StageVersion(
             visit_id=visit.id, version=version,
             decision=decision or evaluation.verdict.decision,
-            verdict=evaluation.verdict.as_json(),
+            verdict=verdict if verdict is not None else evaluation.verdict.as_json(),
             completed_at=visit.completed_at or utcnow(),
             completed_by=visit.completed_by or self._user, trial_sha256=sha,
             content=content.decode("utf-8"),
@@ -233,23 +256,57 @@ class SigningPart(ScreeningBase):
         for found in reversed(_versions(rows, visit.id)):
             if found.version == visit.version:
                 return found
-        screening = _load_screening(rows, visit.screening_id)
-        used = self._trial_file(screening.trial_id)
-        assert visit.assessed_at is not None
-        evaluation = self._evaluation(rows, visit, visit.assessed_at, used.trial)
-        if not correcting and evaluation.verdict.decision != visit.decision:
+        used, evaluation = self._legacy_evaluation(rows, visit)
+        problem = _legacy_problem(rows, visit, evaluation)
+        if problem is not None and not correcting:
             title = _visit_title(used.trial.stage(visit.stage_id), visit.stage_id,
                                  visit.repeat)
             raise ScreeningRefused(
-                f"{title} was completed before electronic signatures, "
-                f"{(visit.decision or '').replace('_', ' ')}; on what the registry holds now "
-                f"it would be decided {evaluation.verdict.decision.replace('_', ' ')}. Open "
-                "a correction so it is decided again before it is signed.")
+                f"{title} was completed before electronic signatures; on what the registry "
+                f"holds now {problem}. Open a correction so it is decided again before it "
+                "is signed.")
+        stored = rows("SELECT verdict FROM visit WHERE id = ?", (visit.id,))
         self._capture(session, visit, evaluation, used, version=visit.version,
                       reason=visit.correction_reason,
                       captured="correction" if correcting else "signing",
-                      decision=visit.decision)
+                      decision=visit.decision,
+                      verdict=json.loads(stored[0][0]) if stored and stored[0][0] else None)
         return next(v for v in _versions(rows, visit.id) if v.version == visit.version)
+
+    def _legacy_evaluation(self, rows: _Rows, visit: VisitRow) -> tuple[TrialUsed, Evaluation]:
+        """A stage completed before signatures re-run under the library's trial, as of
+        the time it was assessed, on what the registry holds now."""
+        screening = _load_screening(rows, visit.screening_id)
+        used = self._trial_file(screening.trial_id)
+        assert visit.assessed_at is not None
+        return used, self._evaluation(rows, visit, visit.assessed_at, used.trial)
+
+    def _moved_stages(self, rows: _Rows, patient_id: int, at: datetime) -> list[str]:
+        """The patient's completed stages, assessed at or after ``at``, whose signed
+        content no longer holds on what this transaction now holds (a stage completed
+        before signatures counts as moved: nothing tells what it was decided on)."""
+        moved: list[str] = []
+        for (visit_id,) in rows(
+                "SELECT v.id FROM visit v JOIN screening s ON s.id = v.screening_id "
+                "WHERE s.patient_id = ? AND v.status = 'completed' "
+                "AND julianday(v.assessed_at) >= julianday(?) ORDER BY v.id",
+                (patient_id, at.isoformat())):
+            visit = _load_visit(rows, int(visit_id))
+            title = f"{visit.stage_id} (visit {visit.id})"
+            version = next((v for v in _versions(rows, visit.id)
+                            if v.version == visit.version), None)
+            if version is None:
+                moved.append(title)
+                continue
+            stored = rows("SELECT content FROM stage_version WHERE id = ?", (version.id,))
+            try:
+                now, _decision = self._now_content(rows, visit, version)
+            except ScreeningRefused:
+                moved.append(title)
+                continue
+            if now.decode("utf-8") != stored[0][0]:
+                moved.append(title)
+        return moved
 
     # -- reads --------------------------------------------------------------------
 
@@ -265,8 +322,17 @@ class SigningPart(ScreeningBase):
             visit = _load_visit(rows, visit_id)
             found = rows("SELECT content_sha256 FROM stage_version WHERE visit_id = ? AND "
                          "version = ?", (visit_id, visit.version))
-        return Shown(visit.version, visit.decision or "incomplete",
-                     found[0][0] if found else None)
+            if found:
+                sha: str | None = found[0][0]
+            elif visit.status == "completed":
+                # Completed before signatures: the content a signature would capture now.
+                used, evaluation = self._legacy_evaluation(rows, visit)
+                content = self._content(visit, evaluation, trial_file_sha256(used.data),
+                                        visit.version)
+                sha = hashlib.sha256(content).hexdigest()
+            else:
+                sha = None
+        return Shown(visit.version, visit.decision or "incomplete", sha)
 
     def decided_trial(self, visit_id: int) -> Trial | None:
         """The trial file the visit's current version was decided under (None: not
@@ -349,16 +415,15 @@ class SigningPart(ScreeningBase):
             trial = self._stored_trial(rows, version.trial_sha256)
             stage = trial.stage(visit.stage_id)
             title = _visit_title(stage, visit.stage_id, visit.repeat)
-            if (shown.version, shown.decision) != (version.version, version.decision) or \
-                    shown.content_sha256 not in (None, version.content_sha256):
+            if (shown.version, shown.decision, shown.content_sha256) != \
+                    (version.version, version.decision, version.content_sha256):
                 raise ScreeningRefused(
                     f"{title} was not signed: it changed since the signing dialog opened "
                     f"(now version {version.version}, "
                     f"{version.decision.replace('_', ' ')}). Review it and sign again.")
             blocked = _earlier_blocking(trial, _load_visits(rows, visit.screening_id), visit)
             if blocked is not None:
-                raise ScreeningRefused(f"{title} cannot be signed: {blocked} before it no "
-                                       "longer lets it proceed (it was corrected since).")
+                raise ScreeningRefused(f"{title} cannot be signed while {blocked}.")
             try:
                 next_state(_state(visit, version), action, version.decision,
                            override_allowed=stage is not None and stage.override is not None)

@@ -48,7 +48,8 @@ class StageVersionRow:
     trial_sha256: str
     content_sha256: str
     correction_reason: str | None
-    #: "completion", or "signing" when captured for a stage completed before signatures.
+    #: "completion"; for a stage completed before signatures, "signing" or "correction"
+    #: (when its content was captured: the verdict and decision are the ones it had).
     captured: str
     signatures: tuple[SignatureRow, ...] = ()
     #: Version 1 of a stage signed before electronic signatures: its typed sign-off or
@@ -58,8 +59,9 @@ class StageVersionRow:
 
 @dataclass(frozen=True)
 class Shown:
-    """What the signer was shown: the version, its decision and the content hash (None
-    for a stage completed before signatures, whose content is captured at signing)."""
+    """What the signer was shown: the version, its decision and the content hash (for a
+    stage completed before signatures, of the content a signature would capture now; None
+    for a stage not completed)."""
 
     version: int
     decision: str

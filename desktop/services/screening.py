@@ -219,10 +219,6 @@ class ScreeningService:
         return self._repository.add_observation(patient_id, visit_id, data, expected=expected,
                                                 reason=reason)
 
-    def add_needs_reason(self, patient_id: int, code: str, at: datetime) -> bool:
-        """As ``ScreeningRepository.add_needs_reason``."""
-        return self._repository.add_needs_reason(patient_id, code, at)
-
     def update_observation(self, observation_id: int, data: ObservationInput, *,
                            expected: int | None = None, reason: str = "") -> ObservationRow:
         """As ``ScreeningRepository.update_observation`` (a reason needed once a stage

@@ -127,10 +127,14 @@ class SigningService:
             problem = "Only a completed stage is signed: complete it first."
         parties = tuple(other_parties(override.agreed_by)) \
             if override is not None and action is Action.OVERRIDE else ()
+        try:
+            shown = self._repository.shown(visit_id)
+        except ScreeningRefused as exc:  # a stage from before signatures that cannot be re-run
+            shown = Shown(visit.version, decision, "")
+            problem = problem or str(exc)
         return SigningRequest(visit, trial_id, action, meaning_for(action, decision),
                               decision, parties,
-                              None if override is None else override.text, problem,
-                              self._repository.shown(visit_id))
+                              None if override is None else override.text, problem, shown)
 
     def available(self, visit_id: int) -> list[Action]:
         """The signatures the actor's roles could give on the visit now, in order."""

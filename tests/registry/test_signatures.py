@@ -313,8 +313,9 @@ def test_a_stage_completed_before_signatures_is_captured_when_signed(
         screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
     done = _completed(screenings, patient_id)
     _as_before_signatures(registry, done.id)
-    assert screenings.shown(done.id).content_sha256 is None
+    shown = screenings.shown(done.id)  # the content a signature would capture now
     signed = sign(screenings, done.id)
+    assert signed.content_sha256 == shown.content_sha256
     [version] = screenings.stage_versions(done.id)
     assert (version.captured, version.decision, signed.content_sha256) == (
         "signing", "eligible", version.content_sha256)
@@ -327,9 +328,9 @@ def test_a_stage_completed_before_signatures_that_would_be_decided_otherwise_is_
     row = screenings.observations(patient_id, "creatinine")[0]
     screenings.update_observation(row.id, ObservationInput(
         row.code, "190", row.unit, row.at, row.uln, row.source or ""), reason="typo")
-    with pytest.raises(ScreeningRefused, match="completed before electronic signatures, "
-                                               "eligible; on what the registry holds now it "
-                                               "would be decided not eligible"):
+    with pytest.raises(ScreeningRefused, match="completed before electronic signatures; on "
+                                               "what the registry holds now it would be "
+                                               "decided not eligible, not eligible"):
         sign(screenings, done.id)
     assert screenings.stage_versions(done.id) == []
     with pytest.raises(ScreeningRefused, match="cannot start before an investigator confirms"):
@@ -338,7 +339,38 @@ def test_a_stage_completed_before_signatures_that_would_be_decided_otherwise_is_
     screenings.open_correction(done.id, "creatinine corrected")
     [first] = screenings.stage_versions(done.id)
     assert (first.version, first.decision, first.captured) == (1, "eligible", "correction")
+    with registry.read() as conn:  # the verdict it was given, not today's re-run
+        [(verdict,)] = conn.execute("SELECT verdict FROM stage_version").fetchall()
+    assert json.loads(verdict)["decision"] == "eligible"
     assert screenings.complete(done.id).decision == "not_eligible"
+
+
+def test_a_legacy_stage_whose_failing_criteria_moved_is_not_signed(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    failed = _completed(screenings, patient_id, answers={"remission-status": False})
+    assert failed.decision == "not_eligible"
+    _as_before_signatures(registry, failed.id)
+    with registry.engine.begin() as conn:  # its verdict said another criterion failed
+        conn.exec_driver_sql(
+            "UPDATE visit SET verdict = json_set(verdict, '$.criteria[0].outcome', 'fail') "
+            f"WHERE id = {failed.id}")
+    with pytest.raises(ScreeningRefused, match=r"the outcomes of .* differ from those it was "
+                                               r"given"):
+        sign(screenings, failed.id)
+
+
+def test_a_legacy_stage_is_signed_only_on_the_content_shown(
+        screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    _as_before_signatures(registry, done.id)
+    shown = screenings.shown(done.id)
+    row = screenings.observations(patient_id, "creatinine")[0]
+    screenings.update_observation(row.id, ObservationInput(
+        row.code, "120", row.unit, row.at, row.uln, row.source or ""), reason="typo")
+    with pytest.raises(ScreeningRefused, match="changed since the signing dialog opened"):
+        screenings.add_signature(done.id, user_id="ivy", printed_name="Dr Ivy",
+                                 role="Investigator", action=Action.CONFIRM,
+                                 signed_at=datetime.now(UTC), shown=shown)
 
 
 def test_a_later_stage_is_not_signed_once_an_earlier_one_is_corrected_to_a_failure(
@@ -349,8 +381,8 @@ def test_a_later_stage_is_not_signed_once_an_earlier_one_is_corrected_to_a_failu
     screenings.open_correction(first.id, "remission was misread")
     screenings.set_answer(first.id, "remission-status", "no", "", "clinic note")
     assert screenings.complete(first.id).decision == "not_eligible"
-    with pytest.raises(ScreeningRefused, match="Screening #1 before it no longer lets it "
-                                               "proceed"):
+    with pytest.raises(ScreeningRefused, match="Pre-infusion cannot be signed while Screening "
+                                               "#1, before it, is not eligible"):
         sign(screenings, later.id)
 
 
@@ -359,7 +391,8 @@ def test_a_correction_decided_eligible_is_no_longer_a_screen_failure(
     failed = _failed(screenings, patient_id)
     assert [f.visit_id for f in screenings.screen_failures(failed.screening_id)] == [failed.id]
     screenings.open_correction(failed.id, "clinical status answered for the wrong visit")
-    assert screenings.screen_failures(failed.screening_id) == []  # being decided again
+    # Still a screen failure while the correction is decided.
+    assert [f.visit_id for f in screenings.screen_failures(failed.screening_id)] == [failed.id]
     screenings.set_answer(failed.id, "clinical-status", "yes", "", "clinic note")
     assert screenings.complete(failed.id).decision == "eligible"
     assert screenings.screen_failures(failed.screening_id) == []
@@ -393,17 +426,17 @@ def test_a_legacy_sign_off_stays_with_version_1_after_a_correction(
     assert first.legacy == "legacy sign-off by Dr Imaginary Test, PI (typed name)"
 
 
-def test_a_result_added_before_a_stage_was_assessed_needs_a_reason(
+def test_a_result_that_changes_a_completed_stage_needs_a_reason(
         screenings: ScreeningRepository, registry: Registry, patient_id: int) -> None:
     done = _completed(screenings, patient_id)
     sign(screenings, done.id)
     used = screenings.observations(patient_id, "creatinine")[0]
     newer = ObservationInput("creatinine", "190", used.unit, used.at.replace(minute=31),
                              None, "lab")
-    assert screenings.add_needs_reason(patient_id, "creatinine", newer.at)
-    with pytest.raises(ValidationFailed, match="say why this result is added now"):
+    with pytest.raises(ValidationFailed, match="say why this result is added now: it "
+                                               "changes what screening-1"):
         screenings.add_observation(patient_id, None, newer)
-    assert screenings.observations(patient_id, "creatinine") == [used]
+    assert screenings.observations(patient_id, "creatinine") == [used]  # nothing saved
     added = screenings.add_observation(patient_id, None, newer, reason="late lab report")
     assert screenings.standing(done.id).changes == ("result creatinine changed",)
     with registry.read() as conn:
@@ -411,8 +444,15 @@ def test_a_result_added_before_a_stage_was_assessed_needs_a_reason(
                                     "'observation.add' AND entity_id = ?",
                                     (added.id,)).fetchall()
     assert json.loads(details)["reason"] == "late lab report"
-    # Older than the result used, after the assessment, or another test: no reason.
-    older = used.at.replace(minute=29)
-    assert not screenings.add_needs_reason(patient_id, "creatinine", older)
-    assert not screenings.add_needs_reason(patient_id, "creatinine", datetime(2027, 1, 2))
-    assert not screenings.add_needs_reason(patient_id, "hemoglobin", newer.at)
+
+
+def test_a_result_that_changes_nothing_decided_needs_no_reason(
+        screenings: ScreeningRepository, patient_id: int) -> None:
+    done = _completed(screenings, patient_id)
+    sign(screenings, done.id)
+    used = screenings.observations(patient_id, "creatinine")[0]
+    for at in (used.at.replace(minute=29),  # older than the one used: not read
+               used.at):  # the same time: the one used stays
+        screenings.add_observation(patient_id, None, ObservationInput(
+            "creatinine", "190", used.unit, at, None, "lab"))
+    assert screenings.standing(done.id).changes == ()

@@ -99,6 +99,8 @@ class SlotView:
         if standing is not None and standing.data_changed:
             parts.append("⚠ data changed since signing: "
                          + "; ".join(standing.changes or (standing.problem or "",)))
+        if standing is not None and standing.version is None and standing.problem:
+            parts.append(f"⚠ its signatures could not be checked: {standing.problem}")
         if standing is not None and standing.verdict_differs:
             now = standing.decision_now or "—"
             parts.append("⚠ verdict would differ today: "

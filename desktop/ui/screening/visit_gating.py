@@ -320,17 +320,22 @@ class VisitGating(VisitFormState):
         if signing is None or not button.isVisible() or not button.isEnabled():
             return  # the button says why
         request = self._request(action)
-        if request is None or request.problem is not None:
+        if request is None:
             return
-        if (request.visit.version, request.visit.decision) != \
-                (self._visit.version, self._visit.decision):
+        if (request.visit.status, request.visit.version, request.visit.decision) != \
+                (self._visit.status, self._visit.version, self._visit.decision):
             # Corrected in another window since this form read it: show it as it is now.
             self._visit = request.visit
             self._load()
             self._refresh_mode()
+            self.setWindowTitle(visit_title(self._trial, self._stage, self._visit,
+                                            self._patient))
+            self.changed.emit(self._visit.id)
             self._messages.error(self, "Not signed", "The stage changed in another window "
                                  "since this form read it; it is shown as it is now. "
                                  "Review it and sign again.")
+            return
+        if request.problem is not None:
             return
         sha = request.shown.content_sha256
         failing = [] if self.verdict is None or self._visit.decision != "not_eligible" \

@@ -90,16 +90,9 @@ class VisitSaving(VisitFormState):
             return  # its message is already at the field; nothing saved, nothing lost
         try:
             if own is None:
-                assert data.at is not None  # a parsed row has its time
-                needed = self._repository.add_needs_reason(self._patient.id, code, data.at)
-                reason = self._covered_reason(
-                    f"Adding {row.label} {self._result_text(data)}, taken before a completed "
-                    f"stage was assessed on results of this test.", ask, needed)
-                if reason is None:  # cancelled (or not asked while flushing): not saved
+                saved = self._add_result(code, data, ask)
+                if saved is None:  # a reason was asked and not given: not saved
                     return
-                saved = self._repository.add_observation(
-                    self._patient.id, self._visit.id, data,
-                    expected=self._versions.get(("result", code), 0), reason=reason)
                 self._versions["result", code] = saved.version
             else:
                 reason = self._covered_reason(
@@ -129,16 +122,37 @@ class VisitSaving(VisitFormState):
         self._evaluate()
         self._saved_ok(row.label)
 
-    def _covered_reason(self, change: str, ask: bool = True,
-                        needed: bool | None = None) -> str | None:
+    def _add_result(self, code: str, data: ObservationInput,
+                    ask: bool) -> ObservationRow | None:
+        """Add the row's result. Where the registry refuses it for want of a reason (it
+        changes what a completed stage was decided on), ask the reason and add it with
+        it; None if not given (cancelled, or not asked while flushing)."""
+        expected = self._versions.get(("result", code), 0)
+        try:
+            return self._repository.add_observation(self._patient.id, self._visit.id, data,
+                                                    expected=expected)
+        except ValidationFailed as exc:
+            if set(exc.errors) != {"reason"}:
+                raise
+            if not ask:
+                return None
+            why = exc.errors["reason"].removeprefix("Reason: say why this result is added "
+                                                    "now: ")
+            reason = self._messages.ask_reason(
+                self, "Reason for the change",
+                f"Adding {self.result_rows[code].label} {self._result_text(data)}: {why} "
+                f"{COVERED_CHANGE}")
+            if reason is None:
+                return None
+            return self._repository.add_observation(self._patient.id, self._visit.id, data,
+                                                    expected=expected, reason=reason)
+
+    def _covered_reason(self, change: str, ask: bool = True) -> str | None:
         """"" if the service saves a change to the patient's results or facts without a
         reason; else the reason the coordinator gives for ``change`` (None: cancelled, or
-        not asked: ``ask`` is false while flushing). ``needed``: whether the service asks
-        one (default: the patient has a completed stage). Raises RegistryError if the
-        registry cannot say."""
-        if needed is None:
-            needed = self._repository.has_completed_stage(self._patient.id)
-        if not needed:
+        not asked: ``ask`` is false while flushing). Raises RegistryError if the registry
+        cannot say."""
+        if not self._repository.has_completed_stage(self._patient.id):
             return ""
         if not ask:
             return None
