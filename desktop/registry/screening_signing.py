@@ -292,9 +292,17 @@ class SigningPart(ScreeningBase):
                 "AND julianday(v.assessed_at) >= julianday(?) ORDER BY v.id",
                 (patient_id, at.isoformat())):
             visit = _load_visit(rows, int(visit_id))
-            title = f"{visit.stage_id} (visit {visit.id})"
+            trial_id = _load_screening(rows, visit.screening_id).trial_id
             version = next((v for v in _versions(rows, visit.id)
                             if v.version == visit.version), None)
+            try:
+                trial = self._trial(trial_id) if version is None \
+                    else self._stored_trial(rows, version.trial_sha256)
+                stage_title = _visit_title(trial.stage(visit.stage_id), visit.stage_id,
+                                           visit.repeat)
+            except ScreeningRefused:
+                stage_title = visit.stage_id
+            title = f"{trial_id} {stage_title}"
             if version is None:
                 moved.append(title)
                 continue

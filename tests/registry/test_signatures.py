@@ -434,7 +434,7 @@ def test_a_result_that_changes_a_completed_stage_needs_a_reason(
     newer = ObservationInput("creatinine", "190", used.unit, used.at.replace(minute=31),
                              None, "lab")
     with pytest.raises(ValidationFailed, match="say why this result is added now: it "
-                                               "changes what screening-1"):
+                                               "changes what NCT06138587 Screening #1"):
         screenings.add_observation(patient_id, None, newer)
     assert screenings.observations(patient_id, "creatinine") == [used]  # nothing saved
     added = screenings.add_observation(patient_id, None, newer, reason="late lab report")

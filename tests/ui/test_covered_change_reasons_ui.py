@@ -317,3 +317,44 @@ def test_the_real_prompt_in_the_visit_form(
     else:
         assert now.value == "1.09"
         assert _audit(registry, "observation.update")[0]["reason"] == reason
+
+
+# -- adding a result a completed stage would now read -------------------------------------
+
+@pytest.mark.parametrize("reason", ["Late lab report", None])
+def test_adding_a_result_a_completed_stage_would_read_asks_why(
+        qtbot: QtBot, screenings: ScreeningService, patient: PatientRow,
+        registry: Registry, messages: RecordingMessages, open_form: OpenForm,
+        reason: str | None) -> None:
+    """NCT06835140's screening #1 was decided on an ECOG of 2026-10-30; one taken the
+    next day, before that stage was assessed, is what its re-run would read now."""
+    _complete_a_stage(screenings, patient)
+    form, _ = open_form()
+    messages.reason = reason
+    row = form.result_rows["ecog"]
+    type_text(qtbot, row.at, "2026-10-31 10:00", commit=False)
+    type_text(qtbot, row.value, "1")
+    [asked] = _asked(messages)
+    assert asked.startswith("Adding ECOG 1 score taken 2026-10-31 10:00: it changes what "
+                            "NCT06835140 Screening #1")
+    ecogs = [o for o in screenings.observations(patient.id, "ecog") if o.visit_id is not None
+             and o.visit_id == form.visit.id]
+    if reason is None:
+        assert ecogs == []  # cancelled: nothing saved
+    else:
+        [added] = ecogs
+        assert added.value == "1"
+        assert _audit(registry, "observation.add")[-1]["reason"] == "Late lab report"
+    assert not [m for m in messages.messages if m.kind == "error"]
+
+
+def test_adding_a_result_no_completed_stage_reads_asks_nothing(
+        qtbot: QtBot, screenings: ScreeningService, patient: PatientRow,
+        messages: RecordingMessages, open_form: OpenForm) -> None:
+    _complete_a_stage(screenings, patient)
+    form, _ = open_form()
+    row = form.result_rows["ecog"]
+    type_text(qtbot, row.at, "2026-10-29 10:00", commit=False)  # older than the one used
+    type_text(qtbot, row.value, "1")
+    assert _asked(messages) == []
+    assert any(o.value == "1" for o in screenings.observations(patient.id, "ecog"))
