@@ -485,6 +485,30 @@ class SigningPart(ScreeningBase):
                          (signature.id,))
             return _signature_row(found[0])
 
+    def _correction_refusal(self, rows: _Rows, visit: VisitRow) -> str | None:
+        if visit.status != "completed":
+            return ("Only a completed stage is corrected; this one is still a draft and can "
+                    "be changed as it is.")
+        drafts = rows("SELECT stage_id, \"repeat\" FROM visit WHERE screening_id = ? AND "
+                      "status = 'draft'", (visit.screening_id,))
+        if not drafts:
+            return None
+        stage_id, repeat = drafts[0]
+        try:
+            stage = self._trial(_load_screening(rows, visit.screening_id).trial_id) \
+                .stage(stage_id)
+        except ScreeningRefused:
+            stage = None
+        return (f"A correction cannot be opened while {_visit_title(stage, stage_id, repeat)} "
+                f"is a draft: complete it first (one stage of a screening is worked on at a "
+                f"time).")
+
+    def correction_refusal(self, visit_id: int) -> str | None:
+        """Why ``open_correction`` would refuse the visit now (None: it would not)."""
+        with self._registry.read() as conn:
+            rows = _conn_rows(conn)
+            return self._correction_refusal(rows, _load_visit(rows, visit_id))
+
     def open_correction(self, visit_id: int, reason: str) -> VisitRow:
         """Reopen a completed visit as its next version (a draft), with ``reason``.
 
@@ -499,14 +523,9 @@ class SigningPart(ScreeningBase):
             rows = _session_rows(session)
             visit = _load_visit(rows, visit_id)
             model = self._visit_model(session, visit_id)
-            if visit.status != "completed":
-                raise ScreeningRefused("Only a completed stage is corrected; this one is "
-                                       "still a draft and can be changed as it is.")
-            drafts = rows("SELECT stage_id FROM visit WHERE screening_id = ? AND "
-                          "status = 'draft'", (visit.screening_id,))
-            if drafts:
-                raise ScreeningRefused(f"A correction cannot be opened while the "
-                                       f"{drafts[0][0]} visit is a draft: complete it first.")
+            refusal = self._correction_refusal(rows, visit)
+            if refusal is not None:
+                raise ScreeningRefused(refusal)
             earlier = self._current(session, rows, visit, correcting=True)
             model.status, model.decision = "draft", None
             model.completed_at = model.completed_by = model.assessed_at = None

@@ -195,6 +195,10 @@ class SigningService:
     def versions(self, visit_id: int) -> list[StageVersionRow]:
         return self._repository.stage_versions(visit_id)
 
+    def correction_refusal(self, visit_id: int) -> str | None:
+        """Why a correction of the visit cannot be opened now (None: it can)."""
+        return self._repository.correction_refusal(visit_id)
+
     def open_correction(self, visit_id: int, reason: str) -> VisitRow:
         """Reopen a completed stage as its next version (a coordinator's or an
         investigator's step; the earlier version and its signatures stay)."""

@@ -480,3 +480,18 @@ def test_the_next_stage_waits_for_the_investigators_confirmation_in_the_patient_
     assert stages[0] == "✔✍ Screening #1: trial enrollment: signed"
     assert view.open_button.text() == ("Start stage: Screening #2: start of investigational "
                                        "treatment")
+
+
+def test_a_correction_waits_while_another_stage_is_a_draft(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, people: People, form_for: FormFor) -> None:
+    visit = _completed(registry, people, library, patient, clock)
+    service = _screening(registry, people.cora, clock)
+    service.start_visit(visit.screening_id, library[TRIAL], "screening-2")
+    form = form_for(people.cora, visit)
+    assert form.correction_button.isVisible()
+    assert not form.correction_button.isEnabled()
+    assert form.correction_button.toolTip() == (
+        "A correction cannot be opened while Screening #2: start of investigational "
+        "treatment is a draft: complete it first (one stage of a screening is worked on at "
+        "a time).")

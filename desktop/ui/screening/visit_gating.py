@@ -128,6 +128,11 @@ class VisitGating(VisitFormState):
                                                  f"password, typed again).")
         completed = self._visit.status == "completed"
         why_not = self.entry_refusal()
+        if why_not is None and completed and self._signing is not None:
+            try:
+                why_not = self._signing.correction_refusal(self._visit.id)
+            except RegistryError as exc:
+                why_not = str(exc)
         self.correction_button.setVisible(completed and self._signing is not None)
         self.correction_button.setEnabled(completed and why_not is None)
         self.correction_button.setToolTip(why_not or CORRECTION_TIP)
