@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.domain.draft import observation as checked_observation
 from desktop.domain.record import RecordError
 from desktop.registry.confirmations import unusual
+from desktop.registry.screening_capture import CapturePart
 from desktop.registry.screening_errors import ObservationNotFound, ScreeningRefused
 from desktop.registry.screening_reads import (
     _OBSERVATION_COLUMNS,
@@ -29,7 +30,6 @@ from desktop.registry.screening_reads import (
 )
 from desktop.registry.screening_refusals import _OBSERVATION_FIELDS, _invalid, _sentence
 from desktop.registry.screening_rows import ObservationInput, ObservationRow
-from desktop.registry.screening_signing import SigningPart
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 
 
-class ResultsPart(SigningPart):
+class ResultsPart(CapturePart):
     """``ScreeningRepository``'s results: see the module docstring."""
 
     # -- observations (per patient) -----------------------------------------------

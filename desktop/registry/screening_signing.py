@@ -1,5 +1,5 @@
-"""Signatures on completed stages: capture the signed content at completion, sign,
-open a correction, and the standing of a stage's signatures (issue 13).
+"""Signatures on completed stages: sign, open a correction, and the standing of a
+stage's signatures (issue 13); the content they are linked to is ``screening_capture``'s.
 
 Part of ``desktop.registry.screenings`` (``ScreeningRepository``). The state machine,
 the meanings and the content are the domain's (``desktop.domain.signing``); this part
@@ -20,23 +20,18 @@ from typing import TYPE_CHECKING, Any
 from desktop.domain.signing import (
     CONTENT_VERSION,
     Action,
-    Meaning,
     OverrideParty,
     SignRefused,
-    SignState,
     meaning_for,
     next_state,
     other_parties,
     override_problems,
-    state_after,
     trial_file_sha256,
 )
 from desktop.domain.signing_changes import changes_since
-from desktop.domain.signing_content import build_content, used_observations
-from desktop.domain.stage_states import StageState
 from desktop.domain.trial import Trial
 from desktop.registry.patient_validation import checked_reason
-from desktop.registry.screening_base import Evaluation, ScreeningBase, TrialUsed
+from desktop.registry.screening_capture import CapturePart
 from desktop.registry.screening_errors import ScreeningRefused
 from desktop.registry.screening_reads import (
     _conn_rows,
@@ -45,276 +40,25 @@ from desktop.registry.screening_reads import (
     _load_visits,
     _Rows,
     _session_rows,
-    _utc_req,
 )
 from desktop.registry.screening_refusals import _invalid, _visit_title
 from desktop.registry.screening_rows import VisitRow
+from desktop.registry.signature_reads import (
+    _SIGNATURE_COLUMNS,
+    _earlier_blocking,
+    _library_sha,
+    _signature_row,
+    _state,
+    _versions,
+)
 from desktop.registry.signature_rows import Shown, SignatureRow, StageVersionRow, Standing
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
 
-    from desktop.registry.models.signing import StageVersion
+    pass
 
-_VERSION_COLUMNS = ("sv.id, sv.visit_id, sv.version, sv.decision, sv.completed_at, "
-                    "sv.completed_by, sv.trial_sha256, sv.content_sha256, "
-                    "sv.correction_reason, sv.captured")
-_SIGNATURE_COLUMNS = ("g.id, g.visit_id, g.version, g.action, g.meaning, g.user_id, "
-                      "g.printed_name, g.role, g.signed_at, g.content_sha256, g.rationale, "
-                      "g.parties")
-
-
-#: Trial files parsed from the registry, by SHA-256 (a hash's bytes never change).
-_PARSED: dict[str, Trial] = {}
-
-
-def _signature_row(values: Sequence[Any]) -> SignatureRow:
-    (id_, visit_id, version, action, meaning, user_id, name, role, signed_at, sha,
-     rationale, parties) = values
-    decoded = (json.loads(parties) if isinstance(parties, str) else parties) or []
-    return SignatureRow(
-        id=int(id_), visit_id=int(visit_id), version=int(version), action=Action(action),
-        meaning=Meaning(meaning), user_id=user_id, printed_name=name, role=role,
-        signed_at=datetime.fromisoformat(signed_at), content_sha256=sha,
-        rationale=rationale,
-        parties=tuple(OverrideParty(p["role"], p["name"],
-                                    datetime.fromisoformat(p["agreed_on"]),
-                                    p["documented_as"]) for p in decoded))
-
-
-def _library_sha(trial_id: str) -> str | None:
-    """The SHA-256 of the trial library's file for ``trial_id`` now (None: none)."""
-    from desktop.paths import trials_dir
-
-    try:
-        return trial_file_sha256((trials_dir() / f"{trial_id}.yaml").read_bytes())
-    except OSError:
-        return None
-
-
-def _versions(rows: _Rows, visit_id: int) -> list[StageVersionRow]:
-    signatures: dict[int, list[SignatureRow]] = {}
-    for values in rows(f"SELECT {_SIGNATURE_COLUMNS} FROM signature g WHERE g.visit_id = ? "
-                       "ORDER BY g.id", (visit_id,)):
-        row = _signature_row(values)
-        signatures.setdefault(row.version, []).append(row)
-    legacy = rows("SELECT signed_by, override_agreed_by FROM visit WHERE id = ?",
-                  (visit_id,))
-    signed_by, agreed_by = legacy[0] if legacy else (None, None)
-    words = "; ".join(w for w in (
-        None if signed_by is None else f"legacy sign-off by {signed_by} (typed name)",
-        None if agreed_by is None else f"legacy override agreed by {agreed_by}") if w)
-    return [StageVersionRow(id=int(v[0]), visit_id=int(v[1]), version=int(v[2]),
-                            decision=v[3], completed_at=_utc_req(v[4]), completed_by=v[5],
-                            trial_sha256=v[6], content_sha256=v[7], correction_reason=v[8],
-                            captured=v[9], signatures=tuple(signatures.get(int(v[2]), ())),
-                            legacy=words if int(v[2]) == 1 and words else None)
-            for v in rows(f"SELECT {_VERSION_COLUMNS} FROM stage_version sv "
-                          "WHERE sv.visit_id = ? ORDER BY sv.version", (visit_id,))]
-
-
-def _earlier_blocking(trial: Trial, visits: Sequence[VisitRow],
-                      visit: VisitRow) -> str | None:
-    """The title of an earlier visit slot that does not let ``visit``'s open now (None:
-    every slot before it does)."""
-    from desktop.domain.visits import slots
-
-    states = {(v.stage_id, v.repeat): v.state for v in visits}
-    for slot in slots(trial.stages, states):
-        if (slot.stage.id, slot.repeat) == (visit.stage_id, visit.repeat):
-            return None
-        if not slot.state.lets_next_open:
-            why = {StageState.IN_PROGRESS: "is being corrected",
-                   StageState.AWAITING_SIGNATURE: "awaits the investigator's confirmation",
-                   StageState.NOT_ELIGIBLE: "is not eligible",
-                   StageState.NOT_STARTED: "is not started"}.get(slot.state, "is not done")
-            return f"{slot.title}, before it, {why}"
-    return None
-
-
-def _legacy_problem(rows: _Rows, visit: VisitRow, evaluation: Evaluation) -> str | None:
-    """How today's re-run of a stage completed before signatures differs from the
-    verdict it was given (its decision, or any criterion's outcome); None: it agrees."""
-    if evaluation.verdict.decision != visit.decision:
-        return (f"it would be decided {evaluation.verdict.decision.replace('_', ' ')}, "
-                f"not {(visit.decision or '').replace('_', ' ')}")
-    found = rows("SELECT verdict FROM visit WHERE id = ?", (visit.id,))
-    stored = json.loads(found[0][0]) if found and found[0][0] else {}
-    given = {str(c.get("id")): c.get("outcome") for c in stored.get("criteria", [])
-             if isinstance(c, dict)}
-    now = {r.id: r.outcome for r in evaluation.verdict.results}
-    differ = sorted(cid for cid in given.keys() | now.keys() if given.get(cid) != now.get(cid))
-    if differ:
-        return f"the outcomes of {', '.join(differ)} differ from those it was given"
-    return None
-
-
-def _state(visit: VisitRow, version: StageVersionRow) -> SignState:
-    """The version's state from its signatures (a legacy sign-off counts as one)."""
-    if visit.version == 1 and visit.signed_by is not None:
-        return SignState.CONFIRMED
-    if visit.version == 1 and visit.override is not None:
-        return SignState.APPROVED
-    return state_after([s.action for s in version.signatures], version.decision)
-
-
-class SigningPart(ScreeningBase):
+class SigningPart(CapturePart):
     """``ScreeningRepository``'s signatures: see the module docstring."""
-
-    # -- capture (at completion) --------------------------------------------------
-
-    def _keep_trial_file(self, session: Session, used: TrialUsed) -> str:
-        """Store the trial file's bytes once per SHA-256; the hash."""
-        from desktop.registry.models.signing import TrialFile
-
-        sha = trial_file_sha256(used.data)
-        if session.get(TrialFile, sha) is None:
-            session.add(TrialFile(sha256=sha, trial_id=used.trial.id, format=used.format,
-                                  data=used.data))
-            session.flush()
-        return sha
-
-    def _content(self, visit: VisitRow, evaluation: Evaluation, trial_sha: str,
-                 version: int) -> bytes:
-        verdict = evaluation.verdict
-        content = build_content(
-            trial_id=verdict.trial.id, trial_sha256=trial_sha, stage_id=visit.stage_id,
-            repeat=visit.repeat, version=version, verdict=verdict, typed=evaluation.typed,
-            site_uln=evaluation.site_uln, answers=evaluation.answers,
-            events=evaluation.events, facts=evaluation.facts,
-            birth_date=evaluation.birth_date, sex=evaluation.sex,
-            assessed_at=evaluation.as_of)
-        return content.serialised()
-
-    def _capture(self, session: Session, visit: VisitRow, evaluation: Evaluation,
-                 used: TrialUsed, *, version: int, reason: str | None,
-                 captured: str = "completion", decision: str | None = None,
-                 verdict: dict[str, Any] | None = None) -> StageVersion:
-        """Store the stage version just decided, with its signed content and verdict
-        (``decision``, ``verdict``: the ones the stage was given, for a stage completed
-        before signatures, whose content is captured later)."""
-        from desktop.registry.models.base import utcnow
-        from desktop.registry.models.signing import StageVersion
-
-        sha = self._keep_trial_file(session, used)
-        content = self._content(visit, evaluation, sha, version)
-        row = StageVersion(
-            visit_id=visit.id, version=version,
-            decision=decision or evaluation.verdict.decision,
-            verdict=verdict if verdict is not None else evaluation.verdict.as_json(),
-            completed_at=visit.completed_at or utcnow(),
-            completed_by=visit.completed_by or self._user, trial_sha256=sha,
-            content=content.decode("utf-8"),
-            content_sha256=hashlib.sha256(content).hexdigest(),
-            observation_ids=sorted({evaluation.observation_ids[o]
-                                    for o in used_observations(evaluation.verdict)}),
-            correction_reason=reason, captured=captured)
-        session.add(row)
-        session.flush()
-        return row
-
-    def _stored_trial(self, rows: _Rows, sha: str) -> Trial:
-        """The trial file kept under ``sha``, its bytes checked against the hash, parsed
-        once per process (parsing a large protocol costs more than signing)."""
-        from desktop.library import TrialFileError, parse_trial
-
-        found = rows("SELECT trial_id, data FROM trial_file WHERE sha256 = ?", (sha,))
-        if not found:
-            raise ScreeningRefused(f"The trial file {sha[:12]}... the stage was decided "
-                                   "under is missing from the registry.")
-        data = bytes(found[0][1])
-        if trial_file_sha256(data) != sha:
-            raise ScreeningRefused(f"The stored trial file {sha[:12]}... no longer matches "
-                                   "its SHA-256: the registry was changed outside NK Screen.")
-        if sha in _PARSED:
-            return _PARSED[sha]
-        try:
-            trial = parse_trial(data, f"{found[0][0]} ({sha[:12]})")
-        except TrialFileError as exc:
-            raise ScreeningRefused(f"The stored trial file cannot be read: {exc}.") from None
-        if len(_PARSED) >= 64:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[sha] = trial
-        return trial
-
-    def _now_content(self, rows: _Rows, visit: VisitRow,
-                     version: StageVersionRow) -> tuple[bytes, str]:
-        """The content the version has today: re-run under its own trial version, as of
-        the time it was assessed, on what the registry holds now; and the decision."""
-        assert visit.assessed_at is not None
-        trial = self._stored_trial(rows, version.trial_sha256)
-        evaluation = self._evaluation(rows, visit, visit.assessed_at, trial)
-        return (self._content(visit, evaluation, version.trial_sha256, version.version),
-                evaluation.verdict.decision)
-
-    def _current(self, session: Session, rows: _Rows, visit: VisitRow, *,
-                 correcting: bool = False) -> StageVersionRow:
-        """The visit's current stage version; captured now (from the library's trial, as
-        of the time assessed) for a stage completed before signatures existed, refused
-        if that re-run decides otherwise than the stage was (unless ``correcting``: the
-        version is kept with the decision it had, its content as of the correction)."""
-        for found in reversed(_versions(rows, visit.id)):
-            if found.version == visit.version:
-                return found
-        used, evaluation = self._legacy_evaluation(rows, visit)
-        problem = _legacy_problem(rows, visit, evaluation)
-        if problem is not None and not correcting:
-            title = _visit_title(used.trial.stage(visit.stage_id), visit.stage_id,
-                                 visit.repeat)
-            raise ScreeningRefused(
-                f"{title} was completed before electronic signatures; on what the registry "
-                f"holds now {problem}. Open a correction so it is decided again before it "
-                "is signed.")
-        stored = rows("SELECT verdict FROM visit WHERE id = ?", (visit.id,))
-        self._capture(session, visit, evaluation, used, version=visit.version,
-                      reason=visit.correction_reason,
-                      captured="correction" if correcting else "signing",
-                      decision=visit.decision,
-                      verdict=json.loads(stored[0][0]) if stored and stored[0][0] else None)
-        return next(v for v in _versions(rows, visit.id) if v.version == visit.version)
-
-    def _legacy_evaluation(self, rows: _Rows, visit: VisitRow) -> tuple[TrialUsed, Evaluation]:
-        """A stage completed before signatures re-run under the library's trial, as of
-        the time it was assessed, on what the registry holds now."""
-        screening = _load_screening(rows, visit.screening_id)
-        used = self._trial_file(screening.trial_id)
-        assert visit.assessed_at is not None
-        return used, self._evaluation(rows, visit, visit.assessed_at, used.trial)
-
-    def _moved_stages(self, rows: _Rows, patient_id: int, at: datetime) -> list[str]:
-        """The patient's completed stages, assessed at or after ``at``, whose signed
-        content no longer holds on what this transaction now holds (a stage completed
-        before signatures counts as moved: nothing tells what it was decided on)."""
-        moved: list[str] = []
-        for (visit_id,) in rows(
-                "SELECT v.id FROM visit v JOIN screening s ON s.id = v.screening_id "
-                "WHERE s.patient_id = ? AND v.status = 'completed' "
-                "AND julianday(v.assessed_at) >= julianday(?) ORDER BY v.id",
-                (patient_id, at.isoformat())):
-            visit = _load_visit(rows, int(visit_id))
-            trial_id = _load_screening(rows, visit.screening_id).trial_id
-            version = next((v for v in _versions(rows, visit.id)
-                            if v.version == visit.version), None)
-            try:
-                trial = self._trial(trial_id) if version is None \
-                    else self._stored_trial(rows, version.trial_sha256)
-                stage_title = _visit_title(trial.stage(visit.stage_id), visit.stage_id,
-                                           visit.repeat)
-            except ScreeningRefused:
-                stage_title = visit.stage_id
-            title = f"{trial_id} {stage_title}"
-            if version is None:
-                moved.append(title)
-                continue
-            stored = rows("SELECT content FROM stage_version WHERE id = ?", (version.id,))
-            try:
-                now, _decision = self._now_content(rows, visit, version)
-            except ScreeningRefused:
-                moved.append(title)
-                continue
-            if now.decode("utf-8") != stored[0][0]:
-                moved.append(title)
-        return moved
 
     # -- reads --------------------------------------------------------------------
 

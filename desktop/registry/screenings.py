@@ -54,8 +54,9 @@ unknown id raises ``PatientNotFound``, ``ScreeningNotFound``, ``VisitNotFound`` 
 Where it lives: this module is the API (``ScreeningRepository`` and what it raises, all
 importable from here); the repository is put together from one part per job, each in a
 sibling module: ``screening_base`` (the shared state, evaluating a visit, the audit row),
-``screening_visits`` (screenings, visits, gating, complete), ``screening_signing``
-(stage versions and their signed content, signatures, corrections, standing),
+``screening_visits`` (screenings, visits, gating, complete), ``screening_capture``
+(stage versions and their signed content), ``screening_signing`` (signatures,
+corrections, standing; rows read by ``signature_reads``),
 ``screening_entries`` (planned dates, facts, answers), ``screening_results`` (results),
 ``screening_log`` (the patient's changes, screen failures, the screening log), with
 ``screening_errors``, ``screening_reads`` (row decoding, loaders, versions) and
