@@ -406,13 +406,13 @@ def test_a_correction_opens_the_next_version_and_keeps_the_signed_one(
     qtbot.mouseClick(form.correction_button, Qt.MouseButton.LeftButton)
     dialog = form.correction_dialog
     assert dialog is not None
-    assert not dialog.ok.isEnabled()  # a reason first
-    qtbot.keyClicks(dialog.reason_edit, "   ")
-    assert not dialog.ok.isEnabled()
-    qtbot.keyClicks(dialog.reason_edit, "creatinine re-measured")
-    assert dialog.ok.isEnabled()
+    assert not dialog.ok_button.isEnabled()  # a reason first
+    qtbot.keyClicks(dialog.text, "   ")
+    assert not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.text, "creatinine re-measured")
+    assert dialog.ok_button.isEnabled()
     with qtbot.waitSignal(form.changed, timeout=5000):
-        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
     assert form.visit.status == "draft"
     assert form.visit.version == 2

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from desktop.services.screening import EntryChanged, ScreeningService
     from desktop.services.signing import Action, SigningService
     from desktop.ui.common.messages import MessageService
-    from desktop.ui.screening.correction_dialog import CorrectionDialog
+    from desktop.ui.common.reason_dialog import ReasonDialog
     from desktop.ui.screening.decision_banner import DecisionBanner
     from desktop.ui.screening.outcomes_model import OutcomesTableModel
     from desktop.ui.screening.signing_dialog import SigningDialog
@@ -86,7 +86,7 @@ class VisitFormState(_Base):
         #: None: no signatures in this form (tests below the accounts).
         _signing: SigningService | None
         signing_dialog: SigningDialog | None
-        correction_dialog: CorrectionDialog | None
+        correction_dialog: ReasonDialog | None
         verdict: Verdict | None
         _saved: list[ObservationRow]
         _parsed: dict[int, Observation]

@@ -55,7 +55,7 @@ from desktop.services.rows import EntryKind, ObservationRow, PatientRow, VisitRo
 from desktop.services.screening import ScreeningService
 from desktop.services.signing import SigningService
 from desktop.ui.common.messages import MessageService
-from desktop.ui.screening.correction_dialog import CorrectionDialog
+from desktop.ui.common.reason_dialog import ReasonDialog
 from desktop.ui.screening.signing_dialog import SigningDialog
 from desktop.ui.screening.visit_base import EARLIER_SHOWN
 from desktop.ui.screening.visit_gating import VisitGating
@@ -102,7 +102,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWi
         self._names = repository.attribution()
         self._signing = signing
         self.signing_dialog: SigningDialog | None = None
-        self.correction_dialog: CorrectionDialog | None = None
+        self.correction_dialog: ReasonDialog | None = None
         self.verdict: Verdict | None = None
 
         # What the registry holds (the patient's results refreshed after each save).

@@ -36,7 +36,7 @@ from desktop.services.signing import (
     StageVersionRow,
     Standing,
 )
-from desktop.ui.screening.correction_dialog import CorrectionDialog
+from desktop.ui.common.reason_dialog import ReasonDialog
 from desktop.ui.screening.role_words import COMPLETES, refusal
 from desktop.ui.screening.screening_summary import changes_text
 from desktop.ui.screening.signing_dialog import Signed, SigningDialog, version_words
@@ -381,7 +381,13 @@ class VisitGating(VisitFormState):
         if self._signing is None or not self.correction_button.isVisible() \
                 or not self.correction_button.isEnabled():
             return
-        dialog = CorrectionDialog(self, self._stage.title, self._visit.version + 1)
+        version = self._visit.version + 1
+        dialog = ReasonDialog(
+            self, "Open a correction",
+            f"Reopen {self._stage.title} as version {version}: a draft, decided again when "
+            f"it is completed. The version completed now and its signatures stay in the "
+            f"record; the new version needs its own signatures. Why is it corrected?",
+            "Open correction")
         dialog.accepted.connect(lambda: self._correct(dialog.reason()))
         dialog.finished.connect(lambda _code: setattr(self, "correction_dialog", None))
         self.correction_dialog = dialog
