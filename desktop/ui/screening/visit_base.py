@@ -4,7 +4,8 @@ checker, and the small helpers and words they all use.
 ``VisitForm`` (:mod:`desktop.ui.screening.visit_form`) is composed of the mixins of
 :mod:`~desktop.ui.screening.visit_layout` (building), :mod:`~.visit_sync` (loading,
 versions, refreshing), :mod:`~.visit_live` (live evaluation), :mod:`~.visit_saving`
-(autosave) and :mod:`~.visit_gating` (completion, signatures, corrections). Each mixin
+(autosave), :mod:`~.visit_gating` (completion, the record's signatures) and
+:mod:`~.visit_signing` (the signing and correction flows). Each mixin
 derives from :class:`VisitFormState`, which at run time is a plain object (the form
 itself is the one ``QWidget``) and for the type checker declares every attribute and
 every method the parts use of one another.

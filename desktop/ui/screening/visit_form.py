@@ -58,22 +58,23 @@ from desktop.ui.common.messages import MessageService
 from desktop.ui.common.reason_dialog import ReasonDialog
 from desktop.ui.screening.signing_dialog import SigningDialog
 from desktop.ui.screening.visit_base import EARLIER_SHOWN
-from desktop.ui.screening.visit_gating import VisitGating
 from desktop.ui.screening.visit_layout import OutcomesView, VisitLayout, visit_title
 from desktop.ui.screening.visit_live import VisitLive
 from desktop.ui.screening.visit_saving import VisitSaving
+from desktop.ui.screening.visit_signing import VisitSigning
 from desktop.ui.screening.visit_sync import VisitSync
 from desktop.zone import site_zone
 
 __all__ = ["EARLIER_SHOWN", "OutcomesView", "VisitForm", "visit_title"]
 
 
-class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitGating, QWidget):
+class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitSigning, QWidget):
     """One visit of one stage, in its own window. ``changed(visit_id)`` after any save.
 
     Its parts are mixins: building (:mod:`.visit_layout`), reading the registry
     (:mod:`.visit_sync`), live evaluation (:mod:`.visit_live`), autosave
-    (:mod:`.visit_saving`), mode and completion (:mod:`.visit_gating`)."""
+    (:mod:`.visit_saving`), mode and completion (:mod:`.visit_gating`), signing and
+    corrections (:mod:`.visit_signing`)."""
 
     changed = Signal(int)
 
