@@ -172,26 +172,30 @@ class CapturePart(ScreeningBase):
                 "AND julianday(v.assessed_at) >= julianday(?) ORDER BY v.id",
                 (patient_id, at.isoformat())):
             visit = _load_visit(rows, int(visit_id))
-            trial_id = _load_screening(rows, visit.screening_id).trial_id
             version = next((v for v in _versions(rows, visit.id)
                             if v.version == visit.version), None)
-            try:
-                trial = self._trial(trial_id) if version is None \
-                    else self._stored_trial(rows, version.trial_sha256)
-                stage_title = _visit_title(trial.stage(visit.stage_id), visit.stage_id,
-                                           visit.repeat)
-            except ScreeningRefused:
-                stage_title = visit.stage_id
-            title = f"{trial_id} {stage_title}"
-            if version is None:
-                moved.append(title)
-                continue
-            stored = rows("SELECT content FROM stage_version WHERE id = ?", (version.id,))
-            try:
-                now, _decision = self._now_content(rows, visit, version)
-            except ScreeningRefused:
-                moved.append(title)
-                continue
-            if now.decode("utf-8") != stored[0][0]:
-                moved.append(title)
+            if version is None or not self._still_holds(rows, visit, version):
+                moved.append(self._stage_name(rows, visit, version))
         return moved
+
+    def _still_holds(self, rows: _Rows, visit: VisitRow, version: StageVersionRow) -> bool:
+        """Whether the version's re-run today gives exactly its signed content."""
+        stored = rows("SELECT content FROM stage_version WHERE id = ?", (version.id,))
+        try:
+            now, _decision = self._now_content(rows, visit, version)
+        except ScreeningRefused:
+            return False
+        return bool(now.decode("utf-8") == stored[0][0])
+
+    def _stage_name(self, rows: _Rows, visit: VisitRow,
+                    version: StageVersionRow | None) -> str:
+        """E.g. "NCT06138587 Screening #1", from the trial file the stage was decided
+        under (the library's for a stage completed before signatures)."""
+        trial_id = _load_screening(rows, visit.screening_id).trial_id
+        try:
+            trial = self._trial(trial_id) if version is None \
+                else self._stored_trial(rows, version.trial_sha256)
+            title = _visit_title(trial.stage(visit.stage_id), visit.stage_id, visit.repeat)
+        except ScreeningRefused:
+            title = visit.stage_id
+        return f"{trial_id} {title}"
