@@ -19,12 +19,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from fractions import Fraction
 
-from desktop.domain.accounts import delegated
 from desktop.domain.attribution import Attribution
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
-from desktop.registry.delegations import DelegationRepository
 from desktop.registry.screenings import (
     EntryChanged,
     ObservationNotFound,
@@ -86,7 +84,6 @@ class ScreeningService:
         self._repository = repository
         self.actor = acting(actor)
         self._registry = registry
-        self._delegations = None if registry is None else DelegationRepository(registry)
         self._clock = clock
 
     @property
@@ -96,18 +93,6 @@ class ScreeningService:
     @property
     def may_complete(self) -> bool:
         return self.actor.may(Permission.COMPLETE_STAGE)
-
-    @property
-    def may_sign(self) -> bool:
-        """Whether the actor is an investigator (a delegation is checked per trial)."""
-        return self.actor.may(Permission.SIGN_AS_INVESTIGATOR)
-
-    def delegated(self, trial_id: str) -> bool:
-        """Whether the actor may sign for ``trial_id`` today (delegation in force)."""
-        if self._delegations is None or not self.may_sign:
-            return False
-        return delegated([row.line for row in self._delegations.all()], self.actor.user_id,
-                         trial_id, self._clock().date())
 
     def attribution(self) -> Attribution:
         """How to show who recorded an entry: printed names of the accounts, and entries

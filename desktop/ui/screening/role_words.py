@@ -1,7 +1,7 @@
 """Why a screening window offers an action disabled: the words, for the actor's roles.
 
-The services decide (``ScreeningService.may_enter_data``, ``may_complete``, ``may_sign``)
-and refuse whatever the screen offers; these say why the screen does not offer it, in
+The services decide (``ScreeningService.may_enter_data``, ``may_complete``; the signing
+service's ``available`` and ``request``) and refuse whatever the screen offers; these say why the screen does not offer it, in
 the main window's words ("Logged in as ...: you can see ... but not change them").
 """
 
