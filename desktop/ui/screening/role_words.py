@@ -2,7 +2,8 @@
 
 The services decide (``ScreeningService.may_enter_data``, ``may_complete``; the signing
 service's ``available`` and ``request``) and refuse whatever the screen offers; these
-say why the screen does not offer it, in the main window's words ("Logged in as ...: you can see ... but not change them").
+say why the screen does not offer it, in the main window's words ("Logged in as ...:
+you can see ... but not change them").
 """
 
 from __future__ import annotations
