@@ -37,6 +37,8 @@ DB_FILENAME = "nkscreen.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 _VERSION_TABLE = "alembic_version"
 _MAX_IDLE_READERS = 5
+_FLOOR = "nkscreen.audit_floor"
+_SEALED = "nkscreen.audit_sealed"
 
 
 class RegistryError(Exception):
@@ -73,12 +75,54 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _begin_audited(connection: Connection) -> None:
+    """BEGIN IMMEDIATE, then note where the audit trail stood: what comes after is this
+    transaction's own, for ``_seal`` to chain (anything older that is unsealed was
+    written outside NK Screen and is left for ``audit verify`` to report)."""
+    from desktop.registry.audit_chain import floor
+
+    _begin(connection)
+    connection.info[_FLOOR] = floor(connection.connection.dbapi_connection)
+
+
+def _seal(connection: Connection) -> None:
+    """Chain this transaction's audit rows and changes just before it commits."""
+    from desktop.registry.audit_chain import seal
+
+    since = connection.info.pop(_FLOOR, None)
+    if since is None:
+        return
+    head = seal(connection.connection.dbapi_connection, since)
+    if head is not None:
+        connection.info[_SEALED] = head
+
+
+def _forget(connection: Connection) -> None:
+    connection.info.pop(_FLOOR, None)
+    connection.info.pop(_SEALED, None)  # a commit that failed after sealing
+
+
+def _mirror(path: Path, record: Any) -> None:
+    from desktop.registry.audit_chain import mirror
+
+    head = None if record is None else record.info.pop(_SEALED, None)
+    if head is not None:
+        mirror(path, head)
+
+
 def _make_engine(path: Path, *, migration: bool = False) -> Engine:
     from sqlalchemy import URL, create_engine, event
 
     engine = create_engine(URL.create("sqlite", database=str(path)))
     event.listen(engine, "connect", _set_migration_pragmas if migration else _set_pragmas)
-    event.listen(engine, "begin", _begin)
+    if migration:
+        event.listen(engine, "begin", _begin)
+    else:
+        event.listen(engine, "begin", _begin_audited)
+        event.listen(engine, "commit", _seal)
+        event.listen(engine, "rollback", _forget)
+        # After the commit, the head goes to the mirror file beside the registry.
+        event.listen(engine, "checkin", lambda dbapi, record: _mirror(path, record))
     return engine
 
 

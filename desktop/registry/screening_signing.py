@@ -30,6 +30,7 @@ from desktop.domain.signing import (
 )
 from desktop.domain.signing_changes import changes_since
 from desktop.domain.trial import Trial
+from desktop.registry.audit_chain import chain_head
 from desktop.registry.patient_validation import checked_reason
 from desktop.registry.screening_capture import CapturePart
 from desktop.registry.screening_errors import ScreeningRefused
@@ -215,6 +216,8 @@ class SigningPart(CapturePart):
                 signed_at=signed_at.isoformat(),
                 content_sha256=version.content_sha256, content_version=CONTENT_VERSION,
                 rationale=kept_rationale, parties=kept_parties)
+            head = chain_head(session)
+            signature.chain_seq, signature.chain_hash = head.seq, head.hash
             session.add(signature)
             session.flush()
             assert signature.id is not None

@@ -5,7 +5,7 @@ feature adds its tables in a module of its own and imports it here.
 """
 
 from desktop.registry.models.account import Account, Delegation, SiteSetting, UlnValue
-from desktop.registry.models.audit import AuditEvent
+from desktop.registry.models.audit import AuditEvent, AuditHead, AuditPending
 from desktop.registry.models.base import metadata
 from desktop.registry.models.patient import Patient
 from desktop.registry.models.screening import (

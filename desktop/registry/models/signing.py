@@ -86,3 +86,7 @@ class Signature(SQLModel, table=True):
     #: An override's other parties: [{"role", "name", "agreed_on", "documented_as"}].
     parties: list[dict[str, Any]] | None = Field(default=None,
                                                  sa_column=Column(JSON, nullable=True))
+    #: The audit chain head (row number and hash) when the signature was written: a
+    #: witness, outside the audit table, that the trail reached at least that far.
+    chain_seq: int | None = None
+    chain_hash: str | None = None

@@ -1,0 +1,321 @@
+"""The hash-chained audit trail: what each audit row covers and how it is sealed.
+
+Every audit row carries ``prev_hash`` (the ``row_hash`` of the row before it) and
+``row_hash`` = SHA-256 of ``prev_hash``, a newline and the row's canonical content
+(``CONTENT_SQL``: row number, times, time zone, user, action, entity, reason, details,
+the field changes, the clock flag). A row altered, deleted, inserted or reordered breaks
+the chain. The chain head (row number and hash) is also kept in ``audit_head``, updated
+in the same transaction, mirrored to a file beside the registry after each commit
+(``mirror``), and recorded in each signature.
+
+Field changes are captured by SQLite triggers on every audited table (``install_triggers``)
+into ``audit_pending``: each inserted, updated or deleted row with its full old and new
+values as SQLite's ``json_object``. When a write transaction commits, ``seal`` attaches
+the changes made in that transaction to its audit rows (to the event about that row, else
+to the transaction's first event), fills in the time zone and clock flag, hashes the new
+rows onto the chain and moves the head. Changes written outside NK Screen (sqlite3 by
+hand) also land in ``audit_pending`` but are never sealed: ``seal`` takes only what its
+own transaction wrote, so they stay there, unchained, for ``audit verify`` to report.
+
+The format is fixed by ``CHAIN_FORMAT``; migrations use this module, so changing what a
+row covers means a new format number, never an edit here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+CHAIN_FORMAT: Final = 1
+GENESIS: Final = "0" * 64
+"""``prev_hash`` of the first row."""
+
+MIRROR_SUFFIX: Final = ".audit-head.json"
+"""The head mirror lives beside the registry file: ``nkscreen.sqlite3.audit-head.json``."""
+
+AUDITED: Final[dict[str, str]] = {
+    "patient": "id", "patient_fact": "id", "screening": "id", "visit": "id",
+    "visit_event": "id", "observation": "id", "answer": "id", "screen_failure": "id",
+    "account": "id", "delegation": "id", "site_setting": "key", "uln_value": "id",
+    "trial_file": "sha256", "stage_version": "id", "signature": "id",
+}
+"""Every table of source records, with its key column."""
+
+BLOB_COLUMNS: Final = {("trial_file", "data")}
+"""Kept as their length (``trial_file.data`` is also checked against its SHA-256 key)."""
+
+CONTENT_SQL: Final = (
+    "json_array(id, occurred_at, recorded_at, time_zone, actor, action, entity, entity_id, "
+    "reason, details, changes, clock_back, anomaly)")
+"""The canonical content of an audit row, built by SQLite so writer and checker agree."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest sealed audit row."""
+
+    seq: int
+    hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+EMPTY_HEAD: Final = Head(0, GENESIS)
+
+
+def row_hash(prev_hash: str, content: str) -> str:
+    """``row_hash`` of a row whose canonical content is ``content``."""
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+# -- triggers ---------------------------------------------------------------------
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """The columns of ``table`` in schema order."""
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+
+
+def snapshot_sql(conn: sqlite3.Connection, table: str, prefix: str = "") -> str:
+    """SQLite's ``json_object`` of a row of ``table`` (``prefix`` ``NEW.``/``OLD.`` in a
+    trigger, nothing in a query), the form in which the trail records rows."""
+    parts = []
+    for column in columns(conn, table):
+        value = f"{prefix}{_quote(column)}"
+        if (table, column) in BLOB_COLUMNS:
+            value = f"length({value})"
+        parts.append(f"'{column}', {value}")
+    return f"json_object({', '.join(parts)})"
+
+
+def key_sql(table: str, prefix: str = "") -> str:
+    return f"CAST({prefix}{_quote(AUDITED[table])} AS TEXT)"
+
+
+def install_triggers(conn: sqlite3.Connection) -> None:
+    """(Re)create the capture triggers of every audited table, for its current columns.
+
+    A migration that changes an audited table's columns calls this again at its end.
+    """
+    for table in AUDITED:
+        for op in ("insert", "update", "delete"):
+            conn.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{op}")
+        new, old = snapshot_sql(conn, table, "NEW."), snapshot_sql(conn, table, "OLD.")
+        body = {
+            "insert": f"{key_sql(table, 'NEW.')}, 'insert', NULL, {new}",
+            "update": f"{key_sql(table, 'NEW.')}, 'update', {old}, {new}",
+            "delete": f"{key_sql(table, 'OLD.')}, 'delete', {old}, NULL",
+        }
+        for op, values in body.items():
+            conn.execute(
+                f"CREATE TRIGGER audit_{table}_{op} AFTER {op.upper()} ON {_quote(table)} "
+                f"BEGIN INSERT INTO audit_pending (tbl, row_key, op, old, new) "
+                f"VALUES ('{table}', {values}); END")
+
+
+# -- sealing ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Floor:
+    """What the registry held when a write transaction began: later rows are its own."""
+
+    event: int
+    pending: int
+
+
+def floor(conn: sqlite3.Connection) -> Floor:
+    """Read at ``BEGIN IMMEDIATE``: the newest audit row and pending change so far."""
+    event, pending = conn.execute(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_event), "
+        "(SELECT COALESCE(MAX(id), 0) FROM audit_pending)").fetchone()
+    return Floor(int(event), int(pending))
+
+
+def read_head(conn: sqlite3.Connection) -> Head | None:
+    """The head record, or None where there is none (no row sealed yet)."""
+    found = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+    return None if found is None else Head(int(found[0]), str(found[1]))
+
+
+def newest_time(conn: sqlite3.Connection) -> str | None:
+    """The latest ``occurred_at`` on the trail (kept in the head record)."""
+    found = conn.execute("SELECT newest_at FROM audit_head WHERE id = 1").fetchone()
+    return None if found is None or found[0] is None else str(found[0])
+
+
+def chain_head(session: Any) -> Head:
+    """The head as a write ``session`` sees it now, inside its transaction: the newest
+    sealed row (rows this transaction added are sealed only as it commits)."""
+    found = session.connection().exec_driver_sql(
+        "SELECT seq, hash FROM audit_head WHERE id = 1").first()
+    return EMPTY_HEAD if found is None else Head(int(found[0]), str(found[1]))
+
+
+def local_time(occurred_at: str) -> tuple[str, str]:
+    """The workstation's wall-clock time, with its UTC offset, and its zone's name, for an
+    ``occurred_at`` as stored (naive UTC text)."""
+    from desktop.zone import site_zone
+
+    zone = site_zone()
+    try:
+        moment = datetime.fromisoformat(occurred_at).replace(tzinfo=UTC).astimezone(zone)
+    except ValueError:
+        return "", zone_name(zone)
+    return moment.isoformat(), zone_name(zone)
+
+
+def zone_name(zone: Any) -> str:
+    key = getattr(zone, "key", None)
+    if isinstance(key, str) and key:
+        return key
+    return str(zone.tzname(datetime.now(UTC)) or "local")
+
+
+def _reason(details: str) -> str | None:
+    try:
+        parsed = json.loads(details)
+    except (TypeError, ValueError):
+        return None
+    reason = parsed.get("reason") if isinstance(parsed, dict) else None
+    return reason if isinstance(reason, str) and reason else None
+
+
+def _merged(pending: list[tuple[Any, ...]]) -> dict[tuple[str, str], list[Any]]:
+    """Per changed row: [table, key, op, first old, last new], in order of first change."""
+    merged: dict[tuple[str, str], list[Any]] = {}
+    for _id, table, key, _op, old, new in pending:
+        entry = merged.get((table, key))
+        if entry is None:
+            merged[(table, key)] = [table, key, "", old, new]
+        else:
+            entry[4] = new
+    for entry in merged.values():
+        entry[2] = "insert" if entry[3] is None else "delete" if entry[4] is None else "update"
+    return {k: v for k, v in merged.items() if v[3] != v[4]}
+
+
+def _change_text(entry: list[Any]) -> str:
+    table, key, op, old, new = entry
+    # old and new are SQLite's own json_object text: embedded as they are, unparsed.
+    return (f"[{json.dumps(table)},{json.dumps(key)},\"{op}\","
+            f"{'null' if old is None else old},{'null' if new is None else new}]")
+
+
+def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> Head | None:
+    """Chain what this transaction wrote (audit rows and captured changes past ``since``).
+
+    Runs inside the writing transaction, just before it commits. The previous row and the
+    head record are read here, never from a cache. Returns the new head, or None when the
+    transaction wrote nothing audited.
+    """
+    pending = conn.execute(
+        "SELECT id, tbl, row_key, op, old, new FROM audit_pending WHERE id > ? ORDER BY id",
+        (since.pending,)).fetchall()
+    events = conn.execute(
+        "SELECT id, entity, entity_id, details, occurred_at FROM audit_event "
+        "WHERE id > ? ORDER BY id", (since.event,)).fetchall()
+    changes = _merged(pending)
+    if changes and not events:
+        table, key = next(iter(changes))
+        occurred = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        cursor = conn.execute(
+            "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, details) "
+            "VALUES (?, ?, 'record.change', ?, ?, '{}')",
+            (occurred, actor, table, int(key) if key.isdigit() else 0))
+        events = [(cursor.lastrowid, table, int(key) if key.isdigit() else 0, "{}", occurred)]
+    if not events:
+        if pending:
+            conn.execute("DELETE FROM audit_pending WHERE id > ?", (since.pending,))
+        return None
+    by_event: dict[int, list[str]] = {int(e[0]): [] for e in events}
+    owner = {(str(e[1]), str(e[2])): int(e[0]) for e in events}
+    first = int(events[0][0])
+    for key, entry in changes.items():
+        by_event[owner.get(key, first)].append(_change_text(entry))
+
+    last = conn.execute("SELECT id, row_hash, occurred_at FROM audit_event WHERE id <= ? "
+                        "ORDER BY id DESC LIMIT 1", (since.event,)).fetchone()
+    head = read_head(conn)
+    prev_hash = GENESIS if last is None else (last[1] or (head.hash if head else GENESIS))
+    # The clock went back when a time is earlier than the newest time on the trail.
+    prev_time = newest_time(conn) if head else (None if last is None else str(last[2]))
+    anomaly: str | None = None
+    expected = head or EMPTY_HEAD
+    found = EMPTY_HEAD if last is None else Head(int(last[0]), str(last[1] or ""))
+    if found != expected:
+        anomaly = (f"when this row was written the head record named row {expected.seq}, "
+                   f"but the trail ended at row {found.seq}"
+                   + ("" if last is None or last[1] else " (unsealed)"))
+    for event_id, _entity, _entity_id, details, occurred in events:
+        occurred = str(occurred)
+        recorded_at, zone = local_time(occurred)
+        clock_back = 1 if prev_time is not None and occurred < prev_time else 0
+        listed = by_event[int(event_id)]
+        conn.execute(
+            "UPDATE audit_event SET recorded_at = ?, time_zone = ?, reason = ?, "
+            "changes = COALESCE(?, changes), clock_back = ?, anomaly = ? WHERE id = ?",
+            (recorded_at, zone, _reason(str(details)),
+             f"[{','.join(listed)}]" if listed else None, clock_back, anomaly, event_id))
+        anomaly = None
+        (content,) = conn.execute(f"SELECT {CONTENT_SQL} FROM audit_event WHERE id = ?",
+                                  (event_id,)).fetchone()
+        digest = row_hash(prev_hash, content)
+        conn.execute("UPDATE audit_event SET prev_hash = ?, row_hash = ? WHERE id = ?",
+                     (prev_hash, digest, event_id))
+        prev_hash, prev_time = digest, max(occurred, prev_time or occurred)
+    conn.execute("DELETE FROM audit_pending WHERE id > ?", (since.pending,))
+    new_head = Head(int(events[-1][0]), prev_hash)
+    conn.execute("INSERT INTO audit_head (id, seq, hash, newest_at, updated_at) "
+                 "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
+                 "hash = excluded.hash, newest_at = excluded.newest_at, "
+                 "updated_at = excluded.updated_at",
+                 (new_head.seq, new_head.hash, prev_time, datetime.now(UTC).isoformat()))
+    return new_head
+
+
+# -- the mirror file ----------------------------------------------------------------
+
+def mirror_path(registry_path: Path) -> Path:
+    return registry_path.with_name(registry_path.name + MIRROR_SUFFIX)
+
+
+def read_mirror(registry_path: Path) -> Head | None:
+    """The head mirrored beside the registry; None if there is no (readable) mirror."""
+    try:
+        data = json.loads(mirror_path(registry_path).read_text(encoding="utf-8"))
+        return Head(int(data["seq"]), str(data["hash"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def mirror(registry_path: Path, head: Head, *, force: bool = False) -> None:
+    """Write ``head`` to the mirror file, atomically, unless it already names a newer row
+    (another process committed after us) and ``force`` is not set. Failures are ignored:
+    the head record in the registry stays the authority; the mirror is a second witness."""
+    path = mirror_path(registry_path)
+    if not force:
+        current = read_mirror(registry_path)
+        if current is not None and current.seq > head.seq:
+            return
+    data = json.dumps({"format": CHAIN_FORMAT, **head.as_dict(),
+                       "written_at": datetime.now(UTC).isoformat()})
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
