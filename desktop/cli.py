@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     from desktop.cli_site import add_site_command
 
     add_site_command(sub)
+    audit = sub.add_parser("audit", help="the audit trail: verify it")
+    audit_actions = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    verify = audit_actions.add_parser(
+        "verify", help="check the registry against its hash-chained audit trail (JSON; "
+                       "exit 0 intact, 1 a problem); no login, no patient data")
+    verify.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="registry folder (default: as for the app)")
     return parser
 
 
@@ -156,6 +163,8 @@ def _headless(args: argparse.Namespace) -> int:
     # pydantic looks for third-party plugins by scanning every installed package's
     # metadata (~65 ms); the headless path has none and must start fast.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
+    if args.command == "audit":
+        return _audit(args)
     if args.command == "site":
         from desktop.cli_site import SiteCommandError, run_site
         from desktop.paths import resolve_data_dir
@@ -212,6 +221,27 @@ def _headless(args: argparse.Namespace) -> int:
         return verdict.as_json() | {"as_of": _iso(record.as_of)}
 
     return _run_records(args, one)
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """``audit verify``: the JSON summary on stdout; the first problem on stderr, exit 1."""
+    if args.audit_command != "verify":
+        raise _BadInput("ACTION: give one: verify (see nkscreen audit --help)")
+    from desktop.paths import resolve_data_dir
+    from desktop.services.audit import AuditError, verify_registry
+
+    try:
+        check = verify_registry(resolve_data_dir(args.data_dir))
+    except AuditError as exc:
+        raise _BadInput(f"--data-dir: {exc}") from None
+    _emit(check.as_dict())
+    first = check.first_problem
+    if first is not None:
+        more = len(check.report.problems) - 1
+        return _fail(f"audit trail: {first.message}"
+                     + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""),
+                     FAILURE)
+    return 0
 
 
 def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:

@@ -177,7 +177,13 @@ def local_time(occurred_at: str) -> tuple[str, str]:
 
 
 def zone_name(zone: Any) -> str:
+    """An IANA name where there is one (the machine's zone file's link target), else the
+    zone's abbreviation."""
     key = getattr(zone, "key", None)
+    if key == "localtime":
+        target = os.path.realpath("/etc/localtime")
+        marker = "zoneinfo" + os.sep
+        key = target.split(marker, 1)[1] if marker in target else None
     if isinstance(key, str) and key:
         return key
     return str(zone.tzname(datetime.now(UTC)) or "local")
@@ -229,7 +235,7 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
     changes = _merged(pending)
     if changes and not events:
         table, key = next(iter(changes))
-        occurred = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+        occurred = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         cursor = conn.execute(
             "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, details) "
             "VALUES (?, ?, 'record.change', ?, ?, '{}')",

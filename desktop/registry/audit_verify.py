@@ -1,0 +1,235 @@
+"""Checking a registry against its audit trail (``nkscreen audit verify``).
+
+Read-only, and never migrates. In order:
+
+1. **The chain.** Each row's hash is recomputed from its content and the row before; a
+   gap in the row numbers (rows deleted), a row that does not follow the one before
+   (inserted or replaced) or whose content no longer matches its hash (altered), and a
+   row never sealed (written outside NK Screen) are each reported with the row number.
+2. **The witnesses outside the table.** The head record, the mirror file beside the
+   registry and the head each signature recorded must all lie on the chain: a trail that
+   ends before one of them lost its newest rows (or is an older copy put back).
+3. **The records.** Every row of every audited table must hold exactly what the trail
+   last recorded for it; a row the trail never saw, or saw deleted, or one it recorded
+   that is gone, is reported with the table, the key, the field names and the audit row.
+   Changes captured but never sealed (``audit_pending``) were written outside NK Screen.
+
+Messages name row numbers, tables, keys and field names only, never a value, so the
+report can be shown or sent to anyone without disclosing patient data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.registry.audit_chain import (
+    AUDITED,
+    CONTENT_SQL,
+    EMPTY_HEAD,
+    GENESIS,
+    Head,
+    key_sql,
+    read_head,
+    read_mirror,
+    snapshot_sql,
+)
+
+_MAX_PROBLEMS = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong; ``message`` is a sentence without patient data."""
+
+    kind: str  # chain, head, mirror, signature, data, pending, anomaly, trial_file
+    message: str
+    row: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "row": self.row, "message": self.message}
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    rows_checked: int
+    head: Head
+    """The chain's last row as found in the table."""
+    problems: tuple[Problem, ...]
+    records_checked: int = 0
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "rows_checked": self.rows_checked,
+                "records_checked": self.records_checked, "head": self.head.as_dict(),
+                "problems": [p.as_dict() for p in self.problems],
+                "problems_truncated": self.truncated}
+
+
+@dataclass
+class _Found:
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False
+
+    def add(self, kind: str, message: str, row: int | None = None) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(Problem(kind, message, row))
+        else:
+            self.truncated = True
+
+
+def verify_file(path: Path, *, mirror: bool = False,
+                witnesses: Iterable[tuple[str, Head]] = ()) -> AuditReport:
+    """Check the registry file at ``path`` (the registry itself or a copy of it).
+
+    ``mirror``: also check the mirror file beside it (the registry in its data folder;
+    a copy has none). ``witnesses``: further heads known to have been reached, each with
+    a few words saying where it was recorded (a backup manifest, say).
+    """
+    conn = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True,
+                           isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("BEGIN")  # one snapshot for every check
+        return _verify(conn, Path(path), mirror, list(witnesses))
+    finally:
+        conn.close()
+
+
+def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
+            witnesses: list[tuple[str, Head]]) -> AuditReport:
+    found = _Found()
+    head_record = read_head(conn)
+    signed = conn.execute("SELECT id, visit_id, chain_seq, chain_hash FROM signature "
+                          "WHERE chain_seq IS NOT NULL ORDER BY id").fetchall()
+    mirrored = read_mirror(path) if check_mirror else None
+    wanted = {int(s[2]) for s in signed} | {h.seq for _w, h in witnesses}
+    wanted |= {h.seq for h in (head_record, mirrored) if h is not None}
+    count, last, hashes = _check_chain(conn, found, wanted)
+
+    if head_record is None:
+        if count:
+            found.add("head", f"the head record is missing, though the trail has {count} rows")
+    else:
+        _check_witness(found, "head", "the head record", head_record, last, hashes,
+                       exact=True)
+    if check_mirror:
+        if mirrored is None:
+            if count:
+                found.add("mirror", "the head mirror file beside the registry is missing "
+                                    "or unreadable")
+        else:
+            _check_witness(found, "mirror", "the head mirror file", mirrored, last, hashes)
+    for signature_id, visit_id, seq, digest in signed:
+        _check_witness(found, "signature",
+                       f"signature {signature_id} (visit {visit_id})",
+                       Head(int(seq), str(digest)), last, hashes)
+    for where, head in witnesses:
+        _check_witness(found, "witness", where, head, last, hashes)
+    records = _check_records(conn, found)
+    return AuditReport(count, last, tuple(found.problems), records, found.truncated)
+
+
+def _check_chain(conn: sqlite3.Connection, found: _Found,
+                 wanted: set[int]) -> tuple[int, Head, dict[int, str]]:
+    expected, previous, count = GENESIS, 0, 0
+    last = EMPTY_HEAD
+    hashes: dict[int, str] = {}
+    sha256 = hashlib.sha256
+    rows = conn.execute(f"SELECT id, prev_hash, row_hash, {CONTENT_SQL}, anomaly "
+                        f"FROM audit_event ORDER BY id")
+    for row_id, prev_hash, stored, content, anomaly in rows:
+        count += 1
+        if row_id != previous + 1:
+            missing = (f"row {previous + 1} is" if row_id == previous + 2
+                       else f"rows {previous + 1} to {row_id - 1} are")
+            found.add("chain", f"{missing} missing from the audit trail (deleted)",
+                      previous + 1)
+        elif prev_hash != expected:
+            found.add("chain", f"row {row_id} does not follow row {previous} on the chain "
+                               f"(a row was inserted, replaced or re-hashed)", row_id)
+        if stored is None:
+            found.add("chain", f"row {row_id} was never sealed onto the chain "
+                               f"(written outside NK Screen)", row_id)
+        elif sha256(f"{prev_hash}\n{content}".encode()).hexdigest() != stored:
+            found.add("chain", f"row {row_id} was altered: its content no longer matches "
+                               f"its hash", row_id)
+        if anomaly:
+            found.add("anomaly", f"row {row_id}: {anomaly}", row_id)
+        if row_id in wanted:
+            hashes[row_id] = str(stored)
+        expected, previous = stored, row_id
+    if count:
+        last = Head(previous, str(expected))
+    return count, last, hashes
+
+
+def _check_witness(found: _Found, kind: str, where: str, head: Head, last: Head,
+                   hashes: dict[int, str], *, exact: bool = False) -> None:
+    if head.seq > last.seq:
+        found.add(kind, f"the audit trail ends at row {last.seq}, but {where} shows it "
+                        f"reached row {head.seq}: the newest rows were removed, or an older "
+                        f"copy of the registry was put back", last.seq or None)
+    elif head.seq and hashes.get(head.seq) != head.hash:
+        found.add(kind, f"row {head.seq} is not the row {where} recorded", head.seq)
+    elif exact and head.seq < last.seq:
+        found.add(kind, f"rows {head.seq + 1} to {last.seq} lie beyond {where} "
+                        f"(written outside NK Screen)", head.seq + 1)
+
+
+def _check_records(conn: sqlite3.Connection, found: _Found) -> int:
+    recorded: dict[tuple[str, str], tuple[int, str | None]] = {}
+    for table, key, row_id, new in conn.execute(
+            "SELECT json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), "
+            "MAX(e.id), json_extract(c.value, '$[4]') "
+            "FROM audit_event e, json_each(e.changes) c WHERE e.changes IS NOT NULL "
+            "GROUP BY 1, 2"):
+        recorded[(str(table), str(key))] = (int(row_id), new)
+    checked = 0
+    for table in AUDITED:
+        keyed = key_sql(table)
+        for key, now in conn.execute(f"SELECT {keyed}, {snapshot_sql(conn, table)} "
+                                     f'FROM "{table}"'):
+            checked += 1
+            last = recorded.pop((table, str(key)), None)
+            if last is None:
+                found.add("data", f"{table} {key} is not in the audit trail "
+                                  f"(added outside NK Screen)")
+            elif last[1] is None:
+                found.add("data", f"{table} {key} exists, but the audit trail recorded it "
+                                  f"deleted at row {last[0]}", last[0])
+            elif last[1] != now:
+                differing = _differing(last[1], now)
+                if differing:
+                    found.add("data", f"{table} {key} differs from what the audit trail last "
+                                      f"recorded at row {last[0]} ({', '.join(differing)}): "
+                                      f"changed outside NK Screen", last[0])
+    for (table, key), (row_id, new) in recorded.items():
+        if new is not None and table in AUDITED:
+            found.add("data", f"{table} {key} is gone, but the audit trail last recorded it "
+                              f"at row {row_id} (deleted outside NK Screen)", row_id)
+    for (key, data) in conn.execute("SELECT sha256, data FROM trial_file"):
+        if hashlib.sha256(bytes(data)).hexdigest() != key:
+            found.add("trial_file", f"trial_file {key[:12]}… no longer matches its SHA-256")
+    pending = conn.execute("SELECT COUNT(*), group_concat(DISTINCT tbl) FROM audit_pending"
+                           ).fetchone()
+    if pending[0]:
+        found.add("pending", f"{pending[0]} change{'s' if pending[0] > 1 else ''} to "
+                             f"{pending[1]} {'were' if pending[0] > 1 else 'was'} written "
+                             f"outside NK Screen and never sealed onto the audit trail")
+    return checked
+
+
+def _differing(recorded: str, now: str) -> list[str]:
+    """The fields whose values differ (SQLite writes both texts; parsed to be sure)."""
+    before, after = json.loads(recorded), json.loads(now)
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
