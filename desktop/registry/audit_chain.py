@@ -248,8 +248,8 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
     by_event: dict[int, list[str]] = {int(e[0]): [] for e in events}
     owner = {(str(e[1]), str(e[2])): int(e[0]) for e in events}
     first = int(events[0][0])
-    for key, entry in changes.items():
-        by_event[owner.get(key, first)].append(_change_text(entry))
+    for changed, entry in changes.items():
+        by_event[owner.get(changed, first)].append(_change_text(entry))
 
     last = conn.execute("SELECT id, row_hash, occurred_at FROM audit_event WHERE id <= ? "
                         "ORDER BY id DESC LIMIT 1", (since.event,)).fetchone()

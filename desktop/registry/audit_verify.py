@@ -63,6 +63,9 @@ class AuditReport:
     problems: tuple[Problem, ...]
     records_checked: int = 0
     truncated: bool = False
+    clock_set_back: tuple[int, ...] = ()
+    """Rows written while the workstation's clock was behind the trail (not a problem of
+    the trail: the time is kept as the clock said; for the administrator to look at)."""
 
     @property
     def ok(self) -> bool:
@@ -72,7 +75,8 @@ class AuditReport:
         return {"ok": self.ok, "rows_checked": self.rows_checked,
                 "records_checked": self.records_checked, "head": self.head.as_dict(),
                 "problems": [p.as_dict() for p in self.problems],
-                "problems_truncated": self.truncated}
+                "problems_truncated": self.truncated,
+                "clock_set_back_rows": list(self.clock_set_back)}
 
 
 @dataclass
@@ -115,6 +119,9 @@ def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
     wanted = {int(s[2]) for s in signed} | {h.seq for _w, h in witnesses}
     wanted |= {h.seq for h in (head_record, mirrored) if h is not None}
     count, last, hashes = _check_chain(conn, found, wanted)
+    clock = tuple(int(r[0]) for r in conn.execute(
+        "SELECT id FROM audit_event WHERE clock_back = 1 ORDER BY id LIMIT ?",
+        (_MAX_PROBLEMS,)))
 
     if head_record is None:
         if count:
@@ -136,7 +143,7 @@ def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
     for where, head in witnesses:
         _check_witness(found, "witness", where, head, last, hashes)
     records = _check_records(conn, found)
-    return AuditReport(count, last, tuple(found.problems), records, found.truncated)
+    return AuditReport(count, last, tuple(found.problems), records, found.truncated, clock)
 
 
 def _check_chain(conn: sqlite3.Connection, found: _Found,

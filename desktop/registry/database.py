@@ -75,6 +75,13 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _raw(connection: Connection) -> sqlite3.Connection:
+    """The stdlib connection under ``connection``, in the same transaction."""
+    raw = connection.connection.dbapi_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
 def _begin_audited(connection: Connection) -> None:
     """BEGIN IMMEDIATE, then note where the audit trail stood: what comes after is this
     transaction's own, for ``_seal`` to chain (anything older that is unsealed was
@@ -82,7 +89,7 @@ def _begin_audited(connection: Connection) -> None:
     from desktop.registry.audit_chain import floor
 
     _begin(connection)
-    connection.info[_FLOOR] = floor(connection.connection.dbapi_connection)
+    connection.info[_FLOOR] = floor(_raw(connection))
 
 
 def _seal(connection: Connection) -> None:
@@ -92,7 +99,7 @@ def _seal(connection: Connection) -> None:
     since = connection.info.pop(_FLOOR, None)
     if since is None:
         return
-    head = seal(connection.connection.dbapi_connection, since)
+    head = seal(_raw(connection), since)
     if head is not None:
         connection.info[_SEALED] = head
 

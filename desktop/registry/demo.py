@@ -82,3 +82,8 @@ def seed_bulk(registry: Registry, count: int, seed: int = 2024) -> None:
                 "updated_by": "bulk",
             })
         session.execute(insert(table), rows)
+        # One audit row for the lot (each patient is among its changes).
+        from desktop.registry.models.audit import record_event
+
+        record_event(session, actor="bulk", action="patient.bulk_create", entity="patient",
+                     entity_id=start, details={"count": count})

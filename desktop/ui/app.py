@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from desktop.services.accounts import AccountService
     from desktop.services.rows import Registry
     from desktop.services.site_settings import SiteValues
+    from desktop.ui.admin.audit_warning import AuditCheckAtStart
     from desktop.ui.patients.mrn_problems_dialog import MrnCheck
     from desktop.ui.session.controller import SessionController
 
@@ -133,6 +134,7 @@ class GuiSession(QObject):
         self._install: Operation[InstallProblems] | None = None
         self.install_problems: InstallProblems | None = None
         self.mrn_check: MrnCheck | None = None
+        self.audit_check: AuditCheckAtStart | None = None
         # Settings live in the data folder; if that is unusable, the registry error
         # below says why, and the window simply starts with default geometry.
         self.window = MainWindow(UiSettings(data_dir), messages)
@@ -155,7 +157,8 @@ class GuiSession(QObject):
             if app is not None:
                 app.removeEventFilter(self._titles)
             self._titles = None
-        for operation in (self._operation, self._warm_up, self._install, self.mrn_check):
+        for operation in (self._operation, self._warm_up, self._install, self.mrn_check,
+                          self.audit_check):
             if operation is not None:
                 operation.wait()
         if self.registry is not None:
@@ -235,6 +238,12 @@ class GuiSession(QObject):
             self._report("registry opened", opened_at)
         self.window.statusBar().showMessage("Registry open: log in to see the patients.")
         session.begin()
+        # The registry against its audit trail, off the GUI thread; the administrator is
+        # warned at login if it fails.
+        from desktop.ui.admin.audit_warning import AuditCheckAtStart
+
+        self.audit_check = AuditCheckAtStart(self.data_dir, self.messages,
+                                             lambda: self.window).start()
         self.opened.emit()
         # While the user types their password, off the GUI thread: what the first save
         # would otherwise import and build while the user waits.
@@ -268,11 +277,15 @@ class GuiSession(QObject):
 
             self.mrn_check = MrnCheck(self.window, patients, self.messages,
                                       self.window.model.refresh).start()
+        if self.audit_check is not None:
+            self.audit_check.logged_in(actor)
         self.logged_in.emit()
 
     def _ending(self, actor: Actor) -> None:
         """``actor``'s session ends: their windows save what they can and close; what
         could not be kept is said (it is gone: a result typed without its time)."""
+        if self.audit_check is not None:
+            self.audit_check.logged_in(None)
         lost = self.window.end_session()
         if lost:
             self.messages.error(self.window, "Entries not kept",

@@ -19,6 +19,7 @@ from desktop.registry.models.screening import (
 )
 from desktop.registry.models.signing import Signature, StageVersion, TrialFile
 
-__all__ = ["Account", "Answer", "AuditEvent", "Delegation", "Observation", "Patient",
-           "PatientFact", "ScreenFailure", "Screening", "Signature", "SiteSetting",
-           "StageVersion", "TrialFile", "UlnValue", "Visit", "VisitEvent", "metadata"]
+__all__ = ["Account", "Answer", "AuditEvent", "AuditHead", "AuditPending", "Delegation",
+           "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening", "Signature",
+           "SiteSetting", "StageVersion", "TrialFile", "UlnValue", "Visit", "VisitEvent",
+           "metadata"]

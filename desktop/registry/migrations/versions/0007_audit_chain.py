@@ -16,8 +16,9 @@ Revises: 0006
 Create Date: 2026-12-02 19:00:00
 """
 
-from collections.abc import Sequence
 import json
+import sqlite3
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -45,6 +46,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('row_hash', sa.String(), nullable=True))
         batch_op.create_index('ix_audit_event_occurred_at', ['occurred_at'], unique=False)
         batch_op.create_index('ix_audit_event_actor', ['actor'], unique=False)
+        batch_op.create_index('ix_audit_event_clock_back', ['id'], unique=False,
+                              sqlite_where=sa.text('clock_back = 1'))
     op.create_table('audit_head',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -67,13 +70,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('chain_seq', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('chain_hash', sa.String(), nullable=True))
 
-    conn = op.get_bind().connection.dbapi_connection
+    conn = _raw()
     _baseline(conn)
     audit_chain.install_triggers(conn)
     audit_chain.seal(conn, audit_chain.Floor(event=0, pending=0), actor="nkscreen")
 
 
-def _baseline(conn) -> None:
+def _raw() -> sqlite3.Connection:
+    conn = op.get_bind().connection.dbapi_connection
+    assert isinstance(conn, sqlite3.Connection)
+    return conn
+
+
+def _baseline(conn: sqlite3.Connection) -> None:
     now = conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')").fetchone()[0]
     details = json.dumps({"note": _BASELINE_NOTE})
     for table in audit_chain.AUDITED:
@@ -91,7 +100,7 @@ def _baseline(conn) -> None:
 
 
 def downgrade() -> None:
-    conn = op.get_bind().connection.dbapi_connection
+    conn = _raw()
     for table in audit_chain.AUDITED:
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{kind}")
@@ -101,6 +110,7 @@ def downgrade() -> None:
     op.drop_table('audit_pending')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_clock_back')
         batch_op.drop_index('ix_audit_event_actor')
         batch_op.drop_index('ix_audit_event_occurred_at')
         for column in ('row_hash', 'prev_hash', 'anomaly', 'clock_back', 'changes', 'reason',
