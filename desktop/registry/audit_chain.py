@@ -234,13 +234,15 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
         "WHERE id > ? ORDER BY id", (since.event,)).fetchall()
     changes = _merged(pending)
     if changes and not events:
-        table, key = next(iter(changes))
+        # A write with no audit row of its own still gets one. Its entity is "record", not
+        # a table: reads that take an entity's newest audit row as its version never see it.
         occurred = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        tables = sorted({table for table, _key in changes})
+        details = json.dumps({"tables": tables})
         cursor = conn.execute(
             "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, details) "
-            "VALUES (?, ?, 'record.change', ?, ?, '{}')",
-            (occurred, actor, table, int(key) if key.isdigit() else 0))
-        events = [(cursor.lastrowid, table, int(key) if key.isdigit() else 0, "{}", occurred)]
+            "VALUES (?, ?, 'record.change', 'record', 0, ?)", (occurred, actor, details))
+        events = [(cursor.lastrowid, "record", 0, details, occurred)]
     if not events:
         if pending:
             conn.execute("DELETE FROM audit_pending WHERE id > ?", (since.pending,))

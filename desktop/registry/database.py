@@ -404,7 +404,23 @@ def _migrate(path: Path) -> Registry:
         raise database_error(path, exc) from exc
     finally:
         engine.dispose()
-    return Registry(path)
+    registry = Registry(path)
+    _mirror_after_migration(registry)
+    return registry
+
+
+def _mirror_after_migration(registry: Registry) -> None:
+    """An upgrade seals the older rows and the baseline onto the chain: its head goes to
+    the mirror file too (the migration's engine has no commit hooks)."""
+    from desktop.registry.audit_chain import mirror, read_head
+
+    try:
+        with registry.read() as conn:
+            head = read_head(conn)
+    except RegistryError:
+        return
+    if head is not None:
+        mirror(registry.path, head)
 
 
 def open_registry(data_dir: Path) -> Registry:
