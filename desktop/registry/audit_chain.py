@@ -12,8 +12,11 @@ Field changes are captured by SQLite triggers on every audited table (``install_
 into ``audit_pending``: each inserted, updated or deleted row with its full old and new
 values as SQLite's ``json_object``. When a write transaction commits, ``seal`` attaches
 the changes made in that transaction to its audit rows (to the event about that row, else
-to the transaction's first event), fills in the time zone and clock flag, hashes the new
-rows onto the chain and moves the head. Changes written outside NK Screen (sqlite3 by
+to the transaction's first event) - ``changes``: a new or deleted row in full, an update's
+changed fields with their old and new values; ``states``: for each changed record the
+SHA-256 of all its values after the change, which ``audit verify`` compares with the
+record as it is - fills in the time zone and clock flag, hashes the new rows onto the
+chain and moves the head. Changes written outside NK Screen (sqlite3 by
 hand) also land in ``audit_pending`` but are never sealed: ``seal`` takes only what its
 own transaction wrote, so they stay there, unchained, for ``audit verify`` to report.
 
@@ -54,7 +57,7 @@ BLOB_COLUMNS: Final = {("trial_file", "data")}
 
 CONTENT_SQL: Final = (
     "json_array(id, occurred_at, recorded_at, time_zone, actor, action, entity, entity_id, "
-    "reason, details, changes, clock_back, anomaly)")
+    "reason, details, changes, states, clock_back, anomaly)")
 """The canonical content of an audit row, built by SQLite so writer and checker agree."""
 
 
@@ -212,9 +215,31 @@ def _merged(pending: list[tuple[Any, ...]]) -> dict[tuple[str, str], list[Any]]:
     return {k: v for k, v in merged.items() if v[3] != v[4]}
 
 
+def state_digest(snapshot: str | None) -> str:
+    """What the trail keeps of a record's values after a change: the SHA-256 of SQLite's
+    ``json_object`` text of the row (``snapshot_sql``), "-" for a deleted row."""
+    return "-" if snapshot is None else hashlib.sha256(snapshot.encode()).hexdigest()
+
+
+def state_item(table: str, key: str, snapshot: str | None) -> str:
+    """One entry of an audit row's ``states``: ``table:key=digest``."""
+    return f"{table}:{key}={state_digest(snapshot)}"
+
+
+def _compact(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
 def _change_text(entry: list[Any]) -> str:
+    """``[table, key, op, old, new]``: a new or deleted row in full (SQLite's own text,
+    embedded unparsed); an update with only the fields it changed."""
     table, key, op, old, new = entry
-    # old and new are SQLite's own json_object text: embedded as they are, unparsed.
+    if op == "update":
+        before, after = json.loads(old), json.loads(new)
+        changed = [f for f in after if before.get(f) != after[f]] + \
+            [f for f in before if f not in after]
+        old = _compact({f: before.get(f) for f in changed})
+        new = _compact({f: after.get(f) for f in changed})
     return (f"[{json.dumps(table)},{json.dumps(key)},\"{op}\","
             f"{'null' if old is None else old},{'null' if new is None else new}]")
 
@@ -248,10 +273,13 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
             conn.execute("DELETE FROM audit_pending WHERE id > ?", (since.pending,))
         return None
     by_event: dict[int, list[str]] = {int(e[0]): [] for e in events}
+    states: dict[int, list[str]] = {int(e[0]): [] for e in events}
     owner = {(str(e[1]), str(e[2])): int(e[0]) for e in events}
     first = int(events[0][0])
     for changed, entry in changes.items():
-        by_event[owner.get(changed, first)].append(_change_text(entry))
+        event = owner.get(changed, first)
+        by_event[event].append(_change_text(entry))
+        states[event].append(state_item(entry[0], entry[1], entry[4]))
 
     last = conn.execute("SELECT id, row_hash, occurred_at FROM audit_event WHERE id <= ? "
                         "ORDER BY id DESC LIMIT 1", (since.event,)).fetchone()
@@ -273,9 +301,11 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
         listed = by_event[int(event_id)]
         conn.execute(
             "UPDATE audit_event SET recorded_at = ?, time_zone = ?, reason = ?, "
-            "changes = COALESCE(?, changes), clock_back = ?, anomaly = ? WHERE id = ?",
+            "changes = COALESCE(?, changes), states = COALESCE(?, states), clock_back = ?, "
+            "anomaly = ? WHERE id = ?",
             (recorded_at, zone, _reason(str(details)),
-             f"[{','.join(listed)}]" if listed else None, clock_back, anomaly, event_id))
+             f"[{','.join(listed)}]" if listed else None,
+             ";".join(states[int(event_id)]) or None, clock_back, anomaly, event_id))
         anomaly = None
         (content,) = conn.execute(f"SELECT {CONTENT_SQL} FROM audit_event WHERE id = ?",
                                   (event_id,)).fetchone()

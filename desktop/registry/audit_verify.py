@@ -41,6 +41,9 @@ from desktop.registry.audit_chain import (
 )
 
 _MAX_PROBLEMS = 200
+_NAMED = 20
+"""Records differing beyond this many are listed without their field names (each name
+means replaying the trail for that record)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,8 @@ def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
     mirrored = read_mirror(path) if check_mirror else None
     wanted = {int(s[2]) for s in signed} | {h.seq for _w, h in witnesses}
     wanted |= {h.seq for h in (head_record, mirrored) if h is not None}
-    count, last, hashes = _check_chain(conn, found, wanted)
+    recorded: dict[str, tuple[int, str]] = {}
+    count, last, hashes = _check_chain(conn, found, wanted, recorded)
     clock = tuple(int(r[0]) for r in conn.execute(
         "SELECT id FROM audit_event WHERE clock_back = 1 ORDER BY id LIMIT ?",
         (_MAX_PROBLEMS,)))
@@ -142,19 +146,25 @@ def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
                        Head(int(seq), str(digest)), last, hashes)
     for where, head in witnesses:
         _check_witness(found, "witness", where, head, last, hashes)
-    records = _check_records(conn, found)
+    records = _check_records(conn, found, recorded)
     return AuditReport(count, last, tuple(found.problems), records, found.truncated, clock)
 
 
-def _check_chain(conn: sqlite3.Connection, found: _Found,
-                 wanted: set[int]) -> tuple[int, Head, dict[int, str]]:
+def _check_chain(conn: sqlite3.Connection, found: _Found, wanted: set[int],
+                 recorded: dict[str, tuple[int, str]]) -> tuple[int, Head, dict[int, str]]:
+    """Walk the chain; fill ``recorded`` with each record's last state on the trail
+    (``table:key`` -> (row, digest))."""
     expected, previous, count = GENESIS, 0, 0
     last = EMPTY_HEAD
     hashes: dict[int, str] = {}
     sha256 = hashlib.sha256
-    rows = conn.execute(f"SELECT id, prev_hash, row_hash, {CONTENT_SQL}, anomaly "
+    rows = conn.execute(f"SELECT id, prev_hash, row_hash, {CONTENT_SQL}, anomaly, states "
                         f"FROM audit_event ORDER BY id")
-    for row_id, prev_hash, stored, content, anomaly in rows:
+    for row_id, prev_hash, stored, content, anomaly, states in rows:
+        if states:
+            for item in states.split(";"):
+                record, _, digest = item.rpartition("=")
+                recorded[record] = (row_id, digest)
         count += 1
         if row_id != previous + 1:
             missing = (f"row {previous + 1} is" if row_id == previous + 2
@@ -193,37 +203,37 @@ def _check_witness(found: _Found, kind: str, where: str, head: Head, last: Head,
                         f"(written outside NK Screen)", head.seq + 1)
 
 
-def _check_records(conn: sqlite3.Connection, found: _Found) -> int:
-    recorded: dict[tuple[str, str], tuple[int, str | None]] = {}
-    for table, key, row_id, new in conn.execute(
-            "SELECT json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), "
-            "MAX(e.id), json_extract(c.value, '$[4]') "
-            "FROM audit_event e, json_each(e.changes) c WHERE e.changes IS NOT NULL "
-            "GROUP BY 1, 2"):
-        recorded[(str(table), str(key))] = (int(row_id), new)
+def _check_records(conn: sqlite3.Connection, found: _Found,
+                   recorded: dict[str, tuple[int, str]]) -> int:
+    """Each record as it is against its last state on the trail (by digest; the fields
+    that differ are named by replaying the trail's changes for that record alone)."""
     checked = 0
+    differing: list[tuple[str, str, int, str]] = []
+    sha256 = hashlib.sha256
     for table in AUDITED:
-        keyed = key_sql(table)
-        for key, now in conn.execute(f"SELECT {keyed}, {snapshot_sql(conn, table)} "
+        for key, now in conn.execute(f"SELECT {key_sql(table)}, {snapshot_sql(conn, table)} "
                                      f'FROM "{table}"'):
             checked += 1
-            last = recorded.pop((table, str(key)), None)
+            last = recorded.pop(f"{table}:{key}", None)
             if last is None:
                 found.add("data", f"{table} {key} is not in the audit trail "
                                   f"(added outside NK Screen)")
-            elif last[1] is None:
+            elif last[1] == "-":
                 found.add("data", f"{table} {key} exists, but the audit trail recorded it "
                                   f"deleted at row {last[0]}", last[0])
-            elif last[1] != now:
-                differing = _differing(last[1], now)
-                if differing:
-                    found.add("data", f"{table} {key} differs from what the audit trail last "
-                                      f"recorded at row {last[0]} ({', '.join(differing)}): "
-                                      f"changed outside NK Screen", last[0])
-    for (table, key), (row_id, new) in recorded.items():
-        if new is not None and table in AUDITED:
-            found.add("data", f"{table} {key} is gone, but the audit trail last recorded it "
-                              f"at row {row_id} (deleted outside NK Screen)", row_id)
+            elif last[1] != sha256(now.encode()).hexdigest():
+                differing.append((table, str(key), last[0], now))
+    for table, key, row_id, now in differing:
+        fields = _fields(conn, table, key, now) if len(differing) <= _NAMED else []
+        named = f" ({', '.join(fields)})" if fields else ""
+        found.add("data", f"{table} {key} differs from what the audit trail last recorded "
+                          f"at row {row_id}{named}: changed outside NK Screen", row_id)
+    for record, (row_id, digest) in recorded.items():
+        table = record.partition(":")[0]
+        if digest != "-" and table in AUDITED:
+            found.add("data", f"{record.replace(':', ' ', 1)} is gone, but the audit trail "
+                              f"last recorded it at row {row_id} (deleted outside NK Screen)",
+                      row_id)
     for (key, data) in conn.execute("SELECT sha256, data FROM trial_file"):
         if hashlib.sha256(bytes(data)).hexdigest() != key:
             found.add("trial_file", f"trial_file {key[:12]}… no longer matches its SHA-256")
@@ -236,7 +246,17 @@ def _check_records(conn: sqlite3.Connection, found: _Found) -> int:
     return checked
 
 
-def _differing(recorded: str, now: str) -> list[str]:
-    """The fields whose values differ (SQLite writes both texts; parsed to be sure)."""
-    before, after = json.loads(recorded), json.loads(now)
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+def _fields(conn: sqlite3.Connection, table: str, key: str, now: str) -> list[str]:
+    """The fields of one record that differ from its values replayed from the trail."""
+    state: dict[str, Any] = {}
+    for (value,) in conn.execute(
+            "SELECT c.value FROM audit_event e, json_each(e.changes) c "
+            "WHERE e.changes IS NOT NULL AND json_extract(c.value, '$[0]') = ? "
+            "AND json_extract(c.value, '$[1]') = ? ORDER BY e.id", (table, key)):
+        _t, _k, op, _old, new = json.loads(value)
+        if op == "update":
+            state.update(new)
+        else:
+            state = dict(new or {})
+    current = json.loads(now)
+    return sorted(k for k in state.keys() | current.keys() if state.get(k) != current.get(k))

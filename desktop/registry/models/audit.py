@@ -38,6 +38,7 @@ class AuditEvent(SQLModel, table=True):
     time_zone: str | None = None
     reason: str | None = None
     changes: str | None = None
+    states: str | None = None
     clock_back: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     anomaly: str | None = None
     prev_hash: str | None = None

@@ -39,6 +39,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('time_zone', sa.String(), nullable=True))
         batch_op.add_column(sa.Column('reason', sa.String(), nullable=True))
         batch_op.add_column(sa.Column('changes', sa.String(), nullable=True))
+        batch_op.add_column(sa.Column('states', sa.String(), nullable=True))
         batch_op.add_column(sa.Column('clock_back', sa.Integer(), nullable=False,
                                       server_default='0'))
         batch_op.add_column(sa.Column('anomaly', sa.String(), nullable=True))
@@ -95,8 +96,10 @@ def _baseline(conn: sqlite3.Connection) -> None:
                       f"{values}]]")
             conn.execute(
                 "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, "
-                "details, changes) VALUES (?, 'nkscreen', 'audit.baseline', ?, ?, ?, ?)",
-                (now, table, int(row_key) if row_key.isdigit() else 0, details, change))
+                "details, changes, states) "
+                "VALUES (?, 'nkscreen', 'audit.baseline', ?, ?, ?, ?, ?)",
+                (now, table, int(row_key) if row_key.isdigit() else 0, details, change,
+                 audit_chain.state_item(table, row_key, values)))
 
 
 def downgrade() -> None:
@@ -113,6 +116,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_event_clock_back')
         batch_op.drop_index('ix_audit_event_actor')
         batch_op.drop_index('ix_audit_event_occurred_at')
-        for column in ('row_hash', 'prev_hash', 'anomaly', 'clock_back', 'changes', 'reason',
+        for column in ('row_hash', 'prev_hash', 'anomaly', 'clock_back', 'states', 'changes',
+                       'reason',
                        'time_zone', 'recorded_at'):
             batch_op.drop_column(column)
