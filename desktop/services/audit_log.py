@@ -40,8 +40,9 @@ from desktop.registry.database import Registry, RegistryError
 from desktop.registry.reading import PatientRow
 from desktop.services.acting import NotPermitted, need
 
-__all__ = ["CSV_COLUMNS", "MAX_PAGE", "AuditChoices", "AuditFilter", "AuditLogService",
-           "AuditRow", "AuditViewError", "FieldChange", "NotPermitted", "may_view"]
+__all__ = ["CLOCK_BACK", "CSV_COLUMNS", "MAX_PAGE", "AuditChoices", "AuditFilter",
+           "AuditLogService", "AuditRow", "AuditViewError", "FieldChange", "NotPermitted",
+           "may_view"]
 
 #: The roles that see the audit trail.
 AUDIT_ROLES: Final = frozenset({Role.ADMIN, Role.MONITOR})
