@@ -165,6 +165,8 @@ def test_export_writes_the_filtered_rows_as_csv(qtbot: QtBot, registry: Registry
     asked: list[str] = []
     view.choose_path = lambda _parent, suggested: asked.append(suggested) or str(target)
     qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
+    assert view.export is not None
+    qtbot.waitUntil(lambda: view.status.text().endswith(".csv."), timeout=10_000)
 
     assert len(asked) == 1
     assert asked[0].endswith(".csv")
@@ -177,6 +179,20 @@ def test_export_writes_the_filtered_rows_as_csv(qtbot: QtBot, registry: Registry
     assert ["value", "1.10", "1.20"] in [line[8:11] for line in lines[1:]]
     assert "audit.export" in [view.action.itemText(i) for i in range(view.action.count())]
     assert errors(messages) == []
+
+
+def test_an_export_that_cannot_be_written_says_why(
+        qtbot: QtBot, registry: Registry, monitor: Actor, messages: RecordingMessages,
+        tmp_path: Path) -> None:
+    view = view_for(qtbot, registry, monitor, messages)
+    target = tmp_path / "no such folder" / "trail.csv"
+    view.choose_path = lambda _parent, _suggested: str(target)
+    view.export_csv()
+    qtbot.waitUntil(lambda: bool(errors(messages)), timeout=10_000)
+    assert [(m.title, m.text) for m in errors(messages)] == [
+        ("Audit trail not exported",
+         f"{target} could not be written: No such file or directory.")]
+    assert view.export_button.isEnabled()
 
 
 def test_a_cancelled_export_writes_nothing(qtbot: QtBot, registry: Registry, monitor: Actor,

@@ -5,7 +5,8 @@ window) and monitors (Account > Audit trail…); the service refuses anyone else
 The filters apply when "Show" is pressed (or Enter in the MRN box); the rows come a page
 at a time, newest first. Selecting a row shows its field changes (changed row, field, old
 value, new value) and, for a row without any (a login), its details. Exporting asks where
-to save (``choose_path``, which tests replace) and writes every row the filters list.
+to save (``choose_path``, which tests replace) and writes every row the filters list, on
+a worker thread (``export``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import shiboken6
 from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,10 +39,12 @@ from desktop.services.audit_log import (
     AuditLogService,
     AuditRow,
 )
+from desktop.services.rows import RegistryError
 from desktop.ui.admin.admin_dialog import attempt
 from desktop.ui.admin.admin_table import AdminTable
 from desktop.ui.admin.audit_models import AuditTableModel, ChangesModel, flags
 from desktop.ui.common.messages import MessageService
+from desktop.ui.common.operations import Operation
 from desktop.ui.common.widgets import named, push_button
 
 if TYPE_CHECKING:
@@ -91,6 +95,8 @@ class AuditView(QWidget):
         self.filters = AuditFilter()
         self.offset = 0
         self.total = 0
+        #: The export running on a worker thread, if any (tests wait on it).
+        self.export: Operation[int] | None = None
 
         self.mrn = named(QLineEdit(), "audit_mrn")
         self.mrn.setPlaceholderText("MRN")
@@ -246,7 +252,7 @@ class AuditView(QWidget):
             self.position.setText("No rows")
         self.newer_button.setEnabled(offset > 0)
         self.older_button.setEnabled(offset + len(rows) < total)
-        self.export_button.setEnabled(total > 0)
+        self.export_button.setEnabled(total > 0 and not (self.export and self.export.running))
         if rows:
             self.table.selectRow(0)
 
@@ -286,16 +292,37 @@ class AuditView(QWidget):
     # -- export -------------------------------------------------------------------
 
     def export_csv(self) -> None:
+        """Ask where, then write the CSV on a worker thread (a whole trail takes a while);
+        the button stays disabled until it is done."""
+        if self.export is not None and self.export.running:
+            return
         suggested = str(Path.home() / f"audit-trail-{date.today().isoformat()}.csv")
         chosen = self.choose_path(self, suggested)
         if not chosen:
             return
         path, filters = Path(chosen), self.filters
-        done, count = attempt(self._messages, self, "Audit trail not exported",
-                              lambda: self._service.export_csv(path, filters))
-        if done and count is not None:
-            self.status.setText(f"{count:,} audit rows exported to {path}.")
-            self.refresh_choices()  # the export's own row: "audit.export" is an action now
+        self.export_button.setEnabled(False)
+        self.status.setText(f"Exporting {self.total:,} audit rows to {path}…")
+        self.export = Operation(lambda: self._service.export_csv(path, filters),
+                                on_success=lambda count: self._exported(path, count),
+                                on_failure=self._export_failed).start()
+
+    def _exported(self, path: Path, count: int) -> None:
+        if not shiboken6.isValid(self.export_button):  # the window closed meanwhile
+            return
+        self.export_button.setEnabled(self.total > 0)
+        self.status.setText(f"{count:,} audit rows exported to {path}.")
+        self.refresh_choices()  # the export's own row: "audit.export" is an action now
+
+    def _export_failed(self, error: BaseException) -> None:
+        if not shiboken6.isValid(self.export_button):
+            return
+        self.export_button.setEnabled(self.total > 0)
+        self.status.setText("")
+        text = str(error) if isinstance(error, RegistryError) else (
+            f"The export stopped unexpectedly ({type(error).__name__}: {error}); no file "
+            "was written.")
+        self._messages.error(self, "Audit trail not exported", text)
 
 
 class AuditWindow(QWidget):
@@ -315,8 +342,6 @@ class AuditWindow(QWidget):
 def open_audit_window(parent: QWidget, context: ScreeningContext) -> AuditWindow | None:
     """The audit view for ``context.actor``, shown; None (the service's sentence shown)
     for anyone but an administrator or a monitor."""
-    from desktop.services.rows import RegistryError
-
     actor = context.actor
     if actor is None:
         return None
