@@ -13,28 +13,33 @@ besides, rows whose field changes touch the patient's row or a row holding their
 ``patient_id`` (a merge written as the kept patient's event, say), found by reading the
 changes of only the rows whose text mentions them.
 
-Each row's ``changes`` (``[table, key, op, old, new]`` with full row objects, see
-``audit_chain``) is turned into field-level changes: for each changed row, the fields whose
-values differ. A password hash is never shown: its values read "(set)" and "(changed)".
+Each row's ``changes`` is turned into field-level changes (``audit_rows``), a password
+hash never shown.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
-from desktop.registry.audit_chain import local_time
+from desktop.registry.audit_rows import (
+    CHANGED,
+    SET,
+    AuditChoices,
+    AuditRow,
+    FieldChange,
+    audit_row,
+    field_changes,
+)
 from desktop.registry.database import Registry
 from desktop.registry.reading import PatientRow
 
-#: Fields whose values the audit view never shows (only that they were set or changed).
-SECRET_FIELDS: Final = frozenset({"password_hash"})
-SET: Final = "(set)"
-CHANGED: Final = "(changed)"
+__all__ = ["CHANGED", "MAX_PAGE", "SET", "AuditChoices", "AuditFilter", "AuditFilterError",
+           "AuditReads", "AuditRow", "FieldChange", "field_changes", "utc_bounds"]
+
 #: The most rows one page may hold.
 MAX_PAGE: Final = 1000
 
@@ -117,60 +122,6 @@ class AuditFilter:
         return {name: value for name, value in values.items() if value is not None}
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    """One field of one changed row: its value before and after (None: no value)."""
-
-    table: str
-    key: str
-    #: insert, update, delete or baseline (the record as it stood when the chain began).
-    op: str
-    field: str
-    old: str | None
-    new: str | None
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    """One row of the audit trail as the audit view shows it."""
-
-    id: int
-    #: The workstation's clock when the row was written, ISO 8601 with its UTC offset.
-    at: str
-    time_zone: str
-    actor: str
-    action: str
-    entity: str
-    entity_id: int
-    reason: str | None
-    #: The time is earlier than the newest time already on the trail: the clock went back.
-    clock_back: bool
-    anomaly: str | None
-    #: The row's details as compact JSON (any password hash masked).
-    details: str
-    changes: tuple[FieldChange, ...] = field(default_factory=tuple)
-
-    @property
-    def clock(self) -> str:
-        """``at`` to the second, with its offset: ``2026-12-02 13:50:06 -05:00``."""
-        try:
-            moment = datetime.fromisoformat(self.at)
-        except ValueError:
-            return self.at
-        offset = moment.strftime("%z")
-        offset = f"{offset[:3]}:{offset[3:5]}" if offset else ""
-        return f"{moment:%Y-%m-%d %H:%M:%S} {offset}".rstrip()
-
-
-@dataclass(frozen=True)
-class AuditChoices:
-    """The values the filter lists offer: every user, action and entity on the trail."""
-
-    actors: tuple[str, ...]
-    actions: tuple[str, ...]
-    entities: tuple[str, ...]
-
-
 # -- filters ----------------------------------------------------------------------
 
 def _midnight_utc(day: date, zone: tzinfo) -> str:
@@ -218,89 +169,6 @@ def _where(filters: AuditFilter, zone: tzinfo) -> tuple[str, str, dict[str, Any]
     return with_clause, where, params
 
 
-# -- turning a stored row into what the view shows ----------------------------------
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
-
-
-def _masked(name: str, old: Any, new: Any, op: str) -> tuple[str | None, str | None]:
-    if name not in SECRET_FIELDS:
-        return _text(old), _text(new)
-    shown_old = None if old is None else SET
-    shown_new = None if new is None else (CHANGED if op == "update" else SET)
-    return shown_old, shown_new
-
-
-def field_changes(changes: str | None) -> tuple[FieldChange, ...]:
-    """The field-level changes of a row's ``changes`` text: per changed row (in order),
-    each field whose value differs between old and new, in the row's column order."""
-    if not changes:
-        return ()
-    try:
-        entries = json.loads(changes)
-    except ValueError:
-        return ()
-    found: list[FieldChange] = []
-    for entry in entries if isinstance(entries, list) else ():
-        if not isinstance(entry, list) or len(entry) != 5:
-            continue
-        table, key, op, old, new = entry
-        old = old if isinstance(old, dict) else {}
-        new = new if isinstance(new, dict) else {}
-        names = list(old) + [name for name in new if name not in old]
-        for name in names:
-            before, after = old.get(name), new.get(name)
-            if before == after:
-                continue
-            shown_old, shown_new = _masked(name, before, after, str(op))
-            found.append(FieldChange(str(table), str(key), str(op), name, shown_old,
-                                     shown_new))
-    return tuple(found)
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: (SET if k in SECRET_FIELDS and v is not None else _scrub(v))
-                for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-def _details(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return text
-    if parsed in ({}, None):
-        return ""
-    return json.dumps(_scrub(parsed), ensure_ascii=False, separators=(",", ":"))
-
-
-def _row(values: tuple[Any, ...]) -> AuditRow:
-    (id_, occurred_at, recorded_at, time_zone, actor, action, entity, entity_id, reason,
-     clock_back, anomaly, details, changes) = values
-    at, zone = str(recorded_at or ""), str(time_zone or "")
-    if not at or not zone:  # a row not (yet) sealed: shown in this workstation's zone
-        at_now, zone_now = local_time(str(occurred_at))
-        at, zone = at or at_now, zone or zone_now
-    return AuditRow(id=int(id_), at=at, time_zone=zone, actor=str(actor),
-                    action=str(action), entity=str(entity), entity_id=int(entity_id),
-                    reason=None if reason is None else str(reason),
-                    clock_back=bool(clock_back),
-                    anomaly=None if anomaly is None else str(anomaly),
-                    details=_details(details), changes=field_changes(changes))
-
-
 # -- the queries ------------------------------------------------------------------
 
 def _site_zone() -> tzinfo:
@@ -339,7 +207,27 @@ class AuditReads:
                 f"SELECT e.id FROM audit_event e WHERE {where} "
                 f"ORDER BY e.id DESC LIMIT :limit OFFSET :offset) ORDER BY e.id DESC",
                 {**params, "limit": limit, "offset": max(0, offset)}).fetchall()
-        return [_row(values) for values in found]
+        return [audit_row(values) for values in found]
+
+    def listing(self, filters: AuditFilter, offset: int = 0,
+                limit: int = 200) -> tuple[int, list[AuditRow]]:
+        """``count`` and ``page`` together, in one read. With a patient, in one statement
+        (the patient's rows are found once, the total counted over them as a window);
+        otherwise as two, each answered from the indexes."""
+        if filters.patient_id is None:
+            return self.count(filters), self.page(filters, offset, limit)
+        limit = max(0, min(limit, MAX_PAGE))
+        with_clause, where, params = _where(filters, self.zone)
+        with self._registry.read() as conn:
+            found = conn.execute(
+                f"{with_clause} SELECT {_COLUMNS}, p.total FROM (SELECT e.id AS id, "
+                f"COUNT(*) OVER () AS total FROM audit_event e WHERE {where} "
+                f"ORDER BY e.id DESC LIMIT :limit OFFSET :offset) p "
+                f"JOIN audit_event e ON e.id = p.id ORDER BY e.id DESC",
+                {**params, "limit": limit, "offset": max(0, offset)}).fetchall()
+        if not found:  # nothing on this page: the total is still wanted
+            return (self.count(filters) if offset > 0 else 0), []
+        return int(found[0][-1]), [audit_row(values[:-1]) for values in found]
 
     def each(self, filters: AuditFilter, chunk: int = 500) -> Iterator[AuditRow]:
         """Every row ``filters`` lists, newest first, read a chunk at a time (by row
@@ -350,7 +238,7 @@ class AuditReads:
             while True:
                 found = _chunk(conn, with_clause, where, params, before, chunk)
                 for values in found:
-                    yield _row(values)
+                    yield audit_row(values)
                 if len(found) < chunk:
                     return
                 before = int(found[-1][0])

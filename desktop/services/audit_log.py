@@ -101,6 +101,12 @@ class AuditLogService:
         self._need(Permission.READ)
         return _filtered(lambda: self._reads.page(filters, offset, limit))
 
+    def listing(self, filters: AuditFilter, offset: int = 0,
+                limit: int = 200) -> tuple[int, list[AuditRow]]:
+        """(how many rows ``filters`` lists, the page from ``offset``): what "Show" reads."""
+        self._need(Permission.READ)
+        return _filtered(lambda: self._reads.listing(filters, offset, limit))
+
     def patient_by_mrn(self, mrn: str) -> PatientRow:
         """The patient the MRN filter names: the one not voided holding it (or the only
         one, voided); ``AuditViewError`` when there is none or several."""

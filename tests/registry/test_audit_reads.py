@@ -158,6 +158,12 @@ def test_patient_filter_catches_a_result_correction_of_that_patient_only(
                                  if row.entity == "observation"}
     assert {row.id for row in ann_rows}.isdisjoint(row.id for row in bob_rows)
     assert reads(registry).count(AuditFilter(patient_id=ann)) == 4
+    # "Show" reads the total and the page together; past the last page, still the total.
+    assert reads(registry).listing(AuditFilter(patient_id=ann), 1, 2) == (4, ann_rows[1:3])
+    assert reads(registry).listing(AuditFilter(patient_id=ann), 10, 2) == (4, [])
+    assert reads(registry).listing(AuditFilter(patient_id=ann, actor="nobody")) == (0, [])
+    assert reads(registry).listing(AuditFilter(), 0, 1)[0] == reads(registry).count(
+        AuditFilter())
     assert ids(registry, AuditFilter(patient_id=ann, action="observation.update")) == [
         correction.id]
 

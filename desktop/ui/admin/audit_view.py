@@ -240,8 +240,8 @@ class AuditView(QWidget):
 
     def _load(self) -> None:
         filters, offset = self.filters, self.offset
-        done, found = attempt(self._messages, self, NOT_SHOWN, lambda: (
-            self._service.count(filters), self._service.page(filters, offset, PAGE)))
+        done, found = attempt(self._messages, self, NOT_SHOWN,
+                              lambda: self._service.listing(filters, offset, PAGE))
         total, rows = found if done and found is not None else (0, [])
         self.total = total
         self.model.set_rows(rows)
