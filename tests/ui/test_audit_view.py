@@ -108,6 +108,7 @@ def test_filter_by_patient_and_read_the_correction_side_by_side(
     qtbot.mouseClick(view.show_button, Qt.MouseButton.LeftButton)
     assert cells(view, 3) == ["observation.update", "observation.add", "patient.create"]
     assert view.position.text() == "Rows 1–3 of 3"
+    assert view.status.text() == "Rows of Fictional, Ann (MRN AB12)."
 
     view.table.selectRow(0)
     assert cells(view, 5)[0] == str(corrected)
@@ -123,6 +124,25 @@ def test_filter_by_patient_and_read_the_correction_side_by_side(
     view.apply()
     assert cells(view, 3) == ["patient.create"]
     assert errors(messages) == []
+
+
+def test_pages_go_older_and_newer(qtbot: QtBot, registry: Registry, monitor: Actor,
+                                  corrected: int, messages: RecordingMessages,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import desktop.ui.admin.audit_view as audit_view
+
+    monkeypatch.setattr(audit_view, "PAGE", 2)
+    view = view_for(qtbot, registry, monitor, messages)
+    total = view.total
+    assert total > 4
+    first = cells(view, 0)
+    assert view.position.text() == f"Rows 1–2 of {total}"
+    assert not view.newer_button.isEnabled()
+    qtbot.mouseClick(view.older_button, Qt.MouseButton.LeftButton)
+    assert view.position.text() == f"Rows 3–4 of {total}"
+    assert [int(n) for n in cells(view, 0)] == [int(first[1]) - 1, int(first[1]) - 2]
+    qtbot.mouseClick(view.newer_button, Qt.MouseButton.LeftButton)
+    assert cells(view, 0) == first
 
 
 def test_an_unknown_mrn_is_one_sentence_and_the_list_stays(

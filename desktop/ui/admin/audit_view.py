@@ -210,6 +210,10 @@ class AuditView(QWidget):
             if not done or found is None:
                 return
             patient_id = found.id
+            self.status.setText(f"Rows of {found.family_name}, {found.given_name} "
+                                f"(MRN {found.mrn}).")
+        else:
+            self.status.setText("")
         self.filters = AuditFilter(
             patient_id=patient_id, actor=self._chosen(self.user),
             entity=self._chosen(self.entity), action=self._chosen(self.action),
