@@ -2,7 +2,8 @@
 
 Every error message quotes bad input; a key of 50 MB or one holding a line break must
 not become a 50 MB or two-line message. ``quote`` escapes control characters and line
-breaks and cuts long text with ``...``.
+breaks and cuts long text with ``...``. ``spreadsheet_cell`` makes a CSV cell that a
+spreadsheet will not run as a formula (every CSV export uses it).
 """
 
 from __future__ import annotations
@@ -72,3 +73,14 @@ def key(name: object) -> str:
     if name == "":
         return '""'
     return cut(name if isinstance(name, str) else repr(name), 40)
+
+
+#: What a spreadsheet may take as the start of a formula (or, for tab and carriage
+#: return, a cell break that hides one): OWASP's "CSV injection" list.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` for a CSV cell a spreadsheet will not run as a formula: one beginning
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -17,6 +17,7 @@ from desktop.domain.accounts import (
     delegated,
     delegation_problem,
 )
+from desktop.domain.text_safety import spreadsheet_cell as _cell
 from desktop.registry.accounts import AccountRepository
 from desktop.registry.database import Registry, RegistryError
 from desktop.registry.delegations import DelegationRepository, DelegationRow
@@ -84,8 +85,3 @@ class DelegationService:
                 row.revoked_at.strftime("%Y-%m-%d %H:%M") if row.revoked_at else "",
                 _cell(row.revoke_reason or "")])
         return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

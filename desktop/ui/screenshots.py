@@ -7,7 +7,8 @@ window, the patient list as demo-coordinator, DEMO-0002 part-way through NCT0615
 (patient view and the pre-lymphodepletion visit form), the trial library, the lock
 screen; then as demo-investigator that visit completed and confirmed through the signing
 dialog, and the same visit after one of its results was corrected (the red "Data
-changed since signing" line); then the administration window's tabs as demo-admin.
+changed since signing" line); then the administration window's tabs as demo-admin, the
+audit trail's showing that correction's old and new values.
 
 The demo seeds its screenings relative to the day it runs (the visit in progress is
 today's), so the pictures carry that day's dates; the windows' clock is fixed at 07:45
@@ -40,7 +41,7 @@ SCREEN = {"name": "screenshots", "x": 0, "y": 0, "width": 1920, "height": 1080,
           "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
 #: The admin window's tabs (their text without the mnemonic) and their files.
 ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegations.png",
-              "Site settings": "admin-site-settings.png"}
+              "Site settings": "admin-site-settings.png", "Audit trail": "audit-view.png"}
 #: Every file a run writes.
 SHOTS = ("login.png", "main-window.png", "patient-view.png", "visit-form.png",
          "trials-view.png", "lock-screen.png", "signing-dialog.png",
@@ -315,6 +316,8 @@ class _Run:
             if text not in tabs:
                 raise ShotError(f"the administration window has no {text!r} tab ({tabs})")
             admin.tabs.setCurrentIndex(tabs[text])
+            if admin.audit_tab is not None and text == "Audit trail":
+                admin.audit_tab.select_action("observation.update")  # a result corrected
             self._save(admin, name)
         admin.close()
 

@@ -29,6 +29,7 @@ def trial_choices(context: ScreeningContext) -> list[tuple[str, str]]:
 def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow | None:
     """The admin window for ``context.actor``, shown; None if it is refused."""
     from desktop.services.accounts import AccountService
+    from desktop.services.audit_log import AuditLogService
     from desktop.services.delegations import DelegationService
     from desktop.services.rows import RegistryError
     from desktop.services.site_settings import SiteSettingsService
@@ -53,7 +54,8 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
         window = AdminWindow(AccountService(context.registry),
                              DelegationService(context.registry), actor, trials,
                              context.messages, parent,
-                             site=SiteSettingsService(context.registry))
+                             site=SiteSettingsService(context.registry),
+                             audit=AuditLogService(context.registry, actor))
     except RegistryError as exc:  # NotPermitted among them: the service's sentence
         context.messages.error(parent, "Administration not opened", str(exc))
         return None

@@ -1,6 +1,7 @@
 """The main window's part in a login session: the Account menu, ending a user's session
-(their windows save drafts and close), and opening the administration window and the
-delegation log. A mixin of ``MainWindow``; it holds no rule (the services decide)."""
+(their windows save drafts and close), and opening the administration window, the audit
+trail and the delegation log. A mixin of ``MainWindow``; it holds no rule (the services
+decide)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class SessionWindow(_Base):
         from desktop.ui.session.account_menu import AccountMenu
 
         self.session = session
-        self.account_menu = AccountMenu(self, session, self.open_admin)
+        self.account_menu = AccountMenu(self, session, self.open_admin, self.open_audit)
 
     def end_session(self) -> list[str]:
         """The logged-in user's session ends: every other window saves its drafts under
@@ -79,6 +80,14 @@ class SessionWindow(_Base):
             return None
         self.admin_window = open_admin_window(self, self._context)
         return self.admin_window
+
+    def open_audit(self) -> QWidget | None:
+        """The audit trail (administrators and monitors; the service refuses others)."""
+        from desktop.ui.admin.audit_view import open_audit_window
+
+        if self._context is None:
+            return None
+        return open_audit_window(self, self._context)
 
     def open_delegation_log(self) -> QWidget | None:
         """The delegation log, for anyone logged in (read and export)."""

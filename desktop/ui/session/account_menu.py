@@ -1,5 +1,6 @@
 """The Account menu of the main window: who is logged in, lock now, change password,
-log out, and (for administrators) the administration window."""
+log out, (for administrators) the administration window and (for administrators and
+monitors) the audit trail."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desktop.domain.accounts import Actor, Permission
+from desktop.services.audit_log import may_view
 from desktop.ui.session.controller import SessionController
 
 
@@ -16,7 +18,8 @@ class AccountMenu:
     """Builds the menu once; ``update(actor)`` after every login or logout."""
 
     def __init__(self, window: QMainWindow, session: SessionController,
-                 open_admin: Callable[[], object]) -> None:
+                 open_admin: Callable[[], object],
+                 open_audit: Callable[[], object] | None = None) -> None:
         self.menu: QMenu = window.menuBar().addMenu("&Account")
         self.who = QAction("Not logged in", window)
         self.who.setEnabled(False)
@@ -29,8 +32,11 @@ class AccountMenu:
         self.logout.triggered.connect(session.logout)
         self.admin = QAction("&Administration…", window)
         self.admin.triggered.connect(open_admin)
+        self.audit = QAction("Audit &trail…", window)
+        if open_audit is not None:
+            self.audit.triggered.connect(open_audit)
         for action in (self.who, None, self.lock, self.change_password, self.logout, None,
-                       self.admin):
+                       self.admin, self.audit):
             if action is None:
                 self.menu.addSeparator()
             else:
@@ -48,3 +54,8 @@ class AccountMenu:
         self.admin.setEnabled(may)
         self.admin.setToolTip("" if may else "Only an administrator manages accounts, the "
                               "delegation log and site settings.")
+        sees = may_view(actor)
+        self.audit.setEnabled(sees)
+        self.audit.setToolTip("Every change and who made it, old and new values, and the "
+                              "CSV export." if sees else "Only an administrator or a monitor "
+                              "sees the audit trail.")
