@@ -162,8 +162,12 @@ def _check_chain(conn: sqlite3.Connection, found: _Found, wanted: set[int],
                         f"FROM audit_event ORDER BY id")
     for row_id, prev_hash, stored, content, anomaly, states in rows:
         if states:
-            for item in states.split(";"):
-                record, _, digest = item.rpartition("=")
+            if ";" in states:
+                for item in states.split(";"):
+                    record, _, digest = item.partition("=")
+                    recorded[record] = (row_id, digest)
+            else:  # most rows change one record
+                record, _, digest = states.partition("=")
                 recorded[record] = (row_id, digest)
         count += 1
         if row_id != previous + 1:
