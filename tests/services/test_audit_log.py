@@ -27,8 +27,7 @@ from desktop.services.audit_log import (
     may_view,
 )
 from desktop.services.passwords import fast_hasher
-
-PASSWORD = "a long enough password"
+from tests.accounts_support import person
 
 
 @pytest.fixture
@@ -46,13 +45,6 @@ def accounts(registry: Registry) -> AccountService:
 @pytest.fixture
 def admin(accounts: AccountService) -> Actor:
     return accounts.create_first_admin("admin", "Ada Admin", "admin password 1").actor
-
-
-def person(accounts: AccountService, admin: Actor, user_id: str, name: str,
-           role: Role) -> Actor:
-    made = accounts.create_account(admin, user_id, name, frozenset({role}))
-    first = accounts.login(user_id, made.one_time_password)
-    return accounts.change_password(first, made.one_time_password, PASSWORD)
 
 
 @pytest.fixture

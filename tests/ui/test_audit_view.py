@@ -33,8 +33,7 @@ from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import Message, RecordingMessages
 from desktop.ui.session.account_menu import AccountMenu
 from desktop.ui.session.controller import SessionController
-
-PASSWORD = "a long enough password"
+from tests.accounts_support import person
 
 
 @pytest.fixture
@@ -45,13 +44,6 @@ def accounts(registry: Registry) -> AccountService:
 @pytest.fixture
 def admin(accounts: AccountService) -> Actor:
     return accounts.create_first_admin("admin", "Ada Admin", "admin password 1").actor
-
-
-def person(accounts: AccountService, admin: Actor, user_id: str, name: str,
-           role: Role) -> Actor:
-    made = accounts.create_account(admin, user_id, name, frozenset({role}))
-    first = accounts.login(user_id, made.one_time_password)
-    return accounts.change_password(first, made.one_time_password, PASSWORD)
 
 
 @pytest.fixture
