@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 import sys
 import types
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,14 +62,13 @@ def _stand_in_verify(path: Path) -> _Report:
 
 
 @pytest.fixture
-def verifier(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def verifier(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         import desktop.registry.audit_verify  # noqa: F401
     except ImportError:
         module = types.ModuleType("desktop.registry.audit_verify")
         module.verify_file = _stand_in_verify  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "desktop.registry.audit_verify", module)
-    yield
 
 
 def add_patients(registry: Registry, first: int, count: int) -> None:

@@ -46,7 +46,8 @@ def copy_head_matches_trail(path: Path) -> tuple[int, int]:
         (patients,) = conn.execute("SELECT COUNT(*) FROM patient").fetchone()
     finally:
         conn.close()
-    assert head is not None and head.seq == newest
+    assert head is not None
+    assert head.seq == newest
     return created, patients
 
 
@@ -93,7 +94,7 @@ def test_backup_while_writing_is_one_consistent_verifying_registry(
 def test_the_manifest_says_what_the_copy_is(registry: Registry, tmp_path: Path) -> None:
     add_patients(registry, 0, 2)
     target = tmp_path / "copy.sqlite3"
-    manifest = backup_to(registry, target)
+    backup_to(registry, target)
     data = json.loads(manifest_path(target).read_text(encoding="utf-8"))
     assert data["file"] == "copy.sqlite3"
     assert data["sha256"] == sha256_of(target)[0]
@@ -123,11 +124,13 @@ def test_restore_into_an_empty_folder_gives_the_copy(registry: Registry,
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     done = restore_from(target, fresh, actor="admin")
-    assert done.old_head is None and done.safety_copy is None
+    assert done.old_head is None
+    assert done.safety_copy is None
     assert patient_mrns(fresh / DB_FILENAME) == patient_mrns(target)
     actor, action, details = audit_actions(fresh / DB_FILENAME)[-1]
     assert (actor, action) == ("admin", "registry.restore")
-    assert details["sha256"] == manifest.sha256 and details["head"] == manifest.head.as_dict()
+    assert details["sha256"] == manifest.sha256
+    assert details["head"] == manifest.head.as_dict()
     reopened = open_registry(fresh)
     with reopened.read() as conn:
         head = read_head(conn)
@@ -146,8 +149,10 @@ def test_restore_over_the_registry_keeps_a_safety_copy_and_replaces_the_wal(
     before = patient_mrns(registry.path)
     registry.close()
     done = restore_from(target, data_dir, actor="admin")  # only the backup came after
-    assert done.why == () and done.reason is None
-    assert done.safety_copy is not None and done.safety_copy.parent == data_dir
+    assert done.why == ()
+    assert done.reason is None
+    assert done.safety_copy is not None
+    assert done.safety_copy.parent == data_dir
     assert done.safety_copy.name.startswith("nkscreen-before-restore-")
     assert patient_mrns(done.safety_copy) == before
     assert read_manifest(done.safety_copy).file == done.safety_copy.name  # restorable too
@@ -192,7 +197,8 @@ def test_an_older_copy_needs_a_reason_which_the_trail_keeps(registry: Registry,
     data_dir = registry.path.parent
     registry.close()
     checked = check_restore(target, data_dir)
-    assert checked.standing.older and checked.standing.current == newer
+    assert checked.standing.older
+    assert checked.standing.current == newer
     with pytest.raises(OlderBackup, match="older than the current registry"):
         restore_from(target, data_dir, actor="admin")
     assert "P00100" in patient_mrns(data_dir / DB_FILENAME)  # refused: nothing changed
@@ -205,7 +211,8 @@ def test_an_older_copy_needs_a_reason_which_the_trail_keeps(registry: Registry,
     assert details["reason"] == "the patient was entered in the wrong registry"
     assert details["old_head"] == newer.as_dict()  # type: ignore[union-attr]
     assert details["head"] == manifest.head.as_dict()
-    assert done.safety_copy is not None and "P00100" in patient_mrns(done.safety_copy)
+    assert done.safety_copy is not None
+    assert "P00100" in patient_mrns(done.safety_copy)
 
 
 def test_a_copy_of_another_registry_needs_a_reason(tmp_path: Path) -> None:
