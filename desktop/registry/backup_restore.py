@@ -43,7 +43,7 @@ from desktop.registry.backup import (
     record_backup,
     sha256_of,
 )
-from desktop.registry.database import DB_FILENAME, open_registry
+from desktop.registry.database import DB_FILENAME, RegistryError, open_registry
 
 BACKUP_ACTION: Final = "registry.backup"
 RESTORE_ACTION: Final = "registry.restore"
@@ -233,7 +233,12 @@ def restore_from(file: Path, data_dir: Path, *, actor: str,
             safety, checked = _replace(file, manifest, current, reason, moment)
     except GuardError as exc:
         raise BackupError(str(exc)) from None
-    registry = open_registry(data_dir)  # an older schema is migrated, after its backup
+    try:
+        registry = open_registry(data_dir)  # an older schema is migrated, after its backup
+    except RegistryError as exc:
+        kept = "" if safety is None else f" (the previous registry is kept as {safety.name})"
+        raise BackupError(f"{file.name} was put in place{kept}, but it cannot be opened: "
+                          f"{exc}") from None
     try:
         with registry.read() as conn:
             head = read_head(conn) or EMPTY_HEAD
