@@ -217,7 +217,7 @@ def restore_from(file: Path, data_dir: Path, *, actor: str,
     """Put the backup ``file`` in place as the registry of ``data_dir`` (see the module
     docstring); ``BackupError`` (``OlderBackup`` for an older copy without
     ``confirm_reason``) says why not, with nothing changed."""
-    from desktop.registry.guards import GuardError, opening_lock
+    from desktop.registry.guards import GuardError, opening_lock, refuse_network_share
 
     file, data_dir = Path(file), Path(data_dir)
     if not file.is_file():
@@ -225,10 +225,14 @@ def restore_from(file: Path, data_dir: Path, *, actor: str,
     manifest = read_manifest(file)
     reason = " ".join((confirm_reason or "").split()) or None
     current = data_dir / DB_FILENAME
-    if not data_dir.is_dir():
-        raise BackupError(f"The data folder {data_dir} does not exist.")
     moment = now or datetime.now(UTC)
     try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"The data folder {data_dir} cannot be created "
+                          f"({exc.strerror or exc}).") from None
+    try:
+        refuse_network_share(data_dir)
         with opening_lock(data_dir / f"{DB_FILENAME}.lock", timeout=10):
             safety, checked = _replace(file, manifest, current, reason, moment)
     except GuardError as exc:

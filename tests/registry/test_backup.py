@@ -116,13 +116,12 @@ def test_an_existing_file_is_not_overwritten(registry: Registry, tmp_path: Path)
         backup_to(registry, registry.path, overwrite=True)
 
 
-def test_restore_into_an_empty_folder_gives_the_copy(registry: Registry,
+def test_restore_into_a_new_folder_gives_the_copy(registry: Registry,
                                                      tmp_path: Path) -> None:
     add_patients(registry, 0, 5)
     target = tmp_path / "copy.sqlite3"
     manifest = backup_to(registry, target)
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
+    fresh = tmp_path / "new" / "data"  # a new workstation: the folder is made
     done = restore_from(target, fresh, actor="admin")
     assert done.old_head is None
     assert done.safety_copy is None
