@@ -244,3 +244,25 @@ def test_no_manifest_no_restore(registry: Registry, tmp_path: Path) -> None:
     manifest_path(target).unlink()
     with pytest.raises(BackupError, match="has no manifest"):
         check_restore(target, registry.path.parent)
+
+
+def test_a_signature_after_the_copy_makes_it_older(registry: Registry, tmp_path: Path,
+                                                   patient_id: int) -> None:
+    from desktop.library import find_trial
+    from desktop.registry.screenings import ScreeningRepository
+    from tests.registry.conftest import CLOCK, sign, store_example
+
+    screenings = ScreeningRepository(registry, "coordinator", lambda: CLOCK)
+    trial = find_trial("NCT06138587")
+    visit = screenings.start_visit(screenings.start(patient_id, trial).id, trial,
+                                   "screening-1")
+    store_example(screenings, patient_id, visit, trial.id)
+    screenings.complete(visit.id)
+    target = tmp_path / "copy.sqlite3"
+    backup_to(registry, target)
+    add_patients(registry, 100, 1)  # then the signature, on a trail past the copy's head
+    sign(screenings, visit.id)
+    registry.close()
+    why = check_restore(target, registry.path.parent).standing.why
+    assert any(line.startswith("1 signature(s) in the current registry were written when "
+                               "its audit trail had reached row") for line in why), why
