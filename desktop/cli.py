@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                        "exit 0 intact, 1 a problem); no login, no patient data")
     verify.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
                         help="registry folder (default: as for the app)")
+    from desktop.cli_backup import add_backup_commands
+
+    add_backup_commands(sub)
     return parser
 
 
@@ -174,6 +177,16 @@ def _headless(args: argparse.Namespace) -> int:
         except SiteCommandError as exc:
             raise _BadInput(str(exc)) from None
         return 0
+    if args.command in ("backup", "restore"):
+        from desktop.cli_backup import BackupUsage, Refused, run_backup
+        from desktop.paths import resolve_data_dir
+
+        try:
+            return _emit(run_backup(args, resolve_data_dir(args.data_dir)))
+        except BackupUsage as exc:
+            raise _BadInput(str(exc)) from None
+        except Refused as exc:
+            return _fail(str(exc), FAILURE)
     from desktop.library import TrialFileError, UnknownTrial, find_trial, load_library
 
     try:

@@ -40,6 +40,12 @@ class SiteValues:
     #: The next stage may open once a stage is completed eligible, before the
     #: investigator's confirmation (default: the signature is required first).
     open_before_signature: bool = False
+    #: The scheduled backup's folder; None: ``backups`` in the data folder.
+    backup_folder: str | None = None
+    #: Hours between scheduled backups; 0: no scheduled backup.
+    backup_interval_hours: int = 24
+    #: How many scheduled backups are kept (the oldest beyond are removed).
+    backup_keep: int = 30
     uln: UlnHistory = field(default_factory=UlnHistory)
 
 
@@ -81,6 +87,10 @@ def read_site(conn: sqlite3.Connection) -> SiteValues:
         mrn_characters=stored.get("mrn_characters"),
         confirm=confirm,
         open_before_signature=stored.get("open_before_signature") is True,
+        backup_folder=stored.get("backup_folder") or None,
+        backup_interval_hours=int(stored.get("backup_interval_hours",
+                                             defaults.backup_interval_hours)),
+        backup_keep=int(stored.get("backup_keep", defaults.backup_keep)),
         uln=UlnHistory(entries),
     )
 

@@ -1,9 +1,10 @@
 """The site's settings, held in the registry: the one source of truth.
 
 Site name, time zone, paper size, idle-lock minutes, password expiry, the MRN character
-set, the "confirm below / above" values, and the institution's ULN table with the date
-each value takes effect. Everyone reads them; only an administrator changes them, and
-every change is audited. ``site.json`` (the previous release's file) is now an import:
+set, the "confirm below / above" values, the scheduled backup (folder, hours, how many
+kept), and the institution's ULN table with the date each value takes effect. Everyone
+reads them; only an administrator changes them, and every change is audited.
+``site.json`` (the previous release's file) is now an import:
 ``nkscreen site import FILE`` or the first start on a registry that has never imported.
 """
 
@@ -32,6 +33,8 @@ __all__ = ["PAPER_SIZES", "NotPermitted", "SiteSettingError", "SiteSettingsServi
 PAPER_SIZES: Final = ("A4", "Letter")
 MAX_IDLE_MINUTES: Final = 240
 MAX_EXPIRY_DAYS: Final = 3650
+MAX_BACKUP_HOURS: Final = 24 * 31
+MAX_BACKUP_KEEP: Final = 1000
 IMPORTED_KEY: Final = "site_file_sha256"
 #: The effective date of ULNs imported from the previous release's ``site.json`` on the
 #: first start: they applied to every result then, so they still do.
@@ -214,7 +217,23 @@ def _checked(key: str, value: Any) -> Any:
             raise SiteSettingError("Open the next stage before the investigator signs: "
                                    "yes or no.")
         return value
+    if key == "backup_folder":
+        return _backup_folder(value)
+    if key == "backup_interval_hours":
+        return _whole(value, "Backup every", 0, MAX_BACKUP_HOURS, "hours (0: never)")
+    if key == "backup_keep":
+        return _whole(value, "Backups kept", 1, MAX_BACKUP_KEEP, "backups")
     raise SiteSettingError(f"{key!r} is not a site setting.")
+
+
+def _backup_folder(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    folder = Path(str(value).strip()).expanduser()
+    if not folder.is_absolute():
+        raise SiteSettingError(f"Backup folder: {value!r} is not a full path (such as "
+                               "D:\\NK Screen backups or /media/backup/nkscreen).")
+    return str(folder)
 
 
 def _whole(value: Any, name: str, low: int, high: int, unit: str) -> int:

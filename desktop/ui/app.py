@@ -7,7 +7,8 @@ back on the GUI thread, which fills the list. A registry already at the current 
 opens and lists with the stdlib ``sqlite3`` module alone; only a new or older one
 loads Alembic (and SQLAlchemy) on the worker to migrate it. Once the list is shown, a
 second background operation warms up the write path (SQLAlchemy, SQLModel, the ORM
-mappers) so the first save does not stall the window.
+mappers) so the first save does not stall the window, and the scheduled backup is made if
+it is due (checked again every hour; not in the demo or a smoke run).
 ``--smoke`` runs the same path, then closes and reports on standard output, including
 which heavy modules were loaded when the list was filled.
 """
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from desktop.services.rows import Registry
     from desktop.services.site_settings import SiteValues
     from desktop.ui.admin.audit_warning import AuditCheckAtStart
+    from desktop.ui.common.backup_schedule import ScheduledBackups
     from desktop.ui.patients.mrn_problems_dialog import MrnCheck
     from desktop.ui.session.controller import SessionController
 
@@ -135,6 +137,7 @@ class GuiSession(QObject):
         self.install_problems: InstallProblems | None = None
         self.mrn_check: MrnCheck | None = None
         self.audit_check: AuditCheckAtStart | None = None
+        self.backups: ScheduledBackups | None = None
         # Settings live in the data folder; if that is unusable, the registry error
         # below says why, and the window simply starts with default geometry.
         self.window = MainWindow(UiSettings(data_dir), messages)
@@ -150,6 +153,8 @@ class GuiSession(QObject):
     def shutdown(self) -> None:
         """Wait for a running open (never cut a migration short) and warm-up, then close
         the registry."""
+        if self.backups is not None:
+            self.backups.stop()
         if self.session is not None:
             self.session.close_for_quit()
         if self._titles is not None:  # the demo's title marks end with its session
@@ -249,6 +254,12 @@ class GuiSession(QObject):
         # would otherwise import and build while the user waits.
         self._warm_up = Operation(opened.registry.warm_up, on_success=self._warmed_up,
                                   on_failure=self._warm_up_failed).start()
+        if not self.smoke and not self.demo:  # the scheduled backup: now if due, then hourly
+            from desktop.services.backup import BackupService
+            from desktop.ui.common.backup_schedule import ScheduledBackups
+
+            self.backups = ScheduledBackups(BackupService(opened.registry), self.messages,
+                                            self.window).start()
 
     def _waiting(self, what: str) -> None:
         if self.smoke:

@@ -1,16 +1,17 @@
-"""The administration window: the accounts, delegation log, site settings and audit tabs.
+"""The administration window: the accounts, delegation log, site settings, audit trail and
+backups tabs.
 
 Only for an administrator: the window is built from the accounts service's list of
 accounts, which refuses (``NotPermitted``) anyone who may not administer, so it cannot be
 opened by mistake whatever the menu offers. Names and roles changed on the accounts tab
-show at once in the delegation log and the ULN table. The site settings tab is there
-when the window is given the site settings service, and the audit trail tab when given
-the audit service (``open_admin_window`` always gives both).
+show at once in the delegation log and the ULN table. The site settings, audit trail and
+backups tabs are there when the window is given their services (``open_admin_window``
+always does).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
@@ -19,10 +20,12 @@ from desktop import APP_NAME
 from desktop.domain.accounts import Actor
 from desktop.services.accounts import AccountService
 from desktop.services.audit_log import AuditLogService
+from desktop.services.backup import BackupService, Restored
 from desktop.services.delegations import DelegationService
 from desktop.services.site_settings import SiteSettingsService
 from desktop.ui.admin.accounts_tab import AccountsTab
 from desktop.ui.admin.audit_view import AuditView
+from desktop.ui.admin.backup_tab import BackupTab
 from desktop.ui.admin.delegations_tab import DelegationsTab
 from desktop.ui.admin.site_tab import SiteSettingsTab
 from desktop.ui.common.messages import MessageService
@@ -38,7 +41,10 @@ class AdminWindow(QWidget):
                  actor: Actor, trials: Sequence[tuple[str, str]],
                  messages: MessageService, parent: QWidget | None = None, *,
                  site: SiteSettingsService | None = None,
-                 audit: AuditLogService | None = None) -> None:
+                 audit: AuditLogService | None = None,
+                 backup: BackupService | None = None,
+                 before_restore: Callable[[], bool] = lambda: True,
+                 after_restore: Callable[[Restored], None] = lambda _done: None) -> None:
         rows = accounts.accounts(actor)  # the service decides who may be here
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("admin_window")
@@ -63,6 +69,12 @@ class AdminWindow(QWidget):
         if audit is not None:
             self.audit_tab = named(AuditView(audit, messages), "audit_tab")
             self.tabs.addTab(self.audit_tab, "Audit &trail")
+        self.backup_tab: BackupTab | None = None
+        if backup is not None:
+            self.backup_tab = named(BackupTab(backup, actor, messages,
+                                              before_restore=before_restore,
+                                              after_restore=after_restore), "backup_tab")
+            self.tabs.addTab(self.backup_tab, "&Backups")
 
         who = named(QLabel(f"Logged in as {actor.full_name} ({actor.user_id}), "
                            f"{actor.roles_label}. Every change here is recorded in the "

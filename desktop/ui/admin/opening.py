@@ -1,5 +1,8 @@
 """Opening the administration window from the main window's Account menu.
 
+A restore from its Backups tab ends the session first and closes the app after it
+(``end_session_for_restore``, ``close_after_restore``).
+
 The services are built here on the open registry for the logged-in actor; the accounts
 service refuses anyone who may not administer, and that refusal is what the user reads.
 One admin window at a time: asking again brings the open one forward.
@@ -17,6 +20,7 @@ from desktop import APP_NAME
 from desktop.ui.common.context import ContextError
 
 if TYPE_CHECKING:
+    from desktop.services.backup import Restored
     from desktop.ui.admin.admin_window import AdminWindow
     from desktop.ui.common.context import ScreeningContext
 
@@ -30,6 +34,7 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     """The admin window for ``context.actor``, shown; None if it is refused."""
     from desktop.services.accounts import AccountService
     from desktop.services.audit_log import AuditLogService
+    from desktop.services.backup import BackupService
     from desktop.services.delegations import DelegationService
     from desktop.services.rows import RegistryError
     from desktop.services.site_settings import SiteSettingsService
@@ -55,7 +60,11 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
                              DelegationService(context.registry), actor, trials,
                              context.messages, parent,
                              site=SiteSettingsService(context.registry),
-                             audit=AuditLogService(context.registry, actor))
+                             audit=AuditLogService(context.registry, actor),
+                             backup=BackupService(context.registry),
+                             before_restore=lambda: end_session_for_restore(parent),
+                             after_restore=lambda done: close_after_restore(parent, context,
+                                                                            done))
     except RegistryError as exc:  # NotPermitted among them: the service's sentence
         context.messages.error(parent, "Administration not opened", str(exc))
         return None
@@ -63,6 +72,36 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     window.show()
     window.activateWindow()
     return window
+
+
+def end_session_for_restore(parent: QWidget) -> bool:
+    """Before a restore: the logged-in user's session ends (logged out, windows saved and
+    closed), so that nothing is saved into the restored registry on the way out."""
+    session = getattr(parent, "session", None)
+    logout = getattr(session, "logout", None)
+    if callable(logout):
+        logout()
+    return True
+
+
+def close_after_restore(parent: QWidget, context: ScreeningContext, done: Restored) -> None:
+    """After a restore: say what was done, then close NK Screen (it is started again on
+    the restored registry)."""
+    safety = f"\n\nThe registry as it was is kept as {done.safety_copy}." \
+        if done.safety_copy is not None else ""
+    context.messages.inform(parent, "Backup restored",
+                            f"{done.manifest.file} is now the registry ({done.registry_file})"
+                            f", with its audit trail up to row {done.manifest.head.seq}."
+                            f"{safety}\n\n{APP_NAME} closes now: start it again to work on "
+                            "the restored registry.")
+    quit_app()
+
+
+def quit_app() -> None:
+    """Leave the application's event loop (``run_gui`` then shuts the session down)."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.exit(0)
 
 
 class DelegationLogWindow(QWidget):

@@ -26,6 +26,11 @@ class MessageService:
             box.setDetailedText(details)
         box.exec()
 
+    def inform(self, parent: QWidget | None, title: str, text: str) -> None:
+        """Say that something was done (a box with OK)."""
+        QMessageBox(QMessageBox.Icon.Information, title, text,
+                    QMessageBox.StandardButton.Ok, parent).exec()
+
     def confirm(self, parent: QWidget | None, title: str, text: str, action: str) -> bool:
         """Ask before a change; ``action`` labels the button that goes ahead."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text,
@@ -66,6 +71,9 @@ class RecordingMessages(MessageService):
               details: str | None = None) -> None:
         self.messages.append(Message("error", title, text, details))
 
+    def inform(self, parent: QWidget | None, title: str, text: str) -> None:
+        self.messages.append(Message("info", title, text))
+
     def confirm(self, parent: QWidget | None, title: str, text: str, action: str) -> bool:
         self.messages.append(Message("confirm", title, text))
         return self.answer
@@ -84,6 +92,9 @@ class StderrMessages(MessageService):
 
     def error(self, parent: QWidget | None, title: str, text: str,
               details: str | None = None) -> None:
+        print(f"{title}: {text}", file=self._stream or sys.stderr)
+
+    def inform(self, parent: QWidget | None, title: str, text: str) -> None:
         print(f"{title}: {text}", file=self._stream or sys.stderr)
 
     def confirm(self, parent: QWidget | None, title: str, text: str, action: str) -> bool:
