@@ -247,6 +247,9 @@ def _audit(args: argparse.Namespace) -> int:
         check = verify_registry(resolve_data_dir(args.data_dir))
     except AuditError as exc:
         raise _BadInput(f"--data-dir: {exc}") from None
+    except Exception as exc:  # never the exception's text: it could quote a record
+        return _fail(f"audit trail: the check could not finish ({type(exc).__name__}); "
+                     f"the registry may be damaged", FAILURE)
     _emit(check.as_dict())
     first = check.first_problem
     if first is not None:

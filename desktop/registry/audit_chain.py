@@ -32,8 +32,9 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -51,6 +52,11 @@ AUDITED: Final[dict[str, str]] = {
     "trial_file": "sha256", "stage_version": "id", "signature": "id",
 }
 """Every table of source records, with its key column."""
+
+CLOCK_TOLERANCE: Final = timedelta(seconds=10)
+"""A row's time may be this much earlier than the newest on the trail without counting
+as the clock set back: a save stamps its time before it waits (up to the 5 s busy
+timeout) for another window's save to finish."""
 
 BLOB_COLUMNS: Final = {("trial_file", "data")}
 """Kept as their length (``trial_file.data`` is also checked against its SHA-256 key)."""
@@ -107,14 +113,12 @@ def key_sql(table: str, prefix: str = "") -> str:
     return f"CAST({prefix}{_quote(AUDITED[table])} AS TEXT)"
 
 
-def install_triggers(conn: sqlite3.Connection) -> None:
-    """(Re)create the capture triggers of every audited table, for its current columns.
-
-    A migration that changes an audited table's columns calls this again at its end.
-    """
+def trigger_statements(conn: sqlite3.Connection) -> dict[str, str]:
+    """The capture triggers every audited table must have, by name, for its current
+    columns: exactly as ``install_triggers`` creates them (``audit verify`` compares the
+    registry's own with these, so a trigger dropped, altered or added is caught)."""
+    statements: dict[str, str] = {}
     for table in AUDITED:
-        for op in ("insert", "update", "delete"):
-            conn.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{op}")
         new, old = snapshot_sql(conn, table, "NEW."), snapshot_sql(conn, table, "OLD.")
         body = {
             "insert": f"{key_sql(table, 'NEW.')}, 'insert', NULL, {new}",
@@ -122,28 +126,72 @@ def install_triggers(conn: sqlite3.Connection) -> None:
             "delete": f"{key_sql(table, 'OLD.')}, 'delete', {old}, NULL",
         }
         for op, values in body.items():
-            conn.execute(
+            statements[f"audit_{table}_{op}"] = (
                 f"CREATE TRIGGER audit_{table}_{op} AFTER {op.upper()} ON {_quote(table)} "
                 f"BEGIN INSERT INTO audit_pending (tbl, row_key, op, old, new) "
                 f"VALUES ('{table}', {values}); END")
+    return statements
+
+
+def install_triggers(conn: sqlite3.Connection) -> None:
+    """(Re)create the capture triggers of every audited table, for its current columns.
+
+    A migration that changes an audited table's columns calls this again at its end, and
+    ``baseline`` for that table (its records' values, as the trail compares them, change
+    form with their columns).
+    """
+    for name, statement in trigger_statements(conn).items():
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        conn.execute(statement)
+
+
+def baseline(conn: sqlite3.Connection, tables: Iterable[str], note: str) -> int:
+    """One ``audit.baseline`` row per record of ``tables`` with its values as they are
+    (unsealed: the caller's transaction seals them). The number of rows written."""
+    now = conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')").fetchone()[0]
+    details = json.dumps({"note": note})
+    written = 0
+    for table in tables:
+        rows = conn.execute(f"SELECT {key_sql(table)}, {snapshot_sql(conn, table)} "
+                            f"FROM {_quote(table)} ORDER BY {_quote(AUDITED[table])}"
+                            ).fetchall()
+        for row_key, values in rows:
+            change = f"[[{json.dumps(table)},{json.dumps(row_key)},\"baseline\",null,{values}]]"
+            conn.execute(
+                "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, "
+                "details, changes, states) "
+                "VALUES (?, 'nkscreen', 'audit.baseline', ?, ?, ?, ?, ?)",
+                (now, table, int(row_key) if row_key.isdigit() else 0, details, change,
+                 state_item(table, row_key, None, values, known=False)))
+            written += 1
+    return written
 
 
 # -- sealing ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Floor:
-    """What the registry held when a write transaction began: later rows are its own."""
+    """Where the trail stood when a write transaction began: later rows are its own.
+    ``foreign``: changes found waiting in ``audit_pending`` then, written outside NK Screen
+    (moved to ``audit_foreign``, never sealed as this transaction's)."""
 
     event: int
-    pending: int
+    foreign: int = 0
 
 
 def floor(conn: sqlite3.Connection) -> Floor:
-    """Read at ``BEGIN IMMEDIATE``: the newest audit row and pending change so far."""
-    event, pending = conn.execute(
+    """Run just after ``BEGIN IMMEDIATE``: the newest audit row; and any captured change
+    still waiting (no NK Screen transaction leaves one) moved aside, so that this
+    transaction seals only what it writes itself."""
+    event, waiting = conn.execute(
         "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit_event), "
-        "(SELECT COALESCE(MAX(id), 0) FROM audit_pending)").fetchone()
-    return Floor(int(event), int(pending))
+        "(SELECT COUNT(*) FROM audit_pending)").fetchone()
+    if waiting:
+        conn.execute("INSERT INTO audit_foreign (tbl, row_key, op, old, new, found_at) "
+                     "SELECT tbl, row_key, op, old, new, ? FROM audit_pending ORDER BY id",
+                     (datetime.now(UTC).isoformat(),))
+        conn.execute("DELETE FROM audit_pending")
+    return Floor(int(event), int(waiting))
 
 
 def read_head(conn: sqlite3.Connection) -> Head | None:
@@ -164,6 +212,33 @@ def chain_head(session: Any) -> Head:
     found = session.connection().exec_driver_sql(
         "SELECT seq, hash FROM audit_head WHERE id = 1").first()
     return EMPTY_HEAD if found is None else Head(int(found[0]), str(found[1]))
+
+
+def _earlier(occurred_at: str, by: timedelta) -> str:
+    try:
+        moment = datetime.fromisoformat(occurred_at) - by
+    except ValueError:
+        return occurred_at
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _mirror_notes(conn: sqlite3.Connection, registry_path: Path, found: Head) -> list[str]:
+    """Inside the write lock, a mirror can only name a row on the trail (it is written
+    after each commit): one that names a row beyond the end, or a different row, means
+    rows were removed or an older copy put back. Said in the chain before the mirror is
+    overwritten."""
+    mirrored = read_mirror(registry_path)
+    if mirrored is None or mirrored.seq == 0:
+        return []
+    if mirrored.seq > found.seq:
+        return [f"the head mirror file named row {mirrored.seq}, beyond the trail's end at "
+                f"row {found.seq}: rows were removed or an older copy put back"]
+    row = conn.execute("SELECT row_hash FROM audit_event WHERE id = ?",
+                       (mirrored.seq,)).fetchone()
+    if row is None or row[0] != mirrored.hash:
+        return [f"the head mirror file named a row {mirrored.seq} that is not the trail's: "
+                f"rows were removed or an older copy put back"]
+    return []
 
 
 def local_time(occurred_at: str) -> tuple[str, str]:
@@ -221,9 +296,12 @@ def state_digest(snapshot: str | None) -> str:
     return "-" if snapshot is None else hashlib.sha256(snapshot.encode()).hexdigest()
 
 
-def state_item(table: str, key: str, snapshot: str | None) -> str:
-    """One entry of an audit row's ``states``: ``table:key=digest``."""
-    return f"{table}:{key}={state_digest(snapshot)}"
+def state_item(table: str, key: str, before: str | None, after: str | None, *,
+               known: bool = True) -> str:
+    """One entry of an audit row's ``states``: ``table:key=before>after`` (digests; the
+    first "?" where what came before is not known, a baseline)."""
+    return (f"{table}:{key}={state_digest(before) if known else '?'}>"
+            f"{state_digest(after)}")
 
 
 def _compact(values: dict[str, Any]) -> str:
@@ -244,7 +322,8 @@ def _change_text(entry: list[Any]) -> str:
             f"{'null' if old is None else old},{'null' if new is None else new}]")
 
 
-def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> Head | None:
+def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system",
+         registry_path: Path | None = None) -> Head | None:
     """Chain what this transaction wrote (audit rows and captured changes past ``since``).
 
     Runs inside the writing transaction, just before it commits. The previous row and the
@@ -252,8 +331,7 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
     transaction wrote nothing audited.
     """
     pending = conn.execute(
-        "SELECT id, tbl, row_key, op, old, new FROM audit_pending WHERE id > ? ORDER BY id",
-        (since.pending,)).fetchall()
+        "SELECT id, tbl, row_key, op, old, new FROM audit_pending ORDER BY id").fetchall()
     events = conn.execute(
         "SELECT id, entity, entity_id, details, occurred_at FROM audit_event "
         "WHERE id > ? ORDER BY id", (since.event,)).fetchall()
@@ -270,7 +348,7 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
         events = [(cursor.lastrowid, "record", 0, details, occurred)]
     if not events:
         if pending:
-            conn.execute("DELETE FROM audit_pending WHERE id > ?", (since.pending,))
+            conn.execute("DELETE FROM audit_pending")
         return None
     by_event: dict[int, list[str]] = {int(e[0]): [] for e in events}
     states: dict[int, list[str]] = {int(e[0]): [] for e in events}
@@ -279,7 +357,7 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
     for changed, entry in changes.items():
         event = owner.get(changed, first)
         by_event[event].append(_change_text(entry))
-        states[event].append(state_item(entry[0], entry[1], entry[4]))
+        states[event].append(state_item(entry[0], entry[1], entry[3], entry[4]))
 
     last = conn.execute("SELECT id, row_hash, occurred_at FROM audit_event WHERE id <= ? "
                         "ORDER BY id DESC LIMIT 1", (since.event,)).fetchone()
@@ -287,17 +365,27 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
     prev_hash = GENESIS if last is None else (last[1] or (head.hash if head else GENESIS))
     # The clock went back when a time is earlier than the newest time on the trail.
     prev_time = newest_time(conn) if head else (None if last is None else str(last[2]))
-    anomaly: str | None = None
+    notes = []
     expected = head or EMPTY_HEAD
     found = EMPTY_HEAD if last is None else Head(int(last[0]), str(last[1] or ""))
     if found != expected:
-        anomaly = (f"when this row was written the head record named row {expected.seq}, "
-                   f"but the trail ended at row {found.seq}"
-                   + ("" if last is None or last[1] else " (unsealed)"))
+        notes.append(f"when this row was written the head record named row {expected.seq}, "
+                     f"but the trail ended at row {found.seq}"
+                     + ("" if last is None or last[1] else " (unsealed)"))
+    if since.foreign:
+        named = ", ".join(sorted({r[0] for r in conn.execute(
+            "SELECT DISTINCT tbl FROM audit_foreign")}))
+        notes.append(f"{since.foreign} change{'s' if since.foreign > 1 else ''} to {named} "
+                     f"written outside NK Screen {'were' if since.foreign > 1 else 'was'} "
+                     f"found waiting, and set aside unsealed")
+    if registry_path is not None:  # its mirror file, checked before it is overwritten
+        notes.extend(_mirror_notes(conn, registry_path, found))
+    anomaly: str | None = "; ".join(notes) or None
+    tolerance = _earlier(prev_time, CLOCK_TOLERANCE) if prev_time else None
     for event_id, _entity, _entity_id, details, occurred in events:
         occurred = str(occurred)
         recorded_at, zone = local_time(occurred)
-        clock_back = 1 if prev_time is not None and occurred < prev_time else 0
+        clock_back = 1 if tolerance is not None and occurred < tolerance else 0
         listed = by_event[int(event_id)]
         conn.execute(
             "UPDATE audit_event SET recorded_at = ?, time_zone = ?, reason = ?, "
@@ -313,7 +401,8 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system") -> He
         conn.execute("UPDATE audit_event SET prev_hash = ?, row_hash = ? WHERE id = ?",
                      (prev_hash, digest, event_id))
         prev_hash, prev_time = digest, max(occurred, prev_time or occurred)
-    conn.execute("DELETE FROM audit_pending WHERE id > ?", (since.pending,))
+        tolerance = _earlier(prev_time, CLOCK_TOLERANCE)
+    conn.execute("DELETE FROM audit_pending")
     new_head = Head(int(events[-1][0]), prev_hash)
     conn.execute("INSERT INTO audit_head (id, seq, hash, newest_at, updated_at) "
                  "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "

@@ -35,9 +35,9 @@ from desktop.registry.audit_chain import (
     GENESIS,
     Head,
     key_sql,
-    read_head,
     read_mirror,
     snapshot_sql,
+    trigger_statements,
 )
 
 _MAX_PROBLEMS = 200
@@ -115,9 +115,45 @@ def verify_file(path: Path, *, mirror: bool = False,
 def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
             witnesses: list[tuple[str, Head]]) -> AuditReport:
     found = _Found()
-    head_record = read_head(conn)
-    signed = conn.execute("SELECT id, visit_id, chain_seq, chain_hash FROM signature "
-                          "WHERE chain_seq IS NOT NULL ORDER BY id").fetchall()
+    try:
+        return _checks(conn, path, check_mirror, witnesses, found)
+    except sqlite3.Error as exc:
+        # A table missing or damaged: SQLite's reason names tables and columns, no values.
+        found.add("schema", f"the registry's tables cannot be read as NK Screen writes them "
+                            f"({_describe(exc)})")
+        return AuditReport(0, EMPTY_HEAD, tuple(found.problems), 0, found.truncated)
+
+
+def _describe(exc: sqlite3.Error) -> str:
+    return str(exc).strip().rstrip(".") or type(exc).__name__
+
+
+def _integer_rows(conn: sqlite3.Connection, sql: str) -> tuple[list[tuple[Any, ...]], int]:
+    """The rows of ``sql`` whose first two columns are typed as written (integer, text),
+    and how many are not (damaged by hand)."""
+    good, bad = [], 0
+    for row in conn.execute(sql):
+        if row[0] == "integer" and row[1] == "text":
+            good.append(row[2:])
+        else:
+            bad += 1
+    return good, bad
+
+
+def _checks(conn: sqlite3.Connection, path: Path, check_mirror: bool,
+            witnesses: list[tuple[str, Head]], found: _Found) -> AuditReport:
+    _check_schema(conn, found)
+    heads, bad = _integer_rows(conn, "SELECT typeof(seq), typeof(hash), seq, hash "
+                                     "FROM audit_head WHERE id = 1")
+    head_record = Head(int(heads[0][0]), str(heads[0][1])) if heads else None
+    if bad:
+        found.add("head", "the head record is damaged (not a row number and a hash)")
+    signed, bad = _integer_rows(conn, "SELECT typeof(chain_seq), typeof(chain_hash), id, "
+                                      "visit_id, chain_seq, chain_hash FROM signature "
+                                      "WHERE chain_seq IS NOT NULL ORDER BY id")
+    if bad:
+        found.add("signature", f"{bad} signature{'s' if bad > 1 else ''}' recorded chain "
+                               f"head{'s are' if bad > 1 else ' is'} damaged")
     mirrored = read_mirror(path) if check_mirror else None
     wanted = {int(s[2]) for s in signed} | {h.seq for _w, h in witnesses}
     wanted |= {h.seq for h in (head_record, mirrored) if h is not None}
@@ -128,7 +164,7 @@ def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
         (_MAX_PROBLEMS,)))
 
     if head_record is None:
-        if count:
+        if count and not bad:
             found.add("head", f"the head record is missing, though the trail has {count} rows")
     else:
         _check_witness(found, "head", "the head record", head_record, last, hashes,
@@ -150,6 +186,21 @@ def _verify(conn: sqlite3.Connection, path: Path, check_mirror: bool,
     return AuditReport(count, last, tuple(found.problems), records, found.truncated, clock)
 
 
+def _check_schema(conn: sqlite3.Connection, found: _Found) -> None:
+    """The capture triggers exactly as NK Screen makes them, and no other trigger: a
+    trigger dropped would let changes pass uncaptured, one added could rewrite every
+    later save before it is captured."""
+    expected = trigger_statements(conn)
+    present = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    for name in sorted(expected.keys() - present.keys()):
+        found.add("schema", f"the capture trigger {name} is missing")
+    for name in sorted(expected.keys() & present.keys()):
+        if present[name] != expected[name]:
+            found.add("schema", f"the capture trigger {name} is not the one NK Screen made")
+    for name in sorted(present.keys() - expected.keys()):
+        found.add("schema", f"the registry has a trigger NK Screen did not make ({name})")
+
+
 def _check_chain(conn: sqlite3.Connection, found: _Found, wanted: set[int],
                  recorded: dict[str, tuple[int, str]]) -> tuple[int, Head, dict[int, str]]:
     """Walk the chain; fill ``recorded`` with each record's last state on the trail
@@ -162,13 +213,17 @@ def _check_chain(conn: sqlite3.Connection, found: _Found, wanted: set[int],
                         f"FROM audit_event ORDER BY id")
     for row_id, prev_hash, stored, content, anomaly, states in rows:
         if states:
-            if ";" in states:
-                for item in states.split(";"):
-                    record, _, digest = item.partition("=")
-                    recorded[record] = (row_id, digest)
-            else:  # most rows change one record
-                record, _, digest = states.partition("=")
-                recorded[record] = (row_id, digest)
+            for item in states.split(";") if ";" in states else (states,):
+                record, _, change = item.partition("=")
+                before, _, after = change.partition(">")
+                known = recorded.get(record)
+                if before != "?" and before != (known[1] if known else "-"):
+                    found.add("data", f"row {row_id} changed {record.replace(':', ' ', 1)}, "
+                                      f"whose values were no longer those the trail "
+                                      + (f"recorded at row {known[0]}" if known
+                                         else "knew (it was never recorded)")
+                                      + ": changed outside NK Screen before", row_id)
+                recorded[record] = (row_id, after)
         count += 1
         if row_id != previous + 1:
             missing = (f"row {previous + 1} is" if row_id == previous + 2
@@ -215,8 +270,15 @@ def _check_records(conn: sqlite3.Connection, found: _Found,
     differing: list[tuple[str, str, int, str]] = []
     sha256 = hashlib.sha256
     for table in AUDITED:
-        for key, now in conn.execute(f"SELECT {key_sql(table)}, {snapshot_sql(conn, table)} "
-                                     f'FROM "{table}"'):
+        try:
+            current = conn.execute(f"SELECT {key_sql(table)}, {snapshot_sql(conn, table)} "
+                                   f'FROM "{table}"').fetchall()
+        except sqlite3.Error as exc:  # a BLOB where NK Screen writes text, say
+            found.add("data", f"{table} holds values NK Screen never writes "
+                              f"({_describe(exc)})")
+            recorded = {k: v for k, v in recorded.items() if not k.startswith(f"{table}:")}
+            continue
+        for key, now in current:
             checked += 1
             last = recorded.pop(f"{table}:{key}", None)
             if last is None:
@@ -241,6 +303,13 @@ def _check_records(conn: sqlite3.Connection, found: _Found,
     for (key, data) in conn.execute("SELECT sha256, data FROM trial_file"):
         if hashlib.sha256(bytes(data)).hexdigest() != key:
             found.add("trial_file", f"trial_file {key[:12]}… no longer matches its SHA-256")
+    foreign = conn.execute("SELECT COUNT(*), group_concat(DISTINCT tbl) FROM audit_foreign"
+                           ).fetchone()
+    if foreign[0]:
+        found.add("pending", f"{foreign[0]} change{'s' if foreign[0] > 1 else ''} to "
+                             f"{foreign[1]} written outside NK Screen "
+                             f"{'were' if foreign[0] > 1 else 'was'} found waiting by a later "
+                             f"save and set aside unsealed")
     pending = conn.execute("SELECT COUNT(*), group_concat(DISTINCT tbl) FROM audit_pending"
                            ).fetchone()
     if pending[0]:
@@ -257,10 +326,13 @@ def _fields(conn: sqlite3.Connection, table: str, key: str, now: str) -> list[st
             "SELECT c.value FROM audit_event e, json_each(e.changes) c "
             "WHERE e.changes IS NOT NULL AND json_extract(c.value, '$[0]') = ? "
             "AND json_extract(c.value, '$[1]') = ? ORDER BY e.id", (table, key)):
-        _t, _k, op, _old, new = json.loads(value)
-        if op == "update":
+        try:
+            _t, _k, op, _old, new = json.loads(value)
+        except (TypeError, ValueError):
+            return []
+        if op == "update" and isinstance(new, dict):
             state.update(new)
         else:
-            state = dict(new or {})
+            state = dict(new) if isinstance(new, dict) else {}
     current = json.loads(now)
     return sorted(k for k in state.keys() | current.keys() if state.get(k) != current.get(k))

@@ -92,14 +92,14 @@ def _begin_audited(connection: Connection) -> None:
     connection.info[_FLOOR] = floor(_raw(connection))
 
 
-def _seal(connection: Connection) -> None:
+def _seal(path: Path, connection: Connection) -> None:
     """Chain this transaction's audit rows and changes just before it commits."""
     from desktop.registry.audit_chain import seal
 
     since = connection.info.pop(_FLOOR, None)
     if since is None:
         return
-    head = seal(_raw(connection), since)
+    head = seal(_raw(connection), since, registry_path=path)
     if head is not None:
         connection.info[_SEALED] = head
 
@@ -126,7 +126,7 @@ def _make_engine(path: Path, *, migration: bool = False) -> Engine:
         event.listen(engine, "begin", _begin)
     else:
         event.listen(engine, "begin", _begin_audited)
-        event.listen(engine, "commit", _seal)
+        event.listen(engine, "commit", lambda conn: _seal(path, conn))
         event.listen(engine, "rollback", _forget)
         # After the commit, the head goes to the mirror file beside the registry.
         event.listen(engine, "checkin", lambda dbapi, record: _mirror(path, record))
@@ -165,9 +165,13 @@ class Registry:
     use from several threads; each connection serves one thread at a time.
     """
 
-    def __init__(self, path: Path, engine: Engine | None = None) -> None:
+    def __init__(self, path: Path, engine: Engine | None = None, *,
+                 read_only: bool = False) -> None:
         self.path = path
         self._engine = engine
+        #: Reads only, on ``mode=ro`` connections that change nothing, not even the
+        #: journal mode (``audit verify`` re-running signed stages).
+        self.read_only = read_only
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
 
@@ -175,6 +179,8 @@ class Registry:
     def engine(self) -> Engine:
         """The SQLAlchemy engine for writes (importing SQLAlchemy on first access)."""
         engine = self._engine
+        if self.read_only:
+            raise RegistryError(f"The registry {self.path} is open for reading only.")
         if engine is None:
             with self._lock:
                 if self._engine is None:
@@ -240,11 +246,15 @@ class Registry:
             if self._idle:
                 return self._idle.pop()
         # mode=rw: a read never creates the file (open_registry has made it).
-        conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=rw", uri=True,
+        mode = "ro" if self.read_only else "rw"
+        conn = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode={mode}", uri=True,
                                timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                check_same_thread=False)
         try:
-            _set_pragmas(conn, None)
+            if self.read_only:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            else:
+                _set_pragmas(conn, None)
         except BaseException:
             conn.close()
             raise

@@ -106,3 +106,14 @@ def test_verify_writes_nothing(tmp_path: Path) -> None:
     before = db.read_bytes()
     assert _verify(tmp_path / "data")[0] == 0
     assert db.read_bytes() == before
+
+
+def test_verify_changes_nothing_even_in_a_registry_not_in_wal_mode(tmp_path: Path) -> None:
+    _signed_registry(tmp_path / "data")
+    db = tmp_path / "data" / "nkscreen.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    before = db.read_bytes()
+    assert _verify(tmp_path / "data")[0] == 0
+    assert db.read_bytes() == before

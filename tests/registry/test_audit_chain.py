@@ -239,7 +239,11 @@ def test_changes_made_outside_are_never_laundered_by_the_next_save(
     _sql(registry, "UPDATE patient SET sex = 'male' WHERE id = 1")
     repo.add(patient(mrn="NEW1"))  # the app goes on: its save chains only its own change
     report = _check(registry)
-    assert [p.kind for p in report.problems] == ["data", "pending"]
+    # The save that found the foreign change waiting said so in the chain; the change
+    # itself stays outside it, set aside.
+    assert [p.kind for p in report.problems] == ["anomaly", "data", "pending"]
+    assert "1 change to patient written outside NK Screen was found waiting" \
+        in report.problems[0].message
     with registry.read() as conn:
         changes = conn.execute("SELECT changes FROM audit_event ORDER BY id DESC LIMIT 1"
                                ).fetchone()[0]
@@ -424,3 +428,109 @@ def test_ten_thousand_random_operations_verify(tmp_path: Path) -> None:
     assert report.ok, report.problems[:3]
     assert report.rows_checked > 3000
     assert report.records_checked > 1000
+
+
+def test_a_change_made_outside_is_not_laundered_by_a_later_save_of_the_same_record(
+        registry: Registry, repo: PatientRepository) -> None:
+    added = repo.add(patient())
+    # The capture cleared away behind the edit, as someone covering their tracks would.
+    _sql(registry, f"UPDATE patient SET birth_date = '1940-01-01', sex = 'male' "
+                   f"WHERE id = {added.id}", "DELETE FROM audit_pending")
+    repo.set_archived(added.id, True)  # an ordinary save of that patient
+    report = _check(registry)
+    kind, row = _first(report)
+    assert (kind, row) == ("data", 2)
+    assert report.problems[0].message.startswith(
+        "row 2 changed patient 1, whose values were no longer those the trail recorded at "
+        "row 1")
+
+
+def test_a_trigger_dropped_altered_or_planted_is_reported(registry: Registry,
+                                                          repo: PatientRepository) -> None:
+    repo.add(patient())
+    assert _check(registry).ok
+    _sql(registry, "CREATE TRIGGER zz_touch AFTER INSERT ON patient BEGIN UPDATE patient "
+                   "SET birth_date = '1999-09-09' WHERE id = NEW.id; END",
+         "DROP TRIGGER audit_visit_update",
+         "DROP TRIGGER audit_answer_insert",
+         "CREATE TRIGGER audit_answer_insert AFTER INSERT ON answer BEGIN SELECT 1; END")
+    messages = [p.message for p in _check(registry).problems if p.kind == "schema"]
+    assert messages == [
+        "the capture trigger audit_visit_update is missing",
+        "the capture trigger audit_answer_insert is not the one NK Screen made",
+        "the registry has a trigger NK Screen did not make (zz_touch)"]
+
+
+def test_an_older_copy_put_back_stays_caught_after_more_work(
+        registry: Registry, repo: PatientRepository, tmp_path: Path) -> None:
+    _few(repo, 1)
+    registry.close()
+    shutil.copy(registry.path, tmp_path / "old.sqlite3")
+    reopened = open_registry(registry.path.parent)
+    again = PatientRepository(reopened, "c")
+    for mrn in ("C1", "C2", "C3"):
+        again.add(patient(mrn=mrn))
+    reopened.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{registry.path}{suffix}").unlink(missing_ok=True)
+    shutil.copy(tmp_path / "old.sqlite3", registry.path)
+    reopened = open_registry(registry.path.parent)
+    again = PatientRepository(reopened, "c")
+    for mrn in ("D1", "D2", "D3", "D4"):  # the trail grows past the mirror's row number
+        again.add(patient(mrn=mrn))
+    reopened.close()
+    report = verify_file(registry.path, mirror=True)
+    assert _first(report) == ("anomaly", 3)
+    assert "head mirror file named row 5, beyond the trail's end at row 2" \
+        in report.problems[0].message
+
+
+def test_a_row_number_planted_in_the_capture_table_blames_no_later_save(
+        registry: Registry, repo: PatientRepository) -> None:
+    repo.add(patient())
+    _sql(registry, "INSERT INTO audit_pending (id, tbl, row_key, op, old, new) "
+                   "VALUES (9223372036854775807, 'patient', '1', 'update', NULL, NULL)")
+    for mrn in ("E1", "E2"):
+        repo.add(patient(mrn=mrn))
+    report = _check(registry)
+    assert [p.kind for p in report.problems] == ["anomaly", "pending"]  # the plant, no more
+    assert report.records_checked == 3
+
+
+def test_a_save_waiting_for_another_windows_save_is_not_a_clock_set_back(
+        registry: Registry, repo: PatientRepository) -> None:
+    repo.add(patient())
+    with registry.read() as conn:
+        (first,) = conn.execute("SELECT occurred_at FROM audit_event").fetchone()
+    stamped = datetime.fromisoformat(first).replace(tzinfo=UTC) - timedelta(seconds=5)
+    with registry.session() as session:
+        session.add(AuditEvent(occurred_at=stamped, actor="c", action="audit.export",
+                               entity="audit", entity_id=0, details={}))
+    assert _check(registry).clock_set_back == ()
+
+
+@pytest.mark.parametrize(("statement", "kind"), [
+    ("UPDATE observation SET at = 'Jane Doe 1970-05-17'", "data"),
+    ("UPDATE patient SET birth_date = 'Jane Doe'", "data"),
+    ("UPDATE signature SET chain_seq = 'Jane Doe'", "signature"),
+    ("UPDATE stage_version SET content = 'Jane Doe'", "data"),
+    ("UPDATE audit_head SET seq = 'Jane Doe'", "head"),
+    ("UPDATE patient SET family_name = x'4a616e65'", "data"),
+    ("DROP TABLE audit_pending", "schema"),
+])
+def test_values_damaged_by_hand_are_problems_never_a_crash_nor_quoted(
+        tmp_path: Path, statement: str, kind: str) -> None:
+    from tests.cli.test_audit_verify import _signed_registry, _verify
+
+    _signed_registry(tmp_path / "data")
+    conn = sqlite3.connect(tmp_path / "data" / DB_FILENAME)
+    conn.execute("DROP TRIGGER IF EXISTS audit_patient_update")  # so the BLOB stays a BLOB
+    conn.execute(statement)
+    conn.commit()
+    conn.close()
+    code, summary, stderr = _verify(tmp_path / "data")
+    assert code == 1
+    assert "Jane" not in stderr + json.dumps(summary)
+    problems = summary["problems"]
+    assert isinstance(problems, list)
+    assert kind in {p["kind"] for p in problems}

@@ -5,7 +5,7 @@ feature adds its tables in a module of its own and imports it here.
 """
 
 from desktop.registry.models.account import Account, Delegation, SiteSetting, UlnValue
-from desktop.registry.models.audit import AuditEvent, AuditHead, AuditPending
+from desktop.registry.models.audit import AuditEvent, AuditForeign, AuditHead, AuditPending
 from desktop.registry.models.base import metadata
 from desktop.registry.models.patient import Patient
 from desktop.registry.models.screening import (
@@ -19,7 +19,7 @@ from desktop.registry.models.screening import (
 )
 from desktop.registry.models.signing import Signature, StageVersion, TrialFile
 
-__all__ = ["Account", "Answer", "AuditEvent", "AuditHead", "AuditPending", "Delegation",
-           "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening", "Signature",
-           "SiteSetting", "StageVersion", "TrialFile", "UlnValue", "Visit", "VisitEvent",
-           "metadata"]
+__all__ = ["Account", "Answer", "AuditEvent", "AuditForeign", "AuditHead", "AuditPending",
+           "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening",
+           "Signature", "SiteSetting", "StageVersion", "TrialFile", "UlnValue", "Visit",
+           "VisitEvent", "metadata"]

@@ -77,3 +77,18 @@ class AuditPending(SQLModel, table=True):
     op: str
     old: str | None = None
     new: str | None = None
+
+
+class AuditForeign(SQLModel, table=True):
+    """Captured changes found waiting when a write began: written outside NK Screen, set
+    aside unsealed (``audit verify`` reports them)."""
+
+    __tablename__ = "audit_foreign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tbl: str
+    row_key: str
+    op: str
+    old: str | None = None
+    new: str | None = None
+    found_at: str

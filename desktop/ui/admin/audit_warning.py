@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QWidget
 
 from desktop.domain.accounts import Actor, Permission
-from desktop.services.audit import AuditCheck
+from desktop.services.audit import AuditCheck, AuditError
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.operations import Operation
 
@@ -94,7 +94,10 @@ class AuditCheckAtStart:
             self._messages.error(self._parent(), TITLE, text, details)
         elif self.error is not None:
             self._told = True
+            # The reason, never the exception's text (it could quote a record).
+            reason = str(self.error) if isinstance(self.error, AuditError) \
+                else f"{type(self.error).__name__}: the registry may be damaged"
             self._messages.error(self._parent(), TITLE,
                                  f"The audit trail could not be checked at start: "
-                                 f"{self.error}\n\nRun nkscreen audit verify --data-dir "
+                                 f"{reason}\n\nRun nkscreen audit verify --data-dir "
                                  f"\"{self._data_dir}\" to see why.")

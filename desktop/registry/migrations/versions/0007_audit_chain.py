@@ -1,9 +1,10 @@
 """The hash-chained audit trail (#14).
 
 New columns on ``audit_event`` (the local time with its offset, the time zone, the reason,
-the field changes, the clock flag, a writer's anomaly note, and the chain's ``prev_hash``
-and ``row_hash``), the ``audit_head`` record, the ``audit_pending`` capture table and its
-triggers on every audited table, and the chain head at signing on ``signature``.
+the field changes and record states, the clock flag, a writer's anomaly note, and the
+chain's ``prev_hash`` and ``row_hash``), the ``audit_head`` record, the ``audit_pending``
+capture table and its triggers on every audited table, ``audit_foreign`` (captured changes
+found waiting, written outside NK Screen), and the chain head at signing on ``signature``.
 
 An existing registry gets one baseline audit row per existing record holding its current
 values (so ``audit verify`` has something to compare each record with), and every audit
@@ -16,7 +17,6 @@ Revises: 0006
 Create Date: 2026-12-02 19:00:00
 """
 
-import json
 import sqlite3
 from collections.abc import Sequence
 
@@ -67,39 +67,30 @@ def upgrade() -> None:
     sa.Column('new', sa.String(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_pending'))
     )
+    op.create_table('audit_foreign',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tbl', sa.String(), nullable=False),
+    sa.Column('row_key', sa.String(), nullable=False),
+    sa.Column('op', sa.String(), nullable=False),
+    sa.Column('old', sa.String(), nullable=True),
+    sa.Column('new', sa.String(), nullable=True),
+    sa.Column('found_at', sa.String(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_foreign'))
+    )
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.add_column(sa.Column('chain_seq', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('chain_hash', sa.String(), nullable=True))
 
     conn = _raw()
-    _baseline(conn)
+    audit_chain.baseline(conn, audit_chain.AUDITED, _BASELINE_NOTE)
     audit_chain.install_triggers(conn)
-    audit_chain.seal(conn, audit_chain.Floor(event=0, pending=0), actor="nkscreen")
+    audit_chain.seal(conn, audit_chain.Floor(event=0), actor="nkscreen")
 
 
 def _raw() -> sqlite3.Connection:
     conn = op.get_bind().connection.dbapi_connection
     assert isinstance(conn, sqlite3.Connection)
     return conn
-
-
-def _baseline(conn: sqlite3.Connection) -> None:
-    now = conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')").fetchone()[0]
-    details = json.dumps({"note": _BASELINE_NOTE})
-    for table in audit_chain.AUDITED:
-        snapshot = audit_chain.snapshot_sql(conn, table)
-        key = audit_chain.key_sql(table)
-        rows = conn.execute(f"SELECT {key}, {snapshot} FROM \"{table}\" "
-                            f"ORDER BY \"{audit_chain.AUDITED[table]}\"").fetchall()
-        for row_key, values in rows:
-            change = (f"[[{json.dumps(table)},{json.dumps(row_key)},\"baseline\",null,"
-                      f"{values}]]")
-            conn.execute(
-                "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, "
-                "details, changes, states) "
-                "VALUES (?, 'nkscreen', 'audit.baseline', ?, ?, ?, ?, ?)",
-                (now, table, int(row_key) if row_key.isdigit() else 0, details, change,
-                 audit_chain.state_item(table, row_key, values)))
 
 
 def downgrade() -> None:
@@ -110,6 +101,7 @@ def downgrade() -> None:
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.drop_column('chain_hash')
         batch_op.drop_column('chain_seq')
+    op.drop_table('audit_foreign')
     op.drop_table('audit_pending')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
