@@ -37,6 +37,7 @@ from desktop.registry.audit_chain import (
     key_sql,
     read_mirror,
     snapshot_sql,
+    state_digest,
     trigger_statements,
 )
 
@@ -268,7 +269,6 @@ def _check_records(conn: sqlite3.Connection, found: _Found,
     that differ are named by replaying the trail's changes for that record alone)."""
     checked = 0
     differing: list[tuple[str, str, int, str]] = []
-    sha256 = hashlib.sha256
     for table in AUDITED:
         try:
             current = conn.execute(f"SELECT {key_sql(table)}, {snapshot_sql(conn, table)} "
@@ -287,7 +287,7 @@ def _check_records(conn: sqlite3.Connection, found: _Found,
             elif last[1] == "-":
                 found.add("data", f"{table} {key} exists, but the audit trail recorded it "
                                   f"deleted at row {last[0]}", last[0])
-            elif last[1] != sha256(now.encode()).hexdigest():
+            elif last[1] != state_digest(now):
                 differing.append((table, str(key), last[0], now))
     for table, key, row_id, now in differing:
         fields = _fields(conn, table, key, now) if len(differing) <= _NAMED else []

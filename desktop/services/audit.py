@@ -13,7 +13,9 @@ whose decision would differ today.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,7 @@ def _signed_stages(path: Path) -> tuple[int, tuple[StageDiffers, ...]]:
             "SELECT DISTINCT s.visit_id FROM signature s JOIN visit v ON v.id = s.visit_id "
             "AND v.version = s.version WHERE typeof(s.visit_id) = 'integer' "
             "ORDER BY s.visit_id")]
+        uln: Mapping[str, Fraction]
         try:
             uln = read_site(conn).uln
         except Exception:  # a site setting damaged by hand: the stages re-run without it

@@ -58,7 +58,8 @@ def million(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       f'{{"family_name":"New{n}"}}]]')
             yield ("2026-12-01 10:00:00.000000", "2026-12-01T11:00:00+01:00",
                    "Europe/Berlin", "coordinator", "patient.update", "patient", int(key),
-                   '{"reason": ""}', change, state_item("patient", key, snapshots[key]))
+                   '{"reason": ""}', change,
+                   state_item("patient", key, snapshots[key], snapshots[key]))
 
     conn.executemany("INSERT INTO audit_event (occurred_at, recorded_at, time_zone, actor, "
                      "action, entity, entity_id, details, changes, states) "
