@@ -41,7 +41,8 @@ SCREEN = {"name": "screenshots", "x": 0, "y": 0, "width": 1920, "height": 1080,
           "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
 #: The admin window's tabs (their text without the mnemonic) and their files.
 ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegations.png",
-              "Site settings": "admin-site-settings.png", "Audit trail": "audit-view.png"}
+              "Site settings": "admin-site-settings.png", "Audit trail": "audit-view.png",
+              "Backups": "admin-backups.png"}
 #: Every file a run writes.
 SHOTS = ("login.png", "main-window.png", "patient-view.png", "visit-form.png",
          "trials-view.png", "lock-screen.png", "signing-dialog.png",
