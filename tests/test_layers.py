@@ -65,5 +65,10 @@ def test_domain_parses_json_text_but_never_reads_or_writes_files() -> None:
     assert any("json" in _imports(p) for p in _modules("domain"))  # the check is live
 
 
+def test_worksheets_never_touch_the_database() -> None:
+    assert _offending(_modules("worksheets"), DB) == []
+    assert any("reportlab" in name for p in _modules("worksheets") for name in _imports(p))
+
+
 def test_ui_never_talks_sql_directly() -> None:
     assert _offending(_modules("ui"), ("sqlalchemy", "sqlite3")) == []

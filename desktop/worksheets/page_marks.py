@@ -1,0 +1,155 @@
+"""What every page of a worksheet carries: the state banner, the identifying footer
+("Page X of Y", document id, content hash, audit chain head, app version) and a QR code.
+
+The canvas keeps each page until the document is saved, so the footer knows the page
+count in one pass (no second build).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from itertools import groupby
+from typing import Any
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from desktop.worksheets.fonts import BOLD, REGULAR
+from desktop.worksheets.worksheet_data import WorksheetData, banner_text
+
+MARGIN = 18 * mm
+QR_SIZE = 24 * mm
+FOOTER_HEIGHT = QR_SIZE + 6 * mm  # the frame ends above this
+BANNER_HEIGHT = 9 * mm
+FOOTER_SIZE = 7
+QR_FORM = "nkscreen-qr"
+
+
+def qr_payload(data: WorksheetData) -> str:
+    """The QR code's text: compact JSON naming the document, its content and the chain."""
+    return json.dumps(
+        {"doc": data.document_id, "sha256": data.content_hash,
+         "chain": [data.chain_head.seq, data.chain_head.hash]},
+        separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+
+
+def page_label(number: int, total: int) -> str:
+    return f"Page {number} of {total}"
+
+
+def draw_page_marks(canv: Canvas, data: WorksheetData) -> None:
+    """Banner and QR code, drawn under the page's content (before it)."""
+    width, height = canv._pagesize
+    banner = banner_text(data)
+    canv.saveState()
+    if banner:
+        # A light diagonal watermark across the page, readable printed in black and white.
+        canv.setFillGray(0.88)
+        canv.setFont(BOLD, 44)
+        canv.translate(width / 2, height / 2)
+        canv.rotate(35)
+        canv.drawCentredString(0, 0, banner)
+        canv.restoreState()
+        canv.saveState()
+        # And a top strip, in case the watermark is cut by a photocopier's contrast.
+        canv.setFillGray(0.9)
+        canv.setStrokeGray(0.3)
+        canv.rect(MARGIN, height - MARGIN + 2 * mm, width - 2 * MARGIN, BANNER_HEIGHT - 3 * mm,
+                  stroke=1, fill=1)
+        canv.setFillGray(0)
+        canv.setFont(BOLD, 10)
+        canv.drawCentredString(width / 2, height - MARGIN + 3.8 * mm, banner)
+    _draw_qr(canv, qr_payload(data), width - MARGIN - QR_SIZE, MARGIN - 6 * mm)
+    canv.restoreState()
+
+
+@cache
+def qr_modules(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's dark modules, row by row (encoded once: every page carries the same)."""
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(payload)
+    code.make()
+    return tuple(tuple(bool(m) for m in row) for row in code.modules)
+
+
+def _draw_qr(canv: Canvas, payload: str, x: float, y: float) -> None:
+    """Drawn once per document as a form (every page shows the same code) of one filled
+    path in module units; no graphics renderer, so it names no font."""
+    if not canv.hasForm(QR_FORM):
+        modules = qr_modules(payload)
+        canv.beginForm(QR_FORM)
+        canv.saveState()
+        size = QR_SIZE / len(modules)
+        canv.scale(size, size)
+        path = canv.beginPath()
+        for r, row in enumerate(reversed(modules)):
+            c = 0
+            for dark, run in groupby(row):
+                count = len(list(run))
+                if dark:
+                    path.rect(c, r, count, 1)
+                c += count
+        canv.setFillGray(0)
+        canv.drawPath(path, stroke=0, fill=1)
+        canv.restoreState()
+        canv.endForm()
+    canv.saveState()
+    canv.translate(x, y)
+    canv.doForm(QR_FORM)
+    canv.restoreState()
+
+
+def draw_footer(canv: Canvas, data: WorksheetData, number: int, total: int) -> None:
+    width, _ = canv._pagesize
+    right = width - MARGIN - QR_SIZE - 4 * mm
+    lines = [
+        f"Document {data.document_id}   ·   NK Screen {data.app_version}",
+        f"Content SHA-256: {data.content_hash}",
+        f"Audit chain head: {data.chain_head.text()}",
+    ]
+    canv.saveState()
+    canv.setStrokeGray(0.5)
+    canv.line(MARGIN, MARGIN + QR_SIZE - 4 * mm, width - MARGIN, MARGIN + QR_SIZE - 4 * mm)
+    canv.setFillGray(0)
+    canv.setFont(BOLD, 9)
+    canv.drawString(MARGIN, MARGIN + 11 * mm, page_label(number, total))
+    canv.setFont(REGULAR, FOOTER_SIZE)
+    y = MARGIN + 7 * mm
+    for line in lines:
+        canv.drawString(MARGIN, y, _fit(line, right - MARGIN))
+        y -= FOOTER_SIZE + 2
+    canv.restoreState()
+
+
+def _fit(text: str, width: float) -> str:
+    """Never let a footer line run under the QR code: shrink is not an option (hashes must
+    stay legible), so a line too long is cut with an ellipsis (an unusually long id)."""
+    if stringWidth(text, REGULAR, FOOTER_SIZE) <= width:
+        return text
+    while text and stringWidth(text + "…", REGULAR, FOOTER_SIZE) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+class WorksheetCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type hints
+    """Holds the pages back until ``save`` so each footer can say "Page X of Y"."""
+
+    def __init__(self, *args: Any, data: WorksheetData, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._data = data
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # ReportLab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            draw_footer(self, self._data, number, total)
+            super().showPage()
+        super().save()
