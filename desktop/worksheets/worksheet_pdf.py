@@ -50,7 +50,7 @@ SECTION = ParagraphStyle("section", parent=BODY, fontName=BOLD, fontSize=11, lea
                          spaceBefore=4 * mm, spaceAfter=1.5 * mm)
 
 #: Criteria table columns as fractions of the frame: number, kind, text, response, outcome.
-COLUMNS = (0.07, 0.11, 0.40, 0.28, 0.14)
+COLUMNS = (0.07, 0.12, 0.40, 0.27, 0.14)
 
 
 @dataclass(frozen=True)
@@ -94,12 +94,16 @@ def _facts(data: WorksheetData, width: float) -> Table:
 
 def _criteria(data: WorksheetData, width: float) -> Table:
     header = [_p(h, HEAD) for h in ("No.", "Kind", "Criterion", "Response", "Outcome")]
-    rows = [[_p(c.number), _p(c.kind), _p(c.text), _p(c.response),
-             _p(f"{c.mark} {c.outcome}", HEAD)] for c in data.criteria]
+    # Number, kind and outcome are short, fixed words: plain cells (no wrapping to compute).
+    rows = [[c.number, c.kind, _p(c.text), _p(c.response), f"{c.mark} {c.outcome}"]
+            for c in data.criteria]
     table = Table([header, *rows], colWidths=[f * width for f in COLUMNS],
                   repeatRows=1, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("FONTSIZE", (0, 0), (-1, -1), CELL.fontSize),
+        ("LEADING", (0, 0), (-1, -1), CELL.leading),
+        ("FONTNAME", (-1, 1), (-1, -1), BOLD),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), (0.85, 0.85, 0.85)),
         ("GRID", (0, 0), (-1, -1), 0.4, (0.3, 0.3, 0.3)),

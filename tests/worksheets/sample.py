@@ -57,7 +57,7 @@ def worksheet(**changes: object) -> WorksheetData:
         override=None,
         signers=(SignerBox("Study coordinator", Meaning.PREPARED),
                  SignerBox("Investigator", Meaning.SCREEN_FAILURE_CONFIRMED)),
-        document_id="WS-NCT07011004-A1234567-S1-v1",
+        document_id="WS-NCT07011004-A1234567-S1-V1",
         content_hash="a1" * 32,
         chain_head=ChainHead(1234, "c0" * 32),
         app_version="0.1.0",

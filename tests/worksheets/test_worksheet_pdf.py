@@ -5,7 +5,6 @@ boxes say where they are."""
 from __future__ import annotations
 
 import io
-import json
 import re
 import shutil
 import subprocess
@@ -16,9 +15,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from reportlab.graphics.barcode.qrencoder import QRAlphaNum
 
 from desktop.domain.signing import Meaning
-from desktop.worksheets.page_marks import qr_modules, qr_payload
+from desktop.worksheets.page_marks import parse_qr_payload, qr_modules, qr_payload
 from desktop.worksheets.signer_boxes import BOX_HEIGHT
 from desktop.worksheets.worksheet_data import Correction, CriterionRow, Signature, format_when
 from desktop.worksheets.worksheet_pdf import Built, build_worksheet
@@ -125,7 +125,7 @@ def test_a_correction_and_an_override_are_printed() -> None:
 
 def test_every_page_names_the_document_its_hash_chain_head_and_version() -> None:
     for page in _pages(_draft().pdf):
-        assert "WS-NCT07011004-A1234567-S1-v1" in page
+        assert "WS-NCT07011004-A1234567-S1-V1" in page
         assert "a1" * 32 in page
         assert "#1234 " + "c0" * 32 in page
         assert "NK Screen 0.1.0" in page
@@ -192,12 +192,24 @@ def test_the_same_data_gives_the_same_bytes() -> None:
 def test_the_qr_payload_names_the_document_content_and_chain() -> None:
     data = worksheet()
     payload = qr_payload(data)
-    assert json.loads(payload) == {"doc": "WS-NCT07011004-A1234567-S1-v1", "sha256": "a1" * 32,
-                                   "chain": [1234, "c0" * 32]}
-    assert " " not in payload  # compact
+    assert payload == ("NKS1/DOC:WS-NCT07011004-A1234567-S1-V1/SHA256:" + "A1" * 32
+                       + "/CHAIN:1234:" + "C0" * 32)
+    assert parse_qr_payload(payload) == {"doc": "WS-NCT07011004-A1234567-S1-V1",
+                                         "sha256": "a1" * 32, "chain_seq": "1234",
+                                         "chain_hash": "c0" * 32}
+    assert QRAlphaNum.valid(payload)  # the compact mode
     modules = qr_modules(payload)
     assert len(modules) == len(modules[0]) >= 21
     assert qr_modules(qr_payload(replace(data, content_hash="a2" * 32))) != modules
+
+
+def test_a_document_id_outside_the_alphanumeric_set_still_encodes() -> None:
+    payload = qr_payload(worksheet(document_id="ws_lower-case"))
+    assert not QRAlphaNum.valid(payload)
+    assert parse_qr_payload(payload)["doc"] == "ws_lower-case"
+    assert len(qr_modules(payload)) >= 21
+    with pytest.raises(ValueError, match="not a worksheet QR payload"):
+        parse_qr_payload("XYZ/DOC:a/SHA256:b/CHAIN:1:c")
 
 
 def test_a_signature_time_needs_its_offset() -> None:
