@@ -12,12 +12,12 @@ from functools import cache
 from itertools import groupby
 from typing import Any
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.worksheets.fonts import BOLD, REGULAR
+from desktop.worksheets.qr_mask import encode
 from desktop.worksheets.worksheet_data import WorksheetData, banner_text
 
 MARGIN = 18 * mm
@@ -88,11 +88,7 @@ def draw_page_marks(canv: Canvas, data: WorksheetData) -> None:
 @cache
 def qr_modules(payload: str) -> tuple[tuple[bool, ...], ...]:
     """The QR code's dark modules, row by row (encoded once: every page carries the same)."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    alnum = qrencoder.QRAlphaNum.valid(payload)
-    code.addData(qrencoder.QRAlphaNum(payload) if alnum else payload)
-    code.make()
-    return tuple(tuple(bool(m) for m in row) for row in code.modules)
+    return tuple(tuple(bool(m) for m in row) for row in encode(payload, "M"))
 
 
 def qr_path(modules: tuple[tuple[bool, ...], ...]) -> str:
