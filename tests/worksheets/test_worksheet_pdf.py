@@ -244,3 +244,21 @@ def test_page_one_renders(tmp_path: Path) -> None:
                     str(tmp_path / "page")], check=True, capture_output=True)
     (png,) = tmp_path.glob("page*.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+ZBARIMG = shutil.which("zbarimg")
+
+
+@pytest.mark.skipif(PDFTOPPM is None or ZBARIMG is None,
+                    reason="pdftoppm (poppler-utils) or zbarimg (zbar-tools) is not installed")
+@pytest.mark.parametrize("document_id", ["WS-NCT07011004-A1234567-S1-V1", "ws_lower-case id"])
+def test_the_printed_qr_code_reads_back_as_its_payload(tmp_path: Path, document_id: str) -> None:
+    data = worksheet(document_id=document_id)
+    path = tmp_path / "worksheet.pdf"
+    path.write_bytes(build_worksheet(data).pdf)
+    subprocess.run([str(PDFTOPPM), "-r", "150", "-png", "-f", "1", "-l", "1", str(path),
+                    str(tmp_path / "page")], check=True, capture_output=True)
+    (png,) = tmp_path.glob("page*.png")
+    read = subprocess.run([str(ZBARIMG), "-q", "--raw", str(png)], capture_output=True,
+                          text=True, check=True).stdout
+    assert read.strip() == qr_payload(data)
