@@ -27,7 +27,8 @@ def test_a_two_page_worksheet(benchmark: BenchmarkFixture) -> None:
         return (DATA,), {}
 
     benchmark.group = "worksheet PDF"
-    built: Built = benchmark.pedantic(build_worksheet, setup=fresh, rounds=30,
-                                      warmup_rounds=2)
+    built: Built = benchmark.pedantic(  # type: ignore[no-untyped-call]
+        build_worksheet, setup=fresh, rounds=30, warmup_rounds=2)
     assert built.pages == 2
+    assert benchmark.stats is not None
     assert benchmark.stats.stats.median < 0.050
