@@ -8,17 +8,18 @@ the chain. The chain head (row number and hash) is also kept in ``audit_head``, 
 in the same transaction, mirrored to a file beside the registry after each commit
 (``mirror``), and recorded in each signature.
 
-Field changes are captured by SQLite triggers on every audited table (``install_triggers``)
-into ``audit_pending``: each inserted, updated or deleted row with its full old and new
-values as SQLite's ``json_object``. When a write transaction commits, ``seal`` attaches
-the changes made in that transaction to its audit rows (to the event about that row, else
-to the transaction's first event) - ``changes``: a new or deleted row in full, an update's
-changed fields with their old and new values; ``states``: for each changed record the
-SHA-256 of all its values after the change, which ``audit verify`` compares with the
-record as it is - fills in the time zone and clock flag, hashes the new rows onto the
-chain and moves the head. Changes written outside NK Screen (sqlite3 by
-hand) also land in ``audit_pending`` but are never sealed: ``seal`` takes only what its
-own transaction wrote, so they stay there, unchained, for ``audit verify`` to report.
+Field changes are captured by SQLite triggers on every audited table
+(``audit_capture.install_triggers``) into ``audit_pending``: each inserted, updated or
+deleted row with its full old and new values as SQLite's ``json_object``. When a write
+transaction commits, ``seal`` attaches the changes made in that transaction to its audit
+rows (to the event about that row, else to the transaction's first event) - ``changes``: a
+new or deleted row in full, an update's changed fields with their old and new values;
+``states``: for each changed record the SHA-256 of all its values after the change, which
+``audit verify`` compares with the record as it is - fills in the time zone and clock
+flag, hashes the new rows onto the chain and moves the head. Changes written outside NK
+Screen (sqlite3 by hand) also land in ``audit_pending`` but are never sealed: the next
+write moves them to ``audit_foreign`` at its ``BEGIN`` (``floor``) and says so in its own
+row, so ``seal`` takes only what its own transaction wrote.
 
 The format is fixed by ``CHAIN_FORMAT``; migrations use this module, so changing what a
 row covers means a new format number, never an edit here.
@@ -32,11 +33,12 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Final
+
+from desktop.registry.audit_capture import state_item
 
 CHAIN_FORMAT: Final = 1
 GENESIS: Final = "0" * 64
@@ -45,23 +47,10 @@ GENESIS: Final = "0" * 64
 MIRROR_SUFFIX: Final = ".audit-head.json"
 """The head mirror lives beside the registry file: ``nkscreen.sqlite3.audit-head.json``."""
 
-AUDITED: Final[dict[str, str]] = {
-    "patient": "id", "patient_fact": "id", "screening": "id", "visit": "id",
-    "visit_event": "id", "observation": "id", "answer": "id", "screen_failure": "id",
-    "account": "id", "delegation": "id", "site_setting": "key", "uln_value": "id",
-    "trial_file": "sha256", "stage_version": "id", "signature": "id",
-}
-"""Every table of source records, with its key column."""
-
-STATE_DIGEST_HEX: Final = 32
-
 CLOCK_TOLERANCE: Final = timedelta(seconds=10)
 """A row's time may be this much earlier than the newest on the trail without counting
 as the clock set back: a save stamps its time before it waits (up to the 5 s busy
 timeout) for another window's save to finish."""
-
-BLOB_COLUMNS: Final = {("trial_file", "data")}
-"""Kept as their length (``trial_file.data`` is also checked against its SHA-256 key)."""
 
 CONTENT_SQL: Final = (
     "json_array(id, occurred_at, recorded_at, time_zone, actor, action, entity, entity_id, "
@@ -90,87 +79,6 @@ EMPTY_HEAD: Final = Head(0, GENESIS)
 def row_hash(prev_hash: str, content: str) -> str:
     """``row_hash`` of a row whose canonical content is ``content``."""
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
-
-
-# -- triggers ---------------------------------------------------------------------
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    """The columns of ``table`` in schema order."""
-    return [row[1] for row in conn.execute(f"PRAGMA table_info({_quote(table)})")]
-
-
-def snapshot_sql(conn: sqlite3.Connection, table: str, prefix: str = "") -> str:
-    """SQLite's ``json_object`` of a row of ``table`` (``prefix`` ``NEW.``/``OLD.`` in a
-    trigger, nothing in a query), the form in which the trail records rows."""
-    parts = []
-    for column in columns(conn, table):
-        value = f"{prefix}{_quote(column)}"
-        if (table, column) in BLOB_COLUMNS:
-            value = f"length({value})"
-        parts.append(f"'{column}', {value}")
-    return f"json_object({', '.join(parts)})"
-
-
-def key_sql(table: str, prefix: str = "") -> str:
-    return f"CAST({prefix}{_quote(AUDITED[table])} AS TEXT)"
-
-
-def trigger_statements(conn: sqlite3.Connection) -> dict[str, str]:
-    """The capture triggers every audited table must have, by name, for its current
-    columns: exactly as ``install_triggers`` creates them (``audit verify`` compares the
-    registry's own with these, so a trigger dropped, altered or added is caught)."""
-    statements: dict[str, str] = {}
-    for table in AUDITED:
-        new, old = snapshot_sql(conn, table, "NEW."), snapshot_sql(conn, table, "OLD.")
-        body = {
-            "insert": f"{key_sql(table, 'NEW.')}, 'insert', NULL, {new}",
-            "update": f"{key_sql(table, 'NEW.')}, 'update', {old}, {new}",
-            "delete": f"{key_sql(table, 'OLD.')}, 'delete', {old}, NULL",
-        }
-        for op, values in body.items():
-            statements[f"audit_{table}_{op}"] = (
-                f"CREATE TRIGGER audit_{table}_{op} AFTER {op.upper()} ON {_quote(table)} "
-                f"BEGIN INSERT INTO audit_pending (tbl, row_key, op, old, new) "
-                f"VALUES ('{table}', {values}); END")
-    return statements
-
-
-def install_triggers(conn: sqlite3.Connection) -> None:
-    """(Re)create the capture triggers of every audited table, for its current columns.
-
-    A migration that changes an audited table's columns calls this again at its end, and
-    ``baseline`` for that table (its records' values, as the trail compares them, change
-    form with their columns).
-    """
-    for name, statement in trigger_statements(conn).items():
-        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-        conn.execute(statement)
-
-
-def baseline(conn: sqlite3.Connection, tables: Iterable[str], note: str) -> int:
-    """One ``audit.baseline`` row per record of ``tables`` with its values as they are
-    (unsealed: the caller's transaction seals them). The number of rows written."""
-    now = conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')").fetchone()[0]
-    details = json.dumps({"note": note})
-    written = 0
-    for table in tables:
-        rows = conn.execute(f"SELECT {key_sql(table)}, {snapshot_sql(conn, table)} "
-                            f"FROM {_quote(table)} ORDER BY {_quote(AUDITED[table])}"
-                            ).fetchall()
-        for row_key, values in rows:
-            change = f"[[{json.dumps(table)},{json.dumps(row_key)},\"baseline\",null,{values}]]"
-            conn.execute(
-                "INSERT INTO audit_event (occurred_at, actor, action, entity, entity_id, "
-                "details, changes, states) "
-                "VALUES (?, 'nkscreen', 'audit.baseline', ?, ?, ?, ?, ?)",
-                (now, table, int(row_key) if row_key.isdigit() else 0, details, change,
-                 state_item(table, row_key, None, values, known=False)))
-            written += 1
-    return written
 
 
 # -- sealing ----------------------------------------------------------------------
@@ -247,12 +155,14 @@ def _mirror_notes(conn: sqlite3.Connection, registry_path: Path, found: Head) ->
     return []
 
 
-def local_time(occurred_at: str) -> tuple[str, str]:
+def local_time(occurred_at: str, zone: tzinfo | None = None) -> tuple[str, str]:
     """The workstation's wall-clock time, with its UTC offset, and its zone's name, for an
-    ``occurred_at`` as stored (naive UTC text)."""
-    from desktop.zone import site_zone
+    ``occurred_at`` as stored (naive UTC text); ``zone``: the site zone, read once by a
+    caller converting many."""
+    if zone is None:
+        from desktop.zone import site_zone
 
-    zone = site_zone()
+        zone = site_zone()
     try:
         moment = datetime.fromisoformat(occurred_at).replace(tzinfo=UTC).astimezone(zone)
     except ValueError:
@@ -294,23 +204,6 @@ def _merged(pending: list[tuple[Any, ...]]) -> dict[tuple[str, str], list[Any]]:
     for entry in merged.values():
         entry[2] = "insert" if entry[3] is None else "delete" if entry[4] is None else "update"
     return {k: v for k, v in merged.items() if v[3] != v[4]}
-
-
-def state_digest(snapshot: str | None) -> str:
-    """What the trail keeps of a record's values after a change: the SHA-256 of SQLite's
-    ``json_object`` text of the row (``snapshot_sql``), its first 128 bits in hex (to
-    forge a record to a kept digest is a second preimage: out of reach at 128 bits, and
-    half the length keeps ``audit verify`` fast), "-" for a deleted row."""
-    return "-" if snapshot is None else \
-        hashlib.sha256(snapshot.encode()).hexdigest()[:STATE_DIGEST_HEX]
-
-
-def state_item(table: str, key: str, before: str | None, after: str | None, *,
-               known: bool = True) -> str:
-    """One entry of an audit row's ``states``: ``table:key=before>after`` (digests; the
-    first "?" where what came before is not known, a baseline)."""
-    return (f"{table}:{key}={state_digest(before) if known else '?'}>"
-            f"{state_digest(after)}")
 
 
 def _compact(values: dict[str, Any]) -> str:
@@ -391,9 +284,12 @@ def seal(conn: sqlite3.Connection, since: Floor, *, actor: str = "system",
         notes.extend(_mirror_notes(conn, registry_path, found))
     anomaly: str | None = "; ".join(notes) or None
     tolerance = _earlier(prev_time, CLOCK_TOLERANCE) if prev_time else None
+    from desktop.zone import site_zone
+
+    site = site_zone()  # once per transaction: it reads the machine's zone file
     for event_id, _entity, _entity_id, details, occurred in events:
         occurred = str(occurred)
-        recorded_at, zone = local_time(occurred)
+        recorded_at, zone = local_time(occurred, site)
         clock_back = 1 if tolerance is not None and occurred < tolerance else 0
         listed = by_event[int(event_id)]
         conn.execute(

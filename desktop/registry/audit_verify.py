@@ -28,18 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desktop.registry.audit_chain import (
+from desktop.registry.audit_capture import (
     AUDITED,
-    CONTENT_SQL,
-    EMPTY_HEAD,
-    GENESIS,
-    Head,
     key_sql,
-    read_mirror,
     snapshot_sql,
     state_digest,
     trigger_statements,
 )
+from desktop.registry.audit_chain import CONTENT_SQL, EMPTY_HEAD, GENESIS, Head, read_mirror
 
 _MAX_PROBLEMS = 200
 _NAMED = 20

@@ -37,8 +37,6 @@ DB_FILENAME = "nkscreen.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 _VERSION_TABLE = "alembic_version"
 _MAX_IDLE_READERS = 5
-_FLOOR = "nkscreen.audit_floor"
-_SEALED = "nkscreen.audit_sealed"
 
 
 class RegistryError(Exception):
@@ -75,48 +73,6 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _raw(connection: Connection) -> sqlite3.Connection:
-    """The stdlib connection under ``connection``, in the same transaction."""
-    raw = connection.connection.dbapi_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
-
-
-def _begin_audited(connection: Connection) -> None:
-    """BEGIN IMMEDIATE, then note where the audit trail stood: what comes after is this
-    transaction's own, for ``_seal`` to chain (anything older that is unsealed was
-    written outside NK Screen and is left for ``audit verify`` to report)."""
-    from desktop.registry.audit_chain import floor
-
-    _begin(connection)
-    connection.info[_FLOOR] = floor(_raw(connection))
-
-
-def _seal(path: Path, connection: Connection) -> None:
-    """Chain this transaction's audit rows and changes just before it commits."""
-    from desktop.registry.audit_chain import seal
-
-    since = connection.info.pop(_FLOOR, None)
-    if since is None:
-        return
-    head = seal(_raw(connection), since, registry_path=path)
-    if head is not None:
-        connection.info[_SEALED] = head
-
-
-def _forget(connection: Connection) -> None:
-    connection.info.pop(_FLOOR, None)
-    connection.info.pop(_SEALED, None)  # a commit that failed after sealing
-
-
-def _mirror(path: Path, record: Any) -> None:
-    from desktop.registry.audit_chain import mirror
-
-    head = None if record is None else record.info.pop(_SEALED, None)
-    if head is not None:
-        mirror(path, head)
-
-
 def _make_engine(path: Path, *, migration: bool = False) -> Engine:
     from sqlalchemy import URL, create_engine, event
 
@@ -125,11 +81,9 @@ def _make_engine(path: Path, *, migration: bool = False) -> Engine:
     if migration:
         event.listen(engine, "begin", _begin)
     else:
-        event.listen(engine, "begin", _begin_audited)
-        event.listen(engine, "commit", lambda conn: _seal(path, conn))
-        event.listen(engine, "rollback", _forget)
-        # After the commit, the head goes to the mirror file beside the registry.
-        event.listen(engine, "checkin", lambda dbapi, record: _mirror(path, record))
+        from desktop.registry.audit_hooks import listen
+
+        listen(engine, path, _begin)
     return engine
 
 
@@ -415,22 +369,10 @@ def _migrate(path: Path) -> Registry:
     finally:
         engine.dispose()
     registry = Registry(path)
-    _mirror_after_migration(registry)
+    from desktop.registry.audit_hooks import mirror_after_migration
+
+    mirror_after_migration(registry)
     return registry
-
-
-def _mirror_after_migration(registry: Registry) -> None:
-    """An upgrade seals the older rows and the baseline onto the chain: its head goes to
-    the mirror file too (the migration's engine has no commit hooks)."""
-    from desktop.registry.audit_chain import mirror, read_head
-
-    try:
-        with registry.read() as conn:
-            head = read_head(conn)
-    except RegistryError:
-        return
-    if head is not None:
-        mirror(registry.path, head)
 
 
 def open_registry(data_dir: Path) -> Registry:

@@ -17,16 +17,8 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from desktop.registry.audit_chain import (
-    CONTENT_SQL,
-    GENESIS,
-    Head,
-    key_sql,
-    mirror,
-    row_hash,
-    snapshot_sql,
-    state_item,
-)
+from desktop.registry.audit_capture import key_sql, snapshot_sql, state_item
+from desktop.registry.audit_chain import CONTENT_SQL, GENESIS, Head, mirror, row_hash
 from desktop.registry.audit_verify import verify_file
 from desktop.registry.database import DB_FILENAME, open_registry
 from desktop.registry.patients import PatientInput, PatientRepository

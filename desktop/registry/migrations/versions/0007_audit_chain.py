@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from desktop.registry import audit_chain
+from desktop.registry import audit_capture, audit_chain
 
 revision: str = '0007'
 down_revision: str | Sequence[str] | None = '0006'
@@ -82,8 +82,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('chain_hash', sa.String(), nullable=True))
 
     conn = _raw()
-    audit_chain.baseline(conn, audit_chain.AUDITED, _BASELINE_NOTE)
-    audit_chain.install_triggers(conn)
+    audit_capture.baseline(conn, audit_capture.AUDITED, _BASELINE_NOTE)
+    audit_capture.install_triggers(conn)
     audit_chain.seal(conn, audit_chain.Floor(event=0), actor="nkscreen")
 
 
@@ -95,7 +95,7 @@ def _raw() -> sqlite3.Connection:
 
 def downgrade() -> None:
     conn = _raw()
-    for table in audit_chain.AUDITED:
+    for table in audit_capture.AUDITED:
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{kind}")
     with op.batch_alter_table('signature', schema=None) as batch_op:
