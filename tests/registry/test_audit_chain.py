@@ -534,3 +534,23 @@ def test_values_damaged_by_hand_are_problems_never_a_crash_nor_quoted(
     problems = summary["problems"]
     assert isinstance(problems, list)
     assert kind in {p["kind"] for p in problems}
+
+
+@pytest.mark.parametrize(("earlier", "flagged"), [
+    (timedelta(seconds=10), 0),  # exactly the tolerance: a save that waited
+    (timedelta(seconds=10, microseconds=1), 1),  # beyond it: the clock went back
+])
+def test_the_clock_tolerance_at_its_exact_boundary(
+        registry: Registry, repo: PatientRepository, earlier: timedelta,
+        flagged: int) -> None:
+    repo.add(patient())
+    with registry.read() as conn:
+        (first,) = conn.execute("SELECT occurred_at FROM audit_event").fetchone()
+    stamped = datetime.fromisoformat(first).replace(tzinfo=UTC) - earlier
+    with registry.session() as session:
+        session.add(AuditEvent(occurred_at=stamped, actor="c", action="login",
+                               entity="account", entity_id=1, details={}))
+    with registry.read() as conn:
+        (clock_back,) = conn.execute("SELECT clock_back FROM audit_event WHERE id = 2"
+                                     ).fetchone()
+    assert clock_back == flagged
