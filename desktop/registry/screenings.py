@@ -80,13 +80,14 @@ from desktop.registry.screening_errors import (
 from desktop.registry.screening_log import LogPart
 from desktop.registry.screening_results import ResultsPart
 from desktop.registry.screening_visits import VisitsPart
+from desktop.registry.worksheet_reads import WorksheetPart, WorksheetSource
 
 __all__ = ["EntryChanged", "ObservationNotFound", "PatientNotFound", "ScreeningNotFound",
            "ScreeningRefused", "ScreeningRepository", "SiteUlnSource", "TrialSource",
-           "ValidationFailed", "VisitNotFound", "trials_from"]
+           "ValidationFailed", "VisitNotFound", "WorksheetSource", "trials_from"]
 
 
-class ScreeningRepository(VisitsPart, EntriesPart, ResultsPart, LogPart):
+class ScreeningRepository(VisitsPart, EntriesPart, ResultsPart, LogPart, WorksheetPart):
     """Reads and writes screenings on behalf of ``user`` (recorded with every write).
 
     ``clock`` returns the current local wall-clock time (naive); tests pass a fixed one.
