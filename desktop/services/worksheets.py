@@ -1,0 +1,167 @@
+"""The eligibility worksheet of a stage version: build it, export it (audited).
+
+``WorksheetService.build(visit_id, version)`` reads everything in one transaction
+(``ScreeningRepository.worksheet_source``), words it (``worksheet_content``) and lays it
+out (``desktop.worksheets.worksheet_pdf``). ``export`` writes the PDF whole or not at all
+and records a ``worksheet.export`` audit row (who, which visit and version, its state,
+content hash, pages and the file's SHA-256). Exporting needs ``Permission.EXPORT``.
+``worksheet_command`` is ``nkscreen worksheet``'s use case. No Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Final
+
+from desktop.domain.worksheet_lines import ContentError
+from desktop.registry.database import Registry, RegistryError
+from desktop.registry.screenings import (
+    ScreeningRefused,
+    ScreeningRepository,
+    SiteUlnSource,
+    TrialSource,
+)
+from desktop.services.acting import Actor, NotPermitted, Permission, acting, need
+from desktop.worksheets.worksheet_data import WorksheetData
+from desktop.worksheets.worksheet_pdf import Built, build_worksheet
+
+ACTION: Final = "worksheet.export"
+Credentials = Callable[[], tuple[str, str]]
+
+
+class WorksheetError(RegistryError):
+    """The worksheet cannot be built or written; the message says why."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    document_id: str
+    version: int
+    state: str
+    pages: int
+    content_sha256: str
+    file_sha256: str
+
+    def summary(self) -> dict[str, Any]:
+        return {"file": str(self.path), "document_id": self.document_id,
+                "version": self.version, "state": self.state, "pages": self.pages,
+                "content_sha256": self.content_sha256, "sha256": self.file_sha256}
+
+
+class WorksheetService:
+    def __init__(self, registry: Registry, actor: Actor | str, *,
+                 repository: ScreeningRepository) -> None:
+        self._registry = registry
+        self.actor = acting(actor)
+        self._repository = repository
+
+    @classmethod
+    def open(cls, registry: Registry, actor: Actor | str, *,
+             clock: Callable[[], datetime] = datetime.now, trials: TrialSource | None = None,
+             site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None,
+             ) -> WorksheetService:
+        user = acting(actor)
+        repository = ScreeningRepository(registry, user.user_id, clock, trials=trials,
+                                         site_uln=site_uln)
+        return cls(registry, user, repository=repository)
+
+    def data(self, visit_id: int, version: int | None = None) -> WorksheetData:
+        """What the worksheet of the visit's ``version`` (default: current) says."""
+        from desktop.services.worksheet_content import worksheet_data
+
+        source = self._repository.worksheet_source(visit_id, version)
+        standing = None
+        if source.version == source.visit.version and source.stored is not None \
+                and source.stored.signatures:
+            standing = self._repository.standing(visit_id)
+        try:
+            return worksheet_data(source, standing)
+        except (ContentError, ValueError) as exc:
+            raise WorksheetError(f"The worksheet of visit {visit_id} cannot be built: "
+                                 f"{exc}.") from None
+
+    def build(self, visit_id: int, version: int | None = None) -> tuple[WorksheetData, Built]:
+        data = self.data(visit_id, version)
+        return data, build_worksheet(data)
+
+    def export(self, visit_id: int, path: Path, version: int | None = None) -> Exported:
+        """Write the worksheet to ``path`` (replacing a file there), audited."""
+        need(self.actor, Permission.EXPORT, self._registry)
+        data, built = self.build(visit_id, version)
+        path = Path(path)
+        file_sha = hashlib.sha256(built.pdf).hexdigest()
+        version_no = int(data.document_id.rsplit("V", 1)[1])
+        exported = Exported(path, data.document_id, version_no, data.state, built.pages,
+                            data.content_hash, file_sha)
+        _write_whole(path, built.pdf, lambda: self._audit(visit_id, exported, data))
+        return exported
+
+    def _audit(self, visit_id: int, exported: Exported, data: WorksheetData) -> None:
+        from desktop.registry.document_exports import record_document
+
+        record_document(self._registry, self.actor.user_id, ACTION, "visit", visit_id, {
+            "document_id": exported.document_id, "version": exported.version,
+            "state": exported.state, "pages": exported.pages,
+            "content_sha256": exported.content_sha256, "sha256": exported.file_sha256,
+            "chain_head": {"seq": data.chain_head.seq, "hash": data.chain_head.hash},
+            "file": exported.path.name})
+
+
+def _write_whole(path: Path, data: bytes, audit: Callable[[], None]) -> None:
+    """``data`` to ``path`` through a file beside it, renamed once ``audit`` is saved."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WorksheetError(f"{path} could not be written: {exc.strerror or exc}.") from None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        audit()
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise WorksheetError(f"{path} could not be written: {exc.strerror or exc}.") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def worksheet_command(data_dir: Path, visit_id: int, version: int | None, target: Path,
+                      credentials: Credentials | None) -> dict[str, Any]:
+    """``nkscreen worksheet``: log in, export, the summary printed."""
+    from desktop.registry.database import DB_FILENAME, open_registry
+    from desktop.services.accounts import AccountService
+
+    if not (data_dir / DB_FILENAME).is_file():
+        raise WorksheetError(f"There is no registry in {data_dir}.")
+    registry = open_registry(data_dir)
+    try:
+        accounts = AccountService(registry)
+        if accounts.needs_first_admin():
+            raise NotPermitted("the registry has no accounts yet: an export names the person "
+                               "who made it (create the first administrator in the app)")
+        if credentials is None:
+            raise NotPermitted("exports need a login: --user USER (the password is asked "
+                               "for, or read with --password-stdin)")
+        user_id, password = credentials()
+        actor = accounts.login(user_id, password, action="cli.login")
+        need(actor, Permission.EXPORT, registry)
+        service = WorksheetService.open(registry, actor)
+        try:
+            return service.export(visit_id, target, version).summary()
+        except ScreeningRefused as exc:
+            raise WorksheetError(str(exc)) from None
+    finally:
+        registry.close()
+
