@@ -15,12 +15,14 @@ from typing import Final, Literal
 from desktop.domain.signing import Meaning
 
 Kind = Literal["Inclusion", "Exclusion"]
-Outcome = Literal["Met", "Not met", "Unknown", "N/A"]
+Outcome = Literal["Pass", "Fail", "Unknown"]
 State = Literal["draft", "signed", "superseded", "changed"]
 Paper = Literal["A4", "Letter"]
 
 #: Each outcome's mark, printed beside its word: the outcome never rests on colour alone.
-MARKS: Final[dict[str, str]] = {"Met": "✓", "Not met": "✗", "Unknown": "?", "N/A": "–"}
+#: "Pass" is the app's word for a criterion that does not stand in the way (an inclusion
+#: that holds, an exclusion that does not apply), so an exclusion is never "met".
+MARKS: Final[dict[str, str]] = {"Pass": "✓", "Fail": "✗", "Unknown": "?"}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4, LETTER
@@ -79,9 +80,11 @@ def _facts(data: WorksheetData, width: float) -> Table:
     cells = [[_p(a, HEAD), _p(b), _p(c, HEAD), _p(d)] for a, b, c, d in rows]
     cells.append([_p("Planned events", HEAD), _p(planned), "", ""])
     cells.append([_p("Trial file SHA-256", HEAD), _p(trial.file_sha256), "", ""])
+    cells.append([_p("Decision", HEAD), _p(data.decision, HEAD), "", ""])
     table = Table(cells, colWidths=[w * width for w in (0.17, 0.33, 0.17, 0.33)])
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("SPAN", (1, -3), (3, -3)),
         ("SPAN", (1, -2), (3, -2)),
         ("SPAN", (1, -1), (3, -1)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -92,13 +95,59 @@ def _facts(data: WorksheetData, width: float) -> Table:
     return table
 
 
-def _criteria(data: WorksheetData, width: float) -> Table:
+class _Continued(str):
+    """A short cell that says what it belongs to on the part of a row split onto the next
+    page ("17 (cont.)"), so a page never holds criterion text without its number."""
+
+    continued: str
+
+    def __new__(cls, text: str, continued: str) -> _Continued:
+        cell = super().__new__(cls, text)
+        cell.continued = continued
+        return cell
+
+
+class CriteriaTable(Table):  # type: ignore[misc]  # ReportLab has no type hints
+    """The criteria table: a row never loses its number, and a header only heads a page.
+
+    ReportLab splits a table between rows first and then offers the rest to the same
+    page, where it would split again inside a row under a second, repeated header. Here
+    the rest refuses any height short of a whole frame, so it starts the next page with
+    its header; only a row taller than a whole page is split inside (``splitInRow``),
+    cell by cell through ``Table._splitCell`` (ReportLab 4.x), and its number and outcome
+    carry over ("17 (cont.)"). tests/worksheets checks both, so a ReportLab change that
+    breaks either is caught.
+    """
+
+    #: The height of a whole frame (set per document by ``_criteria``).
+    frame_height: float = 0.0
+    _continuation: bool = False
+
+    def split(self, avail_width: float, avail_height: float) -> list[Any]:
+        if self._continuation and avail_height < self.frame_height - 1:
+            return []
+        parts = super().split(avail_width, avail_height)
+        if len(parts) == 2 and isinstance(parts[1], CriteriaTable):
+            parts[1]._continuation = True
+        return list(parts)
+
+    def _splitCell(self, value: Any, style: Any, old_height: float, new_height: float,
+                   width: float) -> Any:
+        if isinstance(value, _Continued):
+            # The part after carries the continued words too, for a third page.
+            return (value, _Continued(value.continued, value.continued))
+        return super()._splitCell(value, style, old_height, new_height, width)
+
+
+def _criteria(data: WorksheetData, width: float, frame_height: float) -> Table:
     header = [_p(h, HEAD) for h in ("No.", "Kind", "Criterion", "Response", "Outcome")]
     # Number, kind and outcome are short, fixed words: plain cells (no wrapping to compute).
-    rows = [[c.number, c.kind, _p(c.text), _p(c.response), f"{c.mark} {c.outcome}"]
+    rows = [[_Continued(c.number, f"{c.number}\n(cont.)"), c.kind, _p(c.text), _p(c.response),
+             _Continued(f"{c.mark} {c.outcome}", f"{c.mark} {c.outcome}")]
             for c in data.criteria]
-    table = Table([header, *rows], colWidths=[f * width for f in COLUMNS],
-                  repeatRows=1, splitInRow=1)
+    table_class = type("CriteriaTable", (CriteriaTable,), {"frame_height": frame_height})
+    table = table_class([header, *rows], colWidths=[f * width for f in COLUMNS],
+                        repeatRows=1, splitInRow=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("FONTSIZE", (0, 0), (-1, -1), CELL.fontSize),
@@ -113,7 +162,8 @@ def _criteria(data: WorksheetData, width: float) -> Table:
     return table
 
 
-def _story(data: WorksheetData, width: float, sink: list[BoxPlace]) -> list[Flowable]:
+def _story(data: WorksheetData, width: float, height: float,
+           sink: list[BoxPlace]) -> list[Flowable]:
     story: list[Flowable] = [
         _p(f"Eligibility worksheet — {data.trial.nct_id}", TITLE),
         _facts(data, width),
@@ -126,7 +176,7 @@ def _story(data: WorksheetData, width: float, sink: list[BoxPlace]) -> list[Flow
                f"(content SHA-256 {fix.replaced_hash}).", BODY),
             _p(f"Reason: {fix.reason}", BODY),
         ]
-    story += [_p(f"Criteria — {data.stage.name}", SECTION), _criteria(data, width)]
+    story += [_p(f"Criteria — {data.stage.name}", SECTION), _criteria(data, width, height)]
     if data.computed:
         story.append(_p("Computed values", SECTION))
         story += [_p(value.line(), BODY) for value in data.computed]
@@ -171,6 +221,7 @@ def build_worksheet(data: WorksheetData) -> Built:
         draw_page_marks(canv, data)
 
     width = doc.width - 2 * FRAME_PADDING  # what a flowable gets inside the frame
-    doc.build(_story(data, width, sink), onFirstPage=marks, onLaterPages=marks,
+    story = _story(data, width, doc.height - 2 * FRAME_PADDING, sink)
+    doc.build(story, onFirstPage=marks, onLaterPages=marks,
               canvasmaker=partial(WorksheetCanvas, data=data))
     return Built(out.getvalue(), tuple(sink), doc.page)

@@ -22,18 +22,17 @@ from desktop.worksheets.worksheet_data import (
 
 CRITERIA = (
     CriterionRow("I1", "Inclusion", "Age ≥ 18 years at the time of signing informed consent.",
-                 "68 y at 2026-12-12 (date of birth 1958-03-14)", "Met"),
+                 "68 y at 2026-12-12 (date of birth 1958-03-14)", "Pass"),
     CriterionRow("I2", "Inclusion",
                  "Total bilirubin ≤ 1.5 ×ULN; direct bilirubin < 1.0 mg/dL if Gilbert's & co.",
-                 "1.9 mg/dL at 2026-12-12 06:00, ULN 1.2 mg/dL (site table)", "Not met"),
+                 "1.9 mg/dL at 2026-12-12 06:00, ULN 1.2 mg/dL (site table)", "Fail"),
     CriterionRow("I3", "Inclusion", "Serum creatinine ≤ 150 µmol/L or CrCl ≥ 40 mL/min.",
-                 "CrCl 41.8 mL/min (computed)", "Met"),
+                 "CrCl 41.8 mL/min (computed)", "Pass"),
     CriterionRow("E1", "Exclusion", "Active CNS leukemia.",
-                 "No — lumbar puncture negative — source: LP report 2026-12-01", "Met"),
+                 "No — lumbar puncture negative — source: LP report 2026-12-01", "Pass"),
     CriterionRow("E2", "Exclusion", "Prior allogeneic stem cell transplant within 90 days.",
                  "Unknown — awaiting referral letter", "Unknown"),
-    CriterionRow("E3", "Exclusion", "Pregnant or breastfeeding.", "Not applicable: male",
-                 "N/A"),
+    CriterionRow("E3", "Exclusion", "Pregnant or breastfeeding.", "Not applicable: male", "Pass"),
 )
 
 CRCL = ComputedValue("CrCl", "41.8 mL/min", "Cockcroft-Gault",

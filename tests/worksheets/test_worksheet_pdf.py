@@ -133,7 +133,7 @@ def test_every_page_names_the_document_its_hash_chain_head_and_version() -> None
 
 def test_sixty_criteria_paginate_with_the_header_repeated() -> None:
     rows = tuple(CriterionRow(f"I{n}", "Inclusion", f"Criterion number {n}: platelets ≥ "
-                              f"{n} ×10⁹/L in the last 7 days.", f"{n + 100} ×10⁹/L", "Met")
+                              f"{n} ×10⁹/L in the last 7 days.", f"{n + 100} ×10⁹/L", "Pass")
                  for n in range(1, 61))
     built = build_worksheet(worksheet(criteria=rows))
     pages = _pages(built.pdf)
@@ -149,7 +149,7 @@ def test_sixty_criteria_paginate_with_the_header_repeated() -> None:
 
 def test_a_criterion_longer_than_a_page_splits_across_pages() -> None:
     words = " ".join(f"clause{n}" for n in range(1400))
-    long = CriterionRow("E9", "Exclusion", f"Any of: {words}. End of criterion.", "No", "Met")
+    long = CriterionRow("E9", "Exclusion", f"Any of: {words}. End of criterion.", "No", "Pass")
     built = build_worksheet(worksheet(criteria=(*CRITERIA[:2], long, *CRITERIA[2:])))
     pages = _pages(built.pdf)
     _check_page_numbers(pages)
@@ -159,6 +159,20 @@ def test_a_criterion_longer_than_a_page_splits_across_pages() -> None:
     assert _flat(CRITERIA[-1].text) in text
     holding = [i for i, p in enumerate(pages) if "clause" in p]
     assert len(holding) >= 2  # split over pages, not cut
+    # Each later page of the split row names it: its number carried over.
+    for i in holding[1:]:
+        assert "E9 (cont.)" in _flat(pages[i])
+
+
+def test_the_header_heads_a_page_and_never_repeats_in_mid_page() -> None:
+    """ReportLab would offer the rest of a split table to the same page, where a row
+    taller than what is left splits again under a second header."""
+    tall = tuple(CriterionRow(f"I{n}", "Inclusion", " ".join(["word"] * (40 + 37 * (n % 4))),
+                              "Yes", "Pass") for n in range(1, 25))
+    pages = _pages(build_worksheet(worksheet(criteria=tall)).pdf)
+    assert len(pages) >= 3
+    for page in pages:
+        assert page.count("No. Kind Criterion Response Outcome") <= 1
 
 
 def test_the_signer_boxes_are_fixed_rectangles_on_their_pages() -> None:
