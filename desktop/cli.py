@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     from desktop.cli_backup import add_backup_commands
 
     add_backup_commands(sub)
+    from desktop.cli_documents import add_document_commands
+
+    add_document_commands(sub)
     return parser
 
 
@@ -183,6 +186,17 @@ def _headless(args: argparse.Namespace) -> int:
 
         try:
             return _emit(run_backup(args, resolve_data_dir(args.data_dir)))
+        except BackupUsage as exc:
+            raise _BadInput(str(exc)) from None
+        except Refused as exc:
+            return _fail(str(exc), FAILURE)
+    if args.command in ("worksheet", "screening-log", "delegation-log"):
+        from desktop.cli_backup import BackupUsage, Refused
+        from desktop.cli_documents import run_documents
+        from desktop.paths import resolve_data_dir
+
+        try:
+            return _emit(run_documents(args, resolve_data_dir(args.data_dir)))
         except BackupUsage as exc:
             raise _BadInput(str(exc)) from None
         except Refused as exc:

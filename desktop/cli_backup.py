@@ -61,7 +61,7 @@ def run_backup(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         user_id, piped = str(args.user), bool(args.password_stdin)
 
         def credentials() -> tuple[str, str]:
-            return user_id, _password(user_id, piped)
+            return user_id, read_password(user_id, piped)
 
     try:
         if args.command == "backup":
@@ -74,7 +74,8 @@ def run_backup(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
         raise Refused(str(exc)) from None
 
 
-def _password(user_id: str, piped: bool) -> str:
+def read_password(user_id: str, piped: bool) -> str:
+    """The password from the terminal, or the first line of standard input."""
     if not piped and sys.stdin.isatty():
         return getpass.getpass(f"Password for {user_id}: ")
     return sys.stdin.readline().rstrip("\n")

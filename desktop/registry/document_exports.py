@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from desktop.registry.audit_chain import EMPTY_HEAD, Head, read_head
 from desktop.registry.database import Registry
+from desktop.registry.site_reading import SiteValues, read_site
 
 
 def record_document(registry: Registry, actor: str, action: str, entity: str,
@@ -20,3 +22,10 @@ def record_document(registry: Registry, actor: str, action: str, entity: str,
     with registry.session() as session:
         record_event(session, actor=actor, action=action, entity=entity,
                      entity_id=entity_id, details=details)
+
+
+def document_context(registry: Registry) -> tuple[SiteValues, Head]:
+    """The site settings (name, paper) and the audit chain head, read together: what a
+    register's pages print beside its rows (read after them, so the head covers them)."""
+    with registry.read() as conn:
+        return read_site(conn), read_head(conn) or EMPTY_HEAD

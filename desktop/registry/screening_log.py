@@ -7,7 +7,7 @@ Part of ``desktop.registry.screenings`` (``ScreeningRepository``).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from desktop.domain.trial import Trial
 from desktop.registry.patients import PatientRow
@@ -109,7 +109,8 @@ class LogPart(ScreeningBase):
         visits' events, answers and results."""
         with self._registry.read() as conn:
             heads = conn.execute(
-                f"SELECT {_SCREENING_COLUMNS}, p.mrn, p.family_name, p.given_name "
+                f"SELECT {_SCREENING_COLUMNS}, p.mrn, p.family_name, p.given_name, "
+                f"p.birth_date "
                 f"FROM screening s JOIN patient p ON p.id = s.patient_id "
                 f"WHERE s.trial_id = ?", (trial.id,)).fetchall()
             visit_rows = conn.execute(
@@ -153,7 +154,7 @@ class LogPart(ScreeningBase):
         log: list[LogRow] = []
         for values in heads:
             screening = _screening_row(values[:5])
-            mrn, family_name, given_name = values[5:]
+            mrn, family_name, given_name, birth = values[5:]
             visits = visits_of.get(screening.id, [])
             times = [screening.started_at]
             for v in visits:
@@ -168,6 +169,7 @@ class LogPart(ScreeningBase):
             log.append(LogRow(
                 screening_id=screening.id, patient_id=screening.patient_id, mrn=mrn,
                 family_name=family_name, given_name=given_name,
+                birth_date=None if birth is None else date.fromisoformat(str(birth)),
                 started_at=screening.started_at, last_activity=max(times),
                 furthest_stage=None if furthest is None else furthest.stage_id,
                 furthest_repeat=0 if furthest is None else furthest.repeat,

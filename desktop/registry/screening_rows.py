@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from desktop.domain.stage_states import StageState
@@ -228,6 +228,7 @@ class LogRow:
     furthest_state: StageState | None
     #: Every completed stage's screen-failure reasons, oldest first.
     failures: tuple[ScreenFailureRow, ...]
+    birth_date: date | None = None
 
 
 #: The patient's details a stage's decision rests on, and how they are named.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from desktop.domain.accounts import (
@@ -69,19 +70,27 @@ class DelegationService:
             raise DelegationError("Say why the delegation is revoked.")
         self._lines.revoke(admin.user_id, delegation_id, reason)
 
+    def names(self) -> dict[str, str]:
+        """User id -> printed name."""
+        return self._accounts.names()
+
     def csv(self, actor: Actor) -> str:
         """The whole log as CSV (UTF-8 text; every line, revoked ones included)."""
         need(actor, Permission.EXPORT)
-        names = self._accounts.names()
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
-        for row in self._lines.all():
-            writer.writerow([
-                row.id, row.user_id, _cell(names.get(row.user_id, "")), row.trial_id,
-                _cell(row.duty), row.start.isoformat(),
-                row.end.isoformat() if row.end else "open-ended", row.recorded_by,
-                row.recorded_at.strftime("%Y-%m-%d %H:%M"), row.revoked_by or "",
-                row.revoked_at.strftime("%Y-%m-%d %H:%M") if row.revoked_at else "",
-                _cell(row.revoke_reason or "")])
+        for cells in delegation_cells(self._lines.all(), self._accounts.names()):
+            writer.writerow([_cell(cell) for cell in cells])
         return out.getvalue()
+
+
+def delegation_cells(rows: Sequence[DelegationRow], names: Mapping[str, str]
+                     ) -> list[tuple[str, ...]]:
+    """Each line of the log as the words of ``CSV_COLUMNS`` (times in UTC)."""
+    return [(str(row.id), row.user_id, names.get(row.user_id, ""), row.trial_id, row.duty,
+             row.start.isoformat(), row.end.isoformat() if row.end else "open-ended",
+             row.recorded_by, row.recorded_at.strftime("%Y-%m-%d %H:%M"),
+             row.revoked_by or "",
+             row.revoked_at.strftime("%Y-%m-%d %H:%M") if row.revoked_at else "",
+             row.revoke_reason or "") for row in rows]

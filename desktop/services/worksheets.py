@@ -10,10 +10,7 @@ content hash, pages and the file's SHA-256). Exporting needs ``Permission.EXPORT
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,22 +19,22 @@ from pathlib import Path
 from typing import Any, Final
 
 from desktop.domain.worksheet_lines import ContentError
-from desktop.registry.database import Registry, RegistryError
+from desktop.registry.database import Registry
 from desktop.registry.screenings import (
     ScreeningRefused,
     ScreeningRepository,
     SiteUlnSource,
     TrialSource,
 )
-from desktop.services.acting import Actor, NotPermitted, Permission, acting, need
+from desktop.services.acting import Actor, Permission, acting, need
+from desktop.services.documents import Credentials, DocumentError, exporter, write_whole
 from desktop.worksheets.worksheet_data import WorksheetData
 from desktop.worksheets.worksheet_pdf import Built, build_worksheet
 
 ACTION: Final = "worksheet.export"
-Credentials = Callable[[], tuple[str, str]]
 
 
-class WorksheetError(RegistryError):
+class WorksheetError(DocumentError):
     """The worksheet cannot be built or written; the message says why."""
 
 
@@ -102,7 +99,7 @@ class WorksheetService:
         version_no = int(data.document_id.rsplit("V", 1)[1])
         exported = Exported(path, data.document_id, version_no, data.state, built.pages,
                             data.content_hash, file_sha)
-        _write_whole(path, built.pdf, lambda: self._audit(visit_id, exported, data))
+        write_whole(path, built.pdf, lambda: self._audit(visit_id, exported, data))
         return exported
 
     def _audit(self, visit_id: int, exported: Exported, data: WorksheetData) -> None:
@@ -116,52 +113,12 @@ class WorksheetService:
             "file": exported.path.name})
 
 
-def _write_whole(path: Path, data: bytes, audit: Callable[[], None]) -> None:
-    """``data`` to ``path`` through a file beside it, renamed once ``audit`` is saved."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise WorksheetError(f"{path} could not be written: {exc.strerror or exc}.") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        audit()
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise WorksheetError(f"{path} could not be written: {exc.strerror or exc}.") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def worksheet_command(data_dir: Path, visit_id: int, version: int | None, target: Path,
                       credentials: Credentials | None) -> dict[str, Any]:
     """``nkscreen worksheet``: log in, export, the summary printed."""
-    from desktop.registry.database import DB_FILENAME, open_registry
-    from desktop.services.accounts import AccountService
-
-    if not (data_dir / DB_FILENAME).is_file():
-        raise WorksheetError(f"There is no registry in {data_dir}.")
-    registry = open_registry(data_dir)
-    try:
-        accounts = AccountService(registry)
-        if accounts.needs_first_admin():
-            raise NotPermitted("the registry has no accounts yet: an export names the person "
-                               "who made it (create the first administrator in the app)")
-        if credentials is None:
-            raise NotPermitted("exports need a login: --user USER (the password is asked "
-                               "for, or read with --password-stdin)")
-        user_id, password = credentials()
-        actor = accounts.login(user_id, password, action="cli.login")
-        need(actor, Permission.EXPORT, registry)
+    with exporter(data_dir, credentials) as (registry, actor):
         service = WorksheetService.open(registry, actor)
         try:
             return service.export(visit_id, target, version).summary()
         except ScreeningRefused as exc:
             raise WorksheetError(str(exc)) from None
-    finally:
-        registry.close()
-

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
+from desktop.domain.log_lines import criterion_ref, outcome_words, stage_label
 from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.services.rows import LogRow, RegistryError
@@ -28,28 +29,12 @@ from desktop.ui.common.widgets import named
 from desktop.ui.screening.screening_summary import STATE_MARK
 
 
-def stage_label(trial: Trial, stage_id: str | None, repeat: int) -> str:
-    if stage_id is None:
-        return "no stage started"
-    stage = trial.stage(stage_id)
-    if stage is None:
-        return stage_id
-    return stage.title if stage.repeat == 1 else f"{stage.title} ({repeat} of {stage.repeat})"
-
-
 def outcome_text(trial: Trial, row: LogRow) -> str:
-    """"Screen failure", "In screening", or "Passed all stages"."""
+    """The outcome's words (``log_lines``) after the stage state's mark."""
+    words = outcome_words(trial, row.furthest_stage, row.furthest_repeat, row.furthest_state)
     state = row.furthest_state
-    if state is None:
-        return "Screening started"
-    if state is StageState.NOT_ELIGIBLE:
-        return f"{STATE_MARK[state]} Screen failure"
-    if state is StageState.IN_PROGRESS:
-        return f"{STATE_MARK[state]} In screening"
-    last = trial.stages[-1]
-    if row.furthest_stage == last.id and row.furthest_repeat == last.repeat:
-        return f"{STATE_MARK[state]} Passed all stages ({state.value})"
-    return f"{STATE_MARK[state]} {state.value.capitalize()}; next stage not started"
+    return words if state is None or row.furthest_stage is None \
+        else f"{STATE_MARK[state]} {words}"
 
 
 class ScreeningLogModel(RowTableModel[LogRow]):
@@ -67,7 +52,8 @@ class ScreeningLogModel(RowTableModel[LogRow]):
             return "\n\n".join(
                 f"{stage_label(self.trial, f.stage_id, f.repeat)} "
                 f"({f.recorded_at.astimezone():%Y-%m-%d} by {f.recorded_by}):\n"
-                + "\n".join(f"• {cid}: {reason}" for cid, reason in f.reasons)
+                + "\n".join(f"• {criterion_ref(self.trial, f.stage_id, cid)} — {reason}"
+                            for cid, reason in f.reasons)
                 for f in row.failures)
         return None
 
@@ -84,7 +70,8 @@ class ScreeningLogModel(RowTableModel[LogRow]):
             return stage_label(self.trial, row.furthest_stage, row.furthest_repeat)
         if column == 5:
             return outcome_text(self.trial, row)
-        return "; ".join(cid for f in row.failures for cid, _ in f.reasons)
+        return "; ".join(criterion_ref(self.trial, f.stage_id, cid)
+                         for f in row.failures for cid, _ in f.reasons)
 
 
 class ScreeningLogWindow(QWidget):
