@@ -6,7 +6,7 @@ every page and each page footed with "Page X of Y", the document id, when it was
 the audit chain head and the app version; ``log_csv`` writes the same table for a
 spreadsheet (UTF-8 with a byte-order mark, every cell a formula could start neutralised).
 
-Cells are wrapped once with ``simpleSplit`` into plain lines, not laid out as
+Cells are wrapped once into plain lines (``wrapping``), not laid out as
 paragraphs: a log of a thousand patients builds in a fraction of a second.
 """
 
@@ -21,19 +21,18 @@ from typing import Any
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from desktop.domain.text_safety import spreadsheet_cell
 from desktop.worksheets.fonts import BOLD, REGULAR, register_fonts
+from desktop.worksheets.wrapping import leading, wrap
 
 PAPER = {"A4": A4, "Letter": LETTER}
 MARGIN = 15 * mm
 FOOTER = 14 * mm
 SIZE = 8
-LEADING = 9.6
+LEADING = leading(SIZE)
 PADDING = 3
 
 TITLE = ParagraphStyle("log-title", fontName=BOLD, fontSize=13, leading=16,
@@ -75,19 +74,7 @@ def log_csv(document: LogDocument) -> bytes:
 
 
 def _wrap(text: str, width: float, font: str = REGULAR) -> str:
-    """``text`` broken into lines that fit ``width``: at spaces, and inside a word (an
-    id, a hash) only where the word alone is wider than the column."""
-    lines: list[str] = []
-    for part in text.split("\n"):
-        for line in simpleSplit(part, font, SIZE, width) or [""]:
-            while stringWidth(line, font, SIZE) > width and len(line) > 1:
-                cut = len(line) - 1
-                while cut > 1 and stringWidth(line[:cut], font, SIZE) > width:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
-            lines.append(line)
-    return "\n".join(lines)
+    return wrap(text, width, font, SIZE)
 
 
 class _LogCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type hints
