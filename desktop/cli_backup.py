@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +57,7 @@ def run_backup(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     if args.command == "restore" and args.confirm_older != bool(reason):
         raise BackupUsage("--confirm-older and --reason: give both (an older copy is "
                           "restored only with a reason) or neither")
-    credentials = None
-    if args.user:
-        user_id, piped = str(args.user), bool(args.password_stdin)
-
-        def credentials() -> tuple[str, str]:
-            return user_id, read_password(user_id, piped)
-
+    credentials = login_of(args)
     try:
         if args.command == "backup":
             return backup_command(data_dir, Path(args.output), credentials)
@@ -72,6 +67,18 @@ def run_backup(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
                       ) from None
     except RegistryError as exc:
         raise Refused(str(exc)) from None
+
+
+def login_of(args: argparse.Namespace) -> Callable[[], tuple[str, str]] | None:
+    """The login ``--user`` names, asked for when the command needs it (None: no user)."""
+    if not args.user:
+        return None
+    user_id, piped = str(args.user), bool(args.password_stdin)
+
+    def credentials() -> tuple[str, str]:
+        return user_id, read_password(user_id, piped)
+
+    return credentials
 
 
 def read_password(user_id: str, piped: bool) -> str:

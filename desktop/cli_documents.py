@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from desktop.cli_backup import BackupUsage, Refused, read_password
+from desktop.cli_backup import BackupUsage, Refused, login_of
 
 COMMANDS = ("worksheet", "screening-log", "delegation-log")
 
@@ -66,13 +66,7 @@ def run_documents(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
                           f"{' or '.join(allowed)}")
     if not target.parent.is_dir():
         raise BackupUsage(f"-o {args.output}: there is no folder {target.parent}")
-    credentials = None
-    if args.user:
-        user_id, piped = str(args.user), bool(args.password_stdin)
-
-        def credentials() -> tuple[str, str]:
-            return user_id, read_password(user_id, piped)
-
+    credentials = login_of(args)
     try:
         if args.command == "worksheet":
             from desktop.services.worksheets import worksheet_command

@@ -16,8 +16,6 @@ ENTITY: Final = "audit_event"
 
 def record_export(registry: Registry, actor: str, details: dict[str, Any]) -> None:
     """Add the ``audit.export`` row for ``actor`` with ``details`` (filters, row count)."""
-    from desktop.registry.models.audit import record_event
+    from desktop.registry.document_exports import record_document
 
-    with registry.session() as session:
-        record_event(session, actor=actor, action=ACTION, entity=ENTITY, entity_id=0,
-                     details=details)
+    record_document(registry, actor, ACTION, ENTITY, 0, details)

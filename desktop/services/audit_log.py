@@ -15,13 +15,11 @@ formula (``desktop.domain.text_safety.spreadsheet_cell``). The export is audited
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import tempfile
+import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, TextIO, TypeVar
+from typing import BinaryIO, Final, TextIO, TypeVar
 
 from desktop.domain.accounts import Actor, Permission, Role
 from desktop.domain.text_safety import spreadsheet_cell
@@ -39,6 +37,7 @@ from desktop.registry.audit_reads import (
 from desktop.registry.database import Registry, RegistryError
 from desktop.registry.reading import PatientRow
 from desktop.services.acting import NotPermitted, need
+from desktop.services.documents import write_streamed
 
 __all__ = ["CLOCK_BACK", "CSV_COLUMNS", "MAX_PAGE", "AuditChoices", "AuditFilter",
            "AuditLogService", "AuditRow", "AuditViewError", "FieldChange", "NotPermitted",
@@ -131,27 +130,19 @@ class AuditLogService:
         once the export's own audit row is saved."""
         self._need(Permission.EXPORT)
         path = Path(path)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                       dir=path.parent)
-        except OSError as exc:
-            raise AuditViewError(f"{path} could not be written: {exc.strerror or exc}.") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
-                count = _filtered(lambda: _write(out, self._reads, filters))
+
+        def write(out: BinaryIO) -> int:
+            text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+            count = _filtered(lambda: _write(text, self._reads, filters))
+            text.flush()
+            text.detach()  # the caller closes the file
+            return count
+
+        def audit(count: int) -> None:
             record_export(self._registry, self.actor.user_id,
-                          {"filters": filters.as_dict(), "rows": count,
-                           "file": path.name})
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise AuditViewError(f"{path} could not be written: {exc.strerror or exc}.") from None
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return count
+                          {"filters": filters.as_dict(), "rows": count, "file": path.name})
+
+        return write_streamed(path, write, audit, AuditViewError)
 
 
 def _filtered(call: Callable[[], T]) -> T:

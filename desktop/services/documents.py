@@ -13,9 +13,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from desktop.registry.database import Registry, RegistryError
 from desktop.services.acting import Actor, NotPermitted, Permission, need
+
+T = TypeVar("T")
 
 #: A headless command's login: called once, returns (user id, password).
 Credentials = Callable[[], tuple[str, str]]
@@ -30,23 +33,31 @@ def write_whole(path: Path, data: bytes, audit: Callable[[], None]) -> None:
 
     Nothing is left behind on failure: neither the temporary file nor, if the audit row
     could not be saved, the document."""
+    write_streamed(path, lambda out: out.write(data), lambda _written: audit())
+
+
+def write_streamed(path: Path, write: Callable[[BinaryIO], T], audit: Callable[[T], None],
+                   error: type[RegistryError] = DocumentError) -> T:
+    """``write`` the file beside ``path``, ``audit`` what it returned, then rename the
+    file into place; an ``OSError`` is raised as ``error`` naming the file."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise DocumentError(f"{path} could not be written: {exc.strerror or exc}.") from None
+        raise error(f"{path} could not be written: {exc.strerror or exc}.") from None
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        audit()
+            written = write(out)
+        audit(written)
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise DocumentError(f"{path} could not be written: {exc.strerror or exc}.") from None
+        raise error(f"{path} could not be written: {exc.strerror or exc}.") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return written
 
 
 @contextlib.contextmanager

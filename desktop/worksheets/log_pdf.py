@@ -21,11 +21,11 @@ from typing import Any
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from desktop.domain.text_safety import spreadsheet_cell
 from desktop.worksheets.fonts import BOLD, REGULAR, register_fonts
+from desktop.worksheets.numbered_canvas import NumberedCanvas
 from desktop.worksheets.wrapping import leading, wrap
 
 PAPER = {"A4": A4, "Letter": LETTER}
@@ -77,27 +77,12 @@ def _wrap(text: str, width: float, font: str = REGULAR) -> str:
     return wrap(text, width, font, SIZE)
 
 
-class _LogCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type hints
-    """Holds the pages back until ``save`` so each footer can say "Page X of Y"."""
-
+class _LogCanvas(NumberedCanvas):
     def __init__(self, *args: Any, document: LogDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._document = document
-        self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # ReportLab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self._footer(number, total)
-            super().showPage()
-        super().save()
-
-    def _footer(self, number: int, total: int) -> None:
+    def footer(self, number: int, total: int) -> None:
         doc = self._document
         width, _ = self._pagesize
         self.saveState()

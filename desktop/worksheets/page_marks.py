@@ -17,6 +17,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from desktop.worksheets.fonts import BOLD, REGULAR
+from desktop.worksheets.numbered_canvas import NumberedCanvas
 from desktop.worksheets.qr_mask import encode
 from desktop.worksheets.worksheet_data import WorksheetData, banner_text
 
@@ -156,22 +157,12 @@ def _fit(text: str, width: float) -> str:
     return text + "…"
 
 
-class WorksheetCanvas(Canvas):  # type: ignore[misc]  # ReportLab has no type hints
-    """Holds the pages back until ``save`` so each footer can say "Page X of Y"."""
+class WorksheetCanvas(NumberedCanvas):
+    """The worksheet's pages, each footed with its identifiers."""
 
     def __init__(self, *args: Any, data: WorksheetData, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._data = data
-        self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # ReportLab's name
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            draw_footer(self, self._data, number, total)
-            super().showPage()
-        super().save()
+    def footer(self, number: int, total: int) -> None:
+        draw_footer(self, self._data, number, total)

@@ -4,31 +4,17 @@ login once the registry has accounts."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from desktop.cli import main
 from desktop.domain.accounts import Role
 from desktop.registry.database import DB_FILENAME, open_registry
 from desktop.services.accounts import AccountService
 from desktop.services.passwords import fast_hasher
 from tests.backup_support import add_patients, audit_actions, patient_mrns
-
-
-class Run:
-    def __init__(self, capsys: pytest.CaptureFixture[str],
-                 monkeypatch: pytest.MonkeyPatch) -> None:
-        self._capsys, self._monkeypatch = capsys, monkeypatch
-
-    def __call__(self, *args: str, stdin: str = "") -> tuple[int, Any, str]:
-        self._monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(list(args))
-        out, err = self._capsys.readouterr()
-        return code, (json.loads(out) if code == 0 else out), err
+from tests.cli.cli_run import Run
 
 
 @pytest.fixture

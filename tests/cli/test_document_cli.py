@@ -13,29 +13,17 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from desktop.cli import main
 from desktop.library import load_library
 from desktop.paths import trials_dir
 from desktop.registry.database import open_registry
 from desktop.services import passwords
 from desktop.services.demo import DEMO_PASSWORD, seed_demo, seed_demo_accounts, seed_demo_screenings
-
-
-class Run:
-    def __init__(self, capsys: pytest.CaptureFixture[str],
-                 monkeypatch: pytest.MonkeyPatch) -> None:
-        self._capsys, self._monkeypatch = capsys, monkeypatch
-
-    def __call__(self, *args: str, stdin: str = DEMO_PASSWORD + "\n") -> tuple[int, Any, str]:
-        self._monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = main(list(args))
-        out, err = self._capsys.readouterr()
-        return code, (json.loads(out) if code == 0 else out), err
+from tests.cli.cli_run import Run
 
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
-    return Run(capsys, monkeypatch)
+    return Run(capsys, monkeypatch, stdin=DEMO_PASSWORD + "\n")
 
 
 @pytest.fixture(scope="module")
