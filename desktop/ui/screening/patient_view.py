@@ -370,7 +370,7 @@ class PatientView(QWidget):
                              patient=self.patient, visit=visit,
                              site_uln=self.context.site_uln, messages=self.context.messages,
                              clock=self.context.clock, signing=self.context.signing,
-                             parent=self)
+                             worksheets=self.context.worksheets, parent=self)
         except (RegistryError, ContextError) as exc:
             self.context.messages.error(self, "Stage not opened", str(exc))
             return None

@@ -1,0 +1,141 @@
+"""Exports from a window: ask where to save, write through a service off the GUI thread,
+then say what was written or why not.
+
+The services write (whole or not at all, audited) and decide who may
+(``Permission.EXPORT``, refused with ``NotPermitted`` whatever the screen offers); a
+window only asks where (``ChoosePath``, which tests replace), runs the service's call in
+an ``Operation`` with its export buttons disabled meanwhile, and shows the outcome: the
+status line on success, the service's sentence in a message on a refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QWidget
+
+from desktop.domain.accounts import Permission
+from desktop.services.rows import RegistryError
+from desktop.ui.common.operations import Operation
+
+if TYPE_CHECKING:
+    from desktop.domain.accounts import Actor
+    from desktop.ui.common.messages import MessageService
+
+T = TypeVar("T")
+
+#: (parent, suggested path) -> the path chosen, or "" when cancelled.
+ChoosePath = Callable[[QWidget, str], str]
+
+PDF_FILTER: Final = "PDF files (*.pdf)"
+CSV_FILTER: Final = "CSV files (*.csv)"
+PDF_OR_CSV: Final = f"{PDF_FILTER};;{CSV_FILTER}"
+
+
+def save_dialog(caption: str, filters: str) -> ChoosePath:
+    """The platform's save dialog with ``caption`` and ``filters``; a name typed without
+    a suffix gets the chosen filter's (``*.pdf`` -> ``.pdf``)."""
+
+    def choose(parent: QWidget, suggested: str) -> str:
+        path, chosen = QFileDialog.getSaveFileName(parent, caption, suggested, filters)
+        return with_suffix(path, chosen or filters)
+
+    return choose
+
+
+def with_suffix(path: str, filters: str) -> str:
+    """``path`` with the first suffix of ``filters`` added when it has none ("" stays)."""
+    if not path or Path(path).suffix:
+        return path
+    start = filters.find("*.")
+    if start < 0:
+        return path
+    suffix = filters[start + 1:].split(")", 1)[0].split(" ", 1)[0].split(";", 1)[0]
+    return path + suffix
+
+
+def export_refusal(actor: Actor) -> str | None:
+    """Why ``actor`` is not offered an export (None: their roles allow it)."""
+    if actor.may(Permission.EXPORT):
+        return None
+    if actor.one_time:
+        return (f"{actor.full_name} is logged in with a one-time password: change it "
+                "first.")
+    return (f"Logged in as {actor.roles_label or 'no role'}: you may not "
+            f"{Permission.EXPORT.value}.")
+
+
+def failure_text(error: BaseException) -> str:
+    """What a failed export says: the service's sentence, or that it stopped."""
+    if isinstance(error, RegistryError):
+        return str(error)
+    return (f"The export stopped unexpectedly ({type(error).__name__}: {error}); no file "
+            "was written.")
+
+
+class Export(Generic[T]):
+    """One export at a time from a window.
+
+    ``buttons`` are disabled while it runs and handed back to ``gate`` (which enables
+    them as the window's state says) when it is done; ``status`` shows the progress and
+    the outcome; a refusal is shown with ``title`` through ``messages``.
+    """
+
+    def __init__(self, parent: QWidget, messages: MessageService, status: QLabel,
+                 buttons: Sequence[QPushButton], gate: Callable[[], None]) -> None:
+        self._parent = parent
+        self._messages = messages
+        self._status = status
+        self._buttons = tuple(buttons)
+        self._gate = gate
+        self.operation: Operation[T] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.operation is not None and self.operation.running
+
+    def run(self, choose: ChoosePath, suggested: Path, work: Callable[[Path], T], *,
+            title: str, done: Callable[[T], str],
+            progress: Callable[[Path], str] = lambda path: f"Exporting to {path}…",
+            ) -> bool:
+        """Ask where (``choose``), then run ``work(path)`` on a worker thread; whether
+        it started (False: cancelled, or one is running already)."""
+        if self.running:
+            return False
+        chosen = choose(self._parent, str(suggested))
+        if not chosen:
+            return False
+        path = Path(chosen)
+        for button in self._buttons:
+            button.setEnabled(False)
+        self._status.setText(progress(path))
+        self.operation = Operation(lambda: work(path),
+                                   on_success=lambda result: self._finished(done(result)),
+                                   on_failure=lambda error: self._failed(title, error))
+        self.operation.start()
+        return True
+
+    def wait(self) -> None:
+        """Block until the worker is done (closing the window, tests)."""
+        if self.operation is not None:
+            self.operation.wait()
+
+    def _alive(self) -> bool:
+        return shiboken6.isValid(self._status) and all(
+            shiboken6.isValid(button) for button in self._buttons)
+
+    def _finished(self, text: str) -> None:
+        if not self._alive():  # the window closed meanwhile
+            return
+        self._gate()
+        self._status.setText(text)
+
+    def _failed(self, title: str, error: BaseException) -> None:
+        if not self._alive():
+            return
+        self._gate()
+        self._status.setText("")
+        self._messages.error(self._parent, title, failure_text(error))
