@@ -46,6 +46,16 @@ def save_dialog(caption: str, filters: str) -> ChoosePath:
     return choose
 
 
+def save_dialog_by_suffix(caption: str) -> ChoosePath:
+    """The save dialog filtered to the suggested file's kind (PDF or CSV)."""
+
+    def choose(parent: QWidget, suggested: str) -> str:
+        csv = Path(suggested).suffix.lower() == ".csv"
+        return save_dialog(caption, CSV_FILTER if csv else PDF_FILTER)(parent, suggested)
+
+    return choose
+
+
 def with_suffix(path: str, filters: str) -> str:
     """``path`` with the first suffix of ``filters`` added when it has none ("" stays)."""
     if not path or Path(path).suffix:
