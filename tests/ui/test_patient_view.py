@@ -154,7 +154,7 @@ def test_a_not_eligible_stage_is_a_screen_failure_in_the_view_and_the_log(
     assert row[:2] == ["P-1", "DOE, Jane"]
     assert row[4] == "Screening #1: trial enrollment"
     assert row[5] == "✘ Screen failure"
-    assert row[6] == "ecog"
+    assert row[6] == "#5 ECOG performance status ≤2 (see Appendix A)"  # never by id
     tip = str(model.index(0, 6).data(Qt.ItemDataRole.ToolTipRole))
     assert "ECOG 3 on 2026-11-02 08:30, not <= 2" in tip
     assert "1 patient screened, 1 screen failure." in log.heading.text()
