@@ -66,7 +66,7 @@ class DelegationsTab(QWidget):
         self.add_button = push_button("&Add delegation…", "add_delegation", self.add_line)
         self.add_button.setToolTip("Delegate a trial to an investigator.")
         self.revoke_button = push_button("Re&voke…", "revoke", self.revoke_selected)
-        self.export_button = push_button("E&xport…", "export_log", self.export_log)
+        self.export_button = push_button("E&xport PDF or CSV…", "export_log", self.export_log)
         self.status = named(QLabel(), "delegations_status")
         self.status.setWordWrap(True)
         self.export: Export[LogExported] = Export(self, messages, self.status,

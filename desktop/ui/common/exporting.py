@@ -10,6 +10,7 @@ status line on success, the service's sentence in a message on a refusal.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Generic, TypeVar
@@ -91,16 +92,18 @@ class Export(Generic[T]):
 
     ``buttons`` are disabled while it runs and handed back to ``gate`` (which enables
     them as the window's state says) when it is done; ``status`` shows the progress and
-    the outcome; a refusal is shown with ``title`` through ``messages``.
+    the outcome; a refusal is shown with ``title`` through ``messages``. The window and
+    its ``gate`` are held weakly: an export kept by its window keeps no window alive.
     """
 
     def __init__(self, parent: QWidget, messages: MessageService, status: QLabel,
                  buttons: Sequence[QPushButton], gate: Callable[[], None]) -> None:
-        self._parent = parent
+        self._parent = weakref.ref(parent)
         self._messages = messages
         self._status = status
         self._buttons = tuple(buttons)
-        self._gate = gate
+        self._gate: Callable[[], Callable[[], None] | None] = (
+            weakref.WeakMethod(gate) if hasattr(gate, "__self__") else lambda: gate)
         self.operation: Operation[T] | None = None
 
     @property
@@ -113,9 +116,10 @@ class Export(Generic[T]):
             ) -> bool:
         """Ask where (``choose``), then run ``work(path)`` on a worker thread; whether
         it started (False: cancelled, or one is running already)."""
-        if self.running:
+        parent = self._parent()
+        if self.running or parent is None:
             return False
-        chosen = choose(self._parent, str(suggested))
+        chosen = choose(parent, str(suggested))
         if not chosen:
             return False
         path = Path(chosen)
@@ -133,19 +137,22 @@ class Export(Generic[T]):
         if self.operation is not None:
             self.operation.wait()
 
-    def _alive(self) -> bool:
-        return shiboken6.isValid(self._status) and all(
-            shiboken6.isValid(button) for button in self._buttons)
+    def _ended(self) -> QWidget | None:
+        """The window, its buttons gated again; None if it closed meanwhile."""
+        parent, gate = self._parent(), self._gate()
+        if parent is None or gate is None or not shiboken6.isValid(parent) \
+                or not shiboken6.isValid(self._status) \
+                or not all(shiboken6.isValid(button) for button in self._buttons):
+            return None
+        gate()
+        return parent
 
     def _finished(self, text: str) -> None:
-        if not self._alive():  # the window closed meanwhile
-            return
-        self._gate()
-        self._status.setText(text)
+        if self._ended() is not None:
+            self._status.setText(text)
 
     def _failed(self, title: str, error: BaseException) -> None:
-        if not self._alive():
-            return
-        self._gate()
-        self._status.setText("")
-        self._messages.error(self._parent, title, failure_text(error))
+        parent = self._ended()
+        if parent is not None:
+            self._status.setText("")
+            self._messages.error(parent, title, failure_text(error))
