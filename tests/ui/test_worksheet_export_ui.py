@@ -168,3 +168,36 @@ def test_a_name_typed_without_a_suffix_gets_the_chosen_filters() -> None:
     assert with_suffix("/tmp/log", "CSV files (*.csv)") == "/tmp/log.csv"
     assert with_suffix("/tmp/log.csv", "PDF files (*.pdf)") == "/tmp/log.csv"
     assert with_suffix("", "PDF files (*.pdf)") == ""
+
+
+def test_the_patient_view_exports_the_chosen_stages_worksheet(
+        qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
+        registry: Registry, tmp_path: Path) -> None:
+    patient = _patient(add_patient)
+    repo, trial = context.screenings, context.trial(TRIAL)
+    visit = repo.start_visit(repo.start(patient.id, trial).id, trial, "screening-1")
+    store_example(repo, patient.id, visit, TRIAL)
+    view = PatientView(context, patient)
+    qtbot.addWidget(view)
+    view.show()
+    export = view.stage_export
+    view.slots.selectRow(1)  # screening-2: not started
+    assert not export.button.isEnabled()
+    assert "not started" in export.button.toolTip()
+    view.slots.selectRow(0)
+    assert export.button.isEnabled(), export.button.toolTip()
+    asked: list[str] = []
+    target = tmp_path / "stage.pdf"
+
+    def choose(_parent: QWidget, suggested: str) -> str:
+        asked.append(suggested)
+        return str(target)
+
+    export.choose_path = choose
+    qtbot.mouseClick(export.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not export.job.running, timeout=30_000)
+    assert Path(asked[0]).name == f"worksheet-{TRIAL}-screening-1-visit-{visit.id}.pdf"
+    assert "DRAFT – NOT SIGNED" in pdf_text(target)
+    assert "worksheet.export" in audit_actions(registry)
+    assert export.status.text().endswith(f"exported to {target}.")
+    assert export.button.isEnabled()
