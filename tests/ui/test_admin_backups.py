@@ -18,6 +18,7 @@ from desktop.registry.database import Registry
 from desktop.services.accounts import AccountService
 from desktop.services.backup import BackupService, Restored
 from desktop.services.delegations import DelegationService
+from desktop.services.logs import LogService
 from desktop.services.passwords import fast_hasher
 from desktop.ui.admin.admin_window import AdminWindow
 from desktop.ui.admin.backup_tab import BackupTab
@@ -61,7 +62,8 @@ def open_tab(qtbot: QtBot, registry: Registry, admin: Actor, messages: Recording
 
     def build(**choosers: Callable[..., str | None]) -> BackupTab:
         window = AdminWindow(AccountService(registry), DelegationService(registry), admin,
-                             [], messages, backup=BackupService(registry),
+                             [], messages, logs=LogService(registry, admin),
+                             backup=BackupService(registry),
                              before_restore=hooks.before, after_restore=hooks.after)
         qtbot.addWidget(window)
         kept.append(window)

@@ -22,6 +22,7 @@ from desktop.domain.accounts import Actor
 from desktop.registry.database import Registry
 from desktop.services.accounts import AccountService
 from desktop.services.delegations import DelegationService
+from desktop.services.logs import LogService
 from desktop.services.passwords import fast_hasher
 from desktop.services.site_settings import SiteSettingsService
 from desktop.ui.admin.admin_window import AdminWindow
@@ -59,7 +60,7 @@ def open_tab(qtbot: QtBot, registry: Registry, accounts: AccountService, admin: 
 
     def build() -> SiteSettingsTab:
         window = AdminWindow(accounts, DelegationService(registry), admin, [], messages,
-                             site=site)
+                             logs=LogService(registry, admin), site=site)
         qtbot.addWidget(window)
         opened.append(window)
         window.show()

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QPushButton, QWidget
 from pytestqt.modeltest import ModelTester
@@ -22,10 +23,12 @@ from desktop.domain.accounts import Actor, Role
 from desktop.registry.database import Registry
 from desktop.services.accounts import AccountService, LoginRefused, NotPermitted
 from desktop.services.delegations import DelegationService
+from desktop.services.logs import LogService
 from desktop.services.passwords import fast_hasher
 from desktop.ui.admin.account_dialogs import AccountDialog, OneTimePasswordDialog
 from desktop.ui.admin.admin_window import AdminWindow
 from desktop.ui.admin.delegation_dialogs import AddDelegationDialog, RevokeDialog
+from desktop.ui.admin.delegations_tab import DelegationsTab
 from desktop.ui.admin.opening import open_admin_window, trial_choices
 from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import RecordingMessages
@@ -75,11 +78,12 @@ def ivy(accounts: AccountService, admin: Actor) -> str:
 
 @pytest.fixture
 def open_window(qtbot: QtBot, accounts: AccountService, delegations: DelegationService,
-                admin: Actor, messages: RecordingMessages) -> OpenWindow:
+                admin: Actor, messages: RecordingMessages, registry: Registry) -> OpenWindow:
     """Builds the window, shown, as the admin (after the test's own setup)."""
 
     def build() -> AdminWindow:
-        window = AdminWindow(accounts, delegations, admin, TRIALS, messages)
+        window = AdminWindow(accounts, delegations, admin, TRIALS, messages,
+                             logs=LogService(registry, admin))
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
@@ -149,17 +153,18 @@ def errors(messages: RecordingMessages) -> list[tuple[str, str]]:
 
 def test_only_an_administrator_can_open_the_window(
         accounts: AccountService, delegations: DelegationService, admin: Actor,
-        messages: RecordingMessages) -> None:
+        messages: RecordingMessages, registry: Registry) -> None:
     add_account(accounts, admin, "cody", "Cody Coordinator", Role.COORDINATOR,
                 Role.INVESTIGATOR)
     cody = accounts.login("cody", IVY_PASSWORD)
     with pytest.raises(NotPermitted, match="may not manage accounts"):
-        AdminWindow(accounts, delegations, cody, TRIALS, messages)
+        AdminWindow(accounts, delegations, cody, TRIALS, messages,
+                    logs=LogService(registry, cody))
     # An admin still on a one-time password must change it first.
+    one_time = Actor("admin", "Ada Admin", frozenset({Role.ADMIN}), one_time=True)
     with pytest.raises(NotPermitted, match="one-time password"):
-        AdminWindow(accounts, delegations, Actor("admin", "Ada Admin",
-                                                 frozenset({Role.ADMIN}), one_time=True),
-                    TRIALS, messages)
+        AdminWindow(accounts, delegations, one_time, TRIALS, messages,
+                    logs=LogService(registry, one_time))
 
 
 def test_window_lists_accounts_and_models_are_sound(
@@ -495,24 +500,29 @@ def test_with_no_investigator_the_dialog_says_what_to_do(
     assert dialog.empty_note.isVisible()
 
 
+def wait_export(qtbot: QtBot, window: AdminWindow) -> None:
+    qtbot.waitUntil(lambda: not window.delegations_tab.export.running, timeout=30_000)
+
+
 def test_export_csv_writes_the_log_for_a_spreadsheet(
         qtbot: QtBot, window: AdminWindow, accounts: AccountService,
         delegations: DelegationService, admin: Actor, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, registry: Registry) -> None:
     add_account(accounts, admin, "asa", "Åsa Öberg", Role.INVESTIGATOR)
     delegations.add(admin, "asa", TRIALS[0][0], date(2026, 1, 5), date(2026, 12, 31),
                     "Sub-investigator")
     target = tmp_path / "log.csv"
-    asked: list[str] = []
+    asked: list[tuple[str, str]] = []
 
     def save_as(parent: QWidget, caption: str, suggested: str,
                 filters: str) -> tuple[str, str]:
-        asked.append(suggested)
-        return str(target), filters
+        asked.append((suggested, filters))
+        return str(target), "CSV files (*.csv)"
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
     window.tabs.setCurrentWidget(window.delegations_tab)
     click(qtbot, window.delegations_tab.export_button)
+    wait_export(qtbot, window)
 
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: a spreadsheet reads UTF-8
@@ -520,9 +530,49 @@ def test_export_csv_writes_the_log_for_a_spreadsheet(
     assert lines[0].startswith("Line,User id,Name,Trial,Duty,From,Until,")
     assert lines[1].startswith("1,asa,Åsa Öberg,NCT06138587,Sub-investigator,2026-01-05,"
                                "2026-12-31,admin,")
-    assert asked
-    assert asked[0].endswith(".csv")
-    assert window.delegations_tab.status.text() == f"Delegation log exported to {target}."
+    [(suggested, filters)] = asked
+    assert suggested.endswith(".pdf")
+    assert filters == "PDF files (*.pdf);;CSV files (*.csv)"
+    status = window.delegations_tab.status.text()
+    assert status.startswith("Delegation log DL-")
+    assert status.endswith(f"(1 line) exported to {target}.")
+    with registry.read() as conn:
+        actions = [row[0] for row in conn.execute("SELECT action FROM audit_event")]
+    assert actions.count("delegation_log.export") == 1
+
+
+def test_export_pdf_writes_the_log_for_the_site_binder(
+        qtbot: QtBot, window: AdminWindow, accounts: AccountService,
+        delegations: DelegationService, admin: Actor, tmp_path: Path,
+        registry: Registry) -> None:
+    add_account(accounts, admin, "asa", "Åsa Öberg", Role.INVESTIGATOR)
+    delegations.add(admin, "asa", TRIALS[0][0], date(2026, 1, 5), None, "Sub-investigator")
+    target = tmp_path / "log.pdf"
+    tab = window.delegations_tab
+    tab.choose_path = lambda _parent, _suggested: str(target)
+    click(qtbot, tab.export_button)
+    wait_export(qtbot, window)
+    assert target.read_bytes().startswith(b"%PDF")
+    text = " ".join((page.extract_text() or "") for page in PdfReader(target).pages)
+    assert "Delegation of authority log" in text
+    assert "NCT06138587" in text
+    with registry.read() as conn:
+        actions = [row[0] for row in conn.execute("SELECT action FROM audit_event")]
+    assert "delegation_log.export" in actions
+
+
+def test_a_role_without_export_sees_the_export_disabled(
+        qtbot: QtBot, accounts: AccountService, delegations: DelegationService,
+        registry: Registry, messages: RecordingMessages) -> None:
+    nobody = Actor("nemo", "Nemo Nobody", frozenset())
+    tab = DelegationsTab(delegations, accounts, nobody, TRIALS, messages,
+                         logs=LogService(registry, nobody))
+    qtbot.addWidget(tab)
+    assert not tab.export_button.isEnabled()
+    assert tab.export_button.toolTip() == ("Logged in as no role: you may not export "
+                                           "worksheets and logs.")
+    tab.choose_path = lambda _parent, _suggested: pytest.fail("not asked")
+    assert tab.export_log() is False
 
 
 def test_export_cancelled_writes_nothing(
@@ -530,7 +580,9 @@ def test_export_cancelled_writes_nothing(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: ("", ""))
     click(qtbot, window.delegations_tab.export_button)
+    assert not window.delegations_tab.export.running
     assert list(tmp_path.glob("*.csv")) == []
+    assert list(tmp_path.glob("*.pdf")) == []
     assert window.delegations_tab.status.text() == ""
 
 
@@ -540,6 +592,7 @@ def test_export_to_an_unwritable_place_says_so(
     target = tmp_path / "missing folder" / "log.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
     click(qtbot, window.delegations_tab.export_button)
+    wait_export(qtbot, window)
     ((title, text),) = errors(messages)
     assert title == "Delegation log not exported"
     assert str(target) in text

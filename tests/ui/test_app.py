@@ -83,7 +83,8 @@ def test_demo_monitor_sees_patients_but_cannot_change_them(
                                             "delegations.")
         target = tmp_path / "log.csv"
         tab.choose_path = lambda _parent, _suggested: str(target)
-        tab.export_csv()
+        assert tab.export_log()
+        qtbot.waitUntil(lambda: not tab.export.running, timeout=30_000)
         assert target.read_text(encoding="utf-8-sig").startswith("Line,User id,Name,Trial")
         log.close()
     finally:

@@ -24,6 +24,7 @@ from desktop.registry.screenings import ScreeningRepository
 from desktop.services.accounts import AccountService
 from desktop.services.audit_log import AuditFilter, AuditLogService
 from desktop.services.delegations import DelegationService
+from desktop.services.logs import LogService
 from desktop.services.passwords import fast_hasher
 from desktop.services.patients import PatientService
 from desktop.ui.admin.admin_window import AdminWindow
@@ -263,6 +264,7 @@ def test_the_administration_window_has_an_audit_trail_tab(
         qtbot: QtBot, registry: Registry, accounts: AccountService, admin: Actor,
         messages: RecordingMessages) -> None:
     window = AdminWindow(accounts, DelegationService(registry), admin, [], messages,
+                         logs=LogService(registry, admin),
                          audit=AuditLogService(registry, admin))
     qtbot.addWidget(window)
     tabs = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]

@@ -22,6 +22,7 @@ from desktop.services.accounts import AccountService
 from desktop.services.audit_log import AuditLogService
 from desktop.services.backup import BackupService, Restored
 from desktop.services.delegations import DelegationService
+from desktop.services.logs import LogService
 from desktop.services.site_settings import SiteSettingsService
 from desktop.ui.admin.accounts_tab import AccountsTab
 from desktop.ui.admin.audit_view import AuditView
@@ -40,6 +41,7 @@ class AdminWindow(QWidget):
     def __init__(self, accounts: AccountService, delegations: DelegationService,
                  actor: Actor, trials: Sequence[tuple[str, str]],
                  messages: MessageService, parent: QWidget | None = None, *,
+                 logs: LogService,
                  site: SiteSettingsService | None = None,
                  audit: AuditLogService | None = None,
                  backup: BackupService | None = None,
@@ -54,7 +56,8 @@ class AdminWindow(QWidget):
 
         self.accounts_tab = named(AccountsTab(accounts, actor, messages, rows), "accounts_tab")
         self.delegations_tab = named(
-            DelegationsTab(delegations, accounts, actor, trials, messages), "delegations_tab")
+            DelegationsTab(delegations, accounts, actor, trials, messages, logs=logs),
+            "delegations_tab")
         self.tabs = named(QTabWidget(), "admin_tabs")
         self.tabs.addTab(self.accounts_tab, "&Accounts")
         self.tabs.addTab(self.delegations_tab, "&Delegation log")

@@ -1,20 +1,20 @@
-"""The "Delegation log" tab: every line recorded, adding and revoking lines, and the CSV.
+"""The "Delegation log" tab: every line recorded, adding and revoking lines, and the export.
 
 The lines, the names they are shown with and the investigators offered are read from
 the services after every change. Exporting asks where to save (``choose_path``, which
-tests replace) and writes the service's CSV as UTF-8 with a byte order mark, so a
-spreadsheet opened by double-click reads accented names right.
+tests replace) and has the log service write the whole log, PDF or CSV by the file's
+suffix (the CSV in UTF-8 with a byte order mark, so a spreadsheet opened by double-click
+reads accented names right), off the GUI thread, whole or not at all and audited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QVBoxLayout,
@@ -24,36 +24,38 @@ from PySide6.QtWidgets import (
 from desktop.domain.accounts import Actor, Permission, Role
 from desktop.services.accounts import AccountService
 from desktop.services.delegations import DelegationRow, DelegationService
+from desktop.services.logs import LogExported, LogService
 from desktop.ui.admin.admin_dialog import attempt
 from desktop.ui.admin.admin_models import DelegationTableModel
 from desktop.ui.admin.admin_table import AdminTable
 from desktop.ui.admin.delegation_dialogs import AddDelegationDialog, RevokeDialog
+from desktop.ui.common.exporting import (
+    PDF_OR_CSV,
+    ChoosePath,
+    Export,
+    export_refusal,
+    save_dialog,
+)
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.widgets import named, push_button
 
 NO_SELECTION = "Select a line of the log first."
-#: (parent, suggested path) -> the path chosen, or "" when cancelled.
-ChoosePath = Callable[[QWidget, str], str]
-
-
-def choose_csv_path(parent: QWidget, suggested: str) -> str:
-    """Ask where to save the CSV (the platform's save dialog)."""
-    path, _filter = QFileDialog.getSaveFileName(parent, "Export the delegation log",
-                                                suggested, "CSV files (*.csv)")
-    return path
+EXPORT_TIP = ("Save the whole log, revoked lines included, as a PDF for the site binder "
+              "or a CSV file for a spreadsheet.")
 
 
 class DelegationsTab(QWidget):
     def __init__(self, service: DelegationService, accounts: AccountService, actor: Actor,
                  trials: Sequence[tuple[str, str]], messages: MessageService,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, logs: LogService) -> None:
         super().__init__(parent)
         self._service = service
         self._accounts = accounts
         self._actor = actor
         self._trials = list(trials)
         self._messages = messages
-        self.choose_path: ChoosePath = choose_csv_path
+        self._logs = logs
+        self.choose_path: ChoosePath = save_dialog("Export the delegation log", PDF_OR_CSV)
         #: The open add or revoke dialog, if any (tests look here).
         self.dialog: AddDelegationDialog | RevokeDialog | None = None
         self._names: dict[str, str] = {}
@@ -64,11 +66,12 @@ class DelegationsTab(QWidget):
         self.add_button = push_button("&Add delegation…", "add_delegation", self.add_line)
         self.add_button.setToolTip("Delegate a trial to an investigator.")
         self.revoke_button = push_button("Re&voke…", "revoke", self.revoke_selected)
-        self.export_button = push_button("E&xport CSV…", "export_csv", self.export_csv)
-        self.export_button.setToolTip("Save the whole log, revoked lines included, as a "
-                                      "CSV file for the site binder.")
+        self.export_button = push_button("E&xport PDF or CSV…", "export_log", self.export_log)
         self.status = named(QLabel(), "delegations_status")
         self.status.setWordWrap(True)
+        self.export: Export[LogExported] = Export(self, messages, self.status,
+                                                  [self.export_button], self._gate_export)
+        self._gate_export()
 
         buttons = QHBoxLayout()
         for button in (self.add_button, self.revoke_button):
@@ -170,22 +173,22 @@ class DelegationsTab(QWidget):
             self.status.setText(f"Line {outcome} revoked.")
             self.refresh(select=outcome)
 
-    def export_csv(self) -> None:
-        suggested = str(Path.home() / f"delegation-log-{date.today().isoformat()}.csv")
-        chosen = self.choose_path(self, suggested)
-        if not chosen:
-            return
-        path = Path(chosen)
-        done, content = attempt(self._messages, self, "Delegation log not exported",
-                                lambda: self._service.csv(self._actor))
-        if not done or content is None:
-            return
-        try:
-            # newline="": the service's CSV already ends its rows with CRLF.
-            with path.open("w", encoding="utf-8-sig", newline="") as out:
-                out.write(content)
-        except OSError as exc:
-            self._messages.error(self, "Delegation log not exported",
-                                 f"{path} could not be written: {exc.strerror or exc}.")
-            return
-        self.status.setText(f"Delegation log exported to {path}.")
+    def _gate_export(self) -> None:
+        why_not = export_refusal(self._logs.actor)
+        self.export_button.setEnabled(why_not is None)
+        self.export_button.setToolTip(why_not or EXPORT_TIP)
+
+    def export_log(self) -> bool:
+        """Ask where, then have the log service write the log (PDF or CSV by the chosen
+        file's suffix); whether the export started."""
+        service = self._logs
+        if export_refusal(service.actor) is not None:
+            return False
+        suggested = Path.home() / f"delegation-log-{date.today().isoformat()}.pdf"
+        return self.export.run(self.choose_path, suggested, service.export_delegation_log,
+                               title="Delegation log not exported", done=_exported_text)
+
+
+def _exported_text(done: LogExported) -> str:
+    lines = "line" if done.rows == 1 else "lines"
+    return f"Delegation log {done.document_id} ({done.rows} {lines}) exported to {done.path}."

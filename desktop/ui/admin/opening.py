@@ -58,7 +58,7 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
     try:
         window = AdminWindow(AccountService(context.registry),
                              DelegationService(context.registry), actor, trials,
-                             context.messages, parent,
+                             context.messages, parent, logs=context.logs,
                              site=SiteSettingsService(context.registry),
                              audit=AuditLogService(context.registry, actor),
                              backup=BackupService(context.registry),
@@ -105,7 +105,7 @@ def quit_app() -> None:
 
 
 class DelegationLogWindow(QWidget):
-    """The delegation log for anyone logged in: read and export (CSV); only an
+    """The delegation log for anyone logged in: read and export (PDF or CSV); only an
     administrator adds or revokes lines (the service refuses anyone else)."""
 
     def __init__(self, tab: QWidget, parent: QWidget | None = None) -> None:
@@ -133,7 +133,7 @@ def open_delegation_log(parent: QWidget, context: ScreeningContext) -> QWidget |
     except ContextError:
         trials = []
     tab = DelegationsTab(DelegationService(context.registry), AccountService(context.registry),
-                         actor, trials, context.messages)
+                         actor, trials, context.messages, logs=context.logs)
     window = DelegationLogWindow(tab, parent)
     window.show()
     return window

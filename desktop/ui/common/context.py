@@ -19,11 +19,13 @@ from desktop.ui.common.messages import MessageService
 if TYPE_CHECKING:
     from desktop.domain.accounts import Actor
     from desktop.domain.trial import Trial
+    from desktop.services.logs import LogService
     from desktop.services.patients import PatientService
     from desktop.services.rows import ConfirmLimit, Registry
     from desktop.services.screening import ScreeningService
     from desktop.services.signing import SigningService
     from desktop.services.site_settings import SiteValues
+    from desktop.services.worksheets import WorksheetService
 
 
 class ContextError(Exception):
@@ -47,6 +49,7 @@ class ScreeningContext:
     _site_values: SiteValues | None = field(default=None, repr=False)
     _screenings: ScreeningService | None = field(default=None, repr=False)
     _signing: SigningService | None = field(default=None, repr=False)
+    _worksheets: WorksheetService | None = field(default=None, repr=False)
 
     @property
     def screenings(self) -> ScreeningService:
@@ -76,6 +79,25 @@ class ScreeningContext:
                 self.registry, self.actor or self.user, AccountService(self.registry),
                 clock=self.clock, trials=self._library_trial, site_uln=self._site_table)
         return self._signing
+
+    @property
+    def worksheets(self) -> WorksheetService:
+        """Built on first use: a stage version's worksheet is read as the screening
+        service reads the stage (the same trial library, clock and dated ULN table)."""
+        if self._worksheets is None:
+            from desktop.services.worksheets import WorksheetService
+
+            self._worksheets = WorksheetService.open(
+                self.registry, self.actor or self.user, clock=self.clock,
+                trials=self._library_trial, site_uln=self._site_table)
+        return self._worksheets
+
+    @property
+    def logs(self) -> LogService:
+        """The screening and delegation logs as documents, for the logged-in user."""
+        from desktop.services.logs import LogService
+
+        return LogService(self.registry, self.actor or self.user, clock=self.clock)
 
     def _site(self) -> SiteValues:
         """The registry's site settings, read once per login."""

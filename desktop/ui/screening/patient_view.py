@@ -15,20 +15,17 @@ this view offers.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,8 +37,13 @@ from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.role_words import refusal
-from desktop.ui.screening.screening_models import ScreeningsModel, SlotsModel
+from desktop.ui.screening.screening_models import (
+    ScreeningsModel,
+    SlotsModel,
+    screening_table,
+)
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView, summarise
+from desktop.ui.screening.stage_export import StageExport
 from desktop.ui.screening.timeline_view import TimelineView
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ class PatientView(QWidget):
         self.log_button.clicked.connect(self.open_log)
 
         self.screenings_model = ScreeningsModel(self)
-        self.screenings = _table("screenings", self.screenings_model, "Screenings")
+        self.screenings = screening_table("screenings", self.screenings_model, "Screenings")
         header = self.screenings.horizontalHeader()
         header.resizeSection(0, 260)
         header.resizeSection(1, 430)
@@ -99,13 +101,15 @@ class PatientView(QWidget):
         self.screenings.setWordWrap(True)
 
         self.slots_model = SlotsModel(self)
-        self.slots = _table("stages", self.slots_model, "Stages of the chosen screening")
+        self.slots = screening_table("stages", self.slots_model, "Stages of the chosen screening")
         self.slots.horizontalHeader().resizeSection(0, 280)
         self.slots.horizontalHeader().resizeSection(1, 150)
         self.open_button = named(QPushButton("Open stage"), "open_stage")
         self.open_button.setDefault(True)
         self.open_button.clicked.connect(self.open_selected_stage)
         self.slots.activated.connect(lambda _index: self.open_selected_stage())
+        #: "Export worksheet…" of the chosen stage (:mod:`.stage_export`).
+        self.stage_export = StageExport(self, context.worksheets, context.messages)
         self.due_label = named(QLabel(), "due_next")
         self.due_label.setWordWrap(True)
 
@@ -119,12 +123,14 @@ class PatientView(QWidget):
 
         stage_bar = QHBoxLayout()
         stage_bar.addWidget(self.due_label, 1)
+        stage_bar.addWidget(self.stage_export.button)
         stage_bar.addWidget(self.open_button)
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addLayout(stage_bar)
         middle_layout.addWidget(self.slots)
+        middle_layout.addWidget(self.stage_export.status)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
@@ -163,7 +169,7 @@ class PatientView(QWidget):
         self.setWindowTitle(f"{patient_title(patient)} — {APP_NAME}")
         self.header.setText(
             f"{patient_title(patient)}   ·   born {patient.birth_date:%Y-%m-%d} "
-            f"({_age(patient.birth_date, self.context.clock().date())} y)   ·   "
+            f"({age_years(patient.birth_date, self.context.clock().date())} y)   ·   "
             f"{patient.sex}")
 
     def set_patient(self, patient: PatientRow) -> None:
@@ -297,7 +303,9 @@ class PatientView(QWidget):
 
     def _update_buttons(self) -> None:
         self.log_button.setEnabled(self.selected_summary() is not None)
-        view = self.selected_slot()
+        view, summary = self.selected_slot(), self.selected_summary()
+        self.stage_export.show_for(summary.trial.id if summary else None,
+                                   view.visit if view else None)
         self.open_button.setEnabled(view is not None)
         self.open_button.setToolTip("")
         if view is None:
@@ -370,7 +378,7 @@ class PatientView(QWidget):
                              patient=self.patient, visit=visit,
                              site_uln=self.context.site_uln, messages=self.context.messages,
                              clock=self.context.clock, signing=self.context.signing,
-                             parent=self)
+                             worksheets=self.context.worksheets, parent=self)
         except (RegistryError, ContextError) as exc:
             self.context.messages.error(self, "Stage not opened", str(exc))
             return None
@@ -396,25 +404,6 @@ class PatientView(QWidget):
         for form in list(self.forms.values()):
             form.close()
         super().closeEvent(event)
-
-
-def _table(name: str, model: ScreeningsModel | SlotsModel, accessible: str) -> QTableView:
-    table = named(QTableView(), name)
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setDefaultAlignment(
-        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    table.setAccessibleName(accessible)
-    return table
-
-
-def _age(birth: date, today: date) -> int:
-    return age_years(birth, today)
 
 
 def _short(title: str, limit: int = 70) -> str:

@@ -3,14 +3,25 @@
 What a sponsor's screening log asks for: the patient, when screening started, the last
 activity, the furthest stage reached and its outcome, and each screen failure's
 failing criteria with the engine's reasons (in full on hover).
+
+"Export PDF…" / "Export CSV…" write the log through the log service (audited, whole or
+not at all), off the GUI thread; "Sponsor copy" shows patients by initials and
+screening number, without the MRN or the date of birth. Where to save is asked by
+``choose_path`` (tests replace it).
 """
 
 from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableView,
@@ -24,9 +35,22 @@ from desktop.domain.trial import Trial
 from desktop.domain.visits import StageState
 from desktop.services.rows import LogRow, RegistryError
 from desktop.ui.common.context import ScreeningContext
+from desktop.ui.common.exporting import (
+    ChoosePath,
+    Export,
+    export_refusal,
+    save_dialog_by_suffix,
+)
 from desktop.ui.common.row_model import RowTableModel
-from desktop.ui.common.widgets import named
+from desktop.ui.common.widgets import named, push_button
 from desktop.ui.screening.screening_summary import STATE_MARK
+
+if TYPE_CHECKING:
+    from desktop.services.logs import LogExported
+
+SPONSOR_COPY: Final = "Sponsor copy (initials, no MRN or date of birth)"
+EXPORT_TIP: Final = "Save the whole screening log of {trial} as a {kind} file."
+NOT_EXPORTED: Final = "Screening log not exported"
 
 
 def outcome_text(trial: Trial, row: LogRow) -> str:
@@ -98,10 +122,32 @@ class ScreeningLogWindow(QWidget):
         for column, width in enumerate((100, 180, 90, 120, 200, 200)):
             header.resizeSection(column, width)
         self.table.setAccessibleName(f"Screening log of {trial.id}")
+
+        self.sponsor_copy = named(QCheckBox(SPONSOR_COPY), "sponsor_copy")
+        self.sponsor_copy.setToolTip("Export the copy for the sponsor: each patient by "
+                                     "initials and screening number only.")
+        self.pdf_button = push_button("Export &PDF…", "export_log_pdf",
+                                      lambda: self.export_log(".pdf"))
+        self.csv_button = push_button("Export &CSV…", "export_log_csv",
+                                      lambda: self.export_log(".csv"))
+        self.status = named(QLabel(), "log_status")
+        self.status.setWordWrap(True)
+        self.choose_path: ChoosePath = save_dialog_by_suffix("Export the screening log")
+        self.export: Export[LogExported] = Export(
+            self, context.messages, self.status, [self.pdf_button, self.csv_button],
+            self._gate_export)
+        bar = QHBoxLayout()
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.sponsor_copy)
+        bar.addWidget(self.pdf_button)
+        bar.addWidget(self.csv_button)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.table, 1)
+        layout.addLayout(bar)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        self._gate_export()
         self.reload()
 
     def reload(self) -> None:
@@ -116,6 +162,37 @@ class ScreeningLogWindow(QWidget):
         self.heading.setText(f"{self.trial.id} — {self.trial.title}\n"
                              f"{len(rows)} {noun} screened, {failed} screen "
                              f"failure{'' if failed == 1 else 's'}.")
+
+    # -- export ---------------------------------------------------------------------
+
+    def _gate_export(self) -> None:
+        why_not = export_refusal(self.context.logs.actor)
+        for button, kind in ((self.pdf_button, "PDF"), (self.csv_button, "CSV")):
+            button.setEnabled(why_not is None)
+            button.setToolTip(why_not or EXPORT_TIP.format(trial=self.trial.id, kind=kind))
+        self.sponsor_copy.setEnabled(why_not is None)
+
+    def export_log(self, suffix: str) -> bool:
+        """Ask where, then write the log as ``suffix`` (".pdf" / ".csv"), the sponsor
+        copy if it is ticked; whether the export started."""
+        service = self.context.logs
+        if export_refusal(service.actor) is not None:
+            return False
+        sponsor = self.sponsor_copy.isChecked()
+        copy = "-sponsor" if sponsor else ""
+        suggested = Path.home() / (f"screening-log-{self.trial.id}{copy}-"
+                                   f"{date.today().isoformat()}{suffix}")
+        trial = self.trial
+        return self.export.run(
+            self.choose_path, suggested,
+            lambda path: service.export_screening_log(trial, path, sponsor),
+            title=NOT_EXPORTED, done=lambda done: _exported_text(done, sponsor))
+
+
+def _exported_text(done: LogExported, sponsor: bool) -> str:
+    rows = "row" if done.rows == 1 else "rows"
+    what = "Sponsor copy" if sponsor else "Screening log"
+    return f"{what} {done.document_id} ({done.rows} {rows}) exported to {done.path}."
 
 
 def open_screening_log(parent: QWidget | None, context: ScreeningContext,

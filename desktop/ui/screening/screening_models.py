@@ -11,9 +11,11 @@ from typing import Final
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from desktop.domain.visits import StageState
 from desktop.ui.common.row_model import RowTableModel
+from desktop.ui.common.widgets import named
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView
 
 #: Light backgrounds that keep black text readable, also when printed in grey.
@@ -94,3 +96,19 @@ class SlotsModel(RowTableModel[SlotView]):
         if role == Qt.ItemDataRole.ForegroundRole and column == 1 and STATE_COLOUR[view.state]:
             return QBrush(QColor("#000000"))
         return None
+
+
+def screening_table(name: str, model: ScreeningsModel | SlotsModel, accessible: str) -> QTableView:
+    """A read-only table of one of the view's models, one row selected at a time."""
+    table = named(QTableView(), name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setDefaultAlignment(
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    table.setAccessibleName(accessible)
+    return table

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     )
     from desktop.services.screening import EntryChanged, ScreeningService
     from desktop.services.signing import Action, SigningService
+    from desktop.services.worksheets import Exported, WorksheetService
+    from desktop.ui.common.exporting import ChoosePath, Export
     from desktop.ui.common.messages import MessageService
     from desktop.ui.common.reason_dialog import ReasonDialog
     from desktop.ui.screening.decision_banner import DecisionBanner
@@ -86,6 +88,10 @@ class VisitFormState(_Base):
         _loaded: bool
         #: None: no signatures in this form (tests below the accounts).
         _signing: SigningService | None
+        #: None: no worksheet export in this form (tests below the accounts).
+        _worksheets: WorksheetService | None
+        choose_worksheet: ChoosePath
+        worksheet_export: Export[Exported]
         signing_dialog: SigningDialog | None
         correction_dialog: ReasonDialog | None
         verdict: Verdict | None
@@ -130,6 +136,8 @@ class VisitFormState(_Base):
         override_button: QPushButton
         correction_button: QPushButton
         close_button: QPushButton
+        #: Export worksheet… (hidden without a worksheet service).
+        export_button: QPushButton
 
         # visit_layout
         def _build(self) -> None: ...
@@ -179,6 +187,11 @@ class VisitFormState(_Base):
         def _result_edited(self, code: str) -> None: ...
         def _event_edited(self, name: str) -> None: ...
         def _parse_event(self, name: str) -> None: ...
+
+        # visit_export
+        def _build_export(self) -> None: ...
+        def _gate_export(self) -> None: ...
+        def export_worksheet(self) -> bool: ...
 
         # visit_saving
         def _saved_ok(self, what: str) -> None: ...

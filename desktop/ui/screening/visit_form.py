@@ -54,10 +54,12 @@ from desktop.domain.uln_history import as_history
 from desktop.services.rows import EntryKind, ObservationRow, PatientRow, VisitRow
 from desktop.services.screening import ScreeningService
 from desktop.services.signing import SigningService
+from desktop.services.worksheets import WorksheetService
 from desktop.ui.common.messages import MessageService
 from desktop.ui.common.reason_dialog import ReasonDialog
 from desktop.ui.screening.signing_dialog import SigningDialog
 from desktop.ui.screening.visit_base import EARLIER_SHOWN
+from desktop.ui.screening.visit_export import VisitExport
 from desktop.ui.screening.visit_layout import OutcomesView, VisitLayout, visit_title
 from desktop.ui.screening.visit_live import VisitLive
 from desktop.ui.screening.visit_saving import VisitSaving
@@ -68,13 +70,14 @@ from desktop.zone import site_zone
 __all__ = ["EARLIER_SHOWN", "OutcomesView", "VisitForm", "visit_title"]
 
 
-class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitSigning, QWidget):
+class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitSigning, VisitExport,
+                QWidget):
     """One visit of one stage, in its own window. ``changed(visit_id)`` after any save.
 
     Its parts are mixins: building (:mod:`.visit_layout`), reading the registry
     (:mod:`.visit_sync`), live evaluation (:mod:`.visit_live`), autosave
     (:mod:`.visit_saving`), mode and completion (:mod:`.visit_gating`), signing and
-    corrections (:mod:`.visit_signing`)."""
+    corrections (:mod:`.visit_signing`), the worksheet's export (:mod:`.visit_export`)."""
 
     changed = Signal(int)
 
@@ -82,6 +85,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitSigning, QW
                  visit: VisitRow, site_uln: Mapping[str, Fraction], messages: MessageService,
                  clock: Callable[[], datetime] = datetime.now,
                  signing: SigningService | None = None,
+                 worksheets: WorksheetService | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         stage = trial.stage(visit.stage_id)
@@ -102,6 +106,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitSigning, QW
         self._loaded = False
         self._names = repository.attribution()
         self._signing = signing
+        self._worksheets = worksheets
         self.signing_dialog: SigningDialog | None = None
         self.correction_dialog: ReasonDialog | None = None
         self.verdict: Verdict | None = None
@@ -132,6 +137,7 @@ class VisitForm(VisitLayout, VisitSync, VisitLive, VisitSaving, VisitSigning, QW
 
         self.resize(1280, 800)
         self._build()
+        self._build_export()
         self._load()
         self._refresh_mode()
 

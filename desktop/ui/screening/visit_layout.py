@@ -239,6 +239,8 @@ class VisitLayout(VisitFormState):
         for button in (self.prepare_button, self.sign_button, self.override_button,
                        self.correction_button):
             button.hide()
+        self.export_button = push_button("Export worksheet…", "export_worksheet",
+                                         self.export_worksheet)
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
         bottom = QHBoxLayout()
@@ -249,6 +251,7 @@ class VisitLayout(VisitFormState):
         bottom.addWidget(self.prepare_button)
         bottom.addWidget(self.sign_button)
         bottom.addWidget(self.override_button)
+        bottom.addWidget(self.export_button)
         bottom.addWidget(self.close_button)
 
         self.role_note = named(QLabel(), "visit_role_note")
