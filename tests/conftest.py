@@ -6,7 +6,9 @@ a fresh temporary folder for every test.
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,14 @@ def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _heap_unfrozen() -> Iterator[None]:
+    """A login freezes the heap (``desktop.ui.common.heap``); the next test starts with a
+    collector that sees everything again, so one test's objects never outlive it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -122,3 +122,16 @@ def worksheet_command(data_dir: Path, visit_id: int, version: int | None, target
             return service.export(visit_id, target, version).summary()
         except ScreeningRefused as exc:
             raise WorksheetError(str(exc)) from None
+
+
+def warm_up() -> None:
+    """Load what building a document needs (its modules, the fonts) ahead of the first
+    export: the app runs this on a worker once a user has logged in."""
+    from importlib import import_module
+
+    from desktop.worksheets.fonts import register_fonts
+
+    for name in ("desktop.services.logs", "desktop.services.worksheet_content",
+                 "desktop.domain.worksheet_lines"):
+        import_module(name)
+    register_fonts()

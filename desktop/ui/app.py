@@ -133,6 +133,7 @@ class GuiSession(QObject):
         self.painted_at: float | None = None
         self._operation: Operation[_Opened] | None = None
         self._warm_up: Operation[None] | None = None
+        self._documents: Operation[None] | None = None
         self._install: Operation[InstallProblems] | None = None
         self.install_problems: InstallProblems | None = None
         self.mrn_check: MrnCheck | None = None
@@ -162,8 +163,8 @@ class GuiSession(QObject):
             if app is not None:
                 app.removeEventFilter(self._titles)
             self._titles = None
-        for operation in (self._operation, self._warm_up, self._install, self.mrn_check,
-                          self.audit_check):
+        for operation in (self._operation, self._warm_up, self._documents, self._install,
+                          self.mrn_check, self.audit_check):
             if operation is not None:
                 operation.wait()
         if self.registry is not None:
@@ -290,6 +291,9 @@ class GuiSession(QObject):
                                       self.window.model.refresh).start()
         if self.audit_check is not None:
             self.audit_check.logged_in(actor)
+        from desktop.ui.common.heap import prepare_documents
+
+        self._documents = prepare_documents()  # fonts, modules, a settled heap: heap.py
         self.logged_in.emit()
 
     def _ending(self, actor: Actor) -> None:
