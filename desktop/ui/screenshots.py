@@ -4,7 +4,8 @@
 ``GuiSession`` with ``demo=True`` on a temporary folder (the demo seeds a registry of its
 own there, so no real registry is ever touched) and goes where a user would: the login
 window, the patient list as demo-coordinator, DEMO-0002 part-way through NCT06152809
-(patient view and the pre-lymphodepletion visit form), the trial library, the lock
+(patient view, the pre-lymphodepletion visit form and page 1 of its worksheet), the
+trial library, the lock
 screen; then as demo-investigator that visit completed and confirmed through the signing
 dialog, and the same visit after one of its results was corrected (the red "Data
 changed since signing" line); then the administration window's tabs as demo-admin, the
@@ -44,6 +45,9 @@ ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegat
               "Site settings": "admin-site-settings.png", "Audit trail": "audit-view.png",
               "Backups": "admin-backups.png"}
 #: Every file a run writes.
+#: Page 1 of the worksheet of the visit in visit-form.png (rendered by poppler's pdftoppm,
+#: written where it is installed).
+WORKSHEET_SHOT = "worksheet-page-1.png"
 SHOTS = ("login.png", "main-window.png", "patient-view.png", "visit-form.png",
          "trials-view.png", "lock-screen.png", "signing-dialog.png",
          "data-changed-since-signing.png", *ADMIN_TABS.values())
@@ -197,6 +201,11 @@ class _Run:
             raise ShotError("the visit form did not open")
         form.resize(1280, 800)
         self._save(form, "visit-form.png")
+        from desktop.ui.screening.visit_form import VisitForm
+
+        if not isinstance(form, VisitForm):
+            raise ShotError(f"the stage opened {form!r}, not a visit form")
+        self._worksheet_page(form.visit.id)
         form.close()
         view.close()
 
@@ -331,6 +340,26 @@ class _Run:
                 raise ShotError(f"timed out after {TIMEOUT_S:.0f} s waiting for {what}")
             self.app.processEvents()
             time.sleep(0.01)
+
+    def _worksheet_page(self, visit_id: int) -> None:
+        """Page 1 of the visit's worksheet as the form's Export worksheet… writes it."""
+        import shutil
+        import subprocess
+
+        pdftoppm = shutil.which("pdftoppm")
+        context = self.session.window._context
+        if pdftoppm is None or context is None:
+            print(f"skipped {WORKSHEET_SHOT}: pdftoppm (poppler-utils) is not installed")
+            return
+        _data, built = context.worksheets.build(visit_id)
+        with tempfile.TemporaryDirectory(prefix="nkscreen-worksheet-") as folder:
+            pdf = Path(folder) / "worksheet.pdf"
+            pdf.write_bytes(built.pdf)
+            subprocess.run([pdftoppm, "-r", "70", "-f", "1", "-l", "1", "-png",
+                            "-singlefile", str(pdf), str(Path(folder) / "page")],
+                           check=True)
+            shutil.copyfile(Path(folder) / "page.png", self.folder / WORKSHEET_SHOT)
+        print(f"wrote {self.folder / WORKSHEET_SHOT}")
 
     def _save(self, widget: QWidget, name: str) -> None:
         self.app.processEvents()
