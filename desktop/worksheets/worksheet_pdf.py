@@ -35,6 +35,7 @@ from desktop.worksheets.page_marks import (
     MARGIN,
     WorksheetCanvas,
     draw_page_marks,
+    qr_payload,
 )
 from desktop.worksheets.signer_boxes import BoxPlace, SignerBoxFlowable
 from desktop.worksheets.worksheet_data import WorksheetData
@@ -219,6 +220,7 @@ def build_worksheet(data: WorksheetData) -> Built:
         bottomMargin=MARGIN + FOOTER_HEIGHT - 4 * mm,
         title=f"Eligibility worksheet {data.trial.nct_id} {data.document_id}",
         author="NK Screen", creator=f"NK Screen {data.app_version}",
+        keywords=qr_payload(data),  # the QR code's text, for a verifier reading the file
     )
     sink: list[BoxPlace] = []
 

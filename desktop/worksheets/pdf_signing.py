@@ -1,0 +1,197 @@
+"""PAdES signatures on a worksheet, with pyHanko: one field per expected signer, each
+signature an incremental update that changes nothing but its own field.
+
+``with_signature_fields`` lays every signer's field over its box before the first
+signature (so no later signer adds anything an earlier one covered); ``sign_field``
+signs one field (PAdES baseline B-B, SHA-256, offline). What the signer adds (printed
+name, role, meaning, date-time) is drawn in that signature's appearance, never in the
+page: the appearance is a page ReportLab draws in the shipped, embedded font, exactly
+the box's size and opaque, so it covers the box's blank lines. The signature's reason is
+its meaning.
+
+``LoadedSigner`` turns an unlocked key and its certificates into pyHanko's signer once,
+so a session signs without parsing them again. No Qt, no database.
+"""
+
+from __future__ import annotations
+
+import binascii
+import io
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.content import ImportedPdfPage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import (
+    AxisAlignment,
+    BoxConstraints,
+    InnerScaling,
+    Margins,
+    SimpleBoxLayoutRule,
+)
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import (
+    SigFieldSpec,
+    SigSeedSubFilter,
+    append_signature_field,
+    enumerate_sig_fields,
+)
+from pyhanko.sign.signers import SimpleSigner
+from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from desktop.worksheets.fonts import BOLD, REGULAR, register_fonts
+from desktop.worksheets.signer_boxes import BLANKS, BoxPlace
+from desktop.worksheets.worksheet_data import format_when
+
+#: Room kept for each signature's CMS container (a P-256 or RSA-3072 signature with its
+#: certificate and the site CA's fits with plenty to spare); fixed, so pyHanko need not
+#: sign twice to measure it.
+SIGNATURE_BYTES = 16_384
+
+
+class SigningError(ValueError):
+    """The worksheet cannot be signed as asked (no such field, signed already)."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What one signature's box shows once signed."""
+
+    role_label: str  # "Investigator"
+    printed_name: str
+    role: str
+    meaning: str
+    signed_at: datetime  # aware
+    issuer: str  # the certificate issuer's common name
+
+
+def with_signature_fields(pdf: bytes, boxes: tuple[BoxPlace, ...]) -> bytes:
+    """``pdf`` with an empty signature field over each box (an incremental update)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for box in boxes:
+        append_signature_field(writer, SigFieldSpec(
+            box.name, on_page=box.page_index, box=field_rect(box)))
+    out = io.BytesIO()
+    writer.write(out)  # type: ignore[no-untyped-call]
+    return out.getvalue()
+
+
+def field_rect(box: BoxPlace) -> tuple[int, int, int, int]:
+    """The field's rectangle in whole points (pyHanko's), never smaller than the box."""
+    return (math.floor(box.x), math.floor(box.y), math.ceil(box.x + box.width),
+            math.ceil(box.y + box.height))
+
+
+def stamp_pdf(width: float, height: float, stamp: Stamp) -> bytes:
+    """The signed box's appearance: one page of exactly the box's size."""
+    register_fonts()
+    out = io.BytesIO()
+    canv = Canvas(out, pagesize=(width, height), initialFontName=REGULAR, invariant=1)
+    canv.setFillGray(1)
+    canv.rect(0, 0, width, height, stroke=0, fill=1)
+    canv.setFillGray(0)
+    canv.setStrokeGray(0)
+    canv.setLineWidth(0.8)
+    canv.rect(0.4, 0.4, width - 0.8, height - 0.8)
+    top = height - 5 * mm
+    canv.setFont(BOLD, 9)
+    canv.drawString(3 * mm, top, stamp.role_label)
+    canv.setFont(REGULAR, 7.5)
+    canv.drawRightString(width - 3 * mm, top,
+                         f"Signed digitally · certificate from {stamp.issuer}")
+    label_width = max(stringWidth(f"{b}:", REGULAR, 9) for b in BLANKS) + 2 * mm
+    limit = width - 6 * mm - label_width
+    values = (stamp.printed_name, stamp.role, stamp.meaning, format_when(stamp.signed_at))
+    for row, (label, value) in enumerate(zip(BLANKS, values, strict=True), start=1):
+        y = top - row * 5.2 * mm
+        canv.setFont(REGULAR, 9)
+        canv.drawString(3 * mm, y, f"{label}:")
+        canv.setFont(BOLD, 9)
+        canv.drawString(3 * mm + label_width, y, _fit(value, limit))
+    canv.showPage()
+    canv.save()
+    return out.getvalue()
+
+
+def _fit(text: str, width: float) -> str:
+    if stringWidth(text, BOLD, 9) <= width:
+        return text
+    while text and stringWidth(text + "…", BOLD, 9) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+class LoadedSigner:
+    """pyHanko's signer for one unlocked key, its certificate and the issuers'."""
+
+    def __init__(self, key: Any, certificate: x509.Certificate,
+                 chain: tuple[x509.Certificate, ...]) -> None:
+        def der(cert: x509.Certificate) -> Any:
+            return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+        private = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        self.certificate = certificate
+        self.signer = SimpleSigner(
+            signing_cert=der(certificate), signing_key=private,
+            cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+                [der(c) for c in chain]))
+
+
+def sign_field(pdf: bytes, field: BoxPlace, signer: LoadedSigner, stamp: Stamp) -> bytes:
+    """``pdf`` with ``field`` signed by ``signer``: an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    _check_field(writer, field.name)
+    x1, y1, x2, y2 = field_rect(field)
+    style = StaticStampStyle(
+        background=_PdfBytesPage(stamp_pdf(x2 - x1, y2 - y1, stamp)),
+        background_opacity=1.0, border_width=0,
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MIN,
+            margins=Margins(), inner_content_scaling=InnerScaling.STRETCH_FILL))
+    meta = PdfSignatureMetadata(field_name=field.name, reason=stamp.meaning,
+                                name=stamp.printed_name, md_algorithm="sha256",
+                                subfilter=SigSeedSubFilter.PADES)
+    out = PdfSigner(meta, signer=signer.signer, stamp_style=style).sign_pdf(
+        writer, bytes_reserved=SIGNATURE_BYTES)
+    data: bytes = out.getvalue()
+    return data
+
+
+def _check_field(writer: Any, name: str) -> None:
+    for found, value, _ref in enumerate_sig_fields(writer):
+        if found == name:
+            if value is not None:
+                raise SigningError(f"The signature field {name} is signed already.")
+            return
+    raise SigningError(f"The worksheet has no signature field {name}.")
+
+
+class _PdfBytesPage(ImportedPdfPage):
+    """``ImportedPdfPage`` from bytes in memory rather than a file."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__("", page_ix=0)  # type: ignore[no-untyped-call]
+        self._data = data
+
+    def render(self) -> bytes:
+        xobj = self._ensure_writer.import_page_as_xobject(
+            PdfFileReader(io.BytesIO(self._data)), page_ix=0)
+        name = b"/Import" + binascii.hexlify(uuid.uuid4().bytes)
+        self.resources.xobject[name.decode("ascii")] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return name + b" Do"
