@@ -72,11 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
                         help="registry folder (default: as for the app)")
     from desktop.cli_backup import add_backup_commands
-
-    add_backup_commands(sub)
     from desktop.cli_documents import add_document_commands
+    from desktop.cli_verify import add_verify_command
 
-    add_document_commands(sub)
+    for add in (add_backup_commands, add_document_commands, add_verify_command):
+        add(sub)
     return parser
 
 
@@ -165,6 +165,32 @@ def _emit(payload: Any) -> int:
 _NCT_ID = re.compile(r"NCT[0-9]{8}")
 
 
+#: Commands on a registry with a login: (module, function) answering a JSON summary and
+#: raising ``BackupUsage`` (exit 2) or ``Refused`` (exit 1).
+_REGISTRY_COMMANDS = {
+    "backup": ("desktop.cli_backup", "run_backup"),
+    "restore": ("desktop.cli_backup", "run_backup"),
+    "worksheet": ("desktop.cli_documents", "run_documents"),
+    "screening-log": ("desktop.cli_documents", "run_documents"),
+    "delegation-log": ("desktop.cli_documents", "run_documents"),
+}
+
+
+def _registry_command(args: argparse.Namespace, module: str, name: str) -> int:
+    from importlib import import_module
+
+    from desktop.cli_backup import BackupUsage, Refused
+    from desktop.paths import resolve_data_dir
+
+    run = getattr(import_module(module), name)
+    try:
+        return _emit(run(args, resolve_data_dir(args.data_dir)))
+    except BackupUsage as exc:
+        raise _BadInput(str(exc)) from None
+    except Refused as exc:
+        return _fail(str(exc), FAILURE)
+
+
 def _headless(args: argparse.Namespace) -> int:
     # pydantic looks for third-party plugins by scanning every installed package's
     # metadata (~65 ms); the headless path has none and must start fast.
@@ -180,27 +206,18 @@ def _headless(args: argparse.Namespace) -> int:
         except SiteCommandError as exc:
             raise _BadInput(str(exc)) from None
         return 0
-    if args.command in ("backup", "restore"):
-        from desktop.cli_backup import BackupUsage, Refused, run_backup
-        from desktop.paths import resolve_data_dir
+    if args.command in _REGISTRY_COMMANDS:
+        return _registry_command(args, *_REGISTRY_COMMANDS[args.command])
+    if args.command == "verify":
+        from desktop.cli_verify import run_verify
+        from desktop.services.verification import VerifyUsage
 
         try:
-            return _emit(run_backup(args, resolve_data_dir(args.data_dir)))
-        except BackupUsage as exc:
+            summary, code = run_verify(args)
+        except VerifyUsage as exc:
             raise _BadInput(str(exc)) from None
-        except Refused as exc:
-            return _fail(str(exc), FAILURE)
-    if args.command in ("worksheet", "screening-log", "delegation-log"):
-        from desktop.cli_backup import BackupUsage, Refused
-        from desktop.cli_documents import run_documents
-        from desktop.paths import resolve_data_dir
-
-        try:
-            return _emit(run_documents(args, resolve_data_dir(args.data_dir)))
-        except BackupUsage as exc:
-            raise _BadInput(str(exc)) from None
-        except Refused as exc:
-            return _fail(str(exc), FAILURE)
+        _emit(summary)
+        return code
     from desktop.library import TrialFileError, UnknownTrial, find_trial, load_library
 
     try:
