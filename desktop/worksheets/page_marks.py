@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from desktop.worksheets.fonts import BOLD, REGULAR
 from desktop.worksheets.numbered_canvas import NumberedCanvas
 from desktop.worksheets.qr_mask import encode
-from desktop.worksheets.worksheet_data import WorksheetData, banner_text
+from desktop.worksheets.worksheet_data import WorksheetData, banner_text, strip_text
 
 MARGIN = 18 * mm
 QR_SIZE = 24 * mm
@@ -60,7 +60,7 @@ def page_label(number: int, total: int) -> str:
 def draw_page_marks(canv: Canvas, data: WorksheetData) -> None:
     """Banner and QR code, drawn under the page's content (before it)."""
     width, height = canv._pagesize
-    banner = banner_text(data)
+    banner, strip = banner_text(data), strip_text(data)
     canv.saveState()
     if banner:
         # A light diagonal watermark across the page, readable printed in black and white.
@@ -74,14 +74,16 @@ def draw_page_marks(canv: Canvas, data: WorksheetData) -> None:
         canv.drawCentredString(0, 0, banner)
         canv.restoreState()
         canv.saveState()
-        # And a top strip, in case the watermark is cut by a photocopier's contrast.
+    if strip:
+        # A top strip, in case the watermark is cut by a photocopier's contrast (and the
+        # sealed note, which has no watermark).
         canv.setFillGray(0.9)
         canv.setStrokeGray(0.3)
         canv.rect(MARGIN, height - MARGIN + 2 * mm, width - 2 * MARGIN, BANNER_HEIGHT - 3 * mm,
                   stroke=1, fill=1)
         canv.setFillGray(0)
-        canv.setFont(BOLD, 10)
-        canv.drawCentredString(width / 2, height - MARGIN + 3.8 * mm, banner)
+        canv.setFont(BOLD, 10 if banner else 8.5)
+        canv.drawCentredString(width / 2, height - MARGIN + 3.8 * mm, strip)
     _draw_qr(canv, qr_payload(data), width - MARGIN - QR_SIZE, MARGIN - 6 * mm)
     canv.restoreState()
 

@@ -16,7 +16,9 @@ from desktop.domain.signing import Meaning
 
 Kind = Literal["Inclusion", "Exclusion"]
 Outcome = Literal["Pass", "Fail", "Unknown"]
-State = Literal["draft", "signed", "superseded", "changed"]
+#: "sealed": the base of a digitally signed worksheet, laid out before its first signature
+#: (each later signature only fills its own box, so the page cannot say who signed).
+State = Literal["draft", "signed", "superseded", "changed", "sealed"]
 Paper = Literal["A4", "Letter"]
 
 #: Each outcome's mark, printed beside its word: the outcome never rests on colour alone.
@@ -162,8 +164,18 @@ def format_when(at: datetime) -> str:
     return f"{at:%Y-%m-%d %H:%M:%S} UTC{offset[:3]}:{offset[3:]}"
 
 
+#: The top strip of a digitally signed worksheet, on every page.
+SEALED_NOTE: Final = "SIGNED DIGITALLY – A SIGNATURE BOX WITH BLANK LINES IS NOT SIGNED"
+
+
+def strip_text(data: WorksheetData) -> str | None:
+    """The strip across the top of every page: the banner, or the sealed note."""
+    return SEALED_NOTE if data.state == "sealed" else banner_text(data)
+
+
 def banner_text(data: WorksheetData) -> str | None:
-    """The state banner on every page; none on a signed worksheet still current."""
+    """The state banner on every page; none on a signed worksheet still current (nor on
+    a digitally signed one, whose boxes say who signed)."""
     if data.state == "draft":
         return "DRAFT – NOT SIGNED"
     if data.state == "superseded":

@@ -138,3 +138,20 @@ def test_the_signature_stamps_use_only_embedded_fonts(signed: bytes, tmp_path: P
     for line in out.splitlines()[2:]:
         assert "DejaVuSans" in line, line
         assert line.split()[-5] == "yes", line
+
+
+def test_the_base_of_a_signed_worksheet_says_how_to_read_its_boxes() -> None:
+    """Laid out before the first signature, its pages cannot say who signed: every page
+    says that a box with blank lines is not signed, and no draft watermark stays on it."""
+    import io
+    from dataclasses import replace
+
+    from pypdf import PdfReader
+
+    from desktop.worksheets.worksheet_data import SEALED_NOTE
+
+    built = build_worksheet(replace(worksheet(), state="sealed"))
+    pages = [" ".join((p.extract_text() or "").split())
+             for p in PdfReader(io.BytesIO(built.pdf)).pages]
+    assert all(SEALED_NOTE in page for page in pages)
+    assert not any("DRAFT" in page for page in pages)
