@@ -82,7 +82,14 @@ def login_of(args: argparse.Namespace) -> Callable[[], tuple[str, str]] | None:
 
 
 def read_password(user_id: str, piped: bool) -> str:
-    """The password from the terminal, or the first line of standard input."""
+    """The password from the terminal, or the first line of standard input. An empty one
+    is bad usage (no terminal to ask at, nothing piped), never a failed login."""
     if not piped and sys.stdin.isatty():
-        return getpass.getpass(f"Password for {user_id}: ")
-    return sys.stdin.readline().rstrip("\n")
+        password = getpass.getpass(f"Password for {user_id}: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise BackupUsage(f"no password given for {user_id}: type it at the terminal, or "
+                          "pipe it on the first line of standard input with "
+                          "--password-stdin")
+    return password

@@ -126,6 +126,11 @@ class LogPart(ScreeningBase):
                 ") x JOIN visit v ON v.id = x.visit_id JOIN screening s "
                 "ON s.id = v.screening_id WHERE s.trial_id = ? GROUP BY v.screening_id",
                 (trial.id,)).fetchall()
+            assessed = conn.execute(
+                "SELECT v.screening_id, MIN(json_extract(sv.content, '$.assessed_at')) "
+                "FROM stage_version sv JOIN visit v ON v.id = sv.visit_id JOIN screening s "
+                "ON s.id = v.screening_id WHERE s.trial_id = ? GROUP BY v.screening_id",
+                (trial.id,)).fetchall()
             signature_rows = conn.execute(
                 "SELECT v.screening_id, g.signed_at FROM signature g JOIN visit v "
                 "ON v.id = g.visit_id JOIN screening s ON s.id = v.screening_id "
@@ -145,6 +150,9 @@ class LogPart(ScreeningBase):
             failure = _failure_row(values)
             failures_of.setdefault(failure.screening_id, []).append(failure)
         entered_of = {int(sid): _utc_req(at) for sid, at in entered if at is not None}
+        # Local wall-clock times, as the stage was assessed as of.
+        assessed_of = {int(sid): datetime.fromisoformat(str(at)) for sid, at in assessed
+                       if at is not None}
         order = {stage_id: i for i, stage_id in enumerate(trial.stage_ids)}
         signed_of: dict[int, list[datetime]] = {}
         for sid, signed_at in signature_rows:
@@ -170,6 +178,7 @@ class LogPart(ScreeningBase):
                 screening_id=screening.id, patient_id=screening.patient_id, mrn=mrn,
                 family_name=family_name, given_name=given_name,
                 birth_date=None if birth is None else date.fromisoformat(str(birth)),
+                first_assessed=assessed_of.get(screening.id),
                 started_at=screening.started_at, last_activity=max(times),
                 furthest_stage=None if furthest is None else furthest.stage_id,
                 furthest_repeat=0 if furthest is None else furthest.repeat,

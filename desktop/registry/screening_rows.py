@@ -229,6 +229,15 @@ class LogRow:
     #: Every completed stage's screen-failure reasons, oldest first.
     failures: tuple[ScreenFailureRow, ...]
     birth_date: date | None = None
+    #: The earliest time a completed stage of it was assessed as of (local wall clock):
+    #: when screening took place, where results were entered afterwards.
+    first_assessed: datetime | None = None
+
+    def screening_date(self) -> date:
+        """The date screening took place: its first assessed stage's, else its start."""
+        started = self.started_at.astimezone().date()
+        return started if self.first_assessed is None else min(
+            started, self.first_assessed.date())
 
 
 #: The patient's details a stage's decision rests on, and how they are named.

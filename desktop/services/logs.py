@@ -32,10 +32,10 @@ from desktop.worksheets.worksheet_data import format_when
 SCREENING_COLUMNS: Final = ("Screening no.", "Patient", "MRN", "Date of birth",
                             "Screening date", "Furthest stage", "Outcome",
                             "Screen-fail reasons (criterion number and text)")
-SCREENING_WIDTHS: Final = (0.07, 0.13, 0.08, 0.08, 0.08, 0.13, 0.12, 0.31)
+SCREENING_WIDTHS: Final = (0.07, 0.13, 0.08, 0.08, 0.08, 0.15, 0.12, 0.29)
 SPONSOR_COLUMNS: Final = ("Screening no.", "Initials", "Screening date", "Furthest stage",
                           "Outcome", "Screen-fail reasons (criterion number and text)")
-SPONSOR_WIDTHS: Final = (0.08, 0.07, 0.09, 0.15, 0.15, 0.46)
+SPONSOR_WIDTHS: Final = (0.08, 0.07, 0.09, 0.17, 0.15, 0.44)
 DELEGATION_WIDTHS: Final = (0.035, 0.115, 0.10, 0.085, 0.095, 0.08, 0.08, 0.085, 0.08, 0.085,
                             0.08, 0.08)
 FORMATS: Final = (".pdf", ".csv")
@@ -81,10 +81,11 @@ class LogService:
                         site.site_name or "(site name not set)")
 
     def screening_log(self, trial: Trial, sponsor_copy: bool = False) -> LogDocument:
-        """Every patient screened for ``trial``, in the order screening began."""
+        """Every patient screened for ``trial``, in the order screening took place (the
+        date of its first assessed stage, else its start)."""
         need(self.actor, Permission.READ)
         rows = ScreeningRepository(self._registry, self.actor.user_id).screening_log(trial)
-        rows.sort(key=lambda r: (r.started_at, r.screening_id))
+        rows.sort(key=lambda r: (r.screening_date(), r.started_at, r.screening_id))
         cells: list[tuple[str, ...]] = []
         failed = 0
         for row in rows:
@@ -92,7 +93,7 @@ class LogService:
             reasons = "\n".join(line for f in row.failures
                                 for line in failure_lines(trial, f.stage_id, f.repeat,
                                                           f.reasons))
-            shared = (f"{row.started_at.astimezone():%Y-%m-%d}",
+            shared = (row.screening_date().isoformat(),
                       stage_label(trial, row.furthest_stage, row.furthest_repeat),
                       outcome_words(trial, row.furthest_stage, row.furthest_repeat,
                                     row.furthest_state), reasons)

@@ -80,8 +80,12 @@ def _expected(source: WorksheetSource, decision: str) -> list[Action]:
     return actions
 
 
-def _box(action: Action, decision: str, signed: SignatureRow | None) -> SignerBox:
-    meaning = meaning_for(action, decision)
+def _box(action: Action, decision: str, signed: SignatureRow | None,
+         decided: bool = True) -> SignerBox:
+    """``decided``: the stage is completed (else a confirmation's meaning is not known)."""
+    meaning: Meaning | None = meaning_for(action, decision)
+    if not decided and action is Action.CONFIRM:
+        meaning = None
     signature = None if signed is None else Signature(
         signed.printed_name, signed.role, signed.meaning, signed.signed_at)
     return SignerBox(ROLE_LABELS[action], meaning, signature)
@@ -154,13 +158,14 @@ def worksheet_data(source: WorksheetSource, standing: Standing | None) -> Worksh
         patient=PatientInfo(f"{patient.family_name}, {patient.given_name}", patient.mrn,
                             birth, (record.sex or patient.sex).capitalize(),
                             calc.age_years(birth, on)),
-        stage=StageInfo(title, on, tuple(PlannedEvent(label, at.date())
+        stage=StageInfo(title, on, tuple(PlannedEvent(label, at)
                                          for label, at in planned_events(content))),
         criteria=tuple(CriterionRow(str(line.number), _kind(line.kind), line.text,
                                     line.response, _outcome(line.outcome))
                        for line in lines),
         decision=words,
-        signers=tuple(_box(action, decision, signed.get(action))
+        signers=tuple(_box(action, decision, signed.get(action),
+                           decided=source.visit.status == "completed")
                       for action in _expected(source, decision)),
         document_id=document_id(visit.id, source.version),
         content_hash=source.content_sha256,

@@ -59,8 +59,10 @@ class SignerBoxFlowable(Flowable):  # type: ignore[misc]  # ReportLab has no typ
         canv.setFont(BOLD, 9)
         canv.drawString(3 * mm, top, self.box.role_label)
         canv.setFont(REGULAR, 8)
-        canv.drawRightString(self.box_width - 3 * mm, top,
-                             f"Expected: {self.box.expected.value}")
+        expected = self.box.expected
+        canv.drawRightString(self.box_width - 3 * mm, top, "Expected: " + (
+            expected.value if expected is not None
+            else "its meaning follows the decision at completion"))
         signature = self.box.signature
         canv.setFont(REGULAR, 9)
         step = 5.2 * mm

@@ -47,7 +47,14 @@ class PatientInfo:
 @dataclass(frozen=True)
 class PlannedEvent:
     label: str  # e.g. "Lymphodepletion day -5"
-    on: date
+    on: date  # a datetime where a time was planned
+
+    def text(self) -> str:
+        """``Lymphodepletion 2026-12-03 08:00`` (the date alone where no time was set)."""
+        when = self.on
+        if isinstance(when, datetime) and (when.hour, when.minute) != (0, 0):
+            return f"{self.label} {when:%Y-%m-%d %H:%M}"
+        return f"{self.label} {when:%Y-%m-%d}"
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,8 @@ class SignerBox:
     """One expected signer: blank lines until signed, the manifestation once signed."""
 
     role_label: str  # "Study coordinator", "Investigator"
-    expected: Meaning
+    #: None: the meaning follows the decision, which completing the stage will give.
+    expected: Meaning | None
     signature: Signature | None = None
 
 

@@ -70,7 +70,7 @@ def _p(text: str, style: ParagraphStyle = CELL) -> Paragraph:
 
 def _facts(data: WorksheetData, width: float) -> Table:
     trial, patient, stage = data.trial, data.patient, data.stage
-    planned = "; ".join(f"{e.label} {e.on.isoformat()}" for e in stage.planned) or "none"
+    planned = "; ".join(e.text() for e in stage.planned) or "none"
     rows = [
         ("Site", data.site_name, "Trial", f"{trial.nct_id} — {trial.short_title}"),
         ("Patient", patient.name, "Trial file version", trial.file_version),

@@ -186,6 +186,19 @@ def test_the_sponsor_copy_csv_holds_initials_and_no_mrn_or_birth_date(
     assert "TESTWELL" not in text.upper()
     assert "1952-03-05" not in text  # Demo Bob's date of birth
     assert any("#5 ECOG performance status ≤2" in cell for row in rows for cell in row)
+    # The demo enters today what was assessed weeks ago: the log dates each screening
+    # by its first assessed stage, as the worksheets date their visits.
+    registry = open_registry(demo)
+    try:
+        with registry.read() as conn:
+            firsts = dict(conn.execute(
+                "SELECT v.screening_id, MIN(json_extract(sv.content, '$.assessed_at')) "
+                "FROM stage_version sv JOIN visit v ON v.id = sv.visit_id "
+                "GROUP BY v.screening_id").fetchall())
+    finally:
+        registry.close()
+    dates = {int(row[0]): row[2] for row in rows[1:]}
+    assert dates == {sid: str(at)[:10] for sid, at in firsts.items()}
 
 
 def test_the_delegation_log_pdf_lists_every_line(run: Run, demo: Path,
@@ -201,3 +214,15 @@ def test_the_delegation_log_pdf_lists_every_line(run: Run, demo: Path,
                   "NCT07011004"):
         assert trial in text
     assert _audit(demo)[-1][:2] == ("demo-admin", "delegation_log.export")
+
+
+def test_no_password_at_all_is_bad_usage_not_a_failed_login(run: Run, demo: Path,
+                                                           tmp_path: Path) -> None:
+    before = [row for row in _audit(demo) if row[1] == "cli.login.failed"]
+    code, _, err = run("worksheet", "--data-dir", str(demo), "1", "-o",
+                       str(tmp_path / "w.pdf"), "--user", "demo-monitor", stdin="")
+    assert code == 2
+    assert "no password given for demo-monitor" in err
+    assert "--password-stdin" in err
+    assert [row for row in _audit(demo) if row[1] == "cli.login.failed"] == before
+    assert not (tmp_path / "w.pdf").exists()

@@ -14,7 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from desktop.domain.accounts import Actor
-from desktop.domain.signing import Action
+from desktop.domain.signing import Action, Meaning
 from desktop.library import find_trial
 from desktop.registry.database import Registry
 from desktop.registry.patients import PatientRepository
@@ -202,13 +202,17 @@ def test_a_draft_stage_is_printed_from_what_completing_it_now_would_store(
     screening = screenings.start(patient_id, TRIAL)
     visit: VisitRow = screenings.start_visit(screening.id, TRIAL, "screening-1")
     store_example(screenings, patient_id, visit, TRIAL.id)
-    data, _ = _service(registry, screenings).build(visit.id)
+    data, _built = _service(registry, screenings).build(visit.id)
     assert data.state == "draft"
     assert "if completed now" in data.decision
     assert screenings.stage_versions(visit.id) == []  # building stored nothing
+    # Until it is completed, the investigator's meaning is not known yet.
+    assert [box.expected for box in data.signers] == [Meaning.PREPARED, None]
+    assert "its meaning follows the decision at completion" in _text(_built.pdf)
     done = screenings.complete(visit.id)
     stored, _ = _service(registry, screenings).build(done.id)
     assert stored.content_hash == data.content_hash  # the same content, now stored
+    assert stored.signers[1].expected is Meaning.ELIGIBILITY_CONFIRMED
 
 
 def test_an_export_is_written_whole_and_audited(

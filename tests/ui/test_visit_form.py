@@ -158,7 +158,8 @@ def test_title_names_stage_trial_and_patient(library: dict[str, Trial],
     trial = library["NCT06152809"]
     visit = _start(screenings, patient, trial, "screening-1")
     form = open_form(visit)
-    assert form.windowTitle() == "Screening #1 — NCT06152809 — DOE, John (MRN 123)"
+    assert form.windowTitle() == ("Screening #1 — NCT06152809 — DOE, John (MRN 123) — "
+                                  f"visit {form.visit.id}")
     assert form.windowTitle() == visit_title(trial, trial.stages[0], visit, patient)
 
 

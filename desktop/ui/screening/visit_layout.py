@@ -62,12 +62,13 @@ from desktop.ui.screening.visit_style import HINT_COLOUR, SECTION_STYLE
 
 
 def visit_title(trial: Trial, stage: Stage, visit: VisitRow, patient: PatientRow) -> str:
-    """E.g. "Screening #1 — NCT06152809 — DOE, Jane (MRN 123)"."""
+    """E.g. "Screening #1 — NCT06152809 — DOE, Jane (MRN 123) — visit 12" (the number
+    the headless ``nkscreen worksheet`` takes)."""
     name = STAGE_TITLES.get(stage.id, stage.title)
     if stage.repeat > 1:
         name += f" ({visit.repeat} of {stage.repeat})"
     return (f"{name} — {trial.id} — {patient.family_name.upper()}, {patient.given_name} "
-            f"(MRN {patient.mrn})")
+            f"(MRN {patient.mrn}) — visit {visit.id}")
 
 
 
