@@ -53,6 +53,7 @@ from desktop.registry.signature_reads import (
     _versions,
 )
 from desktop.registry.signature_rows import Shown, SignatureRow, StageVersionRow, Standing
+from desktop.registry.signed_worksheets import NewWorksheet, store
 
 if TYPE_CHECKING:
 
@@ -141,7 +142,8 @@ class SigningPart(CapturePart):
     def add_signature(self, visit_id: int, *, user_id: str, printed_name: str, role: str,
                       action: Action, signed_at: datetime, shown: Shown,
                       rationale: str = "",
-                      parties: Sequence[OverrideParty] = ()) -> SignatureRow:
+                      parties: Sequence[OverrideParty] = (),
+                      document: NewWorksheet | None = None) -> SignatureRow:
         """Sign the visit's current version doing ``action`` (the caller has checked the
         signer's password, role and delegation). ``shown``: the version, decision and
         content hash the signer was shown; the signature is refused unless they are the
@@ -153,7 +155,8 @@ class SigningPart(CapturePart):
         correction is needed: the signature must cover exactly what was decided). An
         override needs the rationale and each other party the protocol names
         (``ValidationFailed``). ``signed_at``: aware local time (kept with its UTC
-        offset)."""
+        offset). ``document``: the worksheet digitally signed with this signature, kept
+        with it (``signed_worksheets``), its SHA-256 on the trail."""
         from desktop.registry.models.signing import Signature
 
         if signed_at.tzinfo is None:
@@ -221,13 +224,17 @@ class SigningPart(CapturePart):
             session.add(signature)
             session.flush()
             assert signature.id is not None
-            self._audit(session, "visit.signature", "visit", visit.id,
-                        {"meaning": meaning.value, "action": action.value,
-                         "user_id": user_id, "printed_name": printed_name, "role": role,
-                         "signed_at": signature.signed_at, "version": version.version,
-                         "trial_id": screening.trial_id,
-                         "content_sha256": version.content_sha256,
-                         "rationale": kept_rationale, "parties": kept_parties})
+            if document is not None:
+                store(session, visit.id, version.version, signature.id, document)
+            details: dict[str, Any] = {
+                "meaning": meaning.value, "action": action.value, "user_id": user_id,
+                "printed_name": printed_name, "role": role,
+                "signed_at": signature.signed_at, "version": version.version,
+                "trial_id": screening.trial_id, "content_sha256": version.content_sha256,
+                "rationale": kept_rationale, "parties": kept_parties}
+            if document is not None:
+                details["worksheet_sha256"] = document.sha256
+            self._audit(session, "visit.signature", "visit", visit.id, details)
             found = rows(f"SELECT {_SIGNATURE_COLUMNS} FROM signature g WHERE g.id = ?",
                          (signature.id,))
             return _signature_row(found[0])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from desktop.domain.worksheet_lines import ContentError
 from desktop.registry.database import Registry
@@ -29,6 +29,9 @@ from desktop.registry.screenings import (
 from desktop.services.acting import Actor, Permission, acting, need
 from desktop.services.documents import Credentials, DocumentError, exporter, write_whole
 from desktop.worksheets.worksheet_data import WorksheetData
+
+if TYPE_CHECKING:
+    from desktop.registry.signed_worksheets import StoredWorksheet
 from desktop.worksheets.worksheet_pdf import Built, build_worksheet
 
 ACTION: Final = "worksheet.export"
@@ -47,11 +50,14 @@ class Exported:
     pages: int
     content_sha256: str
     file_sha256: str
+    #: The stored digitally signed bytes (else built now, signed by no one).
+    signed_digitally: bool = False
 
     def summary(self) -> dict[str, Any]:
         return {"file": str(self.path), "document_id": self.document_id,
                 "version": self.version, "state": self.state, "pages": self.pages,
-                "content_sha256": self.content_sha256, "sha256": self.file_sha256}
+                "content_sha256": self.content_sha256, "sha256": self.file_sha256,
+                "signed_digitally": self.signed_digitally}
 
 
 class WorksheetService:
@@ -86,20 +92,35 @@ class WorksheetService:
             raise WorksheetError(f"The worksheet of visit {visit_id} cannot be built: "
                                  f"{exc}.") from None
 
+    def stored(self, visit_id: int, version: int | None = None) -> StoredWorksheet | None:
+        """The digitally signed worksheet of the visit's ``version`` (default: current),
+        as its newest signature left it; None where none was signed digitally."""
+        from desktop.registry.signed_worksheets import latest
+
+        wanted = self._repository.visit(visit_id).version if version is None else version
+        return latest(self._registry, visit_id, wanted)
+
     def build(self, visit_id: int, version: int | None = None) -> tuple[WorksheetData, Built]:
         data = self.data(visit_id, version)
         return data, build_worksheet(data)
 
     def export(self, visit_id: int, path: Path, version: int | None = None) -> Exported:
-        """Write the worksheet to ``path`` (replacing a file there), audited."""
+        """Write the worksheet to ``path`` (replacing a file there), audited: the stored
+        digitally signed bytes where the version was signed digitally, else built now."""
         need(self.actor, Permission.EXPORT, self._registry)
-        data, built = self.build(visit_id, version)
-        path = Path(path)
-        file_sha = hashlib.sha256(built.pdf).hexdigest()
+        data = self.data(visit_id, version)
         version_no = int(data.document_id.rsplit("V", 1)[1])
-        exported = Exported(path, data.document_id, version_no, data.state, built.pages,
-                            data.content_hash, file_sha)
-        write_whole(path, built.pdf, lambda: self._audit(visit_id, exported, data))
+        stored = self.stored(visit_id, version_no)
+        if stored is not None:
+            pdf, pages = stored.data, _page_count(stored.data)
+        else:
+            built = build_worksheet(data)
+            pdf, pages = built.pdf, built.pages
+        path = Path(path)
+        exported = Exported(path, data.document_id, version_no, data.state, pages,
+                            data.content_hash, hashlib.sha256(pdf).hexdigest(),
+                            signed_digitally=stored is not None)
+        write_whole(path, pdf, lambda: self._audit(visit_id, exported, data))
         return exported
 
     def _audit(self, visit_id: int, exported: Exported, data: WorksheetData) -> None:
@@ -110,7 +131,15 @@ class WorksheetService:
             "state": exported.state, "pages": exported.pages,
             "content_sha256": exported.content_sha256, "sha256": exported.file_sha256,
             "chain_head": {"seq": data.chain_head.seq, "hash": data.chain_head.hash},
-            "file": exported.path.name})
+            "signed_digitally": exported.signed_digitally, "file": exported.path.name})
+
+
+def _page_count(pdf: bytes) -> int:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return int(PdfFileReader(io.BytesIO(pdf), strict=False).root["/Pages"]["/Count"])
 
 
 def worksheet_command(data_dir: Path, visit_id: int, version: int | None, target: Path,
