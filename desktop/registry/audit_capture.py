@@ -21,13 +21,21 @@ AUDITED: Final[dict[str, str]] = {
     "visit_event": "id", "observation": "id", "answer": "id", "screen_failure": "id",
     "account": "id", "delegation": "id", "site_setting": "key", "uln_value": "id",
     "trial_file": "sha256", "stage_version": "id", "signature": "id",
+    "signing_ca": "id", "ca_key_grant": "id", "user_key": "id", "user_certificate": "id",
 }
 """Every table of source records, with its key column."""
 
 STATE_DIGEST_HEX: Final = 32
 
-BLOB_COLUMNS: Final = {("trial_file", "data")}
-"""Kept as their length (``trial_file.data`` is also checked against its SHA-256 key)."""
+BLOB_COLUMNS: Final = {("trial_file", "data"), ("signing_ca", "sealed_key"),
+                       ("ca_key_grant", "wrapped"), ("user_key", "sealed")}
+"""Kept as their length (``trial_file.data`` is also checked against its SHA-256 key; the
+sealed keys have a SHA-256 column beside them, and never reach the trail themselves)."""
+
+AUDITED_0007: Final = ("patient", "patient_fact", "screening", "visit", "visit_event",
+                       "observation", "answer", "screen_failure", "account", "delegation",
+                       "site_setting", "uln_value", "trial_file", "stage_version", "signature")
+"""The audited tables as migration 0007 knew them (a later migration adds its own)."""
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -54,12 +62,13 @@ def key_sql(table: str, prefix: str = "") -> str:
     return f"CAST({prefix}{_quote(AUDITED[table])} AS TEXT)"
 
 
-def trigger_statements(conn: sqlite3.Connection) -> dict[str, str]:
+def trigger_statements(conn: sqlite3.Connection,
+                       tables: Iterable[str] = AUDITED) -> dict[str, str]:
     """The capture triggers every audited table must have, by name, for its current
     columns: exactly as ``install_triggers`` creates them (``audit verify`` compares the
     registry's own with these, so a trigger dropped, altered or added is caught)."""
     statements: dict[str, str] = {}
-    for table in AUDITED:
+    for table in tables:
         new, old = snapshot_sql(conn, table, "NEW."), snapshot_sql(conn, table, "OLD.")
         body = {
             "insert": f"{key_sql(table, 'NEW.')}, 'insert', NULL, {new}",
@@ -74,14 +83,14 @@ def trigger_statements(conn: sqlite3.Connection) -> dict[str, str]:
     return statements
 
 
-def install_triggers(conn: sqlite3.Connection) -> None:
+def install_triggers(conn: sqlite3.Connection, tables: Iterable[str] = AUDITED) -> None:
     """(Re)create the capture triggers of every audited table, for its current columns.
 
     A migration that changes an audited table's columns calls this again at its end, and
     ``baseline`` for that table (its records' values, as the trail compares them, change
     form with their columns).
     """
-    for name, statement in trigger_statements(conn).items():
+    for name, statement in trigger_statements(conn, tables).items():
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         conn.execute(statement)
 

@@ -3,7 +3,7 @@ of a stored row's ``changes`` into them.
 
 ``changes`` is a list of ``[table, key, op, old, new]`` with full row objects (see
 ``audit_chain``); for each changed row, the fields whose values differ are listed. A
-password hash is never shown: its values read "(set)" and "(changed)", in the changes and
+password hash (or a sealed signing key, a wrapped CA key) is never shown: its values read "(set)" and "(changed)", in the changes and
 in the details alike. Part of ``desktop.registry.audit_reads``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Final
 from desktop.registry.audit_chain import local_time
 
 #: Fields whose values the audit view never shows (only that they were set or changed).
-SECRET_FIELDS: Final = frozenset({"password_hash"})
+SECRET_FIELDS: Final = frozenset({"password_hash", "sealed_key", "wrapped", "sealed"})
 SET: Final = "(set)"
 CHANGED: Final = "(changed)"
 

@@ -7,6 +7,7 @@ feature adds its tables in a module of its own and imports it here.
 from desktop.registry.models.account import Account, Delegation, SiteSetting, UlnValue
 from desktop.registry.models.audit import AuditEvent, AuditForeign, AuditHead, AuditPending
 from desktop.registry.models.base import metadata
+from desktop.registry.models.keys import CaKeyGrant, SigningCa, UserCertificate, UserKey
 from desktop.registry.models.patient import Patient
 from desktop.registry.models.screening import (
     Answer,
@@ -20,6 +21,6 @@ from desktop.registry.models.screening import (
 from desktop.registry.models.signing import Signature, StageVersion, TrialFile
 
 __all__ = ["Account", "Answer", "AuditEvent", "AuditForeign", "AuditHead", "AuditPending",
-           "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening",
-           "Signature", "SiteSetting", "StageVersion", "TrialFile", "UlnValue", "Visit",
-           "VisitEvent", "metadata"]
+           "CaKeyGrant", "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening",
+           "Signature", "SigningCa", "SiteSetting", "StageVersion", "TrialFile", "UlnValue",
+           "UserCertificate", "UserKey", "Visit", "VisitEvent", "metadata"]

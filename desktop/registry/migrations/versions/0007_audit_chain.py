@@ -82,8 +82,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('chain_hash', sa.String(), nullable=True))
 
     conn = _raw()
-    audit_capture.baseline(conn, audit_capture.AUDITED, _BASELINE_NOTE)
-    audit_capture.install_triggers(conn)
+    # The tables audited at this revision: later migrations add theirs (and triggers).
+    audit_capture.baseline(conn, audit_capture.AUDITED_0007, _BASELINE_NOTE)
+    audit_capture.install_triggers(conn, audit_capture.AUDITED_0007)
     audit_chain.seal(conn, audit_chain.Floor(event=0), actor="nkscreen")
 
 
@@ -95,7 +96,7 @@ def _raw() -> sqlite3.Connection:
 
 def downgrade() -> None:
     conn = _raw()
-    for table in audit_capture.AUDITED:
+    for table in audit_capture.AUDITED_0007:
         for kind in ("insert", "update", "delete"):
             conn.execute(f"DROP TRIGGER IF EXISTS audit_{table}_{kind}")
     with op.batch_alter_table('signature', schema=None) as batch_op:
