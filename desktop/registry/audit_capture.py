@@ -22,12 +22,14 @@ AUDITED: Final[dict[str, str]] = {
     "account": "id", "delegation": "id", "site_setting": "key", "uln_value": "id",
     "trial_file": "sha256", "stage_version": "id", "signature": "id",
     "signing_ca": "id", "ca_key_grant": "id", "user_key": "id", "user_certificate": "id",
+    "signed_worksheet": "id",
 }
 """Every table of source records, with its key column."""
 
 STATE_DIGEST_HEX: Final = 32
 
-BLOB_COLUMNS: Final = {("trial_file", "data"), ("signing_ca", "sealed_key"),
+BLOB_COLUMNS: Final = {("trial_file", "data"), ("signed_worksheet", "data"),
+                       ("signing_ca", "sealed_key"),
                        ("ca_key_grant", "wrapped"), ("user_key", "sealed")}
 """Kept as their length (``trial_file.data`` is also checked against its SHA-256 key; the
 sealed keys have a SHA-256 column beside them, and never reach the trail themselves)."""

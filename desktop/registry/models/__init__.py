@@ -19,8 +19,32 @@ from desktop.registry.models.screening import (
     VisitEvent,
 )
 from desktop.registry.models.signing import Signature, StageVersion, TrialFile
+from desktop.registry.models.worksheets import SignedWorksheet
 
-__all__ = ["Account", "Answer", "AuditEvent", "AuditForeign", "AuditHead", "AuditPending",
-           "CaKeyGrant", "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening",
-           "Signature", "SigningCa", "SiteSetting", "StageVersion", "TrialFile", "UlnValue",
-           "UserCertificate", "UserKey", "Visit", "VisitEvent", "metadata"]
+__all__ = [
+    "Account",
+    "Answer",
+    "AuditEvent",
+    "AuditForeign",
+    "AuditHead",
+    "AuditPending",
+    "CaKeyGrant",
+    "Delegation",
+    "Observation",
+    "Patient",
+    "PatientFact",
+    "ScreenFailure",
+    "Screening",
+    "Signature",
+    "SignedWorksheet",
+    "SigningCa",
+    "SiteSetting",
+    "StageVersion",
+    "TrialFile",
+    "UlnValue",
+    "UserCertificate",
+    "UserKey",
+    "Visit",
+    "VisitEvent",
+    "metadata",
+]
