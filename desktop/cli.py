@@ -64,18 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     from desktop.cli_site import add_site_command
 
     add_site_command(sub)
-    audit = sub.add_parser("audit", help="the audit trail: verify it")
-    audit_actions = audit.add_subparsers(dest="audit_command", metavar="ACTION")
-    verify = audit_actions.add_parser(
-        "verify", help="check the registry against its hash-chained audit trail (JSON; "
-                       "exit 0 intact, 1 a problem); no login, no patient data")
-    verify.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="registry folder (default: as for the app)")
+    from desktop.cli_audit import add_audit_command
     from desktop.cli_backup import add_backup_commands
     from desktop.cli_documents import add_document_commands
     from desktop.cli_verify import add_verify_command
 
-    for add in (add_backup_commands, add_document_commands, add_verify_command):
+    for add in (add_audit_command, add_backup_commands, add_document_commands,
+                add_verify_command):
         add(sub)
     return parser
 
@@ -171,6 +166,7 @@ _REGISTRY_COMMANDS = {
     "backup": ("desktop.cli_backup", "run_backup"),
     "restore": ("desktop.cli_backup", "run_backup"),
     "worksheet": ("desktop.cli_documents", "run_documents"),
+    "worksheets": ("desktop.cli_documents", "run_documents"),
     "screening-log": ("desktop.cli_documents", "run_documents"),
     "delegation-log": ("desktop.cli_documents", "run_documents"),
 }
@@ -196,7 +192,15 @@ def _headless(args: argparse.Namespace) -> int:
     # metadata (~65 ms); the headless path has none and must start fast.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
     if args.command == "audit":
-        return _audit(args)
+        from desktop.cli_audit import AuditUsage, run_audit
+
+        try:
+            summary, problem = run_audit(args)
+        except AuditUsage as exc:
+            raise _BadInput(str(exc)) from None
+        if summary is not None:
+            _emit(summary)
+        return 0 if problem is None else _fail(problem, FAILURE)
     if args.command == "site":
         from desktop.cli_site import SiteCommandError, run_site
         from desktop.paths import resolve_data_dir
@@ -265,30 +269,6 @@ def _headless(args: argparse.Namespace) -> int:
         return verdict.as_json() | {"as_of": _iso(record.as_of)}
 
     return _run_records(args, one)
-
-
-def _audit(args: argparse.Namespace) -> int:
-    """``audit verify``: the JSON summary on stdout; the first problem on stderr, exit 1."""
-    if args.audit_command != "verify":
-        raise _BadInput("ACTION: give one: verify (see nkscreen audit --help)")
-    from desktop.paths import resolve_data_dir
-    from desktop.services.audit import AuditError, verify_registry
-
-    try:
-        check = verify_registry(resolve_data_dir(args.data_dir))
-    except AuditError as exc:
-        raise _BadInput(f"--data-dir: {exc}") from None
-    except Exception as exc:  # never the exception's text: it could quote a record
-        return _fail(f"audit trail: the check could not finish ({type(exc).__name__}); "
-                     f"the registry may be damaged", FAILURE)
-    _emit(check.as_dict())
-    first = check.first_problem
-    if first is not None:
-        more = len(check.report.problems) - 1
-        return _fail(f"audit trail: {first.message}"
-                     + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""),
-                     FAILURE)
-    return 0
 
 
 def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:

@@ -1,5 +1,5 @@
-"""``nkscreen worksheet``, ``screening-log`` and ``delegation-log``: documents for the
-binder, headless, through the services only (no Qt, no database layer here).
+"""``nkscreen worksheet``, ``worksheets``, ``screening-log`` and ``delegation-log``:
+documents for the binder, headless, through the services only (no Qt, no database layer here).
 
 Each is an export, so it names the person who made it: ``--user`` and the password from
 the terminal (or the first line of standard input, ``--password-stdin``), never from the
@@ -16,11 +16,11 @@ from typing import Any
 
 from desktop.cli_backup import BackupUsage, Refused, login_of
 
-COMMANDS = ("worksheet", "screening-log", "delegation-log")
+COMMANDS = ("worksheet", "worksheets", "screening-log", "delegation-log")
 
 
 def add_document_commands(sub: Any) -> None:
-    """Add the three document commands to the command line's subcommands."""
+    """Add the document commands to the command line's subcommands."""
     worksheet = sub.add_parser(
         "worksheet", help="write a stage visit's eligibility worksheet as PDF (JSON summary)")
     worksheet.add_argument("visit", metavar="VISIT_ID", help="the stage visit's number")
@@ -33,16 +33,23 @@ def add_document_commands(sub: Any) -> None:
                      help="initials and screening numbers only: no MRN, no date of birth")
     delegation = sub.add_parser("delegation-log", help="write the delegation of authority "
                                                        "log as PDF or CSV (JSON summary)")
+    listing = sub.add_parser("worksheets", help="list the digitally signed worksheets the "
+                                                "registry keeps, with their signers (JSON)")
+    _login_options(listing)
     for command, kinds in ((worksheet, "FILE.pdf"), (log, "FILE.pdf or FILE.csv"),
                            (delegation, "FILE.pdf or FILE.csv")):
-        command.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                             help="registry folder (default: as for the app)")
         command.add_argument("-o", "--output", metavar="FILE", required=True,
                              help=f"the file to write ({kinds}; replaced if it exists)")
-        command.add_argument("--user", metavar="USER_ID",
-                             help="your user id (the password is asked for)")
-        command.add_argument("--password-stdin", action="store_true",
-                             help="read the password from the first line of standard input")
+        _login_options(command)
+
+
+def _login_options(command: Any) -> None:
+    command.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                         help="registry folder (default: as for the app)")
+    command.add_argument("--user", metavar="USER_ID",
+                         help="your user id (the password is asked for)")
+    command.add_argument("--password-stdin", action="store_true",
+                         help="read the password from the first line of standard input")
 
 
 def _number(text: str | None, option: str) -> int | None:
@@ -58,6 +65,13 @@ def run_documents(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
     ``Refused`` (exit 1)."""
     from desktop.services.rows import RegistryError
 
+    if args.command == "worksheets":
+        from desktop.services.worksheets import worksheets_command
+
+        try:
+            return worksheets_command(data_dir, login_of(args))
+        except RegistryError as exc:
+            raise Refused(str(exc)) from None
     target = Path(args.output)
     suffix = target.suffix.lower()
     allowed = (".pdf",) if args.command == "worksheet" else (".pdf", ".csv")

@@ -11,9 +11,12 @@ written but the failed attempt, which counts toward the lockout like a failed lo
 3. the role: "Prepared by" takes a coordinator, a confirmation or an override an
    investigator (``desktop.domain.signing.signer_problem``);
 4. an investigator's delegation for the trial in force today (the delegation log);
-5. the stage and the state machine, in the registry (``add_signature``): completed,
+5. where the site has a signing authority (issue 16), the signer's own key, unlocked with
+   the password typed, and its certificate (``NoSigningKey`` says why not): the stage's
+   worksheet is signed with it (``worksheet_signing``);
+6. the stage and the state machine, in the registry (``add_signature``): completed,
    the transition allowed, the covered data as it was decided, an override's rationale
-   and named parties.
+   and named parties; the signed worksheet is kept with the signature, or neither is.
 
 ``request`` says what a signature would sign and mean (for the dialog), ``standing``
 whether the signatures still hold, ``open_correction`` starts a new version. No Qt.
@@ -25,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from desktop.domain.accounts import Role, delegated
 from desktop.domain.signing import (
@@ -49,6 +53,9 @@ from desktop.registry.signature_rows import Shown, SignatureRow, StageVersionRow
 from desktop.services.accounts import AccountService, LoginRefused
 from desktop.services.acting import Actor, NotPermitted, acting
 from desktop.zone import site_zone
+
+if TYPE_CHECKING:
+    from desktop.services.keys import KeyService
 
 __all__ = ["Action", "LoginRefused", "Meaning", "NotPermitted", "OverrideParty",
            "ScreeningRefused", "Shown", "SignatureRow", "SigningRequest", "SigningService",
@@ -76,23 +83,31 @@ class SigningRequest:
 class SigningService:
     def __init__(self, registry: Registry, actor: Actor | str, accounts: AccountService, *,
                  repository: ScreeningRepository,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now,
+                 keys: KeyService | None = None) -> None:
+        from desktop.services.keys import KeyService
+        from desktop.services.worksheet_signing import WorksheetSigner
+        from desktop.services.worksheets import WorksheetService
+
         self._registry = registry
         self.actor = acting(actor)
         self._accounts = accounts
         self._repository = repository
         self._delegations = DelegationRepository(registry)
         self._clock = clock
+        self._documents = WorksheetSigner(
+            keys or KeyService(registry, clock=clock),
+            WorksheetService(registry, self.actor, repository=repository))
 
     @classmethod
     def open(cls, registry: Registry, actor: Actor | str, accounts: AccountService, *,
              clock: Callable[[], datetime] = datetime.now, trials: TrialSource | None = None,
              site_uln: Mapping[str, Fraction] | SiteUlnSource | None = None,
-             ) -> SigningService:
+             keys: KeyService | None = None) -> SigningService:
         user = acting(actor)
         repository = ScreeningRepository(registry, user.user_id, clock, trials=trials,
                                          site_uln=site_uln)
-        return cls(registry, user, accounts, repository=repository, clock=clock)
+        return cls(registry, user, accounts, repository=repository, clock=clock, keys=keys)
 
     # -- what would be signed --------------------------------------------------------
 
@@ -174,10 +189,16 @@ class SigningService:
         if problem is not None:
             raise NotPermitted(problem)
         role = Role.COORDINATOR if action is Action.PREPARE else Role.INVESTIGATOR
+        signed_at = self._now()
+        # The worksheet signed with the signer's own key (a site with a signing authority):
+        # kept with the signature in its write session, or neither is.
+        document = self._documents.document(
+            visit_id, action, signer.user_id, password, printed_name=signer.full_name,
+            role=role.label, meaning=meaning_for(action, shown.decision), signed_at=signed_at)
         return self._repository.add_signature(
             visit_id, user_id=signer.user_id, printed_name=signer.full_name,
-            role=role.label, action=action, signed_at=self._now(), shown=shown,
-            rationale=rationale, parties=parties)
+            role=role.label, action=action, signed_at=signed_at, shown=shown,
+            rationale=rationale, parties=parties, document=document)
 
     def _now(self) -> datetime:
         """Now, as local time with its UTC offset (in the site's zone)."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from desktop.domain.signing import Action, Meaning
 from desktop.registry.signed_worksheets import NewWorksheet
 from desktop.services.worksheet_content import ROLE_LABELS
+from desktop.services.worksheets import WorksheetError
 
 if TYPE_CHECKING:
     from desktop.services.keys import KeyService
@@ -79,18 +80,21 @@ class WorksheetSigner:
         try:
             box = box_of(fields, ROLE_LABELS[action])
         except LookupError:
-            from desktop.worksheets.pdf_signing import SigningError
-
-            raise SigningError(f"The worksheet has no box for the {ROLE_LABELS[action]}."
-                               ) from None
+            raise WorksheetError(f"The worksheet has no box for the {ROLE_LABELS[action]}; "
+                                 "it was not signed.") from None
         issuer = identity.certificate.issuer.rfc4514_string()
         from cryptography import x509
 
         names = identity.certificate.issuer.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         if names:
             issuer = str(names[0].value)
-        signed = sign_field(base, box, self._loaded(identity), Stamp(
-            ROLE_LABELS[action], printed_name, role, meaning.value, signed_at, issuer))
+        from desktop.worksheets.pdf_signing import SigningError
+
+        try:
+            signed = sign_field(base, box, self._loaded(identity), Stamp(
+                ROLE_LABELS[action], printed_name, role, meaning.value, signed_at, issuer))
+        except SigningError as exc:
+            raise WorksheetError(f"{exc} Nothing was signed.") from None
         return NewWorksheet(signed, hashlib.sha256(signed).hexdigest(), tuple(fields))
 
     def _loaded(self, identity: SigningIdentity) -> LoadedSigner:
