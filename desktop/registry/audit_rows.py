@@ -3,8 +3,9 @@ of a stored row's ``changes`` into them.
 
 ``changes`` is a list of ``[table, key, op, old, new]`` with full row objects (see
 ``audit_chain``); for each changed row, the fields whose values differ are listed. A
-password hash (or a sealed signing key, a wrapped CA key) is never shown: its values read "(set)" and "(changed)", in the changes and
-in the details alike. Part of ``desktop.registry.audit_reads``.
+password hash (or a sealed signing key, a wrapped CA key) is never shown: its values read
+"(set)" and "(changed)", in the changes and in the details alike. Part of
+``desktop.registry.audit_reads``.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from desktop.registry.models.screening import (
 from desktop.registry.models.signing import Signature, StageVersion, TrialFile
 
 __all__ = ["Account", "Answer", "AuditEvent", "AuditForeign", "AuditHead", "AuditPending",
-           "CaKeyGrant", "Delegation", "Observation", "Patient", "PatientFact", "ScreenFailure", "Screening",
-           "Signature", "SigningCa", "SiteSetting", "StageVersion", "TrialFile", "UlnValue",
-           "UserCertificate", "UserKey", "Visit", "VisitEvent", "metadata"]
+           "CaKeyGrant", "Delegation", "Observation", "Patient", "PatientFact",
+           "ScreenFailure", "Screening", "Signature", "SigningCa", "SiteSetting",
+           "StageVersion", "TrialFile", "UlnValue", "UserCertificate", "UserKey", "Visit",
+           "VisitEvent", "metadata"]
