@@ -31,8 +31,10 @@ from cryptography import x509
 from desktop.domain.accounts import Actor, Permission, Role
 from desktop.registry.accounts import AccountRepository, AccountRow
 from desktop.registry.database import Registry, RegistryError
-from desktop.registry.signing_keys import CertificateRow, KeyRow, KeyWrites, SigningKeyRepository
+from desktop.registry.signing_keys import CertificateRow, KeyWrites, SigningKeyRepository
+from desktop.services import key_states
 from desktop.services.acting import need
+from desktop.services.key_states import CertificateState, PendingCertificate
 from desktop.worksheets import pki
 from desktop.worksheets.pki import Kdf, SigningIdentity
 
@@ -51,29 +53,6 @@ class KeyProblem(RegistryError):
 
 class NoSigningKey(RegistryError):
     """The user cannot sign yet (or any more); the message says why."""
-
-
-@dataclass(frozen=True)
-class PendingCertificate:
-    user_id: str
-    full_name: str
-    key_id: str
-    since: datetime
-
-
-@dataclass(frozen=True)
-class CertificateState:
-    """A user's signing standing, for the Certificates tab."""
-
-    user_id: str
-    full_name: str
-    #: "issued", "imported", "pending", "retired" (a reset; no new key yet) or "none".
-    state: str
-    subject: str = ""
-    issuer: str = ""
-    serial: str = ""
-    not_after: datetime | None = None
-    holds_ca: bool = False
 
 
 def kdf_like(hasher: PasswordHasher) -> Kdf:
@@ -166,38 +145,12 @@ class KeyService:
     def pending(self, admin: Actor) -> list[PendingCertificate]:
         """Users whose current key awaits its certificate."""
         need(admin, Permission.ADMINISTER)
-        names = self._accounts.names()
-        issued = {row.key_id for row in self._keys.certificates()}
-        return [PendingCertificate(k.user_id, names.get(k.user_id, k.user_id), k.key_id,
-                                   k.created_at)
-                for k in self._keys.user_keys() if k.retired_at is None and k.key_id not in issued]
+        return key_states.pending(self._keys, self._accounts)
 
     def states(self, admin: Actor) -> list[CertificateState]:
         """Every account's signing standing (issued, imported, pending, retired, none)."""
         need(admin, Permission.ADMINISTER)
-        certs: dict[str, CertificateRow] = {c.key_id: c for c in self._keys.certificates()}
-        keys: dict[str, list[KeyRow]] = {}
-        for key in self._keys.user_keys():
-            keys.setdefault(key.user_id, []).append(key)
-        ca = self._keys.current_ca()
-        found = []
-        for account in self._accounts.all():
-            held = ca is not None and self._keys.grant_for(ca.key_id, account.user_id) is not None
-            own = keys.get(account.user_id, [])
-            active = [k for k in own if k.retired_at is None]
-            if not active:
-                found.append(CertificateState(account.user_id, account.full_name,
-                                              "retired" if own else "none", holds_ca=held))
-                continue
-            cert = certs.get(active[-1].key_id)
-            if cert is None:
-                found.append(CertificateState(account.user_id, account.full_name, "pending",
-                                              holds_ca=held))
-                continue
-            found.append(CertificateState(account.user_id, account.full_name, cert.source,
-                                          cert.subject, cert.issuer, cert.serial,
-                                          cert.not_after, held))
-        return found
+        return key_states.states(self._keys, self._accounts)
 
     def issue(self, admin: Actor, admin_password: str, user_id: str) -> CertificateRow:
         """Issue the pending certificate of ``user_id``'s key (the admin unlocks the CA)."""
