@@ -308,3 +308,22 @@ def test_a_sealed_key_changed_outside_nk_screen_is_caught(
     conn.close()
     report = verify_file(registry.path)
     assert any("sealed no longer matches" in p.message for p in report.problems)
+
+
+def test_a_password_and_the_key_sealed_under_it_commit_together(
+        accounts: AccountService, keys: KeyService, admin: Actor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.registry.signing_keys import KeyWrites
+
+    ivy = person(accounts, admin, "ivy", "Dr Ivy Investigator", Role.INVESTIGATOR)
+    keys.issue(admin, ADMIN_PASSWORD, "ivy")
+
+    def fail(_self: KeyWrites, _session: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(KeyWrites, "apply", fail)
+    with pytest.raises(OSError, match="disk gone"):
+        accounts.change_password(ivy, PASSWORD, NEW_PASSWORD)
+    monkeypatch.undo()
+    assert accounts.login("ivy", PASSWORD).user_id == "ivy"  # the old password stands
+    assert keys.signing_identity("ivy", PASSWORD).user_id == "ivy"
