@@ -227,6 +227,22 @@ class KeyService:
         self._keys.write(writes)
         return self._keys.certificates(key_id)[-1]
 
+    def seed_demo(self, admin_id: str, password: str) -> int:
+        """The demo's keys: a CA held by ``admin_id`` and, for every account without a
+        key, a key under ``password`` (every demo account's) with its certificate issued.
+        How many keys were made. For the demo registry only."""
+        missing = [a for a in self._accounts.all() if not self._keys.user_keys(a.user_id)]
+        if not missing:
+            return 0
+        writes = KeyWrites(admin_id)
+        current = self._keys.current_ca()
+        ca = (self._create_ca(writes, admin_id, password, {"demo": "yes"}) if current is None
+              else self._unlock_ca(admin_id, password))
+        for account in missing:
+            self._new_key(writes, account.user_id, password, (ca, account.full_name))
+        self._keys.write(writes)
+        return len(missing)
+
     # -- hooks for the accounts service ----------------------------------------------------
 
     def first_admin(self, user_id: str, full_name: str, password: str) -> KeyWrites:

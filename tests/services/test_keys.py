@@ -327,3 +327,13 @@ def test_a_password_and_the_key_sealed_under_it_commit_together(
     monkeypatch.undo()
     assert accounts.login("ivy", PASSWORD).user_id == "ivy"  # the old password stands
     assert keys.signing_identity("ivy", PASSWORD).user_id == "ivy"
+
+
+def test_the_demo_accounts_can_sign_at_once(registry: Registry) -> None:
+    from desktop.services.demo import DEMO_PASSWORD, seed_demo_accounts
+
+    seed_demo_accounts(registry, ["NCT06152809"], passwords.fast_hasher())
+    keys = KeyService(registry)
+    identity = keys.signing_identity("demo-investigator", DEMO_PASSWORD)
+    identity.certificate.verify_directly_issued_by(_ca(keys))
+    assert keys.seed_demo("demo-admin", DEMO_PASSWORD) == 0  # idempotent
