@@ -16,6 +16,7 @@ from desktop.services.accounts import AccountService
 from desktop.services.keys import KeyService
 from desktop.services.passwords import fast_hasher
 from desktop.ui.admin.certificates_tab import CertificatesTab
+from desktop.ui.common.context import ScreeningContext
 from desktop.ui.common.messages import RecordingMessages
 from desktop.worksheets import pki
 from tests.accounts_support import PASSWORD, person
@@ -77,3 +78,20 @@ def test_export_the_site_ca_certificate(qtbot: QtBot, keys: KeyService, admin: A
     assert loaded == keys.ca_certificate()
     assert pki.is_ca(loaded)
     assert str(target) in tab.status.text()
+
+
+def test_the_administration_window_has_the_certificates_tab(
+        qtbot: QtBot, context: ScreeningContext, admin: Actor) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from desktop.ui.admin.opening import open_admin_window
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    context.actor = admin
+    window = open_admin_window(parent, context)
+    assert window is not None
+    assert window.certificates_tab is not None
+    assert window.tabs.tabText(window.tabs.count() - 1) == "&Certificates"
+    assert {r.user_id: r.state for r in window.certificates_tab.model.rows} == {
+        "admin": "issued", "ivy": "pending"}

@@ -65,12 +65,6 @@ class AdminWindow(QWidget):
         self.tabs.addTab(self.accounts_tab, "&Accounts")
         self.tabs.addTab(self.delegations_tab, "&Delegation log")
         self.accounts_tab.changed.connect(self.delegations_tab.refresh)
-        self.certificates_tab: CertificatesTab | None = None
-        if keys is not None:
-            self.certificates_tab = named(CertificatesTab(keys, actor, messages),
-                                          "certificates_tab")
-            self.tabs.addTab(self.certificates_tab, "&Certificates")
-            self.accounts_tab.changed.connect(self.certificates_tab.refresh)
         self.site_tab: SiteSettingsTab | None = None
         if site is not None:
             self.site_tab = named(SiteSettingsTab(site, actor, messages, accounts.names),
@@ -87,6 +81,12 @@ class AdminWindow(QWidget):
                                               before_restore=before_restore,
                                               after_restore=after_restore), "backup_tab")
             self.tabs.addTab(self.backup_tab, "&Backups")
+        self.certificates_tab: CertificatesTab | None = None
+        if keys is not None:
+            self.certificates_tab = named(CertificatesTab(keys, actor, messages),
+                                          "certificates_tab")
+            self.tabs.addTab(self.certificates_tab, "&Certificates")
+            self.accounts_tab.changed.connect(self.certificates_tab.refresh)
 
         who = named(QLabel(f"Logged in as {actor.full_name} ({actor.user_id}), "
                            f"{actor.roles_label}. Every change here is recorded in the "
