@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from desktop.registry.models.account import Account
+    from desktop.registry.signing_keys import KeyWrites
 
 ENTITY: Final = "account"
 
@@ -110,8 +111,10 @@ class AccountRepository:
 
     def create(self, actor: str, user_id: str, full_name: str, roles: frozenset[Role],
                password_hash: str, *, one_time: bool, action: str = "account.create",
-               details: dict[str, Any] | None = None) -> AccountRow:
-        """Add an account; ``UserIdTaken`` if the id was ever used."""
+               details: dict[str, Any] | None = None,
+               also: KeyWrites | None = None) -> AccountRow:
+        """Add an account; ``UserIdTaken`` if the id was ever used. ``also``: key writes
+        committed in the same transaction (the first admin's CA and key)."""
         from desktop.registry.models.account import Account
         from desktop.registry.models.audit import record_event
 
@@ -129,14 +132,18 @@ class AccountRepository:
                          entity_id=account.id,
                          details={"user_id": user_id, "full_name": full_name,
                                   "roles": roles_text(roles), **(details or {})})
+            if also:
+                also.apply(session)
             return _model_row(session, account)
 
     def change(self, actor: str, user_id: str, action: str, details: dict[str, Any],
-               **values: Any) -> AccountRow:
+               also: KeyWrites | None = None, **values: Any) -> AccountRow:
         """Set ``values`` on the account and audit ``action`` with ``details``.
 
         ``details`` never holds a password or a hash; the old and new values of the
-        changed fields other than the hash are added to it.
+        changed fields other than the hash are added to it. ``also``: key writes committed
+        in the same transaction (the key re-sealed under a new password, retired on a
+        reset).
         """
         from desktop.registry.models.audit import record_event
         from desktop.registry.models.base import utcnow
@@ -157,6 +164,8 @@ class AccountRepository:
             record_event(session, actor=actor, action=action, entity=ENTITY,
                          entity_id=account.id, details={**details, **(
                              {"changes": changes} if changes else {})})
+            if also:
+                also.apply(session)
             return _model_row(session, account)
 
     def count_failure(self, user_id: str, action: str, details: dict[str, Any]) -> AccountRow:

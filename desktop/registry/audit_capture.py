@@ -34,6 +34,12 @@ BLOB_COLUMNS: Final = {("trial_file", "data"), ("signed_worksheet", "data"),
 """Kept as their length (``trial_file.data`` is also checked against its SHA-256 key; the
 sealed keys have a SHA-256 column beside them, and never reach the trail themselves)."""
 
+SEALED_COLUMNS: Final = (("signing_ca", "sealed_key", "sealed_sha256"),
+                         ("ca_key_grant", "wrapped", "wrapped_sha256"),
+                         ("user_key", "sealed", "sealed_sha256"))
+"""The sealed blobs and the SHA-256 column beside each (the trail records the digest, and
+``audit verify`` checks the blob against it)."""
+
 AUDITED_0007: Final = ("patient", "patient_fact", "screening", "visit", "visit_event",
                        "observation", "answer", "screen_failure", "account", "delegation",
                        "site_setting", "uln_value", "trial_file", "stage_version", "signature")

@@ -30,6 +30,7 @@ from typing import Any
 
 from desktop.registry.audit_capture import (
     AUDITED,
+    SEALED_COLUMNS,
     key_sql,
     snapshot_sql,
     state_digest,
@@ -299,6 +300,15 @@ def _check_records(conn: sqlite3.Connection, found: _Found,
     for (key, data) in conn.execute("SELECT sha256, data FROM trial_file"):
         if hashlib.sha256(bytes(data)).hexdigest() != key:
             found.add("trial_file", f"trial_file {key[:12]}… no longer matches its SHA-256")
+    for table, column, digest_column in SEALED_COLUMNS:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            (table,)).fetchone():
+            continue  # a copy from before signing keys (#16)
+        for (key, data, digest) in conn.execute(
+                f'SELECT id, "{column}", "{digest_column}" FROM "{table}"'):
+            if hashlib.sha256(bytes(data)).hexdigest() != digest:
+                found.add("data", f"{table} {key}: its {column} no longer matches its SHA-256 "
+                                  f"(changed outside NK Screen)")
     foreign = conn.execute("SELECT COUNT(*), group_concat(DISTINCT tbl) FROM audit_foreign"
                            ).fetchone()
     if foreign[0]:

@@ -12,6 +12,11 @@ that is locked or whose password is forgotten gets a new password, and the code 
 replaced by a new one. The last active admin cannot be deactivated or lose the role.
 An admin resets another user's password to a one-time password: it logs in only to be
 changed, and never signs.
+
+Signing keys (:mod:`desktop.services.keys`) follow the passwords, in the same transaction
+as the account's write: the first admin gets the site CA, a key and its certificate; a
+password the user sets themselves re-seals their key (or makes their first one); a reset
+retires it and drops any CA wrap; a recovery does too and makes a new key.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from desktop.services import passwords
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
+
+    from desktop.services.keys import KeyService
 from desktop.services.acting import NotPermitted, need
 
 __all__ = ["AccountError", "AccountNotFound", "AccountRow", "AccountService", "Actor",
@@ -81,12 +88,26 @@ def _actor(row: AccountRow, *, one_time: bool = False) -> Actor:
 
 class AccountService:
     def __init__(self, registry: Registry, *, hasher: PasswordHasher | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 keys: KeyService | None = None) -> None:
+        self._registry = registry
         self._accounts = AccountRepository(registry)
         self._settings = SiteSettingRepository(registry)
         self._given_hasher = hasher
         self._clock = clock
         self._dummy: str | None = None
+        self._given_keys = keys
+
+    @property
+    def keys(self) -> KeyService:
+        """The signing keys service these accounts' passwords seal (given, or built on
+        first use with the KDF at the login hasher's cost)."""
+        if self._given_keys is None:
+            from desktop.services.keys import KeyService, kdf_like
+
+            kdf = None if self._given_hasher is None else kdf_like(self._given_hasher)
+            self._given_keys = KeyService(self._registry, kdf=kdf, clock=self._clock)
+        return self._given_keys
 
     @property
     def _hasher(self) -> PasswordHasher:
@@ -121,7 +142,8 @@ class AccountService:
         self._check_new(user_id, full_name, password)
         row = self._accounts.create(user_id, user_id, full_name, frozenset({Role.ADMIN}),
                                     self._hasher.hash(password), one_time=False,
-                                    action="account.first_admin")
+                                    action="account.first_admin",
+                                    also=self.keys.first_admin(user_id, full_name, password))
         code = self._new_recovery_code(user_id)
         if self._settings.get(ACCOUNTS_SINCE_KEY) is None:
             self._settings.set(user_id, {ACCOUNTS_SINCE_KEY: self._clock().isoformat()})
@@ -139,6 +161,7 @@ class AccountService:
             raise LoginRefused("The recovery code or the administrator's user id is wrong.")
         self._check_password(new_password, row.user_id, row.full_name)
         self._accounts.change(row.user_id, row.user_id, "account.recovered", {},
+                              also=self.keys.recovered(row.user_id, new_password),
                               password_hash=self._hasher.hash(new_password),
                               password_changed_at=self._clock(), one_time=False,
                               failed_attempts=0, locked=False)
@@ -194,8 +217,11 @@ class AccountService:
             values["password_hash"] = self._hasher.hash(password)
         expired = password_expired(row.password_changed_at, self._clock(),
                                    self.expiry_days())
+        # An account from before signing keys gets its first key at its first own login.
+        keys = None if row.one_time else self.keys.logged_in(user_id, password)
         self._accounts.change(user_id, user_id, action,
-                              {"one_time": row.one_time, "expired": expired}, **values)
+                              {"one_time": row.one_time, "expired": expired}, also=keys,
+                              **values)
         return _actor(row, one_time=expired)
 
     def _dummy_hash(self) -> str:
@@ -222,8 +248,10 @@ class AccountService:
         self._check_password(new_password, row.user_id, row.full_name)
         if passwords.verify(self._hasher, row.password_hash, new_password):
             raise AccountError("The new password must differ from the current one.")
+        keys = self.keys.own_password(actor.user_id, None if row.one_time else old_password,
+                                      new_password)
         changed = self._accounts.change(
-            actor.user_id, actor.user_id, "account.password", {},
+            actor.user_id, actor.user_id, "account.password", {}, also=keys,
             password_hash=self._hasher.hash(new_password),
             password_changed_at=self._clock(), one_time=False)
         return _actor(changed)
@@ -251,6 +279,7 @@ class AccountService:
                                "administrator resets other users' passwords.")
         one_time = passwords.random_code(4)
         row = self._accounts.change(admin.user_id, user_id, "account.reset", {},
+                                    also=self.keys.reset(admin.user_id, user_id),
                                     password_hash=self._hasher.hash(one_time),
                                     password_changed_at=self._clock(), one_time=True,
                                     failed_attempts=0, locked=False)

@@ -90,6 +90,11 @@ def seed_demo_accounts(registry: Registry, trial_ids: Iterable[str],
             accounts.create("demo-admin", user_id, name, roles, stored, one_time=False,
                             action="account.demo")
             made += 1
+    from desktop.services.keys import KeyService, kdf_like
+
+    # Every demo account signs at once: the demo CA issued their certificates.
+    KeyService(registry, kdf=None if hasher is None else kdf_like(hasher)).seed_demo(
+        "demo-admin", DEMO_PASSWORD)
     uln = UlnRepository(registry)
     if not uln.all():  # a site's ULN table to look at (the demo's records carry their own)
         uln.add("demo-admin", [(code, value, unit, date(2020, 1, 1))

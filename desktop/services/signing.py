@@ -85,7 +85,6 @@ class SigningService:
                  repository: ScreeningRepository,
                  clock: Callable[[], datetime] = datetime.now,
                  keys: KeyService | None = None) -> None:
-        from desktop.services.keys import KeyService
         from desktop.services.worksheet_signing import WorksheetSigner
         from desktop.services.worksheets import WorksheetService
 
@@ -96,7 +95,7 @@ class SigningService:
         self._delegations = DelegationRepository(registry)
         self._clock = clock
         self._documents = WorksheetSigner(
-            keys or KeyService(registry, clock=clock),
+            keys or accounts.keys,
             WorksheetService(registry, self.actor, repository=repository))
 
     @classmethod

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 
 CA_YEARS: Final = 20
 USER_YEARS: Final = 10
@@ -173,7 +174,7 @@ def public_pem(key: PrivateKey) -> str:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_public(pem: str) -> ec.EllipticCurvePublicKey | rsa.RSAPublicKey:
+def load_public(pem: str) -> PublicKey:
     key = serialization.load_pem_public_key(pem.encode())
     if not isinstance(key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
         raise PkiError("Only ECDSA and RSA keys sign worksheets.")
@@ -223,7 +224,7 @@ def new_site_ca(site_name: str, now: dt.datetime) -> tuple[ec.EllipticCurvePriva
 
 
 def issue_certificate(ca_key: PrivateKey, ca_cert: x509.Certificate,
-                      public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+                      public_key: PublicKey,
                       user_id: str, full_name: str, now: dt.datetime) -> x509.Certificate:
     """A user's signing certificate from the site CA (see the module doc)."""
     site = ca_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)

@@ -29,6 +29,7 @@ from desktop.registry.backup_restore import (
     restore_from,
 )
 from desktop.registry.database import DB_FILENAME, Registry, open_registry
+from desktop.registry.revision import HEAD
 from tests.backup_support import add_patients, audit_actions, patient_mrns
 
 
@@ -99,7 +100,7 @@ def test_the_manifest_says_what_the_copy_is(registry: Registry, tmp_path: Path) 
     assert data["created_at"][-6] in "+-"  # with its UTC offset
     with registry.read() as conn:
         assert data["head"] == read_head(conn).as_dict()  # type: ignore[union-attr]
-    assert data["schema"] == "0007"
+    assert data["schema"] == HEAD
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

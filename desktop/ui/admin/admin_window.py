@@ -1,12 +1,12 @@
-"""The administration window: the accounts, delegation log, site settings, audit trail and
-backups tabs.
+"""The administration window: the accounts, delegation log, certificates, site settings,
+audit trail and backups tabs.
 
 Only for an administrator: the window is built from the accounts service's list of
 accounts, which refuses (``NotPermitted``) anyone who may not administer, so it cannot be
 opened by mistake whatever the menu offers. Names and roles changed on the accounts tab
 show at once in the delegation log and the ULN table. The site settings, audit trail and
-backups tabs are there when the window is given their services (``open_admin_window``
-always does).
+backups tabs (and certificates) are there when the window is given their services
+(``open_admin_window`` always does).
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from desktop.services.accounts import AccountService
 from desktop.services.audit_log import AuditLogService
 from desktop.services.backup import BackupService, Restored
 from desktop.services.delegations import DelegationService
+from desktop.services.keys import KeyService
 from desktop.services.logs import LogService
 from desktop.services.site_settings import SiteSettingsService
 from desktop.ui.admin.accounts_tab import AccountsTab
 from desktop.ui.admin.audit_view import AuditView
 from desktop.ui.admin.backup_tab import BackupTab
+from desktop.ui.admin.certificates_tab import CertificatesTab
 from desktop.ui.admin.delegations_tab import DelegationsTab
 from desktop.ui.admin.site_tab import SiteSettingsTab
 from desktop.ui.common.messages import MessageService
@@ -45,6 +47,7 @@ class AdminWindow(QWidget):
                  site: SiteSettingsService | None = None,
                  audit: AuditLogService | None = None,
                  backup: BackupService | None = None,
+                 keys: KeyService | None = None,
                  before_restore: Callable[[], bool] = lambda: True,
                  after_restore: Callable[[Restored], None] = lambda _done: None) -> None:
         rows = accounts.accounts(actor)  # the service decides who may be here
@@ -78,6 +81,12 @@ class AdminWindow(QWidget):
                                               before_restore=before_restore,
                                               after_restore=after_restore), "backup_tab")
             self.tabs.addTab(self.backup_tab, "&Backups")
+        self.certificates_tab: CertificatesTab | None = None
+        if keys is not None:
+            self.certificates_tab = named(CertificatesTab(keys, actor, messages),
+                                          "certificates_tab")
+            self.tabs.addTab(self.certificates_tab, "&Certificates")
+            self.accounts_tab.changed.connect(self.certificates_tab.refresh)
 
         who = named(QLabel(f"Logged in as {actor.full_name} ({actor.user_id}), "
                            f"{actor.roles_label}. Every change here is recorded in the "

@@ -56,9 +56,11 @@ def open_admin_window(parent: QWidget, context: ScreeningContext) -> AdminWindow
                                f"{exc} New delegations cannot be added until it is fixed.")
         trials = []
     try:
-        window = AdminWindow(AccountService(context.registry),
+        accounts = AccountService(context.registry)
+        window = AdminWindow(accounts,
                              DelegationService(context.registry), actor, trials,
                              context.messages, parent, logs=context.logs,
+                             keys=accounts.keys,
                              site=SiteSettingsService(context.registry),
                              audit=AuditLogService(context.registry, actor),
                              backup=BackupService(context.registry),

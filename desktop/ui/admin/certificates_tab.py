@@ -1,0 +1,162 @@
+"""The "Certificates" tab: each account's signing certificate, issuing the pending ones,
+and the site CA certificate exported for the binder and sponsors.
+
+The keys service holds every rule (only an admin holding the site CA issues, with their
+password; a one-time password never gets a key); its refusal is shown word for word.
+Issuing asks the admin's password (``ask_password``) and exporting where to save
+(``save_file``): both injectable, so tests need no dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.accounts import Actor
+from desktop.services.keys import CertificateState, KeyService
+from desktop.ui.admin.admin_dialog import attempt
+from desktop.ui.admin.admin_table import AdminTable
+from desktop.ui.common.messages import MessageService
+from desktop.ui.common.row_model import RowTableModel
+from desktop.ui.common.widgets import named, push_button
+
+AskPassword = Callable[[QWidget, str], str | None]
+SaveFile = Callable[[QWidget], str | None]
+
+STATE_WORDS: Final = {
+    "issued": "Issued by the site CA",
+    "imported": "Imported (institution's certificate)",
+    "pending": "Pending: an administrator issues it",
+    "retired": "Retired after a password reset: a new key comes with their own password",
+    "none": "No key yet: one is made when they set their own password",
+}
+PEM_FILTER = "PEM certificates (*.pem *.crt);;All files (*)"
+
+
+def _ask_password(parent: QWidget, prompt: str) -> str | None:
+    text, ok = QInputDialog.getText(parent, "Your password", prompt,
+                                    QLineEdit.EchoMode.Password)
+    return text if ok and text else None
+
+
+def _save_file(parent: QWidget) -> str | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Export the site CA certificate",
+                                          "site-ca.pem", PEM_FILTER)
+    return name or None
+
+
+class CertificateTableModel(RowTableModel[CertificateState]):
+    HEADERS = ("User id", "Name", "Certificate", "Issuer", "Valid until", "Holds the CA")
+
+    def cell(self, value: CertificateState, column: int, role: int) -> object:
+        if role == Qt.ItemDataRole.DisplayRole:
+            until = "" if value.not_after is None else f"{value.not_after:%Y-%m-%d}"
+            return (value.user_id, value.full_name, STATE_WORDS.get(value.state, value.state),
+                    value.issuer, until, "yes" if value.holds_ca else "")[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and value.subject:
+            return f"{value.subject}\nserial {value.serial}"
+        return None
+
+
+class CertificatesTab(QWidget):
+    def __init__(self, service: KeyService, actor: Actor, messages: MessageService,
+                 parent: QWidget | None = None, *, ask_password: AskPassword = _ask_password,
+                 save_file: SaveFile = _save_file) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._actor = actor
+        self._messages = messages
+        self._ask_password, self._save_file = ask_password, save_file
+        self.model = CertificateTableModel(self)
+        self.table = AdminTable(self.model, "certificates", "Certificates",
+                                (110, 200, 260, 200, 90))
+        self.issue_button = push_button("&Issue certificate…", "issue_certificate",
+                                        self.issue_selected)
+        self.export_button = push_button("E&xport site CA certificate…", "export_ca",
+                                         self.export_ca)
+        self.export_button.setToolTip("Save the site CA certificate (PEM) for the binder "
+                                      "and sponsors: with it anyone checks the worksheets' "
+                                      "signatures.")
+        self.status = named(QLabel(), "certificates_status")
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.issue_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
+        self.model.modelReset.connect(self.update_buttons)
+        self.refresh()
+
+    def selected(self) -> CertificateState | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select(self, user_id: str) -> None:
+        for number, row in enumerate(self.model.rows):
+            if row.user_id == user_id:
+                self.table.selectRow(number)
+
+    def refresh(self) -> None:
+        current = self.selected()
+        done, rows = attempt(self._messages, self, "Certificates not read",
+                             lambda: self._service.states(self._actor))
+        if done and rows is not None:
+            self.model.set_rows(rows)
+        if current is not None:
+            self.select(current.user_id)
+        self.export_button.setEnabled(self._service.ca_certificate() is not None)
+
+    def update_buttons(self) -> None:
+        row = self.selected()
+        pending = row is not None and row.state == "pending"
+        self.issue_button.setEnabled(pending)
+        self.issue_button.setToolTip(
+            "Select an account in the list first." if row is None else
+            f"Issue {row.full_name}'s certificate from the site CA (your password unlocks "
+            "it)." if pending else STATE_WORDS.get(row.state, row.state) + ".")
+
+    def issue_selected(self) -> None:
+        row = self.selected()
+        if row is None or row.state != "pending":
+            return
+        password = self._ask_password(
+            self, f"Your password unlocks the site CA to issue {row.full_name}'s "
+                  "certificate:")
+        if password is None:
+            return
+        done, _ = attempt(self._messages, self, "Certificate not issued",
+                          lambda: self._service.issue(self._actor, password, row.user_id))
+        if done:
+            self.status.setText(f"Certificate issued to {row.full_name} ({row.user_id}).")
+            self.refresh()
+
+    def export_ca(self) -> None:
+        done, pem = attempt(self._messages, self, "Site CA not exported",
+                            self._service.ca_pem)
+        if not done or pem is None:
+            return
+        name = self._save_file(self)
+        if name is None:
+            return
+        try:
+            Path(name).write_bytes(pem)
+        except OSError as exc:
+            self._messages.error(self, "Site CA not exported", f"{name}: {exc.strerror}")
+            return
+        self.status.setText(f"Site CA certificate saved to {name}.")
