@@ -93,6 +93,20 @@ class KeyService:
 
     # -- signing ---------------------------------------------------------------------
 
+    def signing_problem(self, user_id: str) -> str | None:
+        """Why ``user_id`` could not sign digitally now (None: they can, given their
+        password; also None for a site without a signing authority, which signs
+        electronically only). No password needed: for the signing dialog to say why."""
+        if self._keys.current_ca() is None:
+            return None
+        key = self._keys.active_key(user_id)
+        if key is None:
+            return (f"{user_id} has no signing key: one is made when they set their own "
+                    "password.")
+        if not self._keys.certificates(key.key_id):
+            return f"The certificate of {user_id} is pending: {PENDING_HELP}."
+        return None
+
     def signing_identity(self, user_id: str, password: str) -> SigningIdentity:
         """The user's key, unlocked with their password, with its certificate and chain."""
         key = self._keys.active_key(user_id)

@@ -94,8 +94,9 @@ class SigningService:
         self._repository = repository
         self._delegations = DelegationRepository(registry)
         self._clock = clock
+        self._keys = keys or accounts.keys
         self._documents = WorksheetSigner(
-            keys or accounts.keys,
+            self._keys,
             WorksheetService(registry, self.actor, repository=repository))
 
     @classmethod
@@ -136,7 +137,8 @@ class SigningService:
         decision = visit.decision or "incomplete"
         stage = self._decided(visit, trial_id).stage(visit.stage_id)
         override = None if stage is None else stage.override
-        problem = self._role_problem(self.actor, action, trial_id)
+        problem = self._role_problem(self.actor, action, trial_id) \
+            or self._keys.signing_problem(self.actor.user_id)
         if visit.status != "completed":
             problem = "Only a completed stage is signed: complete it first."
         parties = tuple(other_parties(override.agreed_by)) \

@@ -45,11 +45,17 @@ def admin(accounts: AccountService) -> Actor:
     return accounts.create_first_admin("admin", "Ada Admin", "admin password 1").actor
 
 
-def investigator(accounts: AccountService, admin: Actor, user_id: str = "ivy") -> Actor:
+def investigator(accounts: AccountService, admin: Actor, user_id: str = "ivy",
+                 *, certified: bool = True) -> Actor:
+    """An investigator with their own password and (``certified``) a certificate from the
+    site CA, issued by the first admin: without one, nobody signs (issue 16)."""
     made = accounts.create_account(admin, user_id, "Dr Ivy Investigator",
                                    frozenset({Role.INVESTIGATOR}))
     first = accounts.login(user_id, made.one_time_password)
-    return accounts.change_password(first, made.one_time_password, "investigator pw 1")
+    actor = accounts.change_password(first, made.one_time_password, "investigator pw 1")
+    if certified:
+        accounts.keys.issue(admin, "admin password 1", user_id)
+    return actor
 
 
 def completed_visit(registry: Registry) -> tuple[int, int]:

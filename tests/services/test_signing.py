@@ -93,6 +93,7 @@ def test_a_coordinator_prepares_but_cannot_confirm(registry: Registry,
                                    frozenset({Role.COORDINATOR}))
     first = accounts.login("cora", made.one_time_password)
     cora = accounts.change_password(first, made.one_time_password, "coordinator pass 9")
+    accounts.keys.issue(admin, "admin password 1", "cora")
     signing = _service(registry, accounts, cora)
     assert signing.available(visit_id) == [Action.PREPARE]
     assert signing.request(visit_id, Action.CONFIRM).problem is not None

@@ -115,6 +115,11 @@ def test_a_signer_whose_certificate_is_pending_cannot_sign(
     pending = _person(accounts, admin, "cora", "Cora Coordinator", Role.COORDINATOR,
                       issue=False)
     signing = _signing(registry, accounts, pending)
+    # The dialog is told why before anyone types a password...
+    problem = signing.request(visit_id, Action.PREPARE).problem
+    assert problem is not None
+    assert "certificate of cora is pending" in problem
+    # ...and the service refuses all the same.
     with pytest.raises(NoSigningKey, match="pending"):
         sign_as(signing, visit_id, Action.PREPARE, "cora", PASSWORD)
     assert signing.standing(visit_id).signatures == ()  # nothing kept, neither half

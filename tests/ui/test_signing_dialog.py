@@ -81,6 +81,7 @@ def people(registry: Registry) -> People:
         new = accounts.create_account(admin, user_id, name, frozenset({role}))
         first = accounts.login(user_id, new.one_time_password)
         made[user_id] = accounts.change_password(first, new.one_time_password, PASSWORD)
+        accounts.keys.issue(admin, "admin password 1", user_id)  # so they sign (issue 16)
     DelegationService(registry).add(admin, "ivy", TRIAL, date(2020, 1, 1), None, "PI")
     return People(admin, made["cora"], made["ivy"])
 
