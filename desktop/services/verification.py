@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.registry.database import RegistryError
+from desktop.registry.database import Registry, RegistryError
 
 OK, REFUSED, NOT_A_PDF = 0, 1, 2
 
@@ -41,37 +41,67 @@ class RegistryCheck:
 
 def verify_file(path: Path, data_dir: Path | None) -> tuple[dict[str, Any], int]:
     """The report printed, and the exit status (0 valid, 1 not, 2 not a PDF)."""
-    from desktop.worksheets.pdf_verify import NotAPdf, verify_pdf
-
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise VerifyUsage(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    known = None
-    registry = None
-    if data_dir is not None:
-        registry = _open(data_dir)
+    registry = None if data_dir is None else _open(data_dir)
     try:
-        if registry is not None:
-            from desktop.services.keys import KeyService
-
-            known = KeyService(registry).known_certificates()
-        try:
-            report = verify_pdf(data, known)
-        except NotAPdf as exc:
-            raise VerifyUsage(f"{path.name}: {exc}.") from None
-        qr = _parsed(report.qr)
-        check = None if registry is None or qr is None else _check(registry, qr)
+        return verify_bytes(data, str(path), registry)
     finally:
         if registry is not None:
             registry.close()
+
+
+def verify_open(path: Path, registry: Registry | None) -> tuple[dict[str, Any], int]:
+    """``path`` checked against an open ``registry`` (the app's, None: the file alone)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise VerifyUsage(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    return verify_bytes(data, str(path), registry)
+
+
+def verify_stored(registry: Registry, visit_id: int,
+                  version: int | None = None) -> tuple[dict[str, Any], int] | None:
+    """The report on the visit's stored signed worksheet (None: none was signed
+    digitally), against ``registry``: the app's Verify worksheet… on a stage."""
+    from desktop.registry.signed_worksheets import latest
+
+    with registry.read() as conn:
+        found = conn.execute("SELECT version FROM visit WHERE id = ?",
+                             (visit_id,)).fetchone()
+    if found is None:
+        raise VerifyUsage(f"No visit with id {visit_id} is in the registry.")
+    stored = latest(registry, visit_id, int(found[0]) if version is None else version)
+    if stored is None:
+        return None
+    return verify_bytes(stored.data, f"WS-{visit_id}-V{stored.version}", registry)
+
+
+def verify_bytes(data: bytes, name: str,
+                 registry: Registry | None) -> tuple[dict[str, Any], int]:
+    """``data`` checked (and against ``registry`` where given): the report and status."""
+    from desktop.worksheets.pdf_verify import NotAPdf, verify_pdf
+
+    known = None
+    if registry is not None:
+        from desktop.services.keys import KeyService
+
+        known = KeyService(registry).known_certificates()
+    try:
+        report = verify_pdf(data, known)
+    except NotAPdf as exc:
+        raise VerifyUsage(f"{Path(name).name}: {exc}.") from None
+    qr = _parsed(report.qr)
+    check = None if registry is None or qr is None else _check(registry, qr)
     problems = list(report.problems)
     if registry is not None and qr is None:
         problems.append("the worksheet carries no document id to look up in the registry")
     ok = report.ok and not problems and (check is None or check.ok) \
         and (registry is None or check is not None)
     summary: dict[str, Any] = {
-        "file": str(path), "ok": ok,
+        "file": name, "ok": ok,
         "signatures": [s.as_json() for s in report.signatures],
         "ends_with_signature": report.ends_with_signature,
         "qr": qr, "registry": None if check is None else check.as_json(),

@@ -100,6 +100,14 @@ class WorksheetService:
         wanted = self._repository.visit(visit_id).version if version is None else version
         return latest(self._registry, visit_id, wanted)
 
+    def verify(self, visit_id: int, version: int | None = None
+               ) -> tuple[dict[str, Any], int] | None:
+        """The visit's stored signed worksheet checked against this registry (None: it
+        was not signed digitally): ``nkscreen verify``'s report."""
+        from desktop.services.verification import verify_stored
+
+        return verify_stored(self._registry, visit_id, version)
+
     def build(self, visit_id: int, version: int | None = None) -> tuple[WorksheetData, Built]:
         data = self.data(visit_id, version)
         return data, build_worksheet(data)

@@ -86,6 +86,11 @@ def test_both_signatures_sign_the_worksheet_incrementally(
     assert target.read_bytes() == both
     summary, code = verify_file(target, registry.path.parent)
     assert code == 0, summary
+    # The app's Verify worksheet… on the stage checks the stored bytes the same way.
+    checked = WorksheetService.open(registry, ivy, clock=lambda: CLOCK).verify(visit_id)
+    assert checked is not None
+    assert checked[1] == 0
+    assert checked[0]["registry"] == summary["registry"]
     assert summary["registry"] == {"content_matches": True, "chain_head_found": True,
                                    "standing": "current version"}
     with registry.read() as conn:

@@ -8,6 +8,8 @@ Down moves into the table, Enter opens the selected patient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -34,6 +36,7 @@ from desktop.ui.patients.session_window import SessionWindow
 if TYPE_CHECKING:
     from desktop.services.patients import PatientRow, PatientService
     from desktop.ui.common.context import ScreeningContext
+    from desktop.ui.common.verifying import Verifier
     from desktop.ui.screening.patient_view import PatientView
     from desktop.ui.session.account_menu import AccountMenu
     from desktop.ui.session.controller import SessionController
@@ -51,6 +54,9 @@ class MainWindow(SessionWindow, QMainWindow):
         self._messages = messages
         self._repository: PatientService | None = None
         self._context: ScreeningContext | None = None
+        self._verifier: Verifier | None = None
+        #: Where Verify asks for the file (tests replace it); None: the platform dialog.
+        self.choose_pdf: Callable[[QWidget], str] | None = None
         self.patient_views: dict[int, PatientView] = {}
         self._painted = False
         self.dialog: PatientDialog | None = None  # the open patient dialog, if any
@@ -102,6 +108,9 @@ class MainWindow(SessionWindow, QMainWindow):
         self.show_archived_action.toggled.connect(self.set_show_archived)
         find = self._action("&Find", QKeySequence.StandardKey.Find, self.focus_search)
         quit_ = self._action("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.verify_action = self._action("&Verify a worksheet PDF…", None, self.verify_pdf)
+        self.verify_action.setToolTip("Check a signed worksheet's signatures (and, once "
+                                      "logged in, that it matches this registry)")
         self.trials_action = self._action("&Trial library", QKeySequence("Ctrl+T"),
                                           self.open_trials)
 
@@ -119,6 +128,8 @@ class MainWindow(SessionWindow, QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.verify_action)
+        file_menu.addSeparator()
         file_menu.addAction(quit_)
         patient_menu = menu.addMenu("&Patient")
         for action in (self.screening_action, self.new_action, self.edit_action,
@@ -224,6 +235,20 @@ class MainWindow(SessionWindow, QMainWindow):
         view.show()
         view.activateWindow()
         return view
+
+    def verify_pdf(self) -> bool:
+        """Ask for a PDF and check it (against the registry once logged in)."""
+        from desktop.ui.common.verifying import Verifier, choose_pdf
+
+        chosen = (self.choose_pdf or choose_pdf)(self)
+        if not chosen:
+            return False
+        from desktop.services.verification import verify_open
+
+        registry = None if self._context is None else self._context.registry
+        if self._verifier is None:
+            self._verifier = Verifier(self, self._messages)
+        return self._verifier.run(lambda: verify_open(Path(chosen), registry))
 
     def open_log(self, trial_id: str) -> QWidget | None:
         """The screening log of a trial: every patient screened for it."""

@@ -19,6 +19,7 @@ from desktop.ui.common.exporting import (
     export_refusal,
     save_dialog,
 )
+from desktop.ui.common.verifying import Verifier
 from desktop.ui.screening.visit_base import VisitFormState
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 EXPORT_TIP: Final = ("Save this visit's eligibility worksheet as a PDF, as the registry "
                      "holds it now (an unsigned stage prints DRAFT – NOT SIGNED).")
 NOT_EXPORTED: Final = "Worksheet not exported"
+VERIFY_TIP: Final = ("Check the stage's digitally signed worksheet: each signature, and "
+                     "that the file and its hashes match this registry.")
 
 
 def worksheet_name(trial_id: str, stage_id: str, visit_id: int) -> str:
@@ -47,13 +50,16 @@ class VisitExport(VisitFormState):
         self.choose_worksheet: ChoosePath = save_dialog("Export the worksheet", PDF_FILTER)
         self.worksheet_export: Export[Exported] = Export(
             self, self._messages, self.status, [self.export_button], self._gate_export)
+        self.verifier = Verifier(self, self._messages)
         self._gate_export()
 
     def _gate_export(self) -> None:
         service = self._worksheets
         self.export_button.setVisible(service is not None)
+        self.verify_button.setVisible(service is not None)
         if service is None:
             return
+        self.verify_button.setToolTip(VERIFY_TIP)
         why_not = export_refusal(service.actor)
         self.export_button.setEnabled(why_not is None)
         self.export_button.setToolTip(why_not or EXPORT_TIP)
@@ -73,3 +79,19 @@ class VisitExport(VisitFormState):
             lambda path: service.export(visit_id, path), title=NOT_EXPORTED,
             done=lambda result: exported_text(result) + note,
             progress=lambda path: f"Exporting the worksheet to {path}…")
+
+    def verify_worksheet(self) -> bool:
+        """Check the stage's digitally signed worksheet; whether the check started."""
+        service = self._worksheets
+        if service is None:
+            return False
+        if self._visit.status != "completed":
+            self._messages.inform(self, "Verify worksheet", "Only a completed stage has a "
+                                  "signed worksheet: complete it, and sign it, first.")
+            return False
+        visit_id = self._visit.id
+        return self.verifier.run(
+            lambda: service.verify(visit_id),
+            missing="This stage's worksheet was not signed digitally (it was signed "
+                    "before the site had a signing authority, or not yet): there is no "
+                    "signed file to check.")

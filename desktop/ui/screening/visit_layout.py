@@ -242,6 +242,8 @@ class VisitLayout(VisitFormState):
             button.hide()
         self.export_button = push_button("Export worksheet…", "export_worksheet",
                                          self.export_worksheet)
+        self.verify_button = push_button("Verify worksheet…", "verify_worksheet",
+                                         self.verify_worksheet)
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
         bottom = QHBoxLayout()
@@ -253,6 +255,7 @@ class VisitLayout(VisitFormState):
         bottom.addWidget(self.sign_button)
         bottom.addWidget(self.override_button)
         bottom.addWidget(self.export_button)
+        bottom.addWidget(self.verify_button)
         bottom.addWidget(self.close_button)
 
         self.role_note = named(QLabel(), "visit_role_note")
