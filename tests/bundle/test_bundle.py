@@ -167,3 +167,26 @@ def test_unused_qt_is_left_out(bundle: Bundle) -> None:
     found = sorted(p.relative_to(bundle.folder).as_posix() for p in bundle.folder.rglob("*")
                    if any(name in p.name for name in unwanted))
     assert found == []
+
+
+def test_verify_checks_a_signed_worksheet_in_the_bundle(bundle: Bundle,
+                                                        tmp_path: Path) -> None:
+    """pyHanko, asn1crypto and cryptography ship: the bundle verifies a signed worksheet
+    (made here, in the test's own Python), and against a registry it reports the signers
+    as unknown there (the demo's keys, unlocked by the bundled key service, are others)."""
+    import json
+
+    from tests.worksheets.test_pdf_signing import _signed
+
+    path = tmp_path / "ws.pdf"
+    path.write_bytes(_signed()[0])
+    result = bundle.run("verify", str(path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+    data_dir = bundle.home / "verify-demo"
+    made = bundle.run("--demo", "--smoke", "--data-dir", str(data_dir))
+    assert made.returncode == 0, made.stderr
+    result = bundle.run("verify", str(path), "--data-dir", str(data_dir))
+    assert result.returncode == 1, result.stderr
+    assert [s["known"] for s in json.loads(result.stdout)["signatures"]] == [False, False]
+    assert "Traceback" not in result.stderr
