@@ -3,6 +3,7 @@ offline, with the archive's own file names. Plain text; no Qt."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Final
 
@@ -66,9 +67,10 @@ def readme_text(scope: dict[str, str], names: Sequence[str], has_ca: bool) -> st
             "",
             f"    pdfsig {worksheets[0]}",
             "",
-            "pdfsig checks each signature against the document; to trust the signer,",
-            "check the issuer is the site CA below (pdfsig -nssdir with the CA imported,",
-            "or compare the signer certificate in certificates/ with the PDF's).",
+            'Each signature should read "Signature is Valid". "Certificate issuer',
+            "isn't Trusted\" is expected: the issuer is the site's own CA, checked in 3.",
+            '"Not total document signed" on an earlier signature is normal: later',
+            "signatures were added after it; only the last covers the whole file.",
         ]
     else:
         lines.append("This scope has no digitally signed worksheet.")
@@ -99,7 +101,7 @@ def readme_text(scope: dict[str, str], names: Sequence[str], has_ca: bool) -> st
         "-----------------",
     ]
     for name, text in _CSV:
-        lines.append(f"{name}: {text}")
-    lines += ["", "Files in this archive:", *(f"    {n}" for n in names),
+        lines += [*textwrap.wrap(f"{name}: {text}", 80, subsequent_indent="    "), ""]
+    lines += ["Files in this archive:", *(f"    {n}" for n in names),
               "    README.txt", "    manifest.json", "    SHA256SUMS", ""]
     return "\n".join(lines)
