@@ -199,3 +199,19 @@ def test_a_coordinator_may_not_archive(run: Run, demo: Path, tmp_path: Path) -> 
     assert code == 1
     assert "audit trail" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_an_archive_without_digital_signatures_says_so(run: Run, demo: Path,
+                                                        tmp_path: Path) -> None:
+    target = tmp_path / "DEMO-0002.zip"
+    code, summary, err = run("archive", "--data-dir", str(demo), "--patient", "demo-0002",
+                             "-o", str(target), *_login("demo-admin"))
+    assert code == 0, err
+    files = _members(target)
+    assert summary["worksheets"] == 0
+    assert not [n for n in files if n.startswith(("worksheets/", "certificates/"))]
+    assert "This scope has no digitally signed worksheet." in files["README.txt"].decode()
+    signed = _csv(files["signatures.csv"])[1:]
+    assert signed
+    assert {row[-1] for row in signed} == {"no"}
+    assert b"DEMO-0004" not in b"".join(files.values())
