@@ -169,6 +169,7 @@ _REGISTRY_COMMANDS = {
     "worksheets": ("desktop.cli_documents", "run_documents"),
     "screening-log": ("desktop.cli_documents", "run_documents"),
     "delegation-log": ("desktop.cli_documents", "run_documents"),
+    "archive": ("desktop.cli_documents", "run_documents"),
 }
 
 

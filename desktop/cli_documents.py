@@ -1,5 +1,6 @@
-"""``nkscreen worksheet``, ``worksheets``, ``screening-log`` and ``delegation-log``:
-documents for the binder, headless, through the services only (no Qt, no database layer here).
+"""``nkscreen worksheet``, ``worksheets``, ``screening-log``, ``delegation-log`` and
+``archive``: documents for the binder and the inspector, headless, through the services
+only (no Qt, no database layer here).
 
 Each is an export, so it names the person who made it: ``--user`` and the password from
 the terminal (or the first line of standard input, ``--password-stdin``), never from the
@@ -11,12 +12,13 @@ why, no file written), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
 from desktop.cli_backup import BackupUsage, Refused, login_of
 
-COMMANDS = ("worksheet", "worksheets", "screening-log", "delegation-log")
+COMMANDS = ("worksheet", "worksheets", "screening-log", "delegation-log", "archive")
 
 
 def add_document_commands(sub: Any) -> None:
@@ -36,8 +38,16 @@ def add_document_commands(sub: Any) -> None:
     listing = sub.add_parser("worksheets", help="list the digitally signed worksheets the "
                                                 "registry keeps, with their signers (JSON)")
     _login_options(listing)
+    archive = sub.add_parser("archive", help="write a complete copy of one patient's or one "
+                                             "trial's records for inspection, as ZIP: signed "
+                                             "worksheets, data and audit trail as CSV, "
+                                             "certificates, trial files, manifest (JSON "
+                                             "summary)")
+    archive.add_argument("--patient", metavar="MRN", help="the patient's records")
+    archive.add_argument("--trial", metavar="NCT_ID",
+                         help="the records of every patient screened for the trial")
     for command, kinds in ((worksheet, "FILE.pdf"), (log, "FILE.pdf or FILE.csv"),
-                           (delegation, "FILE.pdf or FILE.csv")):
+                           (delegation, "FILE.pdf or FILE.csv"), (archive, "FILE.zip")):
         command.add_argument("-o", "--output", metavar="FILE", required=True,
                              help=f"the file to write ({kinds}; replaced if it exists)")
         _login_options(command)
@@ -74,14 +84,20 @@ def run_documents(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
             raise Refused(str(exc)) from None
     target = Path(args.output)
     suffix = target.suffix.lower()
-    allowed = (".pdf",) if args.command == "worksheet" else (".pdf", ".csv")
+    allowed = {"worksheet": (".pdf",), "archive": (".zip",)}.get(args.command,
+                                                                 (".pdf", ".csv"))
     if suffix not in allowed:
         raise BackupUsage(f"-o {args.output}: the file must end in "
                           f"{' or '.join(allowed)}")
     if not target.parent.is_dir():
         raise BackupUsage(f"-o {args.output}: there is no folder {target.parent}")
+    scope = _scope(args) if args.command == "archive" else None
     credentials = login_of(args)
     try:
+        if scope is not None:
+            from desktop.services.archive import archive_command
+
+            return archive_command(data_dir, scope, target, credentials)
         if args.command == "worksheet":
             from desktop.services.worksheets import worksheet_command
 
@@ -97,6 +113,20 @@ def run_documents(args: argparse.Namespace, data_dir: Path) -> dict[str, Any]:
                                      bool(args.sponsor_copy), credentials)
     except RegistryError as exc:
         raise Refused(str(exc)) from None
+
+
+def _scope(args: argparse.Namespace) -> Any:
+    from desktop.services.archive import Scope
+
+    if (args.patient is None) == (args.trial is None):
+        raise BackupUsage("archive: give exactly one of --patient MRN or --trial NCT_ID")
+    if args.trial is not None:
+        if re.fullmatch(r"NCT[0-9]{8}", args.trial) is None:
+            raise BackupUsage(f"--trial {args.trial!r}: an NCT id is NCT and 8 digits")
+        return Scope(trial_id=args.trial)
+    if not args.patient.strip():
+        raise BackupUsage("--patient: give the patient's MRN")
+    return Scope(mrn=args.patient)
 
 
 def _trial(nct_id: str) -> Any:

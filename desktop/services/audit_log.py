@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO, Final, TextIO, TypeVar
 
@@ -143,6 +143,25 @@ class AuditLogService:
                           {"filters": filters.as_dict(), "rows": count, "file": path.name})
 
         return write_streamed(path, write, audit, AuditViewError)
+
+    def csv_data(self, filters: Sequence[AuditFilter]) -> tuple[bytes, int]:
+        """The CSV of every row any of ``filters`` lists (each once, newest first) and how
+        many audit rows, for a document that carries the trail (an inspection archive);
+        the caller audits the document."""
+        self._need(Permission.EXPORT)
+        rows: dict[int, AuditRow] = {}
+
+        def read() -> None:
+            for one in filters:
+                rows.update((row.id, row) for row in self._reads.each(one))
+
+        _filtered(read)
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        for key in sorted(rows, reverse=True):
+            writer.writerows(csv_lines(rows[key]))
+        return text.getvalue().encode("utf-8-sig"), len(rows)
 
 
 def _filtered(call: Callable[[], T]) -> T:
