@@ -131,14 +131,13 @@ def _parsed(text: str | None) -> dict[str, str] | None:
 
 def _check(registry: Any, qr: dict[str, str]) -> RegistryCheck:
     from desktop.registry.document_exports import document_facts
+    from desktop.services.worksheet_content import parse_document_id
 
     doc = qr["doc"]
-    try:
-        visit_part, version_part = doc.removeprefix("WS-").split("-V")
-        visit_id, version = int(visit_part), int(version_part)
-        seq = int(qr["chain_seq"])
-    except ValueError:
+    parsed = parse_document_id(doc)
+    if parsed is None or not qr["chain_seq"].isdigit():
         return RegistryCheck(False, False, f"{doc} is not a worksheet id of this app")
+    (visit_id, version), seq = parsed, int(qr["chain_seq"])
     content, chained, current = document_facts(registry, visit_id, version, seq)
     if current is None or content is None:
         standing = "not in this registry"

@@ -56,6 +56,14 @@ def document_id(visit_id: int, version: int) -> str:
     return f"WS-{visit_id}-V{version}"
 
 
+def parse_document_id(text: str) -> tuple[int, int] | None:
+    """``document_id`` read back: (visit id, version), or None for another id."""
+    visit, sep, version = text.removeprefix("WS-").partition("-V")
+    if not (text.startswith("WS-") and sep and visit.isdigit() and version.isdigit()):
+        return None
+    return int(visit), int(version)
+
+
 def _state(source: WorksheetSource, standing: Standing | None) -> State:
     if source.version < source.visit.version:
         return "superseded"

@@ -82,12 +82,9 @@ class WorksheetSigner:
         except LookupError:
             raise WorksheetError(f"The worksheet has no box for the {ROLE_LABELS[action]}; "
                                  "it was not signed.") from None
-        issuer = identity.certificate.issuer.rfc4514_string()
-        from cryptography import x509
+        from desktop.worksheets.pki import name_common
 
-        names = identity.certificate.issuer.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        if names:
-            issuer = str(names[0].value)
+        issuer = name_common(identity.certificate.issuer)
         from desktop.worksheets.pdf_signing import SigningError
 
         try:

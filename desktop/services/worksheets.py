@@ -117,7 +117,7 @@ class WorksheetService:
         digitally signed bytes where the version was signed digitally, else built now."""
         need(self.actor, Permission.EXPORT, self._registry)
         data = self.data(visit_id, version)
-        version_no = int(data.document_id.rsplit("V", 1)[1])
+        version_no = _version_of(data)
         stored = self.stored(visit_id, version_no)
         if stored is not None:
             pdf, pages = stored.data, _page_count(stored.data)
@@ -140,6 +140,15 @@ class WorksheetService:
             "content_sha256": exported.content_sha256, "sha256": exported.file_sha256,
             "chain_head": {"seq": data.chain_head.seq, "hash": data.chain_head.hash},
             "signed_digitally": exported.signed_digitally, "file": exported.path.name})
+
+
+def _version_of(data: WorksheetData) -> int:
+    """The stage version a worksheet is of, from its document id."""
+    from desktop.services.worksheet_content import parse_document_id
+
+    parsed = parse_document_id(data.document_id)
+    assert parsed is not None, data.document_id  # built by worksheet_content
+    return parsed[1]
 
 
 def _page_count(pdf: bytes) -> int:

@@ -47,12 +47,10 @@ from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from desktop.worksheets.fonts import BOLD, REGULAR, register_fonts
-from desktop.worksheets.signer_boxes import BLANKS, BoxPlace
+from desktop.worksheets.fonts import REGULAR, register_fonts
+from desktop.worksheets.signer_boxes import BoxPlace, draw_signer_box
 from desktop.worksheets.worksheet_data import format_when
 
 #: Room kept for each signature's CMS container (a P-256 or RSA-3072 signature with its
@@ -102,35 +100,13 @@ def stamp_pdf(width: float, height: float, stamp: Stamp) -> bytes:
     canv.setFillGray(1)
     canv.rect(0, 0, width, height, stroke=0, fill=1)
     canv.setFillGray(0)
-    canv.setStrokeGray(0)
-    canv.setLineWidth(0.8)
-    canv.rect(0.4, 0.4, width - 0.8, height - 0.8)
-    top = height - 5 * mm
-    canv.setFont(BOLD, 9)
-    canv.drawString(3 * mm, top, stamp.role_label)
-    canv.setFont(REGULAR, 7.5)
-    canv.drawRightString(width - 3 * mm, top,
-                         f"Signed digitally · certificate from {stamp.issuer}")
-    label_width = max(stringWidth(f"{b}:", REGULAR, 9) for b in BLANKS) + 2 * mm
-    limit = width - 6 * mm - label_width
-    values = (stamp.printed_name, stamp.role, stamp.meaning, format_when(stamp.signed_at))
-    for row, (label, value) in enumerate(zip(BLANKS, values, strict=True), start=1):
-        y = top - row * 5.2 * mm
-        canv.setFont(REGULAR, 9)
-        canv.drawString(3 * mm, y, f"{label}:")
-        canv.setFont(BOLD, 9)
-        canv.drawString(3 * mm + label_width, y, _fit(value, limit))
+    draw_signer_box(canv, width, height, stamp.role_label,
+                    f"Signed digitally · certificate from {stamp.issuer}",
+                    (stamp.printed_name, stamp.role, stamp.meaning,
+                     format_when(stamp.signed_at)), note_size=7.5)
     canv.showPage()
     canv.save()
     return out.getvalue()
-
-
-def _fit(text: str, width: float) -> str:
-    if stringWidth(text, BOLD, 9) <= width:
-        return text
-    while text and stringWidth(text + "…", BOLD, 9) > width:
-        text = text[:-1]
-    return text + "…"
 
 
 class LoadedSigner:

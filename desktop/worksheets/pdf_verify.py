@@ -21,6 +21,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from desktop.worksheets.pki import name_common
+
 #: The form the page's QR code text takes in the document's keywords (``page_marks``).
 QR_PREFIX = "NKS1/"
 
@@ -68,11 +70,6 @@ class PdfReport:
     def ok(self) -> bool:
         return bool(self.signatures) and all(s.ok for s in self.signatures) \
             and self.ends_with_signature and not self.problems
-
-
-def _common_name(name: x509.Name) -> str:
-    found = name.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(found[0].value) if found else name.rfc4514_string()
 
 
 def _after(status: Any, last: bool) -> str:
@@ -154,8 +151,8 @@ def _one(sig: Any, last: bool, known_der: set[bytes] | None,
     from hashlib import sha256
 
     return SignatureReport(
-        field=str(sig.field_name), signer=_common_name(cert.subject),
-        issuer=_common_name(cert.issuer), signed_at=when,
+        field=str(sig.field_name), signer=name_common(cert.subject),
+        issuer=name_common(cert.issuer), signed_at=when,
         meaning="" if reason is None else str(reason), intact=intact, valid=valid,
         known=None if known_der is None else der in known_der, after=after,
         fingerprint=sha256(der).hexdigest())

@@ -300,8 +300,13 @@ def subject_text(name: x509.Name) -> str:
 
 
 def common_name(cert: x509.Certificate) -> str:
-    found = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(found[0].value) if found else cert.subject.rfc4514_string()
+    return name_common(cert.subject)
+
+
+def name_common(name: x509.Name) -> str:
+    """A name's common name (else the whole name as text)."""
+    found = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(found[0].value) if found else name.rfc4514_string()
 
 
 def not_after(cert: x509.Certificate) -> dt.datetime:

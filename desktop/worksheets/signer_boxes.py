@@ -52,41 +52,45 @@ class SignerBoxFlowable(Flowable):  # type: ignore[misc]  # ReportLab has no typ
         self.sink.append(BoxPlace(self.box.role_label, canv.getPageNumber() - 1,
                                   x, y, self.box_width, BOX_HEIGHT, self.name))
         canv.saveState()
-        canv.setStrokeGray(0)
-        canv.setLineWidth(0.8)
-        canv.rect(0, 0, self.box_width, BOX_HEIGHT)
-        top = BOX_HEIGHT - 5 * mm
-        canv.setFont(BOLD, 9)
-        canv.drawString(3 * mm, top, self.box.role_label)
-        canv.setFont(REGULAR, 8)
         expected = self.box.expected
-        canv.drawRightString(self.box_width - 3 * mm, top, "Expected: " + (
-            expected.value if expected is not None
-            else "its meaning follows the decision at completion"))
         signature = self.box.signature
-        canv.setFont(REGULAR, 9)
-        step = 5.2 * mm
-        if signature is None:
-            label_width = max(stringWidth(f"{b}:", REGULAR, 9) for b in BLANKS) + 2 * mm
-            canv.setStrokeGray(0.4)
-            canv.setLineWidth(0.5)
-            for row, label in enumerate(BLANKS, start=1):
-                line_y = top - row * step
-                canv.drawString(3 * mm, line_y, f"{label}:")
-                canv.line(3 * mm + label_width, line_y - 1,
-                          self.box_width - 3 * mm, line_y - 1)
-        else:
-            values = (signature.printed_name, signature.role, signature.meaning.value,
-                      signature.when())
-            label_width = max(stringWidth(f"{b}:", REGULAR, 9) for b in BLANKS) + 2 * mm
-            limit = self.box_width - 6 * mm - label_width
-            for row, (label, value) in enumerate(zip(BLANKS, values, strict=True), start=1):
-                line_y = top - row * step
-                canv.setFont(REGULAR, 9)
-                canv.drawString(3 * mm, line_y, f"{label}:")
-                canv.setFont(BOLD, 9)
-                canv.drawString(3 * mm + label_width, line_y, _fit(value, limit))
+        draw_signer_box(
+            canv, self.box_width, BOX_HEIGHT, self.box.role_label, "Expected: " + (
+                expected.value if expected is not None
+                else "its meaning follows the decision at completion"),
+            None if signature is None else (
+                signature.printed_name, signature.role, signature.meaning.value,
+                signature.when()))
         canv.restoreState()
+
+
+def draw_signer_box(canv: Any, width: float, height: float, role_label: str, note: str,
+                    values: tuple[str, str, str, str] | None, note_size: float = 8) -> None:
+    """A signer's box at the canvas origin: the role, a note on the right, then the four
+    manifestation lines (printed name, role, meaning, date-time), blank while
+    ``values`` is None. The page's box and a digital signature's appearance both."""
+    canv.setStrokeGray(0)
+    canv.setLineWidth(0.8)
+    canv.rect(0, 0, width, height)
+    top = height - 5 * mm
+    canv.setFont(BOLD, 9)
+    canv.drawString(3 * mm, top, role_label)
+    canv.setFont(REGULAR, note_size)
+    canv.drawRightString(width - 3 * mm, top, note)
+    label_width = max(stringWidth(f"{b}:", REGULAR, 9) for b in BLANKS) + 2 * mm
+    step = 5.2 * mm
+    canv.setStrokeGray(0.4)
+    canv.setLineWidth(0.5)
+    for row, label in enumerate(BLANKS, start=1):
+        line_y = top - row * step
+        canv.setFont(REGULAR, 9)
+        canv.drawString(3 * mm, line_y, f"{label}:")
+        if values is None:
+            canv.line(3 * mm + label_width, line_y - 1, width - 3 * mm, line_y - 1)
+        else:
+            canv.setFont(BOLD, 9)
+            canv.drawString(3 * mm + label_width, line_y,
+                            _fit(values[row - 1], width - 6 * mm - label_width))
 
 
 def _fit(text: str, width: float) -> str:

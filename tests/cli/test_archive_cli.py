@@ -11,22 +11,19 @@ import io
 import json
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography import x509
 
 from desktop.domain.signing import Action
-from desktop.library import load_library
-from desktop.paths import trials_dir
 from desktop.registry.database import open_registry
 from desktop.services import passwords
 from desktop.services.accounts import AccountService
-from desktop.services.demo import DEMO_PASSWORD, seed_demo, seed_demo_accounts, seed_demo_screenings
+from desktop.services.demo import DEMO_PASSWORD
 from desktop.services.keys import KeyService
 from desktop.services.signing import SigningService
 from desktop.worksheets.pdf_verify import verify_pdf
-from tests.cli.cli_run import Run
+from tests.cli.cli_run import Run, audit_rows, demo_registry
 
 
 @pytest.fixture
@@ -39,13 +36,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry with visit 4 (DEMO-0004's screen failure) digitally signed by
     the investigator."""
     data = tmp_path_factory.mktemp("demo") / "data"
+    demo_registry(data)
     registry = open_registry(data)
     try:
-        trials = {t.id: t for t in load_library()}
-        seed_demo_accounts(registry, trials, passwords.fast_hasher())
-        seed_demo(registry, user="demo-coordinator")
-        seed_demo_screenings(registry, trials, trials_dir() / "examples",
-                             user="demo-coordinator")
         accounts = AccountService(registry, hasher=passwords.fast_hasher())
         ivy = accounts.login("demo-investigator", DEMO_PASSWORD)
         signing = SigningService.open(registry, ivy, accounts)
@@ -69,17 +62,6 @@ def _members(path: Path) -> dict[str, bytes]:
 def _csv(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-
-
-def _audit(data: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    registry = open_registry(data)
-    try:
-        with registry.read() as conn:
-            rows = conn.execute("SELECT actor, action, details FROM audit_event "
-                                "ORDER BY id").fetchall()
-    finally:
-        registry.close()
-    return [(a, b, json.loads(c)) for a, b, c in rows]
 
 
 def _known(data: Path) -> list[x509.Certificate]:
@@ -143,7 +125,7 @@ def test_a_patient_archive_holds_the_signed_worksheet_and_checks_offline(
                  "sha256sum -c SHA256SUMS", "audit-trail.csv", "results.csv"):
         assert step in readme, step
 
-    actor, action, details = _audit(demo)[-1]
+    actor, action, details = audit_rows(demo)[-1]
     assert (actor, action) == ("demo-monitor", "archive.export")
     assert details["sha256"] == summary["sha256"]
     assert details["scope"] == {"patient": "DEMO-0004"}

@@ -6,19 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from desktop.library import load_library
-from desktop.paths import trials_dir
 from desktop.registry.database import open_registry
-from desktop.services import passwords
-from desktop.services.demo import DEMO_PASSWORD, seed_demo, seed_demo_accounts, seed_demo_screenings
-from tests.cli.cli_run import Run
+from desktop.services.demo import DEMO_PASSWORD
+from tests.cli.cli_run import Run, audit_rows, demo_registry
 
 
 @pytest.fixture
@@ -31,27 +26,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry: accounts per role, patients, NCT06152809 screenings (visits 1
     and 2 signed, 3 a draft, 4 a screen failure)."""
     data = tmp_path_factory.mktemp("demo") / "data"
-    registry = open_registry(data)
-    try:
-        trials = {t.id: t for t in load_library()}
-        seed_demo_accounts(registry, trials, passwords.fast_hasher())
-        seed_demo(registry, user="demo-coordinator")
-        seed_demo_screenings(registry, trials, trials_dir() / "examples",
-                             user="demo-coordinator")
-    finally:
-        registry.close()
+    demo_registry(data)
     return data
-
-
-def _audit(data: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    registry = open_registry(data)
-    try:
-        with registry.read() as conn:
-            rows = conn.execute("SELECT actor, action, details FROM audit_event "
-                                "ORDER BY id").fetchall()
-    finally:
-        registry.close()
-    return [(a, b, json.loads(c)) for a, b, c in rows]
 
 
 def _text(path: Path) -> str:
@@ -76,7 +52,7 @@ def test_a_monitor_exports_a_signed_worksheet_and_it_is_audited(
     assert "NCT06152809" in text
     assert "Dr Demo Investigator" in text
     assert "DRAFT" not in text
-    rows = _audit(demo)
+    rows = audit_rows(demo)
     assert rows[-2][:2] == ("demo-monitor", "cli.login")
     actor, action, details = rows[-1]
     assert (actor, action, details["sha256"]) == ("demo-monitor", "worksheet.export",
@@ -164,7 +140,7 @@ def test_the_screening_log_lists_the_screen_failure_by_number_and_text(
     assert "#5 ECOG performance status ≤2 (see Appendix A)" in text
     assert "DEMO-0004" in text  # the site's copy names the MRN
     assert "Page 1 of 1" in text
-    assert _audit(demo)[-1][1] == "screening_log.export"
+    assert audit_rows(demo)[-1][1] == "screening_log.export"
 
 
 def test_the_sponsor_copy_csv_holds_initials_and_no_mrn_or_birth_date(
@@ -213,16 +189,16 @@ def test_the_delegation_log_pdf_lists_every_line(run: Run, demo: Path,
     for trial in ("NCT05744440", "NCT06138587", "NCT06152809", "NCT06835140",
                   "NCT07011004"):
         assert trial in text
-    assert _audit(demo)[-1][:2] == ("demo-admin", "delegation_log.export")
+    assert audit_rows(demo)[-1][:2] == ("demo-admin", "delegation_log.export")
 
 
 def test_no_password_at_all_is_bad_usage_not_a_failed_login(run: Run, demo: Path,
                                                            tmp_path: Path) -> None:
-    before = [row for row in _audit(demo) if row[1] == "cli.login.failed"]
+    before = [row for row in audit_rows(demo) if row[1] == "cli.login.failed"]
     code, _, err = run("worksheet", "--data-dir", str(demo), "1", "-o",
                        str(tmp_path / "w.pdf"), "--user", "demo-monitor", stdin="")
     assert code == 2
     assert "no password given for demo-monitor" in err
     assert "--password-stdin" in err
-    assert [row for row in _audit(demo) if row[1] == "cli.login.failed"] == before
+    assert [row for row in audit_rows(demo) if row[1] == "cli.login.failed"] == before
     assert not (tmp_path / "w.pdf").exists()
