@@ -43,7 +43,7 @@ SCREEN = {"name": "screenshots", "x": 0, "y": 0, "width": 1920, "height": 1080,
 #: The admin window's tabs (their text without the mnemonic) and their files.
 ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegations.png",
               "Site settings": "admin-site-settings.png", "Audit trail": "audit-view.png",
-              "Backups": "admin-backups.png"}
+              "Backups": "admin-backups.png", "Certificates": "admin-certificates.png"}
 #: Every file a run writes.
 #: Page 1 of the worksheet of the visit in visit-form.png (rendered by poppler's pdftoppm,
 #: written where it is installed).
