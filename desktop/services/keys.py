@@ -166,6 +166,11 @@ class KeyService:
         need(admin, Permission.ADMINISTER)
         return key_states.states(self._keys, self._accounts)
 
+    def own_state(self, actor: Actor) -> CertificateState:
+        """The actor's own signing standing (no administrator permission needed)."""
+        return next(s for s in key_states.states(self._keys, self._accounts)
+                    if s.user_id == actor.user_id)
+
     def issue(self, admin: Actor, admin_password: str, user_id: str) -> CertificateRow:
         """Issue the pending certificate of ``user_id``'s key (the admin unlocks the CA)."""
         need(admin, Permission.ADMINISTER)
@@ -180,6 +185,17 @@ class KeyService:
         self._issue(writes, ca, user_id, key.key_id, pki.load_public(key.public_key_pem))
         self._keys.write(writes)
         return self._keys.certificates(key.key_id)[-1]
+
+    def issue_beside(self, admin_id: str, admin_password: str, user_id: str) -> CertificateRow:
+        """Issue ``user_id``'s pending certificate on their first-login screen, an
+        administrator who holds the site CA beside them typing their own id and password."""
+        admin = self._accounts.get(admin_id)
+        if Role.ADMIN not in admin.roles or admin.one_time:
+            raise KeyProblem(f"{admin_id} is not an administrator with their own password.")
+        if admin_id == user_id:
+            raise KeyProblem("Another administrator issues your certificate, not you.")
+        return self.issue(Actor(admin.user_id, admin.full_name, frozenset(admin.roles)),
+                          admin_password, user_id)
 
     def grant_ca(self, admin: Actor, admin_password: str, other_admin: str,
                  other_password: str) -> None:

@@ -337,3 +337,26 @@ def test_the_demo_accounts_can_sign_at_once(registry: Registry) -> None:
     identity = keys.signing_identity("demo-investigator", DEMO_PASSWORD)
     identity.certificate.verify_directly_issued_by(_ca(keys))
     assert keys.seed_demo("demo-admin", DEMO_PASSWORD) == 0  # idempotent
+
+
+def test_an_admin_beside_the_new_user_issues_their_certificate_on_first_login(
+        accounts: AccountService, keys: KeyService, admin: Actor) -> None:
+    ivy = person(accounts, admin, "ivy", "Dr Ivy Investigator", Role.INVESTIGATOR)
+    assert keys.own_state(ivy).state == "pending"
+    with pytest.raises(KeyProblem, match="wrong"):
+        keys.issue_beside("admin", "not the admin password", "ivy")
+    with pytest.raises(KeyProblem, match="not an administrator"):
+        keys.issue_beside("ivy", PASSWORD, "ivy")
+    assert keys.own_state(ivy).state == "pending"
+    row = keys.issue_beside("admin", ADMIN_PASSWORD, "ivy")
+    assert row.user_id == "ivy"
+    state = keys.own_state(ivy)
+    assert state.state == "issued"
+    assert state.issuer == pki.subject_text(_ca(keys).subject)
+    keys.signing_identity("ivy", PASSWORD).certificate.verify_directly_issued_by(_ca(keys))
+
+
+def test_an_admin_never_issues_their_own_certificate_beside_themselves(
+        accounts: AccountService, keys: KeyService, admin: Actor) -> None:
+    with pytest.raises(KeyProblem, match="Another administrator"):
+        keys.issue_beside("admin", ADMIN_PASSWORD, "admin")

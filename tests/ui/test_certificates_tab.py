@@ -95,3 +95,42 @@ def test_the_administration_window_has_the_certificates_tab(
     assert window.tabs.tabText(window.tabs.count() - 1) == "&Certificates"
     assert {r.user_id: r.state for r in window.certificates_tab.model.rows} == {
         "admin": "issued", "ivy": "pending"}
+
+
+def test_give_the_ca_to_another_administrator_with_both_passwords(
+        qtbot: QtBot, keys: KeyService, accounts: AccountService, admin: Actor) -> None:
+    person(accounts, admin, "bea", "Bea Admin", Role.ADMIN)
+    typed: list[str | None] = [ADMIN_PASSWORD, "not bea's password", ADMIN_PASSWORD, PASSWORD]
+    messages = RecordingMessages()
+    tab = CertificatesTab(keys, admin, messages, ask_password=lambda _p, _t: typed.pop(0))
+    qtbot.addWidget(tab)
+    tab.select("admin")
+    assert not tab.grant_button.isEnabled()  # holds it already
+    tab.select("bea")
+    assert tab.grant_button.isEnabled()
+    tab.grant_button.click()
+    assert messages.messages[-1].title == "Site CA not given"
+    assert not {r.user_id: r.holds_ca for r in tab.model.rows}["bea"]
+    tab.grant_button.click()
+    assert {r.user_id: r.holds_ca for r in tab.model.rows}["bea"]
+    assert "Bea Admin now holds the site CA" in tab.status.text()
+    bea = accounts.login("bea", PASSWORD)
+    keys.issue(bea, PASSWORD, "ivy")  # Bea can issue now
+
+
+def test_a_new_site_ca_keeps_the_old_one_for_old_signatures(
+        qtbot: QtBot, keys: KeyService, admin: Actor) -> None:
+    old = keys.ca_certificate()
+    messages = RecordingMessages(answer=False)
+    tab = CertificatesTab(keys, admin, messages,
+                          ask_password=lambda _p, _t: ADMIN_PASSWORD)
+    qtbot.addWidget(tab)
+    tab.new_ca_button.click()
+    assert keys.ca_certificate() == old  # cancelled at the question
+    messages.answer = True
+    tab.new_ca_button.click()
+    new = keys.ca_certificate()
+    assert new is not None
+    assert new != old
+    assert keys.ca_certificates() == [old, new]
+    assert "new site CA" in tab.status.text()

@@ -1,5 +1,6 @@
 """The "Certificates" tab: each account's signing certificate, issuing the pending ones,
-and the site CA certificate exported for the binder and sponsors.
+giving the site CA to another administrator, making a new CA when nobody can unlock the
+current one, and the site CA certificate exported for the binder and sponsors.
 
 The keys service holds every rule (only an admin holding the site CA issues, with their
 password; a one-time password never gets a key); its refusal is shown word for word.
@@ -84,6 +85,13 @@ class CertificatesTab(QWidget):
                                 (110, 200, 260, 200, 90))
         self.issue_button = push_button("&Issue certificate…", "issue_certificate",
                                         self.issue_selected)
+        self.grant_button = push_button("&Give the CA to this administrator…", "grant_ca",
+                                        self.grant_selected)
+        self.new_ca_button = push_button("Make a &new site CA…", "new_ca", self.make_new_ca)
+        self.new_ca_button.setToolTip(
+            "Only when no administrator can unlock the current CA any more (each one's "
+            "password was reset or recovered). The old CA is kept: what was signed under "
+            "it still verifies; the binder needs the new CA certificate too.")
         self.export_button = push_button("E&xport site CA certificate…", "export_ca",
                                          self.export_ca)
         self.export_button.setToolTip("Save the site CA certificate (PEM) for the binder "
@@ -92,8 +100,9 @@ class CertificatesTab(QWidget):
         self.status = named(QLabel(), "certificates_status")
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.issue_button)
-        buttons.addWidget(self.export_button)
+        for button in (self.issue_button, self.grant_button, self.new_ca_button,
+                       self.export_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -130,6 +139,14 @@ class CertificatesTab(QWidget):
             "Select an account in the list first." if row is None else
             f"Issue {row.full_name}'s certificate from the site CA (your password unlocks "
             "it)." if pending else STATE_WORDS.get(row.state, row.state) + ".")
+        grantable = row is not None and not row.holds_ca and row.user_id != self._actor.user_id
+        self.grant_button.setEnabled(grantable)
+        self.grant_button.setToolTip(
+            "Select another administrator in the list first." if row is None
+            or row.user_id == self._actor.user_id else
+            f"{row.full_name} holds the site CA already." if row.holds_ca else
+            f"{row.full_name} types their own password beside you; then they too can issue "
+            "certificates.")
 
     def issue_selected(self) -> None:
         row = self.selected()
@@ -144,6 +161,42 @@ class CertificatesTab(QWidget):
                           lambda: self._service.issue(self._actor, password, row.user_id))
         if done:
             self.status.setText(f"Certificate issued to {row.full_name} ({row.user_id}).")
+            self.refresh()
+
+    def grant_selected(self) -> None:
+        row = self.selected()
+        if row is None or row.holds_ca:
+            return
+        mine = self._ask_password(self, "Your password unlocks the site CA:")
+        if mine is None:
+            return
+        theirs = self._ask_password(
+            self, f"{row.full_name} ({row.user_id}) types their own password:")
+        if theirs is None:
+            return
+        done, _ = attempt(self._messages, self, "Site CA not given",
+                          lambda: self._service.grant_ca(self._actor, mine, row.user_id,
+                                                         theirs))
+        if done:
+            self.status.setText(f"{row.full_name} now holds the site CA too.")
+            self.refresh()
+
+    def make_new_ca(self) -> None:
+        if not self._messages.confirm(
+                self, "Make a new site CA",
+                "A new signing authority replaces the current one for every certificate "
+                "issued from now on. The old one is kept, so what was signed under it still "
+                "verifies, but sponsors and the binder need the new CA certificate. Do this "
+                "only when no administrator can unlock the current CA.", "Make a new CA"):
+            return
+        password = self._ask_password(self, "Your password will hold the new site CA:")
+        if password is None:
+            return
+        done, _ = attempt(self._messages, self, "New site CA not made",
+                          lambda: self._service.new_ca(self._actor, password))
+        if done:
+            self.status.setText("A new site CA is made and held by you; export its "
+                                "certificate for the binder and sponsors.")
             self.refresh()
 
     def export_ca(self) -> None:

@@ -1,6 +1,6 @@
 """The Account menu of the main window: who is logged in, lock now, change password,
-log out, (for administrators) the administration window and (for administrators and
-monitors) the audit trail."""
+your signing key, log out, (for administrators) the administration window and (for
+administrators and monitors) the audit trail."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ class AccountMenu:
         self.lock.triggered.connect(session.lock)
         self.change_password = QAction("&Change password…", window)
         self.change_password.triggered.connect(session.change_password)
+        self.signing_key = QAction("Your &signing key…", window)
+        self.signing_key.triggered.connect(session.signing_key)
         self.logout = QAction("Log &out", window)
         self.logout.triggered.connect(session.logout)
         self.admin = QAction("&Administration…", window)
@@ -35,7 +37,8 @@ class AccountMenu:
         self.audit = QAction("Audit &trail…", window)
         if open_audit is not None:
             self.audit.triggered.connect(open_audit)
-        for action in (self.who, None, self.lock, self.change_password, self.logout, None,
+        for action in (self.who, None, self.lock, self.change_password, self.signing_key,
+                       self.logout, None,
                        self.admin, self.audit):
             if action is None:
                 self.menu.addSeparator()
@@ -48,7 +51,7 @@ class AccountMenu:
         logged_in = actor is not None
         self.who.setText(f"{actor.full_name} ({actor.user_id}) — {actor.roles_label}"
                          if actor is not None else "Not logged in")
-        for action in (self.lock, self.change_password, self.logout):
+        for action in (self.lock, self.change_password, self.signing_key, self.logout):
             action.setEnabled(logged_in)
         may = actor is not None and actor.may(Permission.ADMINISTER)
         self.admin.setEnabled(may)

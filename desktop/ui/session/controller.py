@@ -31,6 +31,7 @@ from desktop.ui.session.password_dialogs import (
     RecoverDialog,
     RecoveryCodeDialog,
 )
+from desktop.ui.session.signing_key_dialog import SigningKeyDialog, offer_after_first_password
 
 
 class SessionController(QObject):
@@ -54,6 +55,7 @@ class SessionController(QObject):
         self.actor: Actor | None = None
         self._first_admin: Actor | None = None
         self.dialog: QDialog | None = None  # the session window showing, if any
+        self.key_dialog: SigningKeyDialog | None = None
         self._hidden: list[QWidget] = []
         self.idle = IdleWatcher(idle_minutes, self)
         self.idle.idle.connect(self.lock)
@@ -144,10 +146,15 @@ class SessionController(QObject):
         def changed() -> None:
             updated = dialog.result_value
             assert isinstance(updated, Actor)
-            if forced:
-                self._start(updated)
-            else:
+            if not forced:
                 self.actor = updated
+                return
+            offer = offer_after_first_password(self.accounts.keys, updated, self._parent)
+            if offer is None:
+                self._start(updated)
+                return
+            offer.finished.connect(lambda _code: self._start(updated))
+            self._show(offer)
 
         dialog.accepted.connect(changed)
         if forced:
@@ -159,6 +166,13 @@ class SessionController(QObject):
         """The user's own change, from the account menu."""
         if self.actor is not None:
             self._change_password(self.actor, forced=False)
+
+    def signing_key(self) -> None:
+        """The user's own signing key, from the account menu."""
+        if self.actor is not None:
+            dialog = SigningKeyDialog(self.accounts.keys, self.actor, self._parent)
+            dialog.open()
+            self.key_dialog = dialog
 
     def _start(self, actor: Actor) -> None:
         self.actor = actor
