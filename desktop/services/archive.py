@@ -2,13 +2,14 @@
 inspector to read and check offline (21 CFR 11.10(b), issue 16).
 
 ``ArchiveService.export(scope, path)`` writes one ZIP file holding the newest bytes of
-every digitally signed worksheet in scope, the data as CSV (patients, visits with each
-stage version, signatures, results), the audit trail of the scope's patients, the site
-CA and the signers' certificates (PEM), the exact trial files the stages were decided
-under, ``manifest.json`` and ``SHA256SUMS`` with every member's SHA-256, and a README
-saying how to check each piece. The file is written whole after its audit row
-(``archive.export``: who, the scope, the file's SHA-256). Exporting needs
-``Permission.EXPORT`` and the audit trail's roles (administrator or monitor). No Qt.
+every digitally signed worksheet in scope, the worksheet of every other stage version
+(signed electronically only, or not yet signed) built from its stored content, the data
+as CSV (patients, visits with each stage version, signatures, results), the audit trail
+of the scope's patients, the site CA and the signers' certificates (PEM), the exact trial
+files the stages were decided under, ``manifest.json`` and ``SHA256SUMS`` with every
+member's SHA-256, and a README saying how to check each piece. The file is written whole
+after its audit row (``archive.export``: who, the scope, the file's SHA-256). Exporting
+needs ``Permission.EXPORT`` and the audit trail's roles (administrator or monitor). No Qt.
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ class ArchiveExported:
     audit_rows: int
 
     def summary(self) -> dict[str, Any]:
+        built = sum(1 for m in self.members if m.startswith("worksheets/electronic/"))
         return {"file": str(self.path), "sha256": self.sha256, "files": len(self.members),
                 "patients": self.patients, "worksheets": self.worksheets,
+                "worksheets_without_digital_signature": built,
                 "audit_rows": self.audit_rows}
 
 
@@ -115,6 +118,7 @@ class ArchiveService:
         rows = read_scope(self._registry, patient_ids, scope.trial_id)
         trail, audit_rows = audit.csv_data([AuditFilter(patient_id=p) for p in patient_ids])
         files = self._data_files(rows)
+        files.update(self._electronic_worksheets(rows))
         files["audit-trail.csv"] = trail
         files.update(self._pki_files(rows))
         for trial in rows.trial_files:
@@ -136,6 +140,24 @@ class ArchiveService:
         files["visits.csv"] = csv_bytes(VISIT_COLUMNS, rows.visits)
         files["signatures.csv"] = csv_bytes(SIGNATURE_COLUMNS, rows.signatures)
         files["results.csv"] = csv_bytes(RESULT_COLUMNS, rows.results)
+        return files
+
+    def _electronic_worksheets(self, rows: ScopeRows) -> dict[str, bytes]:
+        """The worksheet of every stage version in scope that has no digitally signed PDF
+        (signed electronically only, before the site had a CA, or not signed yet), built
+        now from the stored content: its banner says what it is (draft, superseded...)."""
+        from desktop.services.worksheets import WorksheetError, WorksheetService
+
+        signed = {(w.visit_id, w.version) for w in rows.worksheets}
+        service = WorksheetService.open(self._registry, self.actor, clock=self._clock)
+        files: dict[str, bytes] = {}
+        for visit in rows.visits:
+            visit_id, version = int(visit[0]), int(visit[5])
+            if (visit_id, version) in signed:
+                continue
+            with contextlib.suppress(WorksheetError):
+                _data, built = service.build(visit_id, version)
+                files[f"worksheets/electronic/WS-{visit_id}-V{version}.pdf"] = built.pdf
         return files
 
     def _pki_files(self, rows: ScopeRows) -> dict[str, bytes]:

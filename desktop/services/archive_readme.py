@@ -31,7 +31,9 @@ def readme_text(scope: dict[str, str], names: Sequence[str], has_ca: bool) -> st
     """The README for an archive of ``scope`` holding the files ``names``."""
     what = (f"patient {scope['patient']}" if "patient" in scope
             else f"the patients screened for {scope.get('trial', '')}")
-    worksheets = [n for n in names if n.startswith("worksheets/")]
+    worksheets = [n for n in names if n.startswith("worksheets/")
+                  and not n.startswith("worksheets/electronic/")]
+    electronic = [n for n in names if n.startswith("worksheets/electronic/")]
     lines = [
         "NK Screen inspection archive",
         "============================",
@@ -74,6 +76,17 @@ def readme_text(scope: dict[str, str], names: Sequence[str], has_ca: bool) -> st
         ]
     else:
         lines.append("This scope has no digitally signed worksheet.")
+    if electronic:
+        lines += [
+            "",
+            "worksheets/electronic/WS-<visit>-V<version>.pdf is the worksheet of each",
+            "stage version with no digital signature: signed electronically only (before",
+            "the site had a signing authority), or not signed yet. It is built from the",
+            "stored content when the archive is made; its banner says what it is (DRAFT,",
+            "SUPERSEDED, ...), its QR code and footer carry the content's SHA-256 (the one",
+            "visits.csv and signatures.csv give), and each electronic signature is in",
+            "signatures.csv and the audit trail. It holds no PDF signature to check.",
+        ]
     lines += ["", "3. Check the site CA and the certificates", "-" * 41]
     if has_ca:
         lines += [

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from pypdf import PdfReader
 
 from desktop.domain.signing import Action
 from desktop.registry.database import open_registry
@@ -183,16 +184,35 @@ def test_a_coordinator_may_not_archive(run: Run, demo: Path, tmp_path: Path) -> 
     assert not list(tmp_path.iterdir())
 
 
-def test_an_archive_without_digital_signatures_says_so(run: Run, demo: Path,
-                                                        tmp_path: Path) -> None:
+def test_an_archive_without_digital_signatures_says_so_and_still_holds_each_worksheet(
+        run: Run, demo: Path, tmp_path: Path) -> None:
+    """DEMO-0002's stages were signed electronically only: no signed PDF, but the
+    inspector still gets each stage version's worksheet, built from its stored content."""
     target = tmp_path / "DEMO-0002.zip"
     code, summary, err = run("archive", "--data-dir", str(demo), "--patient", "demo-0002",
                              "-o", str(target), *_login("demo-admin"))
     assert code == 0, err
     files = _members(target)
     assert summary["worksheets"] == 0
-    assert not [n for n in files if n.startswith(("worksheets/", "certificates/"))]
-    assert "This scope has no digitally signed worksheet." in files["README.txt"].decode()
+    assert summary["worksheets_without_digital_signature"] == 3
+    assert not [n for n in files if n.startswith("certificates/")]
+    readme = files["README.txt"].decode()
+    assert "This scope has no digitally signed worksheet." in readme
+    assert "worksheets/electronic/" in readme
+    visits = _csv(files["visits.csv"])[1:]
+    built = sorted(n for n in files if n.startswith("worksheets/"))
+    assert built == sorted(f"worksheets/electronic/WS-{row[0]}-V{row[5]}.pdf"
+                           for row in visits)
+    for name in built:
+        assert files[name].startswith(b"%PDF-")
+        assert not verify_pdf(files[name]).signatures
+    for row in visits:  # each stage version's own worksheet, its content hash printed
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(
+            files[f"worksheets/electronic/WS-{row[0]}-V{row[5]}.pdf"])).pages)
+        assert row[3].replace("-", " ").split()[0].lower() in text.lower()
+        if row[6] == "completed":
+            assert row[10]
+            assert row[10][:16] in text.replace("\n", "")
     signed = _csv(files["signatures.csv"])[1:]
     assert signed
     assert {row[-1] for row in signed} == {"no"}
