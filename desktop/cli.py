@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None,
             return _fail("give a command: trials, criteria, evaluate, prescreen or site "
                          "(see nkscreen --help)", BAD_INPUT)
         return app(args)
+    if args.demo and not getattr(args, "data_dir", None):
+        # A command with --demo works on the demo's registry, as the app does: never
+        # silently on the site's.
+        from desktop.paths import resolve_data_dir
+
+        args.data_dir = str(resolve_data_dir(None) / "demo")
     try:
         return _headless(args)
     except _BadInput as exc:

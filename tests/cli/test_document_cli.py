@@ -202,3 +202,21 @@ def test_no_password_at_all_is_bad_usage_not_a_failed_login(run: Run, demo: Path
     assert "--password-stdin" in err
     assert [row for row in audit_rows(demo) if row[1] == "cli.login.failed"] == before
     assert not (tmp_path / "w.pdf").exists()
+
+
+def test_demo_with_a_command_works_on_the_demos_registry_never_the_sites(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    """``nkscreen --demo worksheets`` lists the demo's, as ``--demo`` opens the demo's
+    registry in the app; the site's registry (the data folder itself) is not touched."""
+    monkeypatch.setenv("NKSCREEN_HOME", str(tmp_path))
+    demo_registry(tmp_path / "demo")
+    run = Run(capsys, monkeypatch, stdin=DEMO_PASSWORD + "\n")
+    code, listing, err = run("--demo", "worksheets", "--user", "demo-monitor",
+                             "--password-stdin")
+    assert code == 0, err
+    assert listing == {"worksheets": []}
+    code, check, err = run("--demo", "audit", "verify")
+    assert code == 0, err
+    assert check["rows_checked"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
