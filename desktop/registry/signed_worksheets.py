@@ -43,8 +43,8 @@ class WorksheetListing:
     repeat: int
     version: int
     sha256: str
-    #: (printed name, meaning, signed at as stored: local time with its offset)
-    signers: tuple[tuple[str, str, str], ...]
+    #: (user id, printed name, meaning, signed at as stored: local time with its offset)
+    signers: tuple[tuple[str, str, str, str], ...]
 
 
 def store(session: Any, visit_id: int, version: int, signature_id: int,
@@ -87,13 +87,13 @@ def listing(registry: Registry) -> list[WorksheetListing]:
             "WHERE x.visit_id = w.visit_id AND x.version = w.version) "
             "ORDER BY w.visit_id, w.version").fetchall()
         signed = conn.execute(
-            "SELECT w.visit_id, w.version, g.printed_name, g.meaning, g.signed_at "
+            "SELECT w.visit_id, w.version, g.user_id, g.printed_name, g.meaning, g.signed_at "
             "FROM signed_worksheet w JOIN signature g ON g.id = w.signature_id "
             "ORDER BY w.id").fetchall()
-    by_version: dict[tuple[int, int], list[tuple[str, str, str]]] = {}
-    for visit_id, version, name, meaning, at in signed:
+    by_version: dict[tuple[int, int], list[tuple[str, str, str, str]]] = {}
+    for visit_id, version, user_id, name, meaning, at in signed:
         by_version.setdefault((int(visit_id), int(version)), []).append(
-            (str(name), str(meaning), str(at)))
+            (str(user_id), str(name), str(meaning), str(at)))
     return [WorksheetListing(int(visit_id), str(mrn), str(trial), str(stage), int(repeat),
                              int(version), str(sha), tuple(by_version.get(
                                  (int(visit_id), int(version)), ())))

@@ -144,6 +144,11 @@ class KeyService:
         ca = self._keys.current_ca()
         return None if ca is None else pki.load_cert(ca.certificate_pem)
 
+    def ca_fingerprint(self) -> str | None:
+        """The current site CA's SHA-256 fingerprint (openssl's form), to publish."""
+        ca = self.ca_certificate()
+        return None if ca is None else pki.fingerprint(ca)
+
     def ca_pem(self) -> bytes:
         """The site CA certificate as PEM, for the binder and sponsors; a CA replaced
         since follows it (old signatures verify against it)."""
@@ -215,11 +220,28 @@ class KeyService:
                               _grant_ad(ca.key_id, other_admin)), "ca.granted")
         self._keys.write(writes)
 
+    def new_ca_problem(self) -> str | None:
+        """Why a new site CA may not be made now (None: it may): while an active
+        administrator holds the current CA, they issue certificates from it."""
+        ca = self._keys.current_ca()
+        if ca is None:
+            return None
+        holders = [a.full_name for a in self._accounts.all()
+                   if a.active and self._keys.grant_for(ca.key_id, a.user_id) is not None]
+        if holders:
+            return (f"{', '.join(holders)} still {'holds' if len(holders) == 1 else 'hold'} "
+                    "the site CA: certificates are issued from it. A new CA is made only "
+                    "when no administrator can unlock the current one.")
+        return None
+
     def new_ca(self, admin: Actor, admin_password: str) -> x509.Certificate:
         """A new site CA held by ``admin`` (when nobody can unlock the current one any
         more): the old one is retired and kept; the admin's own pending certificate is
         issued from the new one."""
         need(admin, Permission.ADMINISTER)
+        problem = self.new_ca_problem()
+        if problem is not None:
+            raise KeyProblem(problem)
         row = self._check_password(admin.user_id, admin_password)
         writes = KeyWrites(admin.user_id)
         old = self._keys.current_ca()

@@ -186,11 +186,13 @@ def warm_up() -> None:
 def worksheets_command(data_dir: Path, credentials: Credentials | None) -> dict[str, Any]:
     """``nkscreen worksheets``: every digitally signed worksheet the registry keeps."""
     from desktop.registry.signed_worksheets import listing
+    from desktop.services.worksheet_content import document_id
 
     with exporter(data_dir, credentials) as (registry, _actor):
         return {"worksheets": [
-            {"visit_id": row.visit_id, "mrn": row.mrn, "trial": row.trial_id,
-             "stage": row.stage_id, "repeat": row.repeat, "version": row.version,
-             "signers": [{"printed_name": name, "meaning": meaning, "signed_at": at}
-                         for name, meaning, at in row.signers],
+            {"document": document_id(row.visit_id, row.version), "visit_id": row.visit_id,
+             "mrn": row.mrn, "trial": row.trial_id, "stage": row.stage_id,
+             "repeat": row.repeat, "version": row.version,
+             "signers": [{"user_id": user_id, "printed_name": name, "meaning": meaning,
+                          "signed_at": at} for user_id, name, meaning, at in row.signers],
              "sha256": row.sha256} for row in listing(registry)]}

@@ -295,6 +295,11 @@ def load_pkcs12(data: bytes, password: bytes | None) -> tuple[PrivateKey, x509.C
     return key, cert, tuple(extra)
 
 
+def fingerprint(cert: x509.Certificate) -> str:
+    """The SHA-256 fingerprint as ``openssl x509 -fingerprint -sha256`` prints it."""
+    return cert.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
 def subject_text(name: x509.Name) -> str:
     return name.rfc4514_string()
 

@@ -217,3 +217,22 @@ def test_an_archive_without_digital_signatures_says_so_and_still_holds_each_work
     assert signed
     assert {row[-1] for row in signed} == {"no"}
     assert b"DEMO-0004" not in b"".join(files.values())
+
+
+def test_worksheets_lists_each_signed_worksheet_with_its_document_id_and_signers(
+        run: Run, demo: Path) -> None:
+    code, listing, err = run("worksheets", "--data-dir", str(demo), *_login())
+    assert code == 0, err
+    (entry,) = listing["worksheets"]
+    assert entry["document"] == "WS-4-V1"
+    assert (entry["visit_id"], entry["mrn"], entry["trial"]) == (4, "DEMO-0004",
+                                                                 "NCT06152809")
+    assert [s["user_id"] for s in entry["signers"]] == ["demo-investigator"]
+    assert entry["signers"][0]["printed_name"] == "Dr Demo Investigator"
+    registry = open_registry(demo)
+    try:
+        with registry.read() as conn:
+            (stored,) = conn.execute("SELECT data FROM signed_worksheet").fetchone()
+    finally:
+        registry.close()
+    assert entry["sha256"] == hashlib.sha256(bytes(stored)).hexdigest()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from desktop.domain.accounts import Actor, Role
@@ -360,3 +360,12 @@ def test_an_admin_never_issues_their_own_certificate_beside_themselves(
         accounts: AccountService, keys: KeyService, admin: Actor) -> None:
     with pytest.raises(KeyProblem, match="Another administrator"):
         keys.issue_beside("admin", ADMIN_PASSWORD, "admin")
+
+
+def test_no_new_ca_while_an_administrator_holds_the_current_one(
+        keys: KeyService, admin: Actor) -> None:
+    old = _ca(keys)
+    with pytest.raises(KeyProblem, match="Ada Admin still holds the site CA"):
+        keys.new_ca(admin, ADMIN_PASSWORD)
+    assert keys.ca_certificate() == old
+    assert keys.ca_fingerprint() == old.fingerprint(hashes.SHA256()).hex(":").upper()

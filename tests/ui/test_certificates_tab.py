@@ -118,13 +118,21 @@ def test_give_the_ca_to_another_administrator_with_both_passwords(
     keys.issue(bea, PASSWORD, "ivy")  # Bea can issue now
 
 
-def test_a_new_site_ca_keeps_the_old_one_for_old_signatures(
-        qtbot: QtBot, keys: KeyService, admin: Actor) -> None:
+def test_a_new_site_ca_only_when_nobody_can_unlock_the_current_one(
+        qtbot: QtBot, keys: KeyService, accounts: AccountService, registry: Registry) -> None:
+    first = accounts.create_first_admin("admin", "Ada Admin", ADMIN_PASSWORD)
     old = keys.ca_certificate()
+    assert old is not None
     messages = RecordingMessages(answer=False)
-    tab = CertificatesTab(keys, admin, messages,
-                          ask_password=lambda _p, _t: ADMIN_PASSWORD)
+    tab = CertificatesTab(keys, first.actor, messages,
+                          ask_password=lambda _p, _t: "recovered password 1")
     qtbot.addWidget(tab)
+    assert not tab.new_ca_button.isEnabled()
+    assert "Ada Admin still holds the site CA" in tab.new_ca_button.toolTip()
+    assert pki.fingerprint(old) in tab.fingerprint.text()
+    accounts.recover(first.recovery_code, "admin", "recovered password 1")  # wrap gone
+    tab.refresh()
+    assert tab.new_ca_button.isEnabled()
     tab.new_ca_button.click()
     assert keys.ca_certificate() == old  # cancelled at the question
     messages.answer = True
@@ -134,3 +142,5 @@ def test_a_new_site_ca_keeps_the_old_one_for_old_signatures(
     assert new != old
     assert keys.ca_certificates() == [old, new]
     assert "new site CA" in tab.status.text()
+    assert pki.fingerprint(new) in tab.fingerprint.text()
+    assert not tab.new_ca_button.isEnabled()

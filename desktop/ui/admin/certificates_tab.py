@@ -44,6 +44,10 @@ STATE_WORDS: Final = {
     "none": "No key yet: one is made when they set their own password",
 }
 PEM_FILTER = "PEM certificates (*.pem *.crt);;All files (*)"
+NEW_CA_HELP: Final = (
+    "No administrator can unlock the current CA any more (each one's password was reset "
+    "or recovered): make a new one. The old CA is kept: what was signed under it still "
+    "verifies; the binder needs the new CA certificate too.")
 
 
 def _ask_password(parent: QWidget, prompt: str) -> str | None:
@@ -88,15 +92,14 @@ class CertificatesTab(QWidget):
         self.grant_button = push_button("&Give the CA to this administrator…", "grant_ca",
                                         self.grant_selected)
         self.new_ca_button = push_button("Make a &new site CA…", "new_ca", self.make_new_ca)
-        self.new_ca_button.setToolTip(
-            "Only when no administrator can unlock the current CA any more (each one's "
-            "password was reset or recovered). The old CA is kept: what was signed under "
-            "it still verifies; the binder needs the new CA certificate too.")
         self.export_button = push_button("E&xport site CA certificate…", "export_ca",
                                          self.export_ca)
         self.export_button.setToolTip("Save the site CA certificate (PEM) for the binder "
                                       "and sponsors: with it anyone checks the worksheets' "
                                       "signatures.")
+        self.fingerprint = named(QLabel(), "ca_fingerprint")
+        self.fingerprint.setWordWrap(True)
+        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = named(QLabel(), "certificates_status")
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -107,6 +110,7 @@ class CertificatesTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.fingerprint)
         layout.addWidget(self.status)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_buttons())
         self.model.modelReset.connect(self.update_buttons)
@@ -129,7 +133,14 @@ class CertificatesTab(QWidget):
             self.model.set_rows(rows)
         if current is not None:
             self.select(current.user_id)
-        self.export_button.setEnabled(self._service.ca_certificate() is not None)
+        print_ = self._service.ca_fingerprint()
+        self.export_button.setEnabled(print_ is not None)
+        if print_ is not None:
+            self.fingerprint.setText("Site CA SHA-256 fingerprint (publish it for sponsors "
+                                     f"and the binder): {print_}")
+        problem = self._service.new_ca_problem()
+        self.new_ca_button.setEnabled(problem is None)
+        self.new_ca_button.setToolTip(problem or NEW_CA_HELP)
 
     def update_buttons(self) -> None:
         row = self.selected()
