@@ -76,6 +76,15 @@ def latest(registry: Registry, visit_id: int, version: int) -> StoredWorksheet |
         return latest_in(conn, visit_id, version)
 
 
+def copies(registry: Registry, visit_id: int, version: int) -> list[str]:
+    """The SHA-256 of each copy kept of the version's worksheet, oldest (the first
+    signature's) first: every signature stores the whole file it made."""
+    with registry.read() as conn:
+        return [str(row[0]) for row in conn.execute(
+            "SELECT sha256 FROM signed_worksheet WHERE visit_id = ? AND version = ? "
+            "ORDER BY id", (visit_id, version))]
+
+
 def listing(registry: Registry) -> list[WorksheetListing]:
     """Every stage version with a signed worksheet, newest bytes, oldest visit first."""
     with registry.read() as conn:

@@ -25,6 +25,7 @@ from desktop.services.keys import KeyService
 from desktop.services.signing import SigningService
 from desktop.worksheets.pdf_verify import verify_pdf
 from tests.cli.cli_run import Run, audit_rows, demo_registry
+from tests.worksheets.test_pdf_integrity import _holes
 
 
 @pytest.fixture
@@ -35,12 +36,16 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo registry with visit 4 (DEMO-0004's screen failure) digitally signed by
-    the investigator."""
+    the coordinator (prepared) and the investigator (confirmed)."""
     data = tmp_path_factory.mktemp("demo") / "data"
     demo_registry(data)
     registry = open_registry(data)
     try:
         accounts = AccountService(registry, hasher=passwords.fast_hasher())
+        cora = accounts.login("demo-coordinator", DEMO_PASSWORD)
+        preparing = SigningService.open(registry, cora, accounts)
+        preparing.sign(4, Action.PREPARE, "demo-coordinator", DEMO_PASSWORD,
+                       shown=preparing.request(4, Action.PREPARE).shown)
         ivy = accounts.login("demo-investigator", DEMO_PASSWORD)
         signing = SigningService.open(registry, ivy, accounts)
         request = signing.request(4, Action.CONFIRM)
@@ -104,7 +109,8 @@ def test_a_patient_archive_holds_the_signed_worksheet_and_checks_offline(
         x509.BasicConstraints).value.ca
     certs = [n for n in files if n.startswith("certificates/")]
     assert certs
-    assert all(n.startswith("certificates/demo-investigator-") for n in certs)
+    assert sorted(n.split("/")[1].rsplit("-", 1)[0] for n in certs) == [
+        "demo-coordinator", "demo-investigator"]
     x509.load_pem_x509_certificate(files[certs[0]])
 
     trials = [n for n in files if n.startswith("trials/")]
@@ -115,8 +121,8 @@ def test_a_patient_archive_holds_the_signed_worksheet_and_checks_offline(
     assert visits[0][:3] == ["Visit id", "MRN", "Trial"]
     assert [row[11] for row in visits[1:]] == [sha]
     signatures = _csv(files["signatures.csv"])
-    assert signatures[1][6] == "Dr Demo Investigator"
-    assert signatures[1][-1] == "yes"
+    assert [(row[6], row[-1]) for row in signatures[1:]] == [
+        ("Demo Coordinator", "yes"), ("Dr Demo Investigator", "yes")]
     assert len(_csv(files["audit-trail.csv"])) > 1
 
     readme = files["README.txt"].decode()
@@ -227,12 +233,48 @@ def test_worksheets_lists_each_signed_worksheet_with_its_document_id_and_signers
     assert entry["document"] == "WS-4-V1"
     assert (entry["visit_id"], entry["mrn"], entry["trial"]) == (4, "DEMO-0004",
                                                                  "NCT06152809")
-    assert [s["user_id"] for s in entry["signers"]] == ["demo-investigator"]
-    assert entry["signers"][0]["printed_name"] == "Dr Demo Investigator"
+    assert [s["user_id"] for s in entry["signers"]] == ["demo-coordinator",
+                                                        "demo-investigator"]
+    assert entry["signers"][1]["printed_name"] == "Dr Demo Investigator"
     registry = open_registry(demo)
     try:
         with registry.read() as conn:
-            (stored,) = conn.execute("SELECT data FROM signed_worksheet").fetchone()
+            (stored,) = conn.execute("SELECT data FROM signed_worksheet ORDER BY id DESC "
+                                     "LIMIT 1").fetchone()
     finally:
         registry.close()
     assert entry["sha256"] == hashlib.sha256(bytes(stored)).hexdigest()
+
+
+def _kept(data: Path) -> list[bytes]:
+    registry = open_registry(data)
+    try:
+        with registry.read() as conn:
+            return [bytes(row[0]) for row in conn.execute(
+                "SELECT data FROM signed_worksheet WHERE visit_id = 4 ORDER BY id")]
+    finally:
+        registry.close()
+
+
+def test_verify_against_the_registry_compares_the_file_with_the_copies_it_keeps(
+        run: Run, demo: Path, tmp_path: Path) -> None:
+    first, last = _kept(demo)
+    path = tmp_path / "ws.pdf"
+    path.write_bytes(last)
+    code, report, err = run("verify", str(path), "--data-dir", str(demo))
+    assert code == 0, err
+    assert report["registry"]["copy"] == "the registry's copy, byte for byte"
+    path.write_bytes(first)  # the binder copy printed before the investigator signed
+    code, report, err = run("verify", str(path), "--data-dir", str(demo))
+    assert code == 0, err
+    assert report["registry"]["copy"] == ("an earlier copy: the registry holds a later one "
+                                          "with 1 more signature")
+    # A byte no signature covers (the last one's zero padding): every PDF reader still
+    # says valid; the registry does not keep these bytes.
+    hole_end = _holes(last)[-1][1]
+    assert last[hole_end - 4:hole_end] == b"0000"
+    path.write_bytes(last[:hole_end - 2] + b"1" + last[hole_end - 1:])
+    code, out, err = run("verify", str(path), "--data-dir", str(demo))
+    assert code == 1
+    assert "not a copy the registry keeps" in out
+    assert "the padding" in out

@@ -99,3 +99,14 @@ def test_a_stage_without_a_digital_signature_says_there_is_nothing_to_check(
     assert reopened.verify_worksheet()
     qtbot.waitUntil(lambda: not reopened.verifier.running, timeout=30_000)
     assert "was not signed digitally" in messages.messages[-1].text
+
+
+def test_the_report_says_when_who_signed_was_not_checked() -> None:
+    from desktop.ui.common.verifying import report_text
+
+    summary = {"ok": True, "signatures": [], "ends_with_signature": True, "registry": None,
+               "problems": [], "signers_checked": "not checked: any certificate's "
+               "signature is accepted"}
+    assert "Who signed was NOT checked" in report_text(summary)
+    summary["signers_checked"] = "against the registry's certificates"
+    assert "NOT checked" not in report_text(summary)

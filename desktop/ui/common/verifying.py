@@ -39,6 +39,11 @@ def report_text(summary: dict[str, Any]) -> str:
     """The report as a person reads it."""
     lines = [("VALID: every signature is intact and valid, and nothing was added after "
               "the last one.") if summary["ok"] else "NOT VALID: see below."]
+    checked = summary.get("signers_checked", "")
+    if checked.startswith("not checked"):
+        lines.append("Who signed was NOT checked: log in to check against this registry, "
+                     "or check the file with the site CA certificate (nkscreen verify "
+                     "FILE.pdf --ca site-ca.pem).")
     for sig in summary["signatures"]:
         known = sig["known"]
         lines.append(
@@ -60,7 +65,7 @@ def report_text(summary: dict[str, Any]) -> str:
                  "content hash DOES NOT match"),
             _yes(check["chain_head_found"], "audit chain head found",
                  "audit chain head NOT found"),
-            check["standing"])) + ".")
+            check["standing"], check.get("copy", ""))) + ".")
     lines += [f"Problem: {problem}." for problem in summary["problems"]]
     return "\n".join(lines)
 
