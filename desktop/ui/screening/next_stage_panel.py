@@ -1,7 +1,7 @@
-"""The patient view's "Next stage" panel: when its labs are due (overdue in red and
-bold), planned dates against the protocol's schedule, and each blood test with the
-result that still counts and until when, or the time it must be drawn by; and
-"Lab-order sheet…", the short PDF for phlebotomy.
+"""The patient view's "Next stage" panel: planned dates against the protocol's schedule,
+and each blood test with the result that still counts and until when, or the time it
+must be drawn by (overdue in red and bold); and "Lab-order sheet…", the short PDF for
+phlebotomy. (When the stage's labs are due is the view's "Next:" line.)
 
 Everything shown comes from the lab-order service (``LabOrderService.next_stage``, as of
 the view's clock); the sheet is written by it (audited) after a save dialog
@@ -29,7 +29,7 @@ from desktop.domain.validity import Draw
 from desktop.services.rows import RegistryError
 from desktop.ui.common.exporting import PDF_FILTER, ChoosePath, Export, export_refusal, save_dialog
 from desktop.ui.common.widgets import named, push_button
-from desktop.ui.screening.schedule_text import mark_overdue, warning_lines
+from desktop.ui.screening.schedule_text import warning_lines
 from desktop.ui.screening.visit_style import ERROR_COLOUR, HINT_COLOUR, SECTION_STYLE
 
 if TYPE_CHECKING:
@@ -118,8 +118,9 @@ class NextStagePanel(QWidget):
         self.found: NextStage | None = None
         self.title = named(QLabel("Next stage"), "next_stage_title")
         self.title.setStyleSheet(SECTION_STYLE)
-        self.due = named(QLabel(), "next_stage_due")
-        self.due.setWordWrap(True)
+        self.note = named(QLabel(), "next_stage_note")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color:{HINT_COLOUR};")
         self.warnings = named(QLabel(), "schedule_warnings")
         self.warnings.setWordWrap(True)
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
@@ -134,7 +135,8 @@ class NextStagePanel(QWidget):
         header.resizeSection(0, 170)
         header.resizeSection(1, 230)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(150)
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 8)
         self.button = push_button("Lab-order sheet…", "export_lab_order", self.export)
         self.status = named(QLabel(), "lab_order_status")
         self.status.setWordWrap(True)
@@ -143,7 +145,7 @@ class NextStagePanel(QWidget):
                                                     [self.button], self._gate)
         bar = QHBoxLayout()
         bar.addWidget(self.title)
-        bar.addWidget(self.due, 1)
+        bar.addWidget(self.note, 1)
         bar.addWidget(self.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
@@ -172,14 +174,13 @@ class NextStagePanel(QWidget):
                 problem = f"Not read: {exc}"
         found = self.found
         if found is None:
-            self.due.setText(problem or ("" if summary is None else NOTHING))
-            mark_overdue(self.due, False, f"color:{HINT_COLOUR};")
+            self.title.setText("Next stage")
+            self.note.setText(problem or ("" if summary is None else NOTHING))
             self.warnings.setText("")
             self.model.set_draws((), None)
         else:
             self.title.setText(f"Next stage: {found.title}")
-            self.due.setText(found.due_text)
-            mark_overdue(self.due, found.overdue)
+            self.note.setText("" if found.draws else "No blood tests in this stage.")
             self.warnings.setText(warning_lines(found.warnings))
             self.model.set_draws(found.draws, found.now)
         self.warnings.setVisible(bool(self.warnings.text()))

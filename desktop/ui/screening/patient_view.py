@@ -135,13 +135,13 @@ class PatientView(QWidget):
         middle_layout.addLayout(stage_bar)
         middle_layout.addWidget(self.slots)
         middle_layout.addWidget(self.stage_export.status)
-        middle_layout.addWidget(self.next_stage)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
+        splitter.addWidget(self.next_stage)
         splitter.addWidget(self.timeline)
-        splitter.setSizes([200, 260, 280])
+        splitter.setSizes([120, 180, 200, 240])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -211,7 +211,7 @@ class PatientView(QWidget):
         except (RegistryError, ContextError) as exc:
             self.context.messages.error(self, "Screenings not shown", str(exc))
             summaries = []
-        self.screenings_model.set_summaries(summaries)
+        self.screenings_model.set_summaries(summaries, self.context.clock())
         row = self.screenings_model.row_of(keep) if keep is not None else None
         self.screenings.selectRow(row if row is not None else 0)
         self._show_selected()  # chooses the stage to work on next

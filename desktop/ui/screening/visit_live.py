@@ -137,6 +137,10 @@ class VisitLive(VisitFormState):
                                 self._zone)
                 if not own.counts:
                     lines.append(self._flag_line("This result", own.status, own.text))
+                elif (until := validity(self._stage, code, events, typed.at, self._zone,
+                                        windows)) is not None:
+                    lines.append(self._flag_line("This result", "counts", until.text,
+                                                 "inside window"))
             for saved in earlier[:EARLIER_SHOWN]:
                 found = freshness(self._stage, code, events, saved.at, as_of, windows,
                                   self._zone)
