@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.trial import Trial
 from desktop.registry.patients import PatientRow
 from desktop.registry.screening_rows import ObservationInput
 from desktop.services.screening import ScreeningService
@@ -22,7 +23,7 @@ from desktop.ui.screening.patient_view import PatientView
 from desktop.ui.screening.visit_style import ERROR_COLOUR
 from tests.ui.conftest import AddPatient, Clock
 from tests.ui.screening_support import type_text
-from tests.ui.test_visit_form import FormFactory, _plain, _start
+from tests.ui.test_visit_form import FormFactory, _example, _plain, _save_example, _start
 from tests.ui.test_visit_form import clock as clock  # 2 Nov 2026 09:00, as conftest's
 from tests.ui.test_visit_form import library as library
 from tests.ui.test_visit_form import open_form as open_form
@@ -121,12 +122,12 @@ def test_the_patient_view_lists_what_to_draw_by_when_and_what_stays_valid_until_
 
 
 def test_the_visit_form_warns_of_an_infusion_off_the_schedule_and_says_until_when(
-        qtbot: QtBot, library: dict[str, object], screenings: ScreeningService,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
     trial = library[TRIAL]
     screenings.add_observation(patient.id, None, ObservationInput(
         "ast", "30", "U/L", datetime(2026, 10, 30, 7, 30)))
-    form = open_form(_start(screenings, patient, trial, "screening-1"))  # type: ignore[arg-type]
+    form = open_form(_start(screenings, patient, trial, "screening-1"))
     type_text(qtbot, form.event_rows["transplant"].field, "2026-11-04 08:00")
     type_text(qtbot, form.event_rows["infusion"].field, "2026-11-05 10:00")
     due = _plain(form.due)
@@ -142,9 +143,9 @@ def test_the_visit_form_warns_of_an_infusion_off_the_schedule_and_says_until_whe
 
 
 def test_a_due_time_passed_in_an_open_draft_is_overdue(
-        qtbot: QtBot, library: dict[str, object], screenings: ScreeningService,
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
         patient: PatientRow, open_form: FormFactory) -> None:
-    form = open_form(_start(screenings, patient, library[TRIAL],  # type: ignore[arg-type]
+    form = open_form(_start(screenings, patient, library[TRIAL],
                             "screening-1"))
     type_text(qtbot, form.event_rows["infusion"].field, "2026-11-09 10:00")
     # The pre-transplant ECHO's window closes at the stem cell infusion: due by then.
@@ -155,3 +156,27 @@ def test_a_due_time_passed_in_an_open_draft_is_overdue(
     type_text(qtbot, form.event_rows["transplant"].field, "2026-11-02 09:00")
     assert form.due.property("overdue") is False  # due by 09:00, and it is 09:00
     assert "overdue" not in _plain(form.due)
+
+
+def test_an_infusion_15_hours_after_the_carried_lymphodepletion_is_warned_of(
+        qtbot: QtBot, library: dict[str, Trial], screenings: ScreeningService,
+        patient: PatientRow, open_form: FormFactory, clock: Clock) -> None:
+    # NCT06152809 up to lymphodepletion (Day -5, 7 Dec 08:00), completed eligible; the
+    # pre-infusion visit carries the lymphodepletion date forward.
+    trial = library["NCT06152809"]
+    screening = screenings.start(patient.id, trial)
+    for stage_id in ("screening-1", "screening-2", "pre-lymphodepletion"):
+        clock.now = datetime.fromisoformat(_example(trial.id, stage_id)["as_of"])
+        visit = screenings.start_visit(screening.id, trial, stage_id)
+        _save_example(screenings, patient, visit, trial.id, stage_id)
+        assert screenings.complete(visit.id).decision == "eligible", stage_id
+    infusion = screenings.start_visit(screening.id, trial, "pre-infusion")
+    assert screenings.events(infusion.id)["lymphodepletion"] == datetime(2026, 12, 7, 8, 0)
+    form = open_form(infusion)
+    assert list(form.event_rows) == ["infusion"]
+    type_text(qtbot, form.event_rows["infusion"].field, "2026-12-07 23:00")
+    assert "NK cell infusion is Day 0, 5 days after lymphodepletion (Day -5), and may be " \
+           "delayed up to 24 hours; planned 15 hours after it (on Day -5)" in _plain(form.due)
+    assert screenings.events(infusion.id)["infusion"] == datetime(2026, 12, 7, 23, 0)  # kept
+    type_text(qtbot, form.event_rows["infusion"].field, "2026-12-12 10:00")
+    assert "schedule" not in _plain(form.due)

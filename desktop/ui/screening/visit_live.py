@@ -20,6 +20,7 @@ from desktop.domain.record import Observation, RecordError
 from desktop.domain.validity import validity
 from desktop.domain.visits import due_next, events_of
 from desktop.services.rows import (
+    RegistryError,
     unusual,
 )
 from desktop.ui.screening.schedule_text import due_html
@@ -187,12 +188,22 @@ class VisitLive(VisitFormState):
         shown = due.start is not None or bool(events_of(self._stage))
         # A draft's due time can pass; a completed visit's labs were taken.
         overdue = self._visit.status == "draft" and due.overdue(self._clock())
-        warnings = self._repository.schedule_warnings(self._trial, events)
+        warnings = self._repository.schedule_warnings(self._trial, self._planned(events))
         text = due.text_at(self._clock()) if overdue else due.text
         self.due.setTextFormat(Qt.TextFormat.RichText)
         self.due.setText(due_html(text, overdue, warnings) if shown or warnings else "")
         self.due.setProperty("overdue", overdue)
         self.due.setVisible(bool(self.due.text()))
+
+    def _planned(self, typed: dict[str, datetime]) -> dict[str, datetime]:
+        """The visit's planned dates as the schedule sees them: those this stage asks
+        for as typed, with the others the visit holds (carried forward from the visit
+        before, e.g. the lymphodepletion date at the infusion)."""
+        try:
+            saved = self._repository.events(self._visit.id)
+        except RegistryError:
+            saved = {}  # the form's own reads report what is wrong
+        return {**{n: at for n, at in saved.items() if n not in self.event_rows}, **typed}
 
     # ------------------------------------------------------------------ edits (live)
 
