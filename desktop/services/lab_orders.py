@@ -169,13 +169,22 @@ class LabOrderService:
             "file": exported.path.name})
 
 
+def _row(draw: Draw, now: datetime) -> tuple[str, str, str, str]:
+    """(test, draw from, draw by, note) of one test to draw."""
+    if draw.status == "draw":
+        return (draw.label, fmt_when(draw.start) if draw.start else "", draw.by_words(),
+                "overdue" if draw.overdue(now) else "")
+    if draw.status == "needs_event":
+        return draw.label, "", "", "planned date needed"
+    return draw.label, "", "", "no time window"
+
+
 def _sheet(found: NextStage, patient: PatientRow, who: str, made: datetime) -> LabOrder:
-    rows = tuple((d.label, fmt_when(d.start) if d.start else "", d.by_words(),
-                  "overdue" if d.overdue(found.now) else "")
-                 for d in found.to_draw)
-    reused = tuple(d.text for d in found.draws if d.status == "reuse")
-    open_ended = tuple(d.text for d in found.draws if d.status in ("needs_event", "no_window")
-                       and d.reused is None)
+    """Every test without a result that counts is on the sheet: timed, or saying why not."""
+    rows = tuple(_row(d, found.now) for d in found.draws
+                 if d.status in ("draw", "needs_event") or
+                 (d.status == "no_window" and d.reused is None))
+    reused = tuple(d.text for d in found.draws if d.reused is not None)
     local = made.astimezone()
     return LabOrder(
         document_id=f"LABORDER-{found.screening_id}-{local:%Y%m%dT%H%M%S}",
@@ -184,5 +193,5 @@ def _sheet(found: NextStage, patient: PatientRow, who: str, made: datetime) -> L
         trial=f"{found.trial.id} — {found.trial.title}", stage=found.title,
         stage_id=found.stage.id, due=found.due_text, events=tuple(found.event_lines()),
         warnings=tuple(w.text for w in found.warnings), rows=rows, reused=reused,
-        open_ended=open_ended, made_by=who, created=format_when(local),
+        made_by=who, created=format_when(local),
         app_version=__version__)

@@ -3,9 +3,10 @@ for a patient's next screening stage. One portrait page as a rule, in the shippe
 
 ``LabOrder`` is the sheet as words (the lab-order service fills it); ``build_lab_order_pdf``
 lays it out: the patient (name, MRN, date of birth), trial, stage, the planned events and
-when the labs are due, then a table of the tests with their draw-from and draw-by times
-(an overdue one marked so), the results that already count (with until when), and a
-footer with the document id, who made it and when.
+when the labs are due, then a table of the tests to draw with their draw-from and draw-by
+times (an overdue one marked so; one whose time no window sets says why), the results
+that already count (with until when), and a footer with the document id, who made it and
+when.
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ class LabOrder:
     events: tuple[str, ...]
     #: Planned dates against the protocol's schedule.
     warnings: tuple[str, ...]
-    #: (test, draw from, draw by, "overdue" or "")
+    #: (test, draw from, draw by, note): the note "overdue", "planned date needed" (the
+    #: event the window hangs on has no date) or "no time window" (the most recent
+    #: result counts), else "".
     rows: tuple[tuple[str, str, str, str], ...]
     #: Results that already count, with until when (not to draw).
     reused: tuple[str, ...]
-    #: Tests whose timing is not known yet, or that have no time window.
-    open_ended: tuple[str, ...]
     made_by: str
     #: "2026-12-03 05:55:10 UTC+00:00", workstation clock.
     created: str
@@ -104,9 +105,9 @@ def _table(order: LabOrder, width: float) -> Table:
     widths = [share * width for share in WIDTHS]
     inner = [w - 2 * PADDING for w in widths]
     header = [wrap(name, w, BOLD, SIZE) for name, w in zip(COLUMNS, inner, strict=True)]
-    body = [[wrap(cell, w, BOLD if col == 3 else REGULAR, SIZE)
+    body = [[wrap(cell, w, BOLD if col == 3 and cell == "overdue" else REGULAR, SIZE)
              for col, (cell, w) in enumerate(zip(row, inner, strict=True))]
-            for row in order.rows] or [["Nothing to draw.", "", "", ""]]
+            for row in order.rows] or [["Nothing to draw: every result counts.", "", "", ""]]
     table = Table([header, *body], colWidths=widths, repeatRows=1)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -122,7 +123,7 @@ def _table(order: LabOrder, width: float) -> Table:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
     ]
     for index, row in enumerate(order.rows, start=1):
-        if row[3]:
+        if row[3] == "overdue":
             style.append(("TEXTCOLOR", (3, index), (3, index), (0.7, 0, 0)))
             style.append(("FONTNAME", (3, index), (3, index), BOLD))
     table.setStyle(TableStyle(style))
@@ -151,8 +152,5 @@ def build_lab_order_pdf(order: LabOrder) -> bytes:
     if order.reused:
         story.append(Paragraph("Not to draw: these results already count", HEAD))
         story += [Paragraph(_escape(text), SMALL) for text in order.reused]
-    if order.open_ended:
-        story.append(Paragraph("Timing not set by a window", HEAD))
-        story += [Paragraph(_escape(text), SMALL) for text in order.open_ended]
     doc.build(story, canvasmaker=partial(_OrderCanvas, order=order))
     return out.getvalue()

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from desktop.domain.accounts import Actor
+from desktop.library import find_trial
 from desktop.registry.database import Registry
 from desktop.registry.screening_rows import ObservationInput
 from desktop.registry.screenings import ScreeningRepository
@@ -133,3 +134,22 @@ def test_a_role_without_export_gets_no_sheet(
     with pytest.raises(NotPermitted):
         service.export(screening_id, TRIAL, tmp_path / "order.pdf")
     assert not (tmp_path / "order.pdf").exists()
+
+
+def test_tests_of_a_stage_without_windows_are_ordered_saying_so(
+        registry: Registry, screenings: ScreeningRepository, patient_id: int) -> None:
+    # NCT06152809's Screening #1 sets no window: the most recent result counts.
+    trial = find_trial("NCT06152809")
+    screening = screenings.start(patient_id, trial)
+    visit = screenings.start_visit(screening.id, trial, "screening-1")
+    screenings.add_observation(patient_id, visit.id, ObservationInput(
+        "ast", "30", "U/L", datetime(2026, 11, 25, 7, 30)))
+    sheet = _service(registry, screenings, _Clock(datetime(2026, 12, 1))).lab_order(
+        screening.id, trial)
+    assert sheet.rows == (("Direct bilirubin", "", "", "no time window"),
+                          ("ALT", "", "", "no time window"),
+                          ("Serum creatinine", "", "", "no time window"))
+    assert sheet.reused == ("AST: no time window; the result of 2026-11-25 07:30 counts "
+                            "(the most recent)",)
+    assert (sheet.patient, sheet.mrn, sheet.birth_date) == ("FICTIONAL, Ann", "SCR1",
+                                                            "1971-07-09")
