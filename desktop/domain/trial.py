@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
+from desktop.domain.trial_schedule import Schedule
 from desktop.domain.units import CODES, normalise_unit
 
 EVENTS: dict[str, str] = {
@@ -286,6 +287,8 @@ class Trial(_Model):
     protocol_date: date | None = None
     source: str
     notes: list[str] = Field(default_factory=list)
+    schedule: Schedule | None = Field(
+        default=None, description="the study days of the planned events, as stated")
     stages: list[Stage] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -293,6 +296,10 @@ class Trial(_Model):
         ids = [s.id for s in self.stages]
         if len(set(ids)) != len(ids):
             raise ValueError("stage ids must be unique")
+        for day in self.schedule.days if self.schedule is not None else ():
+            if day.event not in EVENTS:
+                raise ValueError(f"schedule: unknown event {day.event!r} "
+                                 f"(known: {', '.join(EVENTS)})")
         return self
 
     @property

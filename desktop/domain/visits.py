@@ -43,6 +43,19 @@ class Due:
     start: datetime | None
     end: datetime | None
     text: str
+    #: ``end`` itself is outside (an "on the day of" window ends at the next midnight).
+    end_exclusive: bool = False
+
+    def overdue(self, now: datetime) -> bool:
+        """Whether ``now`` (local wall-clock) is past the last moment results may be
+        taken: after ``end``, or at it when ``end`` is exclusive."""
+        if self.end is None:
+            return False
+        return now >= self.end if self.end_exclusive else now > self.end
+
+    def text_at(self, now: datetime) -> str:
+        """``text``, with "— overdue" once ``now`` is past the end."""
+        return f"{self.text} — overdue" if self.overdue(now) else self.text
 
 
 def due_next(stage: Stage, events: Mapping[str, datetime], zone: tzinfo | None = None) -> Due:
@@ -61,8 +74,9 @@ def due_next(stage: Stage, events: Mapping[str, datetime], zone: tzinfo | None =
     spans = [bounds(w, events[w.event], zone) for w in windows]
     start = max(s.start for s in spans)
     end = min(s.end for s in spans)
+    exclusive = any(s.end_exclusive for s in spans if s.end == end)
     return Due(start, end, f"{stage.title} labs due from {fmt_when(start)} "
-                           f"(by {fmt_when(end)})")
+                           f"(by {fmt_when(end)})", exclusive)
 
 
 @dataclass(frozen=True)

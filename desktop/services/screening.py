@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from desktop.domain.attribution import Attribution
 from desktop.domain.engine import Verdict
+from desktop.domain.schedule import ScheduleWarning
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
 from desktop.registry.screenings import (
@@ -174,6 +175,15 @@ class ScreeningService:
         """As ``ScreeningRepository.set_event``."""
         need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.set_event(visit_id, name, at, expected=expected)
+
+    def schedule_warnings(self, trial: Trial, events: Mapping[str, datetime]
+                          ) -> list[ScheduleWarning]:
+        """Planned dates (typed or saved, local wall-clock) that break the trial's
+        schedule, in the site's time zone: warnings, never a refusal."""
+        from desktop.domain.schedule import schedule_warnings
+        from desktop.zone import site_zone
+
+        return schedule_warnings(trial.schedule, events, site_zone())
 
     def facts(self, patient_id: int) -> dict[str, bool]:
         """The patient's recorded facts (``desktop.domain.trial.FACTS``), by name."""

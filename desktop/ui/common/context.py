@@ -19,6 +19,7 @@ from desktop.ui.common.messages import MessageService
 if TYPE_CHECKING:
     from desktop.domain.accounts import Actor
     from desktop.domain.trial import Trial
+    from desktop.services.lab_orders import LabOrderService
     from desktop.services.logs import LogService
     from desktop.services.patients import PatientService
     from desktop.services.rows import ConfirmLimit, Registry
@@ -91,6 +92,15 @@ class ScreeningContext:
                 self.registry, self.actor or self.user, clock=self.clock,
                 trials=self._library_trial, site_uln=self._site_table)
         return self._worksheets
+
+    @property
+    def lab_orders(self) -> LabOrderService:
+        """The next stage's draw list, schedule warnings and lab-order sheet (the same
+        trial library and clock as the screening service)."""
+        from desktop.services.lab_orders import LabOrderService
+
+        return LabOrderService.open(self.registry, self.actor or self.user, clock=self.clock,
+                                    trials=self._library_trial)
 
     @property
     def logs(self) -> LogService:

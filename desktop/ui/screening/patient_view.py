@@ -36,7 +36,9 @@ from desktop.services.rows import PatientRow, RegistryError, VisitRow
 from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
+from desktop.ui.screening.next_stage_panel import NextStagePanel
 from desktop.ui.screening.role_words import refusal
+from desktop.ui.screening.schedule_text import mark_overdue
 from desktop.ui.screening.screening_models import (
     ScreeningsModel,
     SlotsModel,
@@ -112,6 +114,8 @@ class PatientView(QWidget):
         self.stage_export = StageExport(self, context.worksheets, context.messages)
         self.due_label = named(QLabel(), "due_next")
         self.due_label.setWordWrap(True)
+        #: The next stage's draw list and lab-order sheet (:mod:`.next_stage_panel`).
+        self.next_stage = NextStagePanel(self, context)
 
         self.timeline = named(TimelineView(), "timeline")
 
@@ -135,8 +139,9 @@ class PatientView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
+        splitter.addWidget(self.next_stage)
         splitter.addWidget(self.timeline)
-        splitter.setSizes([200, 260, 280])
+        splitter.setSizes([120, 180, 200, 240])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -206,7 +211,7 @@ class PatientView(QWidget):
         except (RegistryError, ContextError) as exc:
             self.context.messages.error(self, "Screenings not shown", str(exc))
             summaries = []
-        self.screenings_model.set_summaries(summaries)
+        self.screenings_model.set_summaries(summaries, self.context.clock())
         row = self.screenings_model.row_of(keep) if keep is not None else None
         self.screenings.selectRow(row if row is not None else 0)
         self._show_selected()  # chooses the stage to work on next
@@ -279,13 +284,17 @@ class PatientView(QWidget):
             self.due_label.setText(
                 "Not screened for any trial yet." if self.entry_refusal() is not None else
                 "Not screened for any trial yet: choose a trial above and start screening.")
+            mark_overdue(self.due_label, False)
             self.timeline.clear_timeline()
         else:
-            self.due_label.setText(f"Next: {summary.due_text()}")
+            now = self.context.clock()
+            self.due_label.setText(f"Next: {summary.due_text(now)}")
+            mark_overdue(self.due_label, summary.overdue(now))
             upcoming = summary.next
             if upcoming is not None:
                 self.slots.selectRow(summary.slots.index(upcoming))
             self._show_timeline(summary)
+        self.next_stage.show_for(summary)
         self._update_buttons()
 
     def _show_timeline(self, summary: ScreeningSummary) -> None:

@@ -7,16 +7,18 @@ states show a mark and words, with colour only as a second cue.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Final
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from desktop.domain.visits import StageState
 from desktop.ui.common.row_model import RowTableModel
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView
+from desktop.ui.screening.visit_style import ERROR_COLOUR
 
 #: Light backgrounds that keep black text readable, also when printed in grey.
 STATE_COLOUR: Final[dict[StageState, str]] = {
@@ -34,8 +36,12 @@ class ScreeningsModel(RowTableModel[ScreeningSummary]):
     """One row per trial the patient is screened for."""
 
     HEADERS = ("Trial", "Stages", "Next")
+    _now: datetime | None = None
 
-    def set_summaries(self, rows: Sequence[ScreeningSummary]) -> None:
+    def set_summaries(self, rows: Sequence[ScreeningSummary],
+                      now: datetime | None = None) -> None:
+        """``now``: the view's clock, for "— overdue" (red, bold) on a passed due time."""
+        self._now = now
         self.set_rows(rows)
 
     def summary_at(self, row: int) -> ScreeningSummary | None:
@@ -51,7 +57,14 @@ class ScreeningsModel(RowTableModel[ScreeningSummary]):
                 return f"{summary.trial.id}\n{summary.trial.title}"
             if column == 1:
                 return summary.stages_text()
-            return summary.due_text()
+            return summary.due_text(self._now)
+        overdue = column == 2 and self._now is not None and summary.overdue(self._now)
+        if role == Qt.ItemDataRole.ForegroundRole and overdue:
+            return QBrush(QColor(ERROR_COLOUR))
+        if role == Qt.ItemDataRole.FontRole and overdue:
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 0:
                 return (f"{summary.trial.title}\nProtocol: {summary.trial.protocol_version}\n"
@@ -61,7 +74,7 @@ class ScreeningsModel(RowTableModel[ScreeningSummary]):
                 return "\n".join(f"{v.title}: {v.state.value}"
                                  + (f" — {v.detail()}" if v.visit is not None else "")
                                  for v in summary.slots)
-            return summary.due_text()
+            return summary.due_text(self._now)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         return None

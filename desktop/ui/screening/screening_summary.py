@@ -137,8 +137,9 @@ class ScreeningSummary:
         return "\n".join(f"{STATE_MARK[v.state]} {v.title}: {v.state.value}"
                          for v in self.slots)
 
-    def due_text(self) -> str:
-        """What the coordinator does next, e.g. "Pre-lymphodepletion labs due from ..."."""
+    def due_text(self, now: datetime | None = None) -> str:
+        """What the coordinator does next, e.g. "Pre-lymphodepletion labs due from ...",
+        with "— overdue" once ``now`` (local wall-clock) is past the due time."""
         upcoming = self.next
         if upcoming is None:
             last = self.slots[-1]
@@ -154,7 +155,12 @@ class ScreeningSummary:
         if due.start is None and due.end is None and "no time window" in due.text:
             verb = "continue" if upcoming.visit is not None else "start"
             return f"{upcoming.title}: {verb} now"
-        return due.text
+        return due.text if now is None else due.text_at(now)
+
+    def overdue(self, now: datetime) -> bool:
+        """Whether the next stage's labs are past their due time at ``now``."""
+        upcoming = self.next
+        return upcoming is not None and due_next(upcoming.slot.stage, self.events).overdue(now)
 
 
 def summarise(screening: ScreeningRow, trial: Trial, visits: Sequence[VisitRow],

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from PySide6.QtCore import Qt
+
 from desktop.domain.draft import Draft, observation
 from desktop.domain.engine import Verdict, evaluate
 from desktop.domain.freshness import (
@@ -15,10 +17,13 @@ from desktop.domain.freshness import (
 )
 from desktop.domain.pending import with_pending
 from desktop.domain.record import Observation, RecordError
+from desktop.domain.validity import validity
 from desktop.domain.visits import due_next, events_of
 from desktop.services.rows import (
+    RegistryError,
     unusual,
 )
+from desktop.ui.screening.schedule_text import due_html
 from desktop.ui.screening.visit_base import (
     EARLIER_SHOWN,
     VisitFormState,
@@ -133,15 +138,22 @@ class VisitLive(VisitFormState):
                                 self._zone)
                 if not own.counts:
                     lines.append(self._flag_line("This result", own.status, own.text))
+                elif (until := validity(self._stage, code, events, typed.at, self._zone,
+                                        windows)) is not None:
+                    lines.append(self._flag_line("This result", "counts", until.text,
+                                                 "inside window"))
             for saved in earlier[:EARLIER_SHOWN]:
                 found = freshness(self._stage, code, events, saved.at, as_of, windows,
                                   self._zone)
                 parsed = self._parsed.get(saved.id)
                 value = f"{saved.value} {saved.unit}"
+                text = found.text
                 if found.counts and parsed is not None and parsed in used:
                     label = "reused: inside window" if found.status == "fresh" else \
                         "reused: most recent result"
                     status = "reused"
+                    valid = validity(self._stage, code, events, saved.at, self._zone, windows)
+                    text += f"; {valid.text}" if valid is not None else ""
                 elif found.counts:
                     label = "inside window" if found.status == "fresh" else "older result"
                     status = "counts"
@@ -153,8 +165,7 @@ class VisitLive(VisitFormState):
                        f"{local_time(saved.entered_at)[:10]}")
                 if saved.confirmed_by is not None:
                     who += f"; unusual value confirmed by {escape(saved.confirmed_by)}"
-                lines.append(self._flag_line(f"Earlier {value}", status, found.text,
-                                             label, who))
+                lines.append(self._flag_line(f"Earlier {value}", status, text, label, who))
             if len(earlier) > EARLIER_SHOWN:
                 lines.append(f"<span style='color:{HINT_COLOUR}'>… and "
                              f"{len(earlier) - EARLIER_SHOWN} older</span>")
@@ -174,8 +185,25 @@ class VisitLive(VisitFormState):
     def _update_due(self) -> None:
         events = {n: at for n, at in self._events_typed.items() if at is not None}
         due = due_next(self._stage, events, self._zone)
-        self.due.setText(due.text if due.start is not None or events_of(self._stage) else "")
+        shown = due.start is not None or bool(events_of(self._stage))
+        # A draft's due time can pass; a completed visit's labs were taken.
+        overdue = self._visit.status == "draft" and due.overdue(self._clock())
+        warnings = self._repository.schedule_warnings(self._trial, self._planned(events))
+        text = due.text_at(self._clock()) if overdue else due.text
+        self.due.setTextFormat(Qt.TextFormat.RichText)
+        self.due.setText(due_html(text, overdue, warnings) if shown or warnings else "")
+        self.due.setProperty("overdue", overdue)
         self.due.setVisible(bool(self.due.text()))
+
+    def _planned(self, typed: dict[str, datetime]) -> dict[str, datetime]:
+        """The visit's planned dates as the schedule sees them: those this stage asks
+        for as typed, with the others the visit holds (carried forward from the visit
+        before, e.g. the lymphodepletion date at the infusion)."""
+        try:
+            saved = self._repository.events(self._visit.id)
+        except RegistryError:
+            saved = {}  # the form's own reads report what is wrong
+        return {**{n: at for n, at in saved.items() if n not in self.event_rows}, **typed}
 
     # ------------------------------------------------------------------ edits (live)
 
