@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from asn1crypto import cms
@@ -103,3 +106,31 @@ def test_anything_but_plain_pades_is_left_to_pyhanko() -> None:
     public = RSA_PERSON.key.public_key()
     public.verify(info["signature"].native, info["signed_attrs"].untag().dump(),  # type: ignore[call-arg]
                   padding.PKCS1v15(), hashes.SHA512())
+
+
+def test_an_rsa_signed_worksheet_verifies_and_pdfsig_agrees(tmp_path: Path) -> None:
+    """The whole path with an RSA key (a PKCS#12 an institution issued, say)."""
+    from dataclasses import replace
+
+    from desktop.worksheets.pdf_signing import Stamp, sign_field, with_signature_fields
+    from desktop.worksheets.pdf_verify import verify_pdf
+    from desktop.worksheets.worksheet_pdf import build_worksheet
+    from tests.worksheets.sample import worksheet
+
+    built = build_worksheet(replace(worksheet(), state="sealed"))
+    pdf = with_signature_fields(built.pdf, built.signer_boxes)
+    for box, person, meaning in zip(built.signer_boxes, (EC_PERSON, RSA_PERSON),
+                                    ("Prepared by", "Eligibility confirmed by"), strict=True):
+        pdf = sign_field(pdf, box, LoadedSigner(person.key, person.certificate,
+                                                person.chain),
+                         Stamp(box.role, "Someone", box.role, meaning, NOW, "Test site CA"))
+    report = verify_pdf(pdf, [SITE.certificate, EC_PERSON.certificate,
+                              RSA_PERSON.certificate])
+    assert report.ok, report
+    assert [s.meaning for s in report.signatures] == ["Prepared by",
+                                                      "Eligibility confirmed by"]
+    if shutil.which("pdfsig") is not None:
+        path = tmp_path / "rsa.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+        assert out.count("Signature Validation: Signature is Valid.") == 2, out
