@@ -20,6 +20,7 @@ key, whose PKCS#1 v1.5 signature is deterministic). No Qt, no database.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import cms
@@ -137,10 +138,13 @@ class KeySigner(Signer):
 
     async def prepare(self) -> bool:
         """Asks pyHanko once for the signed attributes other than the message digest;
-        whether they are the expected ones (else pyHanko's own path signs)."""
+        whether they are the expected ones (else pyHanko's own path signs). Asked with a
+        signing time, as a signature is: should pyHanko ever sign one in, this path
+        would no longer be pyHanko's and steps aside."""
         if self._fixed_attributes is None:
+            settings = PdfCMSSignedAttributes(signing_time=datetime.now(UTC))
             stock = await self.signed_attrs(bytes(32), DIGEST, use_pades=True,
-                                            attr_settings=PdfCMSSignedAttributes())
+                                            attr_settings=settings)
             names = [attribute["type"].native for attribute in stock]
             ok = sorted(names) == sorted(_EXPECTED_ATTRIBUTES)
             self._fixed_attributes = [
