@@ -15,6 +15,7 @@ so a session signs without parsing them again. No Qt, no database.
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import io
 import math
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -43,19 +43,19 @@ from pyhanko.sign.fields import (
     append_signature_field,
     enumerate_sig_fields,
 )
-from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp import StaticStampStyle
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen.canvas import Canvas
 
+from desktop.worksheets.cms_signer import KeySigner
 from desktop.worksheets.fonts import REGULAR, register_fonts
 from desktop.worksheets.signer_boxes import BoxPlace, draw_signer_box
 from desktop.worksheets.worksheet_data import format_when
 
-#: Room kept for each signature's CMS container (a P-256 or RSA-3072 signature with its
-#: certificate and the site CA's fits with plenty to spare); fixed, so pyHanko need not
-#: sign twice to measure it.
+#: Room kept for a signature's CMS container when its size is not known beforehand (a
+#: P-256 or RSA-3072 signature with its certificate and the site CA's fits with plenty
+#: to spare), so pyHanko need not sign twice to measure it. ``KeySigner`` knows its
+#: container's size, and the room kept is that (a smaller ``/Contents`` to read back).
 SIGNATURE_BYTES = 16_384
 
 
@@ -110,21 +110,20 @@ def stamp_pdf(width: float, height: float, stamp: Stamp) -> bytes:
 
 
 class LoadedSigner:
-    """pyHanko's signer for one unlocked key, its certificate and the issuers'."""
+    """pyHanko's signer for one unlocked key, its certificate and the issuers': the key
+    stays cryptography's object and the container's fixed parts are encoded here, once
+    (``KeySigner``)."""
 
     def __init__(self, key: Any, certificate: x509.Certificate,
                  chain: tuple[x509.Certificate, ...]) -> None:
         def der(cert: x509.Certificate) -> Any:
             return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
-        private = asn1_keys.PrivateKeyInfo.load(key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()))
         self.certificate = certificate
-        self.signer = SimpleSigner(
-            signing_cert=der(certificate), signing_key=private,
-            cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-                [der(c) for c in chain]))
+        self.signer = KeySigner(key, der(certificate), [der(c) for c in chain])
+        asyncio.run(self.signer.prepare())
+        #: Room for each signature's container: what this key's takes, at most.
+        self.reserved = self.signer.reserve() or SIGNATURE_BYTES
 
 
 def sign_field(pdf: bytes, field: BoxPlace, signer: LoadedSigner, stamp: Stamp) -> bytes:
@@ -142,7 +141,7 @@ def sign_field(pdf: bytes, field: BoxPlace, signer: LoadedSigner, stamp: Stamp) 
                                 name=stamp.printed_name, md_algorithm="sha256",
                                 subfilter=SigSeedSubFilter.PADES)
     out = PdfSigner(meta, signer=signer.signer, stamp_style=style).sign_pdf(
-        writer, bytes_reserved=SIGNATURE_BYTES)
+        writer, bytes_reserved=signer.reserved)
     data: bytes = out.getvalue()
     return data
 

@@ -7,6 +7,15 @@ are intact and the signature valid, and what was added after it (only the later
 signatures' own fields is allowed). With ``known`` (the certificates a registry issued
 or imported), a signer whose certificate is not among them is "unknown", whatever its
 name says. pyHanko's log lines are kept from the terminal. No Qt, no database.
+
+Where the time goes (a two-signature worksheet, CPU ms, 2026-12): reading the file and
+the signature dictionaries ~8 (mostly pyHanko tokenising each ``/Contents`` hex string a
+byte at a time, hence the signer keeping only the room its container needs); the CMS and
+certificate checks ~12; pyHanko's difference analysis ~22, of which ~13 is parsing every
+object of the signed revision (its font dictionaries' ``/Widths`` arrays above all).
+That analysis is what proves a later revision changed nothing but its own field; any
+equally strict check must also read every earlier object (an earlier object may refer
+to an object number a later revision defines), so it stays pyHanko's.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 NOW = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
@@ -21,12 +21,13 @@ def _name(common: str) -> x509.Name:
 
 @dataclass(frozen=True)
 class Person:
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
 
 
-def _certificate(subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurvePublicKey,
+def _certificate(subject: x509.Name, issuer: x509.Name,
+                 public: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
                  signer: ec.EllipticCurvePrivateKey, ca: bool) -> x509.Certificate:
     usage = x509.KeyUsage(digital_signature=not ca, content_commitment=not ca,
                           key_encipherment=False, data_encipherment=False,
@@ -50,8 +51,11 @@ class Site:
         self.certificate = _certificate(_name(name), _name(name), self.key.public_key(),
                                         self.key, ca=True)
 
-    def person(self, common: str) -> Person:
-        key = ec.generate_private_key(ec.SECP256R1())
+    def person(self, common: str, rsa_bits: int | None = None) -> Person:
+        """A P-256 key and its certificate (an RSA key of ``rsa_bits`` if given)."""
+        key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
+            ec.generate_private_key(ec.SECP256R1()) if rsa_bits is None
+            else rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits))
         cert = _certificate(_name(common), self.certificate.subject, key.public_key(),
                             self.key, ca=False)
         return Person(key, cert, (self.certificate,))
