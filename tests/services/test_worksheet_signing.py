@@ -92,7 +92,9 @@ def test_both_signatures_sign_the_worksheet_incrementally(
     assert checked[1] == 0
     assert checked[0]["registry"] == summary["registry"]
     assert summary["registry"] == {"content_matches": True, "chain_head_found": True,
-                                   "standing": "current version"}
+                                   "standing": "current version",
+                                   "copy": "the registry's copy, byte for byte",
+                                   "copy_matches": True}
     with registry.read() as conn:
         rows = conn.execute("SELECT details FROM audit_event WHERE action = "
                             "'visit.signature' ORDER BY id").fetchall()
