@@ -473,7 +473,13 @@ def test_the_next_stage_waits_for_the_investigators_confirmation_in_the_patient_
     view.slots.selectRow(1)
     assert view.open_selected_stage() is None
     assert messages.messages[-1].title == "Stage not open yet"
-    assert "confirmed by an investigator" in messages.messages[-1].text
+    # The button said so before it was pressed: disabled, with the registry's rule.
+    why = ("Screening #2: start of investigational treatment cannot start before an "
+           "investigator confirms Screening #1: trial enrollment (Eligibility confirmed by).")
+    assert not view.open_button.isEnabled()
+    assert view.open_button.toolTip() == why
+    assert messages.messages[-1].text == why
+    assert view.why_line.text() == f"Start stage not offered: {why}"
 
     sign_as(_signing(registry, people.ivy, clock), visit.id, Action.CONFIRM, "ivy", PASSWORD)
     view.reload()

@@ -46,7 +46,9 @@ from desktop.ui.screening.screening_models import (
 )
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView, summarise
 from desktop.ui.screening.stage_export import StageExport
+from desktop.ui.screening.stage_gate import start_refusal
 from desktop.ui.screening.timeline_view import TimelineView
+from desktop.ui.screening.why import offer, show_reasons, why_line
 
 if TYPE_CHECKING:
     from desktop.ui.screening.visit_form import VisitForm
@@ -134,6 +136,8 @@ class PatientView(QWidget):
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addLayout(stage_bar)
         middle_layout.addWidget(self.slots)
+        self.why_line = why_line("stage_why")  # why the chosen stage is not offered
+        middle_layout.addWidget(self.why_line)
         middle_layout.addWidget(self.stage_export.status)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -317,14 +321,14 @@ class PatientView(QWidget):
                                    view.visit if view else None)
         self.open_button.setEnabled(view is not None)
         self.open_button.setToolTip("")
+        self.why_line.clear()
         if view is None:
             return
         label = ("Open stage" if view.visit is not None else "Start stage")
         self.open_button.setText(f"{label}: {view.title}")
-        why_not = None if view.visit is not None else self.entry_refusal()
-        if why_not is not None:  # starting the visit is a write; opening one is not
-            self.open_button.setEnabled(False)
-            self.open_button.setToolTip(why_not)
+        offer(self.open_button, start_refusal(self.context, summary, view)
+              if summary is not None else None)
+        show_reasons(self.why_line, [self.open_button], f"{label} not offered: ")
 
     # -- actions ----------------------------------------------------------------------
 
@@ -352,16 +356,10 @@ class PatientView(QWidget):
             return None
         visit = view.visit
         if visit is None:
-            why_not = self.entry_refusal()
-            if why_not is not None:
-                self.context.messages.error(self, "Stage not started", why_not)
-                return None
-            if not view.slot.may_start:
-                self.context.messages.error(
-                    self, "Stage not open yet",
-                    f"{view.title} opens once every stage before it has been completed "
-                    f"eligible and confirmed by an investigator (or approved to proceed "
-                    f"where the protocol allows it).")
+            why_not = start_refusal(self.context, summary, view)
+            if why_not is not None:  # the button is disabled and says why; a double click
+                title = "Stage not started" if self.entry_refusal() else "Stage not open yet"
+                self.context.messages.error(self, title, why_not)
                 return None
             try:
                 visit = self.context.screenings.start_visit(summary.screening.id, summary.trial,

@@ -126,6 +126,8 @@ class VisitFormState(_Base):
         table: OutcomesView
         splitter: QSplitter
         status: QLabel
+        #: Why a shown action is disabled (the services' reasons).
+        why_line: QLabel
         #: Above the form, while the logged-in user may not enter data: why it is read-only.
         role_note: QLabel
         complete_button: QPushButton

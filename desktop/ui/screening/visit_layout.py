@@ -59,6 +59,7 @@ from desktop.ui.screening.visit_inputs import (
     results_header,
 )
 from desktop.ui.screening.visit_style import HINT_COLOUR, SECTION_STYLE
+from desktop.ui.screening.why import why_line
 
 
 def visit_title(trial: Trial, stage: Stage, visit: VisitRow, patient: PatientRow) -> str:
@@ -246,9 +247,15 @@ class VisitLayout(VisitFormState):
                                          self.verify_worksheet)
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
+        #: Why a shown action is disabled (the services' reasons, :mod:`.why`).
+        self.why_line = why_line("visit_why")
+        lines = QVBoxLayout()
+        lines.setSpacing(0)
+        lines.addWidget(self.status)
+        lines.addWidget(self.why_line)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(10, 4, 10, 8)
-        bottom.addWidget(self.status, 1)
+        bottom.addLayout(lines, 1)
         bottom.addWidget(self.complete_button)
         bottom.addWidget(self.correction_button)
         bottom.addWidget(self.prepare_button)
