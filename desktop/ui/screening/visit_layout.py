@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.freshness import (
     code_windows,
+    needs_time,
     stage_codes,
     stage_facts,
     uln_codes,
@@ -50,7 +51,7 @@ from desktop.ui.screening.visit_base import (
     COMPLETE_TIP,
     VisitFormState,
 )
-from desktop.ui.screening.visit_entry import READ_ONLY_STYLE
+from desktop.ui.screening.visit_entry import DATE_TIP, READ_ONLY_STYLE, WHEN_TIP
 from desktop.ui.screening.visit_inputs import (
     EventRow,
     FactRow,
@@ -145,6 +146,7 @@ class VisitLayout(VisitFormState):
             for code in codes:
                 info = CODES[code]
                 row = ResultRow(code, info.label, info.units, code in with_uln)
+                row.at.setToolTip(WHEN_TIP if needs_time(stage, code) else DATE_TIP)
                 row.edited.connect(lambda c=code: self._result_edited(c))
                 row.committed.connect(lambda c=code: self._result_committed(c))
                 self.result_rows[code] = row
