@@ -36,6 +36,7 @@ from desktop.services.rows import PatientRow, RegistryError, VisitRow
 from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
+from desktop.ui.screening import trial_chooser
 from desktop.ui.screening.next_stage_panel import NextStagePanel
 from desktop.ui.screening.role_words import refusal
 from desktop.ui.screening.schedule_text import mark_overdue
@@ -92,6 +93,8 @@ class PatientView(QWidget):
         self.trial_choice.setMinimumContentsLength(28)
         self.start_button = named(QPushButton("Start screening"), "start_screening")
         self.start_button.clicked.connect(self.start_screening)
+        self._screened: set[str] = set()
+        self.trial_choice.currentIndexChanged.connect(lambda _index: self._offer_start())
         self.log_button = named(QPushButton("Screening log"), "screening_log")
         self.log_button.clicked.connect(self.open_log)
 
@@ -252,24 +255,25 @@ class PatientView(QWidget):
         return found
 
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
-        screened = {s.trial.id for s in summaries}
-        self.trial_choice.clear()
+        """Every trial, those screened for marked; stays on the trial chosen before."""
+        self._screened = {s.trial.id for s in summaries}
+        keep = self.trial_choice.currentData()
         try:
             trials = self.context.trials
         except ContextError as exc:
             self.context.messages.error(self, "Trial library not read", str(exc))
             trials = {}
-        for trial_id, trial in sorted(trials.items()):
-            if trial_id not in screened:
-                self.trial_choice.addItem(f"{trial_id} — {_short(trial.title)}", trial_id)
+        trial_chooser.fill(self.trial_choice, trials, self._screened,
+                           keep if isinstance(keep, str) else None)
         why_not = self.entry_refusal()
         self.trial_choice.setEnabled(why_not is None)
         self.trial_choice.setToolTip(why_not or "")
-        self.start_button.setEnabled(self.trial_choice.count() > 0 and not self.patient.archived
-                                     and why_not is None)
-        self.start_button.setToolTip(why_not or ("" if self.trial_choice.count() else
-                                                 "The patient is being screened for every "
-                                                 "trial."))
+        self._offer_start()
+
+    def _offer_start(self) -> None:
+        offer(self.start_button, self.entry_refusal() or trial_chooser.start_refusal(
+            self.trial_choice, self._screened, patient_title(self.patient),
+            self.patient.archived))
 
     # -- selection ------------------------------------------------------------------
 
@@ -336,9 +340,9 @@ class PatientView(QWidget):
         trial_id = self.trial_choice.currentData()
         if not isinstance(trial_id, str):
             return
-        why_not = self.entry_refusal()
-        if why_not is not None:
-            self.context.messages.error(self, "Screening not started", why_not)
+        if not self.start_button.isEnabled():  # a shortcut path: say what the button says
+            self.context.messages.error(self, "Screening not started",
+                                        self.start_button.toolTip())
             return
         try:
             trial = self.context.trial(trial_id)
@@ -412,6 +416,3 @@ class PatientView(QWidget):
             form.close()
         super().closeEvent(event)
 
-
-def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1] + "…"
