@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -82,7 +82,7 @@ def test_an_offset_is_made_local_to_the_site() -> None:
 def test_today_is_the_sites_date() -> None:
     zone = ZoneInfo("America/New_York")
     # 02:30 UTC on 3 December is still 2 December (21:30) in New York.
-    now = datetime(2026, 12, 3, 2, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 3, 2, 30, tzinfo=UTC)
     assert site_today(now, zone) == date(2026, 12, 2)
     assert site_today(now + timedelta(hours=2), zone) == date(2026, 12, 2)  # 23:30
     assert site_today(now + timedelta(hours=3), zone) == date(2026, 12, 3)  # 00:30

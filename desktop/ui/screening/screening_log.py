@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -155,7 +155,6 @@ class ScreeningLogWindow(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(bar)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         self.table.activated.connect(lambda index: self.open_patient(index.row()))
         self.table.setToolTip("Double-click a patient (or press Enter) to open their "
                               "screening for this trial.")
@@ -174,6 +173,12 @@ class ScreeningLogWindow(QWidget):
         self.heading.setText(f"{self.trial.id} — {self.trial.title}\n"
                              f"{len(rows)} {noun} screened, {failed} screen "
                              f"failure{'' if failed == 1 else 's'}.")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # a window of its own, closed like a dialog
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def open_patient(self, row: int) -> QWidget | None:
         """Open the patient of log row ``row`` at this trial's screening, through the

@@ -30,7 +30,8 @@ LABEL_WIDTH: Final = 170
 INVALID_STYLE: Final = f"QLineEdit {{ border: 2px solid {ERROR_COLOUR}; }}"
 #: Set on the form: a read-only field (a completed visit, or a user who may not enter
 #: data) does not look like one to type into.
-READ_ONLY_STYLE: Final = 'QLineEdit[readOnly="true"] { background: #eceff1; }'
+READ_ONLY_STYLE: Final = ('QLineEdit[readOnly="true"] { background: #e4e8eb; color: #455a64; '
+                          'border: 1px solid #cfd8dc; }')
 
 
 def when_text(at: datetime | None) -> str:

@@ -228,6 +228,7 @@ class VisitLayout(VisitFormState):
 
         self.status = named(QLabel(), "visit_status")
         self.status.setStyleSheet(f"color:{HINT_COLOUR};")
+        self.status.setWordWrap(True)  # a long line wraps; it never widens the window
         self.complete_button = named(QPushButton("Complete stage…"), "complete")
         self.complete_button.setToolTip(COMPLETE_TIP)
         self.complete_button.clicked.connect(self.complete)
