@@ -49,7 +49,7 @@ from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView, s
 from desktop.ui.screening.stage_export import StageExport
 from desktop.ui.screening.stage_gate import start_refusal
 from desktop.ui.screening.timeline_view import TimelineView
-from desktop.ui.screening.why import offer, show_reasons, why_line
+from desktop.ui.screening.why import offer, scrolled, show_reasons, why_line
 
 if TYPE_CHECKING:
     from desktop.ui.screening.visit_form import VisitForm
@@ -146,7 +146,7 @@ class PatientView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
-        splitter.addWidget(self.next_stage)
+        splitter.addWidget(scrolled(self.next_stage))  # a small screen scrolls it
         splitter.addWidget(self.timeline)
         splitter.setSizes([120, 180, 200, 240])
 

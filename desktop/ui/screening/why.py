@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFrame, QLabel, QScrollArea, QWidget
 
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.visit_style import HINT_COLOUR
@@ -50,3 +50,13 @@ def show_reasons(line: QLabel, buttons: list[QAbstractButton], prefix: str = "")
     """Put the reasons of ``buttons`` on ``line`` (empty when every one is offered)."""
     found = reasons(buttons)
     line.setText(" ".join(prefix + why for why in found))
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: a pane that scrolls on a small screen
+    rather than making its window taller than the screen."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
