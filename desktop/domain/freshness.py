@@ -80,6 +80,14 @@ def code_windows(stage: Stage, code: str) -> list[Window | None]:
     return found
 
 
+def needs_time(stage: Stage, code: str) -> bool:
+    """Whether a result of ``code`` needs its time of day, not only its date, in this
+    stage: a window in hours reads it (spans in days, weeks or months, and "on the day
+    of", count calendar days)."""
+    return any(window is not None and window.span is not None and window.span[1] == "h"
+               for window in code_windows(stage, code))
+
+
 def uln_codes(stage: Stage) -> set[str]:
     """Codes the stage compares with a multiple of the upper limit of normal.
 

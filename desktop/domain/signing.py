@@ -111,6 +111,25 @@ def next_state(state: SignState, action: Action, decision: str, *,
     return SignState.APPROVED
 
 
+def override_refusal(status: str, decision: str | None, *, override_allowed: bool,
+                     locked: bool = False) -> str | None:
+    """Why an override (approval to proceed) cannot be given on a stage now, whoever
+    signs (None: it can): the stage is still a draft, was decided eligible, is locked,
+    or the protocol allows no override there. ``status``: "draft" or "completed"."""
+    if not override_allowed:
+        return ("This protocol does not allow proceeding after a screen failure at this "
+                "stage.")
+    if status != "completed":
+        return ("Complete the stage as not eligible first: an override approves "
+                "proceeding after a screen failure.")
+    if decision == "eligible":
+        return "The stage was completed eligible: an eligible stage needs no override."
+    if locked:
+        return ("The stage is confirmed or approved and locked: it changes only through a "
+                "correction.")
+    return None
+
+
 def signer_problem(actor: Actor, action: Action) -> str | None:
     """Why ``actor`` cannot give a signature doing ``action`` (None: they can, role-wise)."""
     if actor.one_time:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from desktop.domain.results import Verdict
 from desktop.domain.stage_states import StageState as StageState
 from desktop.domain.stage_states import can_complete as can_complete
 from desktop.domain.stage_states import open_stages as open_stages
@@ -128,3 +129,16 @@ def next_slot(all_slots: Sequence[Slot]) -> Slot | None:
         if not slot.state.lets_next_open:
             return None
     return None
+
+
+def completion_refusal(verdict: Verdict) -> str | None:
+    """Why the stage cannot be completed as it stands (None: it can): only a decided
+    stage is completed, so each criterion still unknown is named by its number."""
+    if can_complete(verdict.decision):
+        return None
+    numbers = {c.id: n for n, c in enumerate(verdict.stage.criteria, start=1)}
+    missing = [str(numbers.get(r.id, "?")) for r in verdict.missing]
+    count = len(missing)
+    noun = "criterion still needs" if count == 1 else "criteria still need"
+    return (f"The stage can be completed once it is eligible or not eligible: {count} "
+            f"{noun} a value or answer (no. {', '.join(missing)}).")

@@ -53,6 +53,12 @@ def _failure_ending(stage: Stage, visit: VisitRow) -> str:
     return ""
 
 
+def start_refusal(trial: Trial, stage_id: str, visits: Sequence[VisitRow]) -> str | None:
+    """Why a visit of ``stage_id`` may not start now (None: it may): the sentence
+    ``start_visit`` refuses with, for a button to say before it is pressed."""
+    return _start_refusal(trial, stage_id, visits)[0]
+
+
 def _start_refusal(trial: Trial, stage_id: str,
                    visits: Sequence[VisitRow]) -> tuple[str | None, int]:
     """Why a visit of ``stage_id`` may not start now (None if it may), and its repeat."""

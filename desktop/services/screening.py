@@ -24,6 +24,7 @@ from desktop.domain.engine import Verdict
 from desktop.domain.schedule import ScheduleWarning
 from desktop.domain.trial import Trial
 from desktop.registry.database import Registry
+from desktop.registry.screening_refusals import start_refusal
 from desktop.registry.screenings import (
     EntryChanged,
     ObservationNotFound,
@@ -148,6 +149,12 @@ class ScreeningService:
         """Open a draft visit of ``stage_id`` (the next repeat, for a repeated stage)."""
         need(self.actor, Permission.ENTER_DATA, self._registry)
         return self._repository.start_visit(screening_id, trial, stage_id)
+
+    def start_refusal(self, screening_id: int, trial: Trial, stage_id: str) -> str | None:
+        """Why ``start_visit`` would refuse a visit of ``stage_id`` now (None: it would
+        start one), by the gating rule it refuses with; who may enter data is
+        ``may_enter_data``."""
+        return start_refusal(trial, stage_id, self._repository.visits(screening_id))
 
     def evaluate_visit(self, visit_id: int) -> Verdict:
         """As ``ScreeningRepository.evaluate_visit``."""

@@ -37,6 +37,7 @@ from desktop.domain.signing import (
     OverrideParty,
     meaning_for,
     other_parties,
+    override_refusal,
     signer_problem,
 )
 from desktop.domain.trial import Trial
@@ -151,6 +152,26 @@ class SigningService:
         return SigningRequest(visit, trial_id, action, meaning_for(action, decision),
                               decision, parties,
                               None if override is None else override.text, problem, shown)
+
+    def override_allowed(self, visit_id: int) -> bool:
+        """Whether the protocol lets the visit's stage proceed after a screen failure."""
+        visit = self._repository.visit(visit_id)
+        stage = self._decided(visit, self._trial_of(visit)).stage(visit.stage_id)
+        return stage is not None and stage.override is not None
+
+    def override_problem(self, visit_id: int) -> str | None:
+        """Why the actor cannot approve proceeding on the visit now (None: they can): the
+        stage's rule (``desktop.domain.signing.override_refusal``) first, then who
+        signs. The same rules ``sign`` refuses with, for a button to say before."""
+        visit = self._repository.visit(visit_id)
+        trial_id = self._trial_of(visit)
+        stage = self._decided(visit, trial_id).stage(visit.stage_id)
+        rule = override_refusal(visit.status, visit.decision,
+                                override_allowed=stage is not None
+                                and stage.override is not None,
+                                locked=visit.confirmed or visit.approved)
+        return rule or self._role_problem(self.actor, Action.OVERRIDE, trial_id) \
+            or self._keys.signing_problem(self.actor.user_id)
 
     def available(self, visit_id: int) -> list[Action]:
         """The signatures the actor's roles could give on the visit now, in order."""

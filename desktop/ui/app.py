@@ -143,6 +143,10 @@ class GuiSession(QObject):
         # below says why, and the window simply starts with default geometry.
         self.window = MainWindow(UiSettings(data_dir), messages)
         self.window.first_painted.connect(self._painted)
+        from desktop.ui.common.fitting import WindowFitter
+
+        #: Every window and dialog opens inside the screen (:mod:`.common.fitting`).
+        self._fitter = WindowFitter(self)
 
     @property
     def log_path(self) -> Path:

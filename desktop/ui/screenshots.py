@@ -58,6 +58,16 @@ CLOCK = clock_time(7, 45)
 TIMEOUT_S = 60.0
 
 
+def screen() -> dict[str, object]:
+    """:data:`SCREEN`, or its size from ``NKSCREEN_SHOT_SCREEN`` (e.g. ``1366x768``: how
+    the windows look on a small laptop screen)."""
+    size = os.environ.get("NKSCREEN_SHOT_SCREEN", "")
+    width, _, height = size.partition("x")
+    if width.isdigit() and height.isdigit():
+        return {**SCREEN, "width": int(width), "height": int(height)}
+    return SCREEN
+
+
 class ShotError(Exception):
     """A step did not happen (a window did not open, a file was not written)."""
 
@@ -94,7 +104,7 @@ def _application(data: Path) -> QApplication:
     if isinstance(existing, QApplication):
         return existing
     config = data / "offscreen.json"
-    config.write_text(json.dumps({"screens": [SCREEN]}), encoding="utf-8")
+    config.write_text(json.dumps({"screens": [screen()]}), encoding="utf-8")
     before = os.environ.get("QT_QPA_PLATFORM")
     if before in (None, "offscreen"):
         os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
@@ -362,6 +372,9 @@ class _Run:
         print(f"wrote {self.folder / WORKSHEET_SHOT}")
 
     def _save(self, widget: QWidget, name: str) -> None:
+        from desktop.ui.common.fitting import fit_window
+
+        fit_window(widget)  # as the window would open on this screen
         self.app.processEvents()
         path = self.folder / name
         if not widget.grab().save(str(path)):

@@ -79,7 +79,15 @@ def test_starting_a_screening_lists_its_stages_in_order_and_only_the_first_opens
     view = _view(qtbot, context, _patient(add_patient))
     _start(qtbot, view, TRIAL)
     assert view.screenings_model.rowCount() == 1
-    assert view.trial_choice.findData(TRIAL) == -1  # not offered twice
+    # The chooser stays on the trial just started, marked, and it is not offered twice.
+    assert view.trial_choice.currentData() == TRIAL
+    assert view.trial_choice.currentText().endswith(" (being screened)")
+    assert not view.start_button.isEnabled()
+    assert view.start_button.toolTip() == ("DOE, Jane (MRN P-1) is already being screened "
+                                           f"for {TRIAL}: choose another trial to start a "
+                                           f"second screening.")
+    view.trial_choice.setCurrentIndex(view.trial_choice.findData("NCT06835140"))
+    assert view.start_button.isEnabled()
     stages = str(view.screenings_model.index(0, 1).data()).splitlines()
     assert stages == [
         "○ Screening #1: trial enrollment: not started",

@@ -473,7 +473,13 @@ def test_the_next_stage_waits_for_the_investigators_confirmation_in_the_patient_
     view.slots.selectRow(1)
     assert view.open_selected_stage() is None
     assert messages.messages[-1].title == "Stage not open yet"
-    assert "confirmed by an investigator" in messages.messages[-1].text
+    # The button said so before it was pressed: disabled, with the registry's rule.
+    why = ("Screening #2: start of investigational treatment cannot start before an "
+           "investigator confirms Screening #1: trial enrollment (Eligibility confirmed by).")
+    assert not view.open_button.isEnabled()
+    assert view.open_button.toolTip() == why
+    assert messages.messages[-1].text == why
+    assert view.why_line.text() == f"Start stage not offered: {why}"
 
     sign_as(_signing(registry, people.ivy, clock), visit.id, Action.CONFIRM, "ivy", PASSWORD)
     view.reload()
@@ -496,3 +502,40 @@ def test_a_correction_waits_while_another_stage_is_a_draft(
         "A correction cannot be opened while Screening #2: start of investigational "
         "treatment is a draft: complete it first (one stage of a screening is worked on at "
         "a time).")
+
+
+def test_approve_to_proceed_on_a_draft_is_disabled_and_says_why(
+        qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+        clock: Clock, people: People) -> None:
+    """The protocol lets the pre-infusion stage proceed after review: an investigator
+    sees the override on the draft, disabled with the service's reason, not hidden."""
+    before = _completed(registry, people, library, patient, clock, "pre-lymphodepletion")
+    assert before.decision == "eligible"
+    service = _screening(registry, people.cora, clock)
+    clock.now = datetime.fromisoformat(example(TRIAL, "pre-infusion")["as_of"])
+    draft = service.start_visit(before.screening_id, library[TRIAL], "pre-infusion")
+    form = _form(qtbot, registry, library, patient, clock, people.ivy, draft)
+    why = ("Complete the stage as not eligible first: an override approves proceeding "
+           "after a screen failure.")
+    assert form.override_button.isVisible()
+    assert not form.override_button.isEnabled()
+    assert form.override_button.toolTip() == why
+    assert form.override_button.statusTip() == why
+    assert why in form.why_line.text()
+    # The coordinator does not approve overrides: not offered at all.
+    cora = _form(qtbot, registry, library, patient, clock, people.cora, draft)
+    assert not cora.override_button.isVisible()
+    assert why not in cora.why_line.text()
+
+
+def _form(qtbot: QtBot, registry: Registry, library: dict[str, Trial], patient: PatientRow,
+          clock: Clock, actor: Actor, visit: VisitRow) -> VisitForm:
+    service = _screening(registry, actor, clock)
+    form = VisitForm(repository=service, trial=library[TRIAL], patient=patient,
+                     visit=service.visit(visit.id), site_uln=SITE_ULN,
+                     messages=RecordingMessages(), clock=clock,
+                     signing=_signing(registry, actor, clock))
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    return form

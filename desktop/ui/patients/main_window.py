@@ -34,6 +34,7 @@ from desktop.ui.patients.patient_model import PatientTableModel
 from desktop.ui.patients.session_window import SessionWindow
 
 if TYPE_CHECKING:
+    from desktop.services.about import About
     from desktop.services.patients import PatientRow, PatientService
     from desktop.ui.common.context import ScreeningContext
     from desktop.ui.common.verifying import Verifier
@@ -146,6 +147,9 @@ class MainWindow(SessionWindow, QMainWindow):
                                           "(read and export; an administrator records it)")
         self.delegation_action.triggered.connect(self.open_delegation_log)
         self.log_menu.aboutToShow.connect(self._fill_log_menu)
+        from desktop.ui.patients.help_menu import HelpMenu
+
+        self.help_menu = HelpMenu(self, self._about)
 
         self.count_label = QLabel()
         self.statusBar().addPermanentWidget(self.count_label)
@@ -222,6 +226,28 @@ class MainWindow(SessionWindow, QMainWindow):
         patient = self.selected_patient()
         if patient is None or self._context is None:
             return None
+        return self._patient_view(patient)
+
+    def open_patient(self, patient_id: int, screening_id: int | None = None
+                     ) -> PatientView | None:
+        """The patient's screenings (a double click in a screening log), at
+        ``screening_id`` when given."""
+        if self._repository is None or self._context is None:
+            return None
+        from desktop.services.rows import RegistryError
+
+        try:
+            patient = self._repository.get(patient_id)
+        except RegistryError as exc:
+            self._messages.error(self, "Patient not shown", str(exc))
+            return None
+        view = self._patient_view(patient)
+        if screening_id is not None:
+            view.reload(keep_screening=screening_id)
+        return view
+
+    def _patient_view(self, patient: PatientRow) -> PatientView:
+        assert self._context is not None
         existing = self.patient_views.get(patient.id)
         if existing is not None and existing.isVisible():
             existing.raise_()
@@ -264,14 +290,16 @@ class MainWindow(SessionWindow, QMainWindow):
             return None
         return open_screening_log(self, self._context, trial)
 
-    def _fill_log_menu(self) -> None:
-        from desktop.library import trial_ids
+    def _about(self) -> About:
+        from desktop.services.about import about
 
-        self.log_menu.clear()
-        for trial_id in trial_ids():
-            action = self.log_menu.addAction(trial_id)
-            action.triggered.connect(lambda _checked=False, t=trial_id: self.open_log(t))
-        self.log_menu.setEnabled(self._context is not None)
+        registry = None if self._context is None else self._context.registry.path
+        return about(self._settings.path.parent, registry)
+
+    def _fill_log_menu(self) -> None:
+        from desktop.ui.screening.log_menu import fill_log_menu
+
+        fill_log_menu(self.log_menu, self._context, self._messages, self.open_log)
 
     def archive_selected(self) -> None:
         patient = self.selected_patient()

@@ -94,6 +94,9 @@ class PatientDialog(BaseDialog):
         self.birth_date.setPlaceholderText(DATE_FORMAT_HINT)
         self.sex = named(QComboBox(), "sex")
         self.sex.addItem("", "")  # blank, so a missing answer can be shown as such
+        self.sex.setAccessibleName("Sex assigned at birth")
+        self.sex.setToolTip("Sex assigned at birth: the Cockcroft-Gault creatinine "
+                            "clearance uses it (× 0.85 for female).")
         for value in SEXES:
             self.sex.addItem(value.capitalize(), value)
 
@@ -102,7 +105,8 @@ class PatientDialog(BaseDialog):
             "given_name": self.given_name, "birth_date": self.birth_date, "sex": self.sex,
         }
         labels = {"mrn": "&MRN", "family_name": "&Family name", "given_name": "&Given name",
-                  "birth_date": "&Date of birth", "sex": "&Sex"}
+                  "birth_date": "&Date of birth",
+                  "sex": "&Sex assigned at birth\n(for Cockcroft-Gault)"}
         self.errors: dict[str, QLabel] = {}
         form = QFormLayout()
         for name in FIELDS:

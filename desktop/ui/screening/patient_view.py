@@ -36,6 +36,7 @@ from desktop.services.rows import PatientRow, RegistryError, VisitRow
 from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
+from desktop.ui.screening import trial_chooser
 from desktop.ui.screening.next_stage_panel import NextStagePanel
 from desktop.ui.screening.role_words import refusal
 from desktop.ui.screening.schedule_text import mark_overdue
@@ -46,7 +47,9 @@ from desktop.ui.screening.screening_models import (
 )
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView, summarise
 from desktop.ui.screening.stage_export import StageExport
+from desktop.ui.screening.stage_gate import start_refusal
 from desktop.ui.screening.timeline_view import TimelineView
+from desktop.ui.screening.why import offer, scrolled, show_reasons, why_line
 
 if TYPE_CHECKING:
     from desktop.ui.screening.visit_form import VisitForm
@@ -90,6 +93,8 @@ class PatientView(QWidget):
         self.trial_choice.setMinimumContentsLength(28)
         self.start_button = named(QPushButton("Start screening"), "start_screening")
         self.start_button.clicked.connect(self.start_screening)
+        self._screened: set[str] = set()
+        self.trial_choice.currentIndexChanged.connect(lambda _index: self._offer_start())
         self.log_button = named(QPushButton("Screening log"), "screening_log")
         self.log_button.clicked.connect(self.open_log)
 
@@ -134,12 +139,14 @@ class PatientView(QWidget):
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addLayout(stage_bar)
         middle_layout.addWidget(self.slots)
+        self.why_line = why_line("stage_why")  # why the chosen stage is not offered
+        middle_layout.addWidget(self.why_line)
         middle_layout.addWidget(self.stage_export.status)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
-        splitter.addWidget(self.next_stage)
+        splitter.addWidget(scrolled(self.next_stage))  # a small screen scrolls it
         splitter.addWidget(self.timeline)
         splitter.setSizes([120, 180, 200, 240])
 
@@ -248,24 +255,25 @@ class PatientView(QWidget):
         return found
 
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
-        screened = {s.trial.id for s in summaries}
-        self.trial_choice.clear()
+        """Every trial, those screened for marked; stays on the trial chosen before."""
+        self._screened = {s.trial.id for s in summaries}
+        keep = self.trial_choice.currentData()
         try:
             trials = self.context.trials
         except ContextError as exc:
             self.context.messages.error(self, "Trial library not read", str(exc))
             trials = {}
-        for trial_id, trial in sorted(trials.items()):
-            if trial_id not in screened:
-                self.trial_choice.addItem(f"{trial_id} — {_short(trial.title)}", trial_id)
+        trial_chooser.fill(self.trial_choice, trials, self._screened,
+                           keep if isinstance(keep, str) else None)
         why_not = self.entry_refusal()
         self.trial_choice.setEnabled(why_not is None)
         self.trial_choice.setToolTip(why_not or "")
-        self.start_button.setEnabled(self.trial_choice.count() > 0 and not self.patient.archived
-                                     and why_not is None)
-        self.start_button.setToolTip(why_not or ("" if self.trial_choice.count() else
-                                                 "The patient is being screened for every "
-                                                 "trial."))
+        self._offer_start()
+
+    def _offer_start(self) -> None:
+        offer(self.start_button, self.entry_refusal() or trial_chooser.start_refusal(
+            self.trial_choice, self._screened, patient_title(self.patient),
+            self.patient.archived))
 
     # -- selection ------------------------------------------------------------------
 
@@ -317,14 +325,14 @@ class PatientView(QWidget):
                                    view.visit if view else None)
         self.open_button.setEnabled(view is not None)
         self.open_button.setToolTip("")
+        self.why_line.clear()
         if view is None:
             return
         label = ("Open stage" if view.visit is not None else "Start stage")
         self.open_button.setText(f"{label}: {view.title}")
-        why_not = None if view.visit is not None else self.entry_refusal()
-        if why_not is not None:  # starting the visit is a write; opening one is not
-            self.open_button.setEnabled(False)
-            self.open_button.setToolTip(why_not)
+        offer(self.open_button, start_refusal(self.context, summary, view)
+              if summary is not None else None)
+        show_reasons(self.why_line, [self.open_button], f"{label} not offered: ")
 
     # -- actions ----------------------------------------------------------------------
 
@@ -332,9 +340,9 @@ class PatientView(QWidget):
         trial_id = self.trial_choice.currentData()
         if not isinstance(trial_id, str):
             return
-        why_not = self.entry_refusal()
-        if why_not is not None:
-            self.context.messages.error(self, "Screening not started", why_not)
+        if not self.start_button.isEnabled():  # a shortcut path: say what the button says
+            self.context.messages.error(self, "Screening not started",
+                                        self.start_button.toolTip())
             return
         try:
             trial = self.context.trial(trial_id)
@@ -352,16 +360,10 @@ class PatientView(QWidget):
             return None
         visit = view.visit
         if visit is None:
-            why_not = self.entry_refusal()
-            if why_not is not None:
-                self.context.messages.error(self, "Stage not started", why_not)
-                return None
-            if not view.slot.may_start:
-                self.context.messages.error(
-                    self, "Stage not open yet",
-                    f"{view.title} opens once every stage before it has been completed "
-                    f"eligible and confirmed by an investigator (or approved to proceed "
-                    f"where the protocol allows it).")
+            why_not = start_refusal(self.context, summary, view)
+            if why_not is not None:  # the button is disabled and says why; a double click
+                title = "Stage not started" if self.entry_refusal() else "Stage not open yet"
+                self.context.messages.error(self, title, why_not)
                 return None
             try:
                 visit = self.context.screenings.start_visit(summary.screening.id, summary.trial,
@@ -414,6 +416,3 @@ class PatientView(QWidget):
             form.close()
         super().closeEvent(event)
 
-
-def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1] + "…"

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -98,6 +98,14 @@ class ScreeningLogModel(RowTableModel[LogRow]):
                          for f in row.failures for cid, _ in f.reasons)
 
 
+@runtime_checkable
+class PatientOpener(Protocol):
+    """What opens a patient's screenings (the main window)."""
+
+    def open_patient(self, patient_id: int, screening_id: int | None = None
+                     ) -> QWidget | None: ...
+
+
 class ScreeningLogWindow(QWidget):
     def __init__(self, context: ScreeningContext, trial: Trial,
                  parent: QWidget | None = None) -> None:
@@ -147,6 +155,9 @@ class ScreeningLogWindow(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(bar)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.close)
+        self.table.activated.connect(lambda index: self.open_patient(index.row()))
+        self.table.setToolTip("Double-click a patient (or press Enter) to open their "
+                              "screening for this trial.")
         self._gate_export()
         self.reload()
 
@@ -162,6 +173,23 @@ class ScreeningLogWindow(QWidget):
         self.heading.setText(f"{self.trial.id} — {self.trial.title}\n"
                              f"{len(rows)} {noun} screened, {failed} screen "
                              f"failure{'' if failed == 1 else 's'}.")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:  # a window of its own, closed like a dialog
+            self.close()
+            return
+        super().keyPressEvent(event)
+
+    def open_patient(self, row: int) -> QWidget | None:
+        """Open the patient of log row ``row`` at this trial's screening, through the
+        window that opens patients (the main window, an ancestor of this one)."""
+        found = self.model.row_at(row)
+        opener = self.parentWidget()
+        while found is not None and opener is not None:
+            if isinstance(opener, PatientOpener):
+                return opener.open_patient(found.patient_id, found.screening_id)
+            opener = opener.parentWidget()
+        return None
 
     # -- export ---------------------------------------------------------------------
 

@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from PySide6.QtWidgets import QWidget
 
+from desktop.domain.freshness import needs_time
+from desktop.domain.typed_time import site_today
+from desktop.ui.screening.visit_entry import parse_when
+
 if TYPE_CHECKING:
     from PySide6.QtCore import Signal
     from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea, QSplitter
@@ -71,7 +75,15 @@ def local_time(at: datetime | None) -> str:
 
 
 class VisitFormState(_Base):
-    """The visit form's state and parts, as the mixins see them (declarations only)."""
+    """The visit form's state and parts, as the mixins see them (declarations only,
+    and :meth:`_when`)."""
+
+    def _when(self, text: str, code: str | None = None) -> datetime | None:
+        """A typed date-time (``visit_entry.parse_when``): a time alone is today in the
+        site's zone; a date alone is refused for a result of ``code`` whose window
+        counts in hours (``freshness.needs_time``), else it means 00:00."""
+        timed = code is not None and needs_time(self._stage, code)
+        return parse_when(text, today=site_today(self._clock(), self._zone), timed=timed)
 
     if TYPE_CHECKING:
         changed: ClassVar[Signal]
@@ -126,6 +138,8 @@ class VisitFormState(_Base):
         table: OutcomesView
         splitter: QSplitter
         status: QLabel
+        #: Why a shown action is disabled (the services' reasons).
+        why_line: QLabel
         #: Above the form, while the logged-in user may not enter data: why it is read-only.
         role_note: QLabel
         complete_button: QPushButton

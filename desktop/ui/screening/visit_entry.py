@@ -8,38 +8,42 @@ row's inline messages and outline the offending field. The rows are
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
-from desktop.domain.record import RecordError, parse_datetime
+from desktop.domain.typed_time import EXAMPLES, FORMATS, FORMATS_TIP, parse_typed_time
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.visit_style import ERROR_COLOUR
+from desktop.zone import site_zone
 
 WHEN_FORMAT: Final = "%Y-%m-%d %H:%M"
 WHEN_HINT: Final = "YYYY-MM-DD HH:MM"
+#: A date-time field's tooltip: every format it takes.
+WHEN_TIP: Final = FORMATS_TIP
+#: The same where the date is enough (the stage counts the result's window in days).
+DATE_TIP: Final = (f"Date and time as {FORMATS} ({EXAMPLES}), or the date alone "
+                   f"(YYYY-MM-DD, meaning 00:00): this stage counts its window in days.")
 LABEL_WIDTH: Final = 170
 INVALID_STYLE: Final = f"QLineEdit {{ border: 2px solid {ERROR_COLOUR}; }}"
 #: Set on the form: a read-only field (a completed visit, or a user who may not enter
 #: data) does not look like one to type into.
-READ_ONLY_STYLE: Final = 'QLineEdit[readOnly="true"] { background: #eceff1; }'
+READ_ONLY_STYLE: Final = ('QLineEdit[readOnly="true"] { background: #e4e8eb; color: #455a64; '
+                          'border: 1px solid #cfd8dc; }')
 
 
 def when_text(at: datetime | None) -> str:
     return "" if at is None else at.strftime(WHEN_FORMAT)
 
 
-def parse_when(text: str, field: str = "at") -> datetime | None:
-    """A typed date-time (None when blank); a bare date means 00:00, as in the record."""
-    if not text.strip():
-        return None
-    try:
-        return parse_datetime(text, field)
-    except RecordError:
-        raise RecordError(field, f"Enter the date and time as {WHEN_HINT}, "
-                                 f"e.g. 2026-11-01 07:30 ({text.strip()!r} is not one)") from None
+def parse_when(text: str, field: str = "at", *, today: date, timed: bool = True
+               ) -> datetime | None:
+    """A typed date-time (None when blank): the formats of
+    :func:`desktop.domain.typed_time.parse_typed_time`, a time alone meaning ``today``
+    (the site's date); a date alone is refused when ``timed``, else means 00:00."""
+    return parse_typed_time(text, today=today, timed=timed, field=field, zone=site_zone())
 
 
 def set_field_read_only(field: QLineEdit, read_only: bool) -> None:
@@ -54,10 +58,17 @@ def set_field_read_only(field: QLineEdit, read_only: bool) -> None:
 
 
 def message_label(name: str) -> QLabel:
+    """A row's message line. Its line is reserved while it is hidden, so the rows below
+    do not move when a message comes or goes as the coordinator types (a click would
+    land in the wrong field)."""
     label = named(QLabel(), name)
     label.setWordWrap(True)
     label.setStyleSheet(f"color:{ERROR_COLOUR};")
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setMinimumHeight(label.fontMetrics().lineSpacing())
+    policy = label.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    label.setSizePolicy(policy)
     label.hide()
     return label
 

@@ -20,8 +20,9 @@ from typing import Final, cast
 
 from PySide6.QtWidgets import QPushButton
 
+from desktop.domain.accounts import Role
 from desktop.domain.engine import CriterionResult, Outcome, Verdict
-from desktop.domain.visits import can_complete
+from desktop.domain.visits import completion_refusal
 from desktop.services.rows import (
     PatientChangeRow,
     RegistryError,
@@ -46,6 +47,7 @@ from desktop.ui.screening.visit_base import (
     local_time,
 )
 from desktop.ui.screening.visit_style import ERROR_COLOUR, HINT_COLOUR, LOOKS
+from desktop.ui.screening.why import offer, show_reasons
 
 #: The signing buttons' words ({meaning}: the request's meaning).
 SIGN_LABELS: Final = {Action.PREPARE: "Prepare… ({meaning})",
@@ -106,12 +108,13 @@ class VisitGating(VisitFormState):
 
     def _update_buttons(self) -> None:
         draft = self._open_draft
-        decided = self.verdict is not None and can_complete(self.verdict.decision)
         why_not_complete = refusal(self._repository.actor, self._repository.may_complete,
                                    COMPLETES)
-        self.complete_button.setEnabled(draft and decided and why_not_complete is None)
+        if why_not_complete is None and draft:
+            why_not_complete = "The stage is being evaluated." if self.verdict is None \
+                else completion_refusal(self.verdict)
         self.complete_button.setVisible(self._visit.status == "draft")
-        self.complete_button.setToolTip(why_not_complete or COMPLETE_TIP)
+        offer(self.complete_button, why_not_complete if draft else "", COMPLETE_TIP)
         available = self._available()
         for action, button in self._signing_buttons().items():
             request = self._request(action) if action in available else None
@@ -120,9 +123,10 @@ class VisitGating(VisitFormState):
                 continue
             words = request.meaning.value
             button.setText(SIGN_LABELS[action].format(meaning=words))
-            button.setEnabled(request.problem is None)
-            button.setToolTip(request.problem or f"Sign: {words} (your user id and "
-                                                 f"password, typed again).")
+            offer(button, request.problem, f"Sign: {words} (your user id and password, "
+                                           f"typed again).")
+        if Action.OVERRIDE not in available:
+            self._offer_override()
         completed = self._visit.status == "completed"
         why_not = self.entry_refusal()
         if why_not is None and completed and self._signing is not None:
@@ -131,8 +135,30 @@ class VisitGating(VisitFormState):
             except RegistryError as exc:
                 why_not = str(exc)
         self.correction_button.setVisible(completed and self._signing is not None)
-        self.correction_button.setEnabled(completed and why_not is None)
-        self.correction_button.setToolTip(why_not or CORRECTION_TIP)
+        offer(self.correction_button, why_not if completed else "", CORRECTION_TIP)
+        show_reasons(self.why_line, [self.complete_button, *self._signing_buttons().values(),
+                                     self.correction_button])
+
+    def _offer_override(self) -> None:
+        """Approve to proceed, where the protocol allows it at this stage and an
+        investigator is logged in, shown disabled with the service's reason while it
+        cannot be given (a draft, a stage not decided not eligible)."""
+        button = self.override_button
+        signing = self._signing
+        visit = self._visit
+        shown = signing is not None and Role.INVESTIGATOR in signing.actor.roles \
+            and visit.decision != "eligible" and not (visit.confirmed or visit.approved)
+        why_not: str | None = None
+        if shown and signing is not None:
+            try:
+                shown = signing.override_allowed(visit.id)
+                why_not = signing.override_problem(visit.id)
+            except RegistryError as exc:
+                why_not = str(exc)
+        button.setVisible(shown)
+        button.setText(SIGN_LABELS[Action.OVERRIDE])
+        offer(button, why_not or "The stage cannot be approved to proceed now.",
+              "")
 
     def _signing_buttons(self) -> dict[Action, QPushButton]:
         return {Action.PREPARE: self.prepare_button, Action.CONFIRM: self.sign_button,

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.typed_time import EXAMPLES, FORMATS
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.visit_entry import (
     LABEL_WIDTH,
@@ -41,6 +42,10 @@ from desktop.ui.screening.visit_entry import (
 )
 from desktop.ui.screening.visit_questions import QuestionCard, answer_text
 from desktop.ui.screening.visit_results import ResultRow, results_header
+
+#: A planned date's tooltip: the formats; a date alone is the day's start.
+EVENT_TIP: Final = (f"Date and time as {FORMATS} ({EXAMPLES}), or the date alone "
+                    f"(YYYY-MM-DD, meaning 00:00).")
 
 __all__ = ["FACT_WORDS", "EventRow", "FactRow", "QuestionCard", "ResultRow", "answer_text",
            "parse_when", "results_header", "when_text"]
@@ -57,6 +62,7 @@ class EventRow(QWidget):
         self.name = name
         self.field = named(QLineEdit(), f"event_{name}")
         self.field.setPlaceholderText(WHEN_HINT)
+        self.field.setToolTip(EVENT_TIP)
         self.field.setAccessibleName(f"Planned {label}")
         self.field.setFixedWidth(150)
         self.field.textEdited.connect(self.edited)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.freshness import (
     code_windows,
+    needs_time,
     stage_codes,
     stage_facts,
     uln_codes,
@@ -50,7 +51,7 @@ from desktop.ui.screening.visit_base import (
     COMPLETE_TIP,
     VisitFormState,
 )
-from desktop.ui.screening.visit_entry import READ_ONLY_STYLE
+from desktop.ui.screening.visit_entry import DATE_TIP, READ_ONLY_STYLE, WHEN_TIP
 from desktop.ui.screening.visit_inputs import (
     EventRow,
     FactRow,
@@ -59,6 +60,7 @@ from desktop.ui.screening.visit_inputs import (
     results_header,
 )
 from desktop.ui.screening.visit_style import HINT_COLOUR, SECTION_STYLE
+from desktop.ui.screening.why import why_line
 
 
 def visit_title(trial: Trial, stage: Stage, visit: VisitRow, patient: PatientRow) -> str:
@@ -144,6 +146,7 @@ class VisitLayout(VisitFormState):
             for code in codes:
                 info = CODES[code]
                 row = ResultRow(code, info.label, info.units, code in with_uln)
+                row.at.setToolTip(WHEN_TIP if needs_time(stage, code) else DATE_TIP)
                 row.edited.connect(lambda c=code: self._result_edited(c))
                 row.committed.connect(lambda c=code: self._result_committed(c))
                 self.result_rows[code] = row
@@ -225,6 +228,7 @@ class VisitLayout(VisitFormState):
 
         self.status = named(QLabel(), "visit_status")
         self.status.setStyleSheet(f"color:{HINT_COLOUR};")
+        self.status.setWordWrap(True)  # a long line wraps; it never widens the window
         self.complete_button = named(QPushButton("Complete stage…"), "complete")
         self.complete_button.setToolTip(COMPLETE_TIP)
         self.complete_button.clicked.connect(self.complete)
@@ -246,9 +250,15 @@ class VisitLayout(VisitFormState):
                                          self.verify_worksheet)
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
+        #: Why a shown action is disabled (the services' reasons, :mod:`.why`).
+        self.why_line = why_line("visit_why")
+        lines = QVBoxLayout()
+        lines.setSpacing(0)
+        lines.addWidget(self.status)
+        lines.addWidget(self.why_line)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(10, 4, 10, 8)
-        bottom.addWidget(self.status, 1)
+        bottom.addLayout(lines, 1)
         bottom.addWidget(self.complete_button)
         bottom.addWidget(self.correction_button)
         bottom.addWidget(self.prepare_button)

@@ -29,9 +29,6 @@ from desktop.ui.screening.visit_base import (
     VisitFormState,
     local_time,
 )
-from desktop.ui.screening.visit_inputs import (
-    parse_when,
-)
 from desktop.ui.screening.visit_style import HINT_COLOUR, LOOKS
 
 
@@ -46,7 +43,7 @@ class VisitLive(VisitFormState):
         parsed: Observation | None = None
         if value.strip() or at_text.strip():
             try:
-                at = parse_when(at_text)
+                at = self._when(at_text, code)
                 parsed = observation(code, value, row.unit_text(), at, uln=row.uln_text(),
                                      now=self._clock(), birth_date=self._patient.birth_date)
             except RecordError as exc:
@@ -226,7 +223,7 @@ class VisitLive(VisitFormState):
     def _parse_event(self, name: str) -> None:
         event_row = self.event_rows[name]
         try:
-            self._events_typed[name] = parse_when(event_row.text())
+            self._events_typed[name] = self._when(event_row.text())
             event_row.show_errors({})
         except RecordError as exc:
             self._events_typed[name] = None

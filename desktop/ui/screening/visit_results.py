@@ -16,6 +16,7 @@ from desktop.ui.common.widgets import named
 from desktop.ui.screening.visit_entry import (
     LABEL_WIDTH,
     WHEN_HINT,
+    WHEN_TIP,
     Messages,
     message_label,
     set_field_read_only,
@@ -64,6 +65,7 @@ class ResultRow(QWidget):
             self.unit.setToolTip(f"{label} is entered in {units[0]} only")
         self.at = named(QLineEdit(), f"result_{code}_at")
         self.at.setPlaceholderText(WHEN_HINT)
+        self.at.setToolTip(WHEN_TIP)
         self.at.setAccessibleName(f"{label} taken at")
         self.at.setFixedWidth(AT_WIDTH)
         self.uln: QLineEdit | None = None

@@ -23,7 +23,6 @@ from desktop.ui.screening.visit_base import (
 from desktop.ui.screening.visit_inputs import (
     FACT_WORDS,
     answer_text,
-    parse_when,
     when_text,
 )
 
@@ -64,7 +63,7 @@ class VisitSaving(VisitFormState):
             return bool(row.value_text().strip() or row.at_text().strip()
                         or (row.uln is not None and row.uln_text()))
         try:
-            at = parse_when(row.at_text())
+            at = self._when(row.at_text(), code)
         except RecordError:
             return True
         return (row.value_text().strip(), row.unit_text(), at, row.uln_text()) != \

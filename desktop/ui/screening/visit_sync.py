@@ -27,7 +27,6 @@ from desktop.ui.screening.visit_base import (
 )
 from desktop.ui.screening.visit_inputs import (
     ResultRow,
-    parse_when,
 )
 
 
@@ -229,7 +228,7 @@ class VisitSync(VisitFormState):
             return
         # The ULN in force on the day the result was taken (today until a time is typed).
         try:
-            taken = parse_when(row.at_text())
+            taken = self._when(row.at_text(), row.code)
         except RecordError:
             taken = None
         day = (taken or self._clock()).date()
