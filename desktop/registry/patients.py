@@ -167,7 +167,7 @@ class PatientRepository:
                 assert patient.id is not None
                 record_event(session, actor=self._user, action="patient.create", entity=ENTITY,
                              entity_id=patient.id, details=_snapshot(patient))
-                _index(session, patient)
+                _index(session, patient, None)
                 return _row(session, patient)
         except IntegrityError as exc:  # pragma: no cover - the IMMEDIATE lock prevents it
             raise ValidationFailed({"mrn": f"MRN {visible(data.mrn.strip(), quotes=False)} "
@@ -198,6 +198,7 @@ class PatientRepository:
             if problem is not None:
                 raise ValidationFailed({"reason": problem})
             before = _snapshot(patient)
+            old_names = (patient.mrn, patient.family_name, patient.given_name)
             patient.mrn, patient.mrn_key = clean.mrn, search_key(clean.mrn)
             patient.mrn_fold = mrn_key(clean.mrn)
             patient.family_name, patient.family_key = (clean.family_name,
@@ -216,7 +217,7 @@ class PatientRepository:
                 record_event(session, actor=self._user, action="patient.update", entity=ENTITY,
                              entity_id=patient_id, details=details)
             if changes.keys() & {"mrn", "family_name", "given_name"}:
-                _index(session, patient)
+                _index(session, patient, old_names)
             if "mrn" in changes:  # perhaps the last duplicate corrected
                 session.flush()
                 self._switch_on_unique_mrns(session)
@@ -393,13 +394,18 @@ _SHARED_SQL = ("SELECT 1 FROM patient WHERE void_reason IS NULL AND mrn_fold IS 
                "GROUP BY mrn_fold HAVING count(*) > 1 LIMIT 1")
 
 
-def _index(session: Session, patient: Patient) -> None:
-    """Store the patient's name words and MRN parts anew, for search (``search_sql``)."""
+def _index(session: Session, patient: Patient, old: tuple[str, str, str] | None) -> None:
+    """Store the patient's name words and MRN parts for search (``search_sql``), in place
+    of those made of the ``old`` MRN, family and given name (None for a new patient)."""
     from sqlalchemy import text
 
     assert patient.id is not None
-    for statement in search_sql.DELETE_SQL:
-        session.execute(text(statement), {"id": patient.id})
+    if old is not None:
+        old_words, old_parts = search_sql.index_rows(patient.id, *old)
+        if old_words:
+            session.execute(text(search_sql.DELETE_WORD_SQL), old_words)
+        if old_parts:
+            session.execute(text(search_sql.DELETE_PART_SQL), old_parts)
     words, parts = search_sql.index_rows(patient.id, patient.mrn, patient.family_name,
                                          patient.given_name)
     if words:

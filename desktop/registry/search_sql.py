@@ -33,9 +33,10 @@ MAX_CHAR: Final = "\U0010ffff"
 ACTIVE: Final = "patient.archived = 0"
 ORDER: Final = "patient.family_key, patient.given_key, patient.mrn_key"
 
-#: Removing a patient's stored words and MRN parts (parameter ``id``), before storing anew.
-DELETE_SQL: Final = ("DELETE FROM patient_name_word WHERE patient_id = :id",
-                     "DELETE FROM patient_mrn_part WHERE patient_id = :id")
+#: Removing a patient's stored word or MRN part (parameters ``word``/``part`` and ``id``):
+#: by the primary key, from the values they were made of (``index_rows`` of the old ones).
+DELETE_WORD_SQL: Final = "DELETE FROM patient_name_word WHERE word = :word AND patient_id = :id"
+DELETE_PART_SQL: Final = "DELETE FROM patient_mrn_part WHERE part = :part AND patient_id = :id"
 INSERT_WORD_SQL: Final = ("INSERT OR IGNORE INTO patient_name_word (word, patient_id) "
                           "VALUES (:word, :id)")
 INSERT_PART_SQL: Final = ("INSERT OR IGNORE INTO patient_mrn_part (part, patient_id) "
@@ -74,15 +75,16 @@ def _parts(name: str) -> str:
     return f"SELECT patient_id FROM patient_mrn_part WHERE {_range('part', name)}"
 
 
-def _key_match(column: str, accented: bool, negate: bool = False) -> str:
-    """The name key column starts with the term as typed (``k``), or without its accents
-    (``f``) when they differ."""
+def _key_match(column: str, accented: bool, negate: bool = False, k: str = "k",
+               f: str = "f") -> str:
+    """The name key column starts with the word as typed (parameters ``k``), or without
+    its accents (``f``) when they differ."""
     if negate:
-        parts = [_not_range(column, "k")] + ([_not_range(column, "f")] if accented else [])
+        parts = [_not_range(column, k)] + ([_not_range(column, f)] if accented else [])
         return " AND ".join(parts)
     if not accented:
-        return _range(column, "k")
-    return f"(({_range(column, 'k')}) OR ({_range(column, 'f')}))"
+        return _range(column, k)
+    return f"(({_range(column, k)}) OR ({_range(column, f)}))"
 
 
 @functools.cache
@@ -105,28 +107,33 @@ def _one_word_branches(mrn_inside: bool, accented: bool, include_archived: bool)
     return [" WHERE " + " AND ".join([*conditions, *archived]) for conditions in branches]
 
 
+def _term_check(i: int, accented: bool) -> str:
+    """The row at hand has a name word starting with word ``i`` of the search."""
+    family = _key_match("patient.family_key", accented, k=f"k{i}", f=f"f{i}")
+    given = _key_match("patient.given_key", accented, k=f"k{i}", f=f"f{i}")
+    return f"({family} OR {given} OR patient.id IN ({_words(f'f{i}')}))"
+
+
 @functools.cache
-def _matching_ids(terms: int, mrn_inside: bool, accented: tuple[bool, ...]) -> str:
-    """The ids of the patients matching a search of several words, archived ones too
-    (parameters ``m``, the whole text; ``k{i}``/``f{i}``, word ``i`` as typed and without
-    accents): the MRN contains the text, or each word starts a word of the names."""
-    ids = [f"SELECT patient.id AS id FROM patient WHERE {_range('patient.mrn_key', 'm')}"]
+def _several_words_branches(terms: int, driver: int, mrn_inside: bool,
+                            accented: tuple[bool, ...], include_archived: bool) -> list[str]:
+    """WHERE clauses of the row sets (overlapping: their union is taken) a search of
+    several words lists (parameters ``m``, the whole text; ``k{i}``/``f{i}``, word ``i``
+    as typed and without accents): the MRN starts with or contains the text; or the
+    patients with a name word starting with word ``driver`` (the longest, so usually the
+    fewest), from the key columns' covering indexes or the stored words, each checked for
+    the other words."""
+    archived = [] if include_archived else [ACTIVE]
+    branches = [[_range("patient.mrn_key", "m")]]
     if mrn_inside:
-        ids.append(_parts("m"))
-    per_term = []
-    for i in range(terms):
-        selects = [f"SELECT patient.id AS id FROM patient WHERE {_range('patient.family_key', f'k{i}')}",
-                   f"SELECT patient.id AS id FROM patient WHERE {_range('patient.given_key', f'k{i}')}",
-                   _words(f"f{i}")]
-        if accented[i]:
-            selects += [f"SELECT patient.id AS id FROM patient "
-                        f"WHERE {_range('patient.family_key', f'f{i}')}",
-                        f"SELECT patient.id AS id FROM patient "
-                        f"WHERE {_range('patient.given_key', f'f{i}')}"]
-        per_term.append(f"SELECT id FROM ({' UNION '.join(selects)})")
-    if per_term:
-        ids.append(f"SELECT id FROM ({' INTERSECT '.join(per_term)})")
-    return " UNION ".join(ids)
+        branches.append([f"patient.id IN ({_parts('m')})"])
+    if terms:
+        checks = [_term_check(i, accented[i]) for i in range(terms) if i != driver]
+        names = ["k", "f"] if accented[driver] else ["k"]
+        for column in ("patient.family_key", "patient.given_key"):
+            branches += [[_range(column, f"{name}{driver}"), *checks] for name in names]
+        branches.append([f"patient.id IN ({_words(f'f{driver}')})", *checks])
+    return [" WHERE " + " AND ".join([*conditions, *archived]) for conditions in branches]
 
 
 # -- statements ---------------------------------------------------------------------
@@ -155,31 +162,37 @@ def _accented(query: Query) -> tuple[bool, ...]:
     return tuple(term.key != term.folded for term in query.terms)
 
 
+def _branches(query: Query, include_archived: bool) -> tuple[list[str], str]:
+    """The WHERE clauses of a non-empty query's row sets, and how to combine them."""
+    if _one_word(query):
+        return _one_word_branches(query.mrn_inside, _accented(query)[0],
+                                  include_archived), "UNION ALL"
+    lengths = [len(term.folded) for term in query.terms]
+    driver = lengths.index(max(lengths)) if lengths else 0
+    return _several_words_branches(len(query.terms), driver, query.mrn_inside,
+                                   _accented(query), include_archived), "UNION"
+
+
+def _keys(where: str) -> str:
+    return (f"SELECT patient.id AS id, patient.family_key AS family_key, "
+            f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}")
+
+
 def count_sql(query: Query, include_archived: bool) -> str:
     """One statement counting the patients a non-empty ``query`` matches."""
-    if _one_word(query):
-        counts = [f"(SELECT count(*) FROM patient{where})" for where in _one_word_branches(
-            query.mrn_inside, _accented(query)[0], include_archived)]
+    branches, combine = _branches(query, include_archived)
+    if combine == "UNION ALL":  # disjoint: add the counts up
+        counts = [f"(SELECT count(*) FROM patient{where})" for where in branches]
         return "SELECT " + " + ".join(counts)
-    where = "" if include_archived else f" AND {ACTIVE}"
-    return (f"SELECT count(*) FROM patient WHERE patient.id IN "
-            f"({_matching_ids(len(query.terms), query.mrn_inside, _accented(query))}){where}")
+    return f"SELECT count(*) FROM ({' UNION '.join(_keys(where) for where in branches)})"
 
 
 def search_sql(query: Query, include_archived: bool, columns: str) -> str:
     """One page of the patients a non-empty ``query`` matches, in name order (parameters
     ``offset`` and ``limit`` besides the query's)."""
-    if _one_word(query):
-        # Pick the page from the indexes first, then read just those rows.
-        union = " UNION ALL ".join(
-            f"SELECT patient.id AS id, patient.family_key AS family_key, "
-            f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}"
-            for where in _one_word_branches(query.mrn_inside, _accented(query)[0],
-                                            include_archived))
-        return (f"SELECT {columns} FROM ({union} ORDER BY family_key, given_key, mrn_key "
-                f"LIMIT :limit OFFSET :offset) AS page JOIN patient ON patient.id = page.id "
-                f"ORDER BY page.family_key, page.given_key, page.mrn_key")
-    where = "" if include_archived else f" AND {ACTIVE}"
-    return (f"SELECT {columns} FROM patient WHERE patient.id IN "
-            f"({_matching_ids(len(query.terms), query.mrn_inside, _accented(query))}){where} "
-            f"ORDER BY {ORDER} LIMIT :limit OFFSET :offset")
+    branches, combine = _branches(query, include_archived)
+    # Pick the page from the indexes first, then read just those rows.
+    union = f" {combine} ".join(_keys(where) for where in branches)
+    return (f"SELECT {columns} FROM ({union} ORDER BY family_key, given_key, mrn_key "
+            f"LIMIT :limit OFFSET :offset) AS page JOIN patient ON patient.id = page.id "
+            f"ORDER BY page.family_key, page.given_key, page.mrn_key")

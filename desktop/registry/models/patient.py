@@ -81,18 +81,17 @@ patient_table: Table = metadata.tables["patient"]
 
 #: The search tables (``desktop.registry.search_sql``, migration 0010): derived from each
 #: patient's names and MRN, rewritten with them, never audited themselves (the patient's
-#: row is). One row per word or part and patient, in a key order that is the lookup.
+#: row is). One row per word or part and patient, in a key order that is the lookup; a
+#: patient's rows are removed by their keys, computed from the values they were made of.
 name_word_table: Table = Table(
     "patient_name_word", metadata,
     Column("word", AutoString, primary_key=True),
     Column("patient_id", Integer, ForeignKey("patient.id"), primary_key=True),
-    Index("ix_patient_name_word_patient_id", "patient_id"),
     sqlite_with_rowid=False,
 )
 mrn_part_table: Table = Table(
     "patient_mrn_part", metadata,
     Column("part", AutoString, primary_key=True),
     Column("patient_id", Integer, ForeignKey("patient.id"), primary_key=True),
-    Index("ix_patient_mrn_part_patient_id", "patient_id"),
     sqlite_with_rowid=False,
 )

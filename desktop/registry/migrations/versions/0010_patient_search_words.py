@@ -37,9 +37,6 @@ def _create(table: str, column: str) -> None:
     sa.PrimaryKeyConstraint(column, 'patient_id', name=op.f(f'pk_{table}')),
     sqlite_with_rowid=False,
     )
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.create_index(batch_op.f(f'ix_{table}_patient_id'), ['patient_id'],
-                              unique=False)
 
 
 def upgrade() -> None:
@@ -67,6 +64,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ('patient_mrn_part', 'patient_name_word'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f'ix_{table}_patient_id'))
         op.drop_table(table)
