@@ -28,7 +28,8 @@ def test_missing_libraries_named_as_packages_once() -> None:
     assert display_check.missing_packages(load) == ["libglib2.0-0", "libxcb-cursor0",
                                                     "libxcb-icccm4"]
     line = display_check.problem(LINUX_X11, "linux", load)
-    assert line is not None and "\n" not in line
+    assert line is not None
+    assert "\n" not in line
     assert line.endswith("sudo apt-get install libglib2.0-0 libxcb-cursor0 libxcb-icccm4")
 
 
@@ -53,7 +54,7 @@ def test_checked_only_where_qt_will_use_xcb(environ: dict[str, str], platform: s
 
 
 def test_the_real_loader_refuses_a_library_that_does_not_exist() -> None:
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="libnkscreen-no-such-library"):
         display_check._load("libnkscreen-no-such-library.so.0")
 
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.domain.calc import age_years
+from desktop.domain.wording import shorten
 from desktop.services.rows import PatientRow, RegistryError, VisitRow
 from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
@@ -86,6 +87,7 @@ class PatientView(QWidget):
         self.trial_choice.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.trial_choice.setMinimumContentsLength(28)
+        self.trial_choice.currentIndexChanged.connect(self._trial_choice_tip)
         self.start_button = named(QPushButton("Start screening"), "start_screening")
         self.start_button.clicked.connect(self.start_screening)
         self.log_button = named(QPushButton("Screening log"), "screening_log")
@@ -242,6 +244,14 @@ class PatientView(QWidget):
                 found[visit.id] = Standing(None, problem=str(exc))
         return found
 
+    def _trial_choice_tip(self) -> None:
+        """The chooser's tooltip: why it is disabled, else the chosen trial's whole title."""
+        why_not = self.entry_refusal()
+        chosen = self.trial_choice.currentIndex()
+        title = self.trial_choice.itemData(chosen, Qt.ItemDataRole.ToolTipRole) \
+            if chosen >= 0 else None
+        self.trial_choice.setToolTip(why_not or (title if isinstance(title, str) else ""))
+
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
         screened = {s.trial.id for s in summaries}
         self.trial_choice.clear()
@@ -253,9 +263,17 @@ class PatientView(QWidget):
         for trial_id, trial in sorted(trials.items()):
             if trial_id not in screened:
                 self.trial_choice.addItem(f"{trial_id} — {_short(trial.title)}", trial_id)
+                self.trial_choice.setItemData(self.trial_choice.count() - 1,
+                                              f"{trial_id}: {trial.title}",
+                                              Qt.ItemDataRole.ToolTipRole)
+        # The list opens wide enough for every item whole, whatever the closed box shows.
+        metrics = self.trial_choice.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.trial_choice.itemText(i))
+                      for i in range(self.trial_choice.count())), default=0)
+        self.trial_choice.view().setMinimumWidth(widest + 4 * metrics.averageCharWidth())
         why_not = self.entry_refusal()
         self.trial_choice.setEnabled(why_not is None)
-        self.trial_choice.setToolTip(why_not or "")
+        self._trial_choice_tip()
         self.start_button.setEnabled(self.trial_choice.count() > 0 and not self.patient.archived
                                      and why_not is None)
         self.start_button.setToolTip(why_not or ("" if self.trial_choice.count() else
@@ -407,4 +425,5 @@ class PatientView(QWidget):
 
 
 def _short(title: str, limit: int = 70) -> str:
-    return title if len(title) <= limit else title[: limit - 1] + "…"
+    """A trial title cut between words, never inside one (the full title is the tooltip)."""
+    return shorten(title, limit)
