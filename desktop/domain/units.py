@@ -191,6 +191,7 @@ _DISPLAY: Final = (
     (re.compile(r"\b10\^(\d+)"), lambda m: "10" + m.group(1).translate(_SUPERSCRIPT)),
     (re.compile(r"(?<=\d) x (?=10[⁰¹²³⁴⁵⁶⁷⁸⁹])"), " × "),
     (re.compile(r"(?<=\d) ?x ULN\b"), " ×ULN"),
+    (re.compile(r"(?<=\d) x (?=site ULN\b)"), " × "),
     (re.compile(r"(?<=\bDay )-(?=\d)"), "−"),  # a minus sign: "Day −5"
 )
 
