@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from desktop import cli
+from desktop import cli, display_check
 
 
 def _no_display() -> bool:
@@ -31,6 +31,12 @@ def run_app(args: argparse.Namespace) -> int:
                             "one", cli.FAILURE)
         # A smoke check of an install or bundle on a machine without a screen.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # Qt aborts the process, uncatchably, when its X11 plugin lacks a system library.
+    missing = display_check.problem()
+    if missing is not None:
+        # Written whole (cli.fail shortens long lines): every package must be named.
+        sys.stderr.write(f"nkscreen: {missing}\n")
+        return cli.FAILURE
     from desktop.paths import resolve_data_dir
     from desktop.ui.app import run_gui
 

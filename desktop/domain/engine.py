@@ -211,18 +211,21 @@ class _Run:
 
     def _criteria_fail(self, rule: CriteriaFail) -> Truth:
         results = []
+        # Criteria are named by their number in the stage, as a person knows them.
+        number = {c.id: f"#{n}" for n, c in enumerate(self.stage.criteria, start=1)}
         for ref in rule.criteria:
             crit = self.stage.criterion(ref)
             if crit is None or ref in self.pending:
-                return Truth(None, f"criterion {ref} cannot be evaluated here")
+                which = f"criterion {number[ref]}" if ref in number else "a criterion"
+                return Truth(None, f"{which} cannot be evaluated here")
             results.append(self.result(crit))
-        failing = [r.id for r in results if r.outcome == "fail"]
+        failing = [number[r.id] for r in results if r.outcome == "fail"]
         if failing:
             return Truth(True, f"Does not meet: {', '.join(failing)}")
-        open_ = [r.id for r in results if r.outcome == "unknown"]
+        open_ = [number[r.id] for r in results if r.outcome == "unknown"]
         if open_:
             return Truth(None, f"Waiting on: {', '.join(open_)}")
-        return Truth(False, f"Meets all of: {', '.join(r.id for r in results)}")
+        return Truth(False, f"Meets all of: {', '.join(number[r.id] for r in results)}")
 
 
 def _with_alternatives(own: CriterionResult,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from desktop.domain import wording
 from desktop.domain.stage_states import StageState
 from desktop.domain.trial import Trial
 
@@ -39,12 +40,7 @@ def outcome_words(trial: Trial, stage_id: str | None, repeat: int,
 def criterion_ref(trial: Trial, stage_id: str, criterion_id: str) -> str:
     """``#N text``: the criterion's number in its stage (as the app shows it) and its
     verbatim text; a criterion the trial file no longer holds says so."""
-    stage = trial.stage(stage_id)
-    if stage is not None:
-        for number, criterion in enumerate(stage.criteria, start=1):
-            if criterion.id == criterion_id:
-                return f"#{number} {criterion.text}"
-    return "a criterion no longer in this trial file"
+    return wording.criterion_ref(trial.stage(stage_id), criterion_id)
 
 
 def failure_lines(trial: Trial, stage_id: str, repeat: int,

@@ -61,8 +61,10 @@ class Span:
     text: str
     #: The quantities read in this window (observation codes or derived quantities).
     codes: tuple[str, ...]
-    #: The criteria whose rules read them, in protocol order.
+    #: The criteria whose rules read them, in protocol order (internal ids).
     criteria: tuple[str, ...]
+    #: Their numbers in the stage ("#3"), as a person is told them.
+    numbers: tuple[str, ...] = ()
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -170,22 +172,23 @@ def _lane(stage: Stage, repeat: int, events: Mapping[str, datetime],
                 missing, due_next(stage, events))
 
 
-def _windows(stage: Stage) -> dict[Window, list[tuple[str, str]]]:
-    """Each distinct window with the (criterion id, quantity) pairs read in it."""
-    found: dict[Window, list[tuple[str, str]]] = {}
-    for criterion in stage.criteria:
+def _windows(stage: Stage) -> dict[Window, list[tuple[str, str, int]]]:
+    """Each distinct window with the (criterion id, quantity, criterion number) read in it."""
+    found: dict[Window, list[tuple[str, str, int]]] = {}
+    for number, criterion in enumerate(stage.criteria, start=1):
         for compare, window in compares(criterion.rule, criterion.window):
             if window is None or compare.of == "age":
                 continue
-            found.setdefault(window, []).append((criterion.id, compare.of))
+            found.setdefault(window, []).append((criterion.id, compare.of, number))
     return found
 
 
-def _span(window: Window, event_at: datetime, reads: list[tuple[str, str]]) -> Span:
+def _span(window: Window, event_at: datetime, reads: list[tuple[str, str, int]]) -> Span:
     b = bounds(window, event_at)
     return Span(b.start, b.end, b.end_exclusive, window.event, window.describe(),
-                tuple(dict.fromkeys(code for _, code in reads)),
-                tuple(dict.fromkeys(crit for crit, _ in reads)))
+                tuple(dict.fromkeys(code for _, code, _ in reads)),
+                tuple(dict.fromkeys(crit for crit, _, _ in reads)),
+                tuple(dict.fromkeys(f"#{number}" for _, _, number in reads)))
 
 
 def _range(lanes: tuple[Lane, ...], markers: tuple[Marker, ...],

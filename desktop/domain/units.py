@@ -7,15 +7,17 @@ on the boundary and never a rounding error beside it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
+from typing import Final
 
 
 class Check(Enum):
     """How a value of a code is checked for plausibility."""
 
-    LAB = "laboratory value, 0 or more"
+    LAB = "a laboratory value of 0 or more"
     POSITIVE = "above 0"
     PERCENT = "a percentage from 0 to 100"
     ECOG = "an integer from 0 to 5"
@@ -95,8 +97,15 @@ CODES: dict[str, Code] = {
 }
 
 
+_SUPERSCRIPT_DIGITS: Final = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_PLAIN_DIGITS: Final = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
 def _unit_key(unit: str) -> str:
-    return unit.strip().replace("µ", "u").replace("μ", "u").casefold()
+    """A unit as typed, for lookup: µ (micro sign or Greek mu) = u, 10⁹ = 10^9, any case."""
+    key = unit.strip().replace("µ", "u").replace("μ", "u")
+    key = _SUPERSCRIPT_DIGITS.sub(lambda m: "^" + m.group(0).translate(_PLAIN_DIGITS), key)
+    return key.casefold()
 
 
 _UNIT_LOOKUP: dict[str, dict[str, str]] = {
@@ -171,6 +180,34 @@ def _plain(value: Fraction) -> str:
 def unit_word(unit: str) -> str:
     """`` kg`` to follow a number in a message; nothing for a score or a ratio."""
     return "" if unit in ("score", "ratio") else f" {unit}"
+
+
+_SUPERSCRIPT: Final = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# Units as the registry, the trial files and the command line spell them (ASCII), and as
+# people write them: µmol/L, 10⁹/L, 10³/µL, ×ULN.
+_DISPLAY: Final = (
+    (re.compile(r"(?<![\w/])u(mol|g|L)\b"), r"µ\1"),
+    (re.compile(r"/uL\b"), "/µL"),
+    (re.compile(r"\b10\^(\d+)"), lambda m: "10" + m.group(1).translate(_SUPERSCRIPT)),
+    (re.compile(r"(?<=\d) x (?=10[⁰¹²³⁴⁵⁶⁷⁸⁹])"), " × "),
+    (re.compile(r"(?<=\d) ?x ULN\b"), " ×ULN"),
+    (re.compile(r"(?<=\d) x (?=site ULN\b)"), " × "),
+    (re.compile(r"(?<=\bDay )-(?=\d)"), "−"),  # a minus sign: "Day −5"
+)
+
+
+def display_unit(unit: str) -> str:
+    """A unit as people write it: ``umol/L`` -> ``µmol/L``, ``10^9/L`` -> ``10⁹/L``."""
+    return display_text(unit)
+
+
+def display_text(text: str) -> str:
+    """``text`` (a reason, a message, a stage title) with its units as people write them:
+    µmol/L, 10⁹/L, 10³/µL, 2 ×ULN, and a minus sign in "Day −5". What is stored and what
+    the command line prints stay ASCII; typed input accepts both (``normalise_unit``)."""
+    for pattern, replacement in _DISPLAY:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def range_text(code: str) -> str:

@@ -137,8 +137,8 @@ def completion_refusal(verdict: Verdict) -> str | None:
     if can_complete(verdict.decision):
         return None
     numbers = {c.id: n for n, c in enumerate(verdict.stage.criteria, start=1)}
-    missing = [str(numbers.get(r.id, "?")) for r in verdict.missing]
+    missing = [f"#{numbers.get(r.id, '?')}" for r in verdict.missing]
     count = len(missing)
     noun = "criterion still needs" if count == 1 else "criteria still need"
     return (f"The stage can be completed once it is eligible or not eligible: {count} "
-            f"{noun} a value or answer (no. {', '.join(missing)}).")
+            f"{noun} a value or answer ({', '.join(missing)}).")

@@ -37,6 +37,12 @@ DB_FILENAME = "nkscreen.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 _VERSION_TABLE = "alembic_version"
 _MAX_IDLE_READERS = 5
+#: The page cache of each pooled read connection, in KiB (SQLite's default is 2 MiB). A
+#: search over 100,000 patients reads the patient rows a name word or MRN part points
+#: at; with the default cache each keystroke reads them from the file again (#18: about
+#: 6 ms instead of 1 ms for "a"). Pages are held only once read, and kept between reads
+#: while the database does not change.
+READ_CACHE_KIB = 32 * 1024
 
 
 class RegistryError(Exception):
@@ -209,6 +215,7 @@ class Registry:
                 conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             else:
                 _set_pragmas(conn, None)
+            conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
         except BaseException:
             conn.close()
             raise

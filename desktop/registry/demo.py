@@ -12,8 +12,9 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
+from desktop.registry import search_sql
 from desktop.registry.database import Registry
 from desktop.registry.models.base import search_key, utcnow
 from desktop.registry.models.patient import patient_table
@@ -58,6 +59,10 @@ def seed_demo(registry: Registry, count: int = 12, user: str = "demo") -> int:
         added += 1
     return added
 
+#: The share of bulk patients with a double-barrelled family name (and, separately, with
+#: a second given name).
+_COMPOUND = 0.15
+
 
 def seed_bulk(registry: Registry, count: int, seed: int = 2024) -> None:
     """Insert ``count`` fictional patients (MRN ``BULK-0000001``...) in one transaction."""
@@ -71,6 +76,12 @@ def seed_bulk(registry: Registry, count: int, seed: int = 2024) -> None:
         for number in range(start, start + count):
             family = rng.choice(_BULK_STEMS) + rng.choice(_BULK_ENDINGS)
             given = rng.choice(_BULK_GIVEN)
+            # Some double-barrelled family names and second given names, as in life: what
+            # a search by an inner word ("lindqvist" of "Åberg-Lindqvist") has to find.
+            if rng.random() < _COMPOUND:
+                family += "-" + rng.choice(_BULK_STEMS) + rng.choice(_BULK_ENDINGS)
+            if rng.random() < _COMPOUND:
+                given += " " + rng.choice(_BULK_GIVEN)
             mrn = f"BULK-{number:07d}"
             rows.append({
                 "mrn": mrn, "mrn_key": search_key(mrn),
@@ -82,6 +93,17 @@ def seed_bulk(registry: Registry, count: int, seed: int = 2024) -> None:
                 "updated_by": "bulk",
             })
         session.execute(insert(table), rows)
+        words: list[dict[str, Any]] = []
+        parts: list[dict[str, Any]] = []
+        for number, row in enumerate(rows, start):
+            more_words, more_parts = search_sql.index_rows(number, row["mrn"],
+                                                           row["family_name"], row["given_name"])
+            words += more_words
+            parts += more_parts
+        if words:
+            session.execute(text(search_sql.INSERT_WORD_SQL), words)
+        if parts:
+            session.execute(text(search_sql.INSERT_PART_SQL), parts)
         # One audit row for the lot (each patient is among its changes).
         from desktop.registry.models.audit import record_event
 

@@ -1,4 +1,4 @@
-"""Patient records: validation, add/update/archive/void/merge with audit, fast prefix search.
+"""Patient records: validation, add/update/archive/void/merge with audit, fast search.
 
 This is the API the UI codes against. It trades in plain frozen dataclasses
 (``PatientInput`` in, ``PatientRow`` out) so no ORM object or session escapes.
@@ -40,7 +40,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.identifiers import MrnRules, mrn_key
-from desktop.registry import reading
+from desktop.registry import reading, search_sql
 from desktop.registry.database import Registry
 from desktop.registry.mrn_problems import MrnProblem, find_mrn_problems, visible
 from desktop.registry.patient_errors import (
@@ -167,6 +167,7 @@ class PatientRepository:
                 assert patient.id is not None
                 record_event(session, actor=self._user, action="patient.create", entity=ENTITY,
                              entity_id=patient.id, details=_snapshot(patient))
+                _index(session, patient, None)
                 return _row(session, patient)
         except IntegrityError as exc:  # pragma: no cover - the IMMEDIATE lock prevents it
             raise ValidationFailed({"mrn": f"MRN {visible(data.mrn.strip(), quotes=False)} "
@@ -197,6 +198,7 @@ class PatientRepository:
             if problem is not None:
                 raise ValidationFailed({"reason": problem})
             before = _snapshot(patient)
+            old_names = (patient.mrn, patient.family_name, patient.given_name)
             patient.mrn, patient.mrn_key = clean.mrn, search_key(clean.mrn)
             patient.mrn_fold = mrn_key(clean.mrn)
             patient.family_name, patient.family_key = (clean.family_name,
@@ -214,6 +216,8 @@ class PatientRepository:
                     details["reason"] = reason
                 record_event(session, actor=self._user, action="patient.update", entity=ENTITY,
                              entity_id=patient_id, details=details)
+            if changes.keys() & {"mrn", "family_name", "given_name"}:
+                _index(session, patient, old_names)
             if "mrn" in changes:  # perhaps the last duplicate corrected
                 session.flush()
                 self._switch_on_unique_mrns(session)
@@ -375,8 +379,10 @@ class PatientRepository:
 
     def search(self, text: str = "", offset: int = 0, limit: int = 200,
                include_archived: bool = False) -> list[PatientRow]:
-        """Patients whose MRN, family or given name starts with ``text`` (case-insensitive),
-        ordered by family name, given name, MRN."""
+        """Patients whose MRN contains ``text`` (from ``MRN_PART_MIN`` characters, else
+        starts with it) or whose names have a word starting with each word of ``text``
+        ("Testwell, Demo", "lindqvist", "bob"), without regard to case or accents
+        (:mod:`desktop.domain.patient_search`); ordered by family name, given name, MRN."""
         if limit <= 0:
             return []
         with self._registry.read() as conn:
@@ -386,6 +392,26 @@ class PatientRepository:
 _INDEX_SQL = "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = :name"
 _SHARED_SQL = ("SELECT 1 FROM patient WHERE void_reason IS NULL AND mrn_fold IS NOT NULL "
                "GROUP BY mrn_fold HAVING count(*) > 1 LIMIT 1")
+
+
+def _index(session: Session, patient: Patient, old: tuple[str, str, str] | None) -> None:
+    """Store the patient's name words and MRN parts for search (``search_sql``), in place
+    of those made of the ``old`` MRN, family and given name (None for a new patient)."""
+    from sqlalchemy import text
+
+    assert patient.id is not None
+    if old is not None:
+        old_words, old_parts = search_sql.index_rows(patient.id, *old)
+        if old_words:
+            session.execute(text(search_sql.DELETE_WORD_SQL), old_words)
+        if old_parts:
+            session.execute(text(search_sql.DELETE_PART_SQL), old_parts)
+    words, parts = search_sql.index_rows(patient.id, patient.mrn, patient.family_name,
+                                         patient.given_name)
+    if words:
+        session.execute(text(search_sql.INSERT_WORD_SQL), words)
+    if parts:
+        session.execute(text(search_sql.INSERT_PART_SQL), parts)
 
 
 def _covered(saved: Patient | PatientRow, data: PatientInput) -> list[str]:

@@ -5,9 +5,11 @@ registry and fill its list without paying for them (about 0.7 s of imports). The
 functions take an open ``sqlite3`` connection (see ``Registry.read``) and return plain
 ``PatientRow`` values, exactly as the ORM-based writes do.
 
-Search uses range conditions on the case-folded key columns, which SQLite answers from
-covering indexes: ``key >= :lo AND key < :hi`` with ``hi = lo + U+10FFFF`` is "starts
-with ``lo``". The statements are built once per shape and only bound per call.
+Search (``desktop.registry.search_sql``) uses range conditions on the case-folded key
+columns, which SQLite answers from covering indexes: ``key >= :lo AND key < :hi`` with
+``hi = lo + U+10FFFF`` is "starts with ``lo``"; inner name words and parts of MRNs come
+from the search tables beside the patient table. The statements are built once per shape
+and only bound per call.
 """
 
 from __future__ import annotations
@@ -20,9 +22,7 @@ from datetime import date
 from typing import Any, Final, Protocol
 
 from desktop.domain.identifiers import mrn_key
-
-# Greater than any character SQLite will meet in a key: "key < prefix + MAX" bounds a prefix.
-_MAX_CHAR: Final = "\U0010ffff"
+from desktop.registry import search_sql
 
 _COLUMNS: Final = ("patient.id, patient.mrn, patient.family_name, patient.given_name, "
                    "patient.birth_date, patient.sex, patient.archived, patient.void_reason")
@@ -82,66 +82,18 @@ def patient_row(values: tuple[Any, ...]) -> PatientRow:
 
 # -- statements -------------------------------------------------------------------
 
-def _prefix(column: str) -> str:
-    """``column`` starts with the prefix, written as an index-friendly range."""
-    return f"patient.{column} >= :lo AND patient.{column} < :hi"
-
-
-def _not_prefix(column: str) -> str:
-    return f"(patient.{column} < :lo OR patient.{column} >= :hi)"
-
-
-def _where(conditions: list[str]) -> str:
-    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
-
-
-def _match_branches(include_archived: bool) -> list[str]:
-    """WHERE clauses of the disjoint row sets whose union is a prefix search's result.
-
-    MRN matches; family-name matches whose MRN does not; given-name matches whose MRN
-    and family name do not. Each branch is a range on its own covering index, so the
-    union is counted and ordered without reading the table and without de-duplication
-    (a plain ``OR`` makes SQLite fetch every matching row, which is several times slower).
-    """
-    archived = [] if include_archived else [_ACTIVE]
-    return [
-        _where([_prefix("mrn_key"), *archived]),
-        _where([_prefix("family_key"), _not_prefix("mrn_key"), *archived]),
-        _where([_prefix("given_key"), _not_prefix("mrn_key"), _not_prefix("family_key"),
-                *archived]),
-    ]
-
-
 @functools.cache
-def count_sql(with_text: bool, include_archived: bool) -> str:
-    """One statement counting what ``search_sql`` lists (parameters ``lo``, ``hi``)."""
-    if not with_text:
+def _all_sql(counting: bool, include_archived: bool) -> str:
+    """Everyone (a blank search): counted, or one page walking the ordering index."""
+    if counting:
         if include_archived:
             return "SELECT count(*) FROM patient"
         # A bare count(*) is a quick b-tree count; the archived few come from a partial index.
         return (f"SELECT (SELECT count(*) FROM patient) - "
                 f"(SELECT count(*) FROM patient WHERE {_ARCHIVED})")
-    counts = [f"(SELECT count(*) FROM patient{where})"
-              for where in _match_branches(include_archived)]
-    return "SELECT " + " + ".join(counts)
-
-
-@functools.cache
-def search_sql(with_text: bool, include_archived: bool) -> str:
-    """One page of patients in name order (parameters ``lo``, ``hi``, ``offset``, ``limit``)."""
-    order = "patient.family_key, patient.given_key, patient.mrn_key"
-    if not with_text:  # walk the ordering index: no sort at all
-        where = "" if include_archived else f" WHERE {_ACTIVE}"
-        return (f"SELECT {_COLUMNS} FROM patient{where} ORDER BY {order} "
-                f"LIMIT :limit OFFSET :offset")
-    # Pick the page from the covering indexes first, then read just those rows.
-    union = " UNION ALL ".join(
-        f"SELECT patient.id AS id, patient.family_key AS family_key, "
-        f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}"
-        for where in _match_branches(include_archived))
-    return (f"SELECT {_COLUMNS} FROM ({union} ORDER BY family_key, given_key, mrn_key "
-            f"LIMIT :limit OFFSET :offset) AS page JOIN patient ON patient.id = page.id "
-            f"ORDER BY page.family_key, page.given_key, page.mrn_key")
+    where = "" if include_archived else f" WHERE {_ACTIVE}"
+    return (f"SELECT {_COLUMNS} FROM patient{where} ORDER BY {search_sql.ORDER} "
+            f"LIMIT :limit OFFSET :offset")
 
 
 GET_SQL: Final = f"SELECT {_COLUMNS} FROM patient WHERE patient.id = :id"
@@ -167,30 +119,28 @@ COMPLETED_STAGE_SQL: Final = (
     "FROM patient WHERE patient.id = :patient_id")
 
 
-def _search_params(text: str) -> dict[str, Any]:
-    key = search_key(text)
-    return {"lo": key, "hi": key + _MAX_CHAR} if key else {}
-
-
 # -- queries ------------------------------------------------------------------------
 
 def count(conn: Queryable, text: str = "", include_archived: bool = False) -> int:
     """How many patients ``search`` would list without a limit."""
-    params = _search_params(text)
-    (value,) = conn.execute(count_sql(bool(params), include_archived), params).fetchone()
+    query, params = search_sql.params(text)
+    sql = (_all_sql(True, include_archived) if query.empty
+           else search_sql.count_sql(query, include_archived))
+    (value,) = conn.execute(sql, params).fetchone()
     return int(value)
 
 
 def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,
            include_archived: bool = False) -> list[PatientRow]:
-    """Patients whose MRN, family or given name starts with ``text`` (case-insensitive),
-    ordered by family name, given name, MRN."""
-    params = _search_params(text)
-    with_text = bool(params)
+    """Patients whose MRN contains ``text`` or whose names have a word starting with each
+    word of it (``desktop.domain.patient_search``), ordered by family name, given name, MRN."""
+    query, params = search_sql.params(text)
     params.update(offset=max(offset, 0), limit=max(limit, 0))
     if params["limit"] == 0:
         return []
-    rows = conn.execute(search_sql(with_text, include_archived), params).fetchall()
+    sql = (_all_sql(False, include_archived) if query.empty
+           else search_sql.search_sql(query, include_archived, _COLUMNS))
+    rows = conn.execute(sql, params).fetchall()
     return [patient_row(values) for values in rows]
 
 

@@ -10,4 +10,4 @@ from __future__ import annotations
 
 from typing import Final
 
-HEAD: Final = "0009"
+HEAD: Final = "0010"

@@ -1,7 +1,9 @@
 """Registry search speed over 100,000 patients (opt-in: ``--benchmark-enable``).
 
 Each round is what the patient list does per keystroke: ``count`` then the first
-page of ``search``. Target: well under 10 ms median.
+page of ``search``. Target (#18): under 5 ms median and 20 ms at the 95th percentile, for
+the start of a name, an inner word of one ("ben" is also a second given name; "wes" also
+starts the second part of double-barrelled names), "Family, Given", and parts of MRNs.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ def big_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]
     registry.close()
 
 
-@pytest.mark.parametrize("text", ["", "a", "sm", "mor", "zeb", "bulk-00042", "xyz"])
+@pytest.mark.parametrize("text", ["", "a", "sm", "mor", "zeb", "bulk-00042", "xyz",
+                                  "ben", "wes", "smith, ada", "ada ben", "0004", "00042",
+                                  "k-0099"])
 def test_count_and_first_page(benchmark: BenchmarkFixture, big_registry: Registry,
                               text: str) -> None:
     repo = PatientRepository(big_registry, "bench")

@@ -296,7 +296,7 @@ def test_criteria_that_refer_to_each_other_are_unknown_not_a_crash() -> None:
               "rule": {"type": "criteria_fail", "criteria": ["first"]}}
     verdict = _evaluate(_trial(first, second))
     assert [r.outcome for r in verdict.results] == ["unknown", "unknown"]
-    assert "criterion first cannot be evaluated here" in verdict.results[1].reason
+    assert "criterion #1 cannot be evaluated here" in verdict.results[1].reason
 
 
 def test_inputs_of_a_criterion_that_refers_back_include_what_the_others_read() -> None:

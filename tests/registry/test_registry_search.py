@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -12,7 +13,7 @@ import pytest
 
 from desktop.registry.database import Registry
 from desktop.registry.demo import seed_bulk
-from desktop.registry.patients import PatientRepository
+from desktop.registry.patients import PatientRepository, PatientRow
 from tests.registry.conftest import patient
 
 
@@ -47,10 +48,17 @@ def test_prefix_matches_mrn_family_or_given_case_insensitive(people: PatientRepo
     assert people.count("sm") == 4
 
 
-def test_prefix_only_not_substring(people: PatientRepository) -> None:
+def test_names_match_at_word_starts_only(people: PatientRepository) -> None:
     assert _mrns(people, "mith") == []
-    assert _mrns(people, "100") == []
     assert people.count("mith") == 0
+
+
+def test_mrn_matches_anywhere_from_three_characters(people: PatientRepository) -> None:
+    assert _mrns(people, "100") == ["H100"]
+    assert _mrns(people, "0") == []  # one or two characters: the MRN's start only
+    assert _mrns(people, "00") == []
+    assert _mrns(people, "m-9") == ["SM-9"]
+    assert people.count("100") == 1
 
 
 def test_mrn_prefix(people: PatientRepository) -> None:
@@ -142,13 +150,24 @@ def test_empty_search_walks_ordering_index(bulk_registry: Registry,
     assert plan == ["SCAN patient USING INDEX ix_patient_name_order"]
 
 
+def _brute_force(row: PatientRow, text: str) -> bool:
+    """What a search for ``text`` means, spelt out: the MRN contains it (from three
+    characters, else starts with it), or each word of it starts a word of the names."""
+    mrn, text = row.mrn.casefold(), text.strip().casefold()
+    if mrn.startswith(text) or (len(text) >= 3 and text in mrn):
+        return True
+    words = re.split(r"[ ,-]+", f"{row.family_name} {row.given_name}".casefold())
+    typed = [word for word in re.split(r"[ ,-]+", text) if word]
+    return bool(typed) and all(any(word.startswith(t) for word in words) for t in typed)
+
+
 def test_search_agrees_with_brute_force(bulk_registry: Registry) -> None:
     repo = PatientRepository(bulk_registry, "bench")
     everyone = repo.search("", limit=10_000, include_archived=True)
     assert len(everyone) == 3000
-    for text in ["a", "sm", "bulk-0001", "ada", "zz"]:
-        expected = [r for r in everyone if not r.archived and any(
-            value.casefold().startswith(text) for value in (r.mrn, r.family_name, r.given_name))]
+    for text in ["a", "sm", "bulk-0001", "ada", "zz", "0002", "00", "ton", "ada ben",
+                 "smith, ada", "bel-", "-sm", "ulk-000123"]:
+        expected = [r for r in everyone if not r.archived and _brute_force(r, text)]
         assert repo.count(text) == len(expected)
         assert repo.search(text, limit=10_000) == expected
         assert repo.search(text, offset=5, limit=7) == expected[5:12]

@@ -7,6 +7,7 @@ trial file: see the comments beside each entry.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -409,10 +410,10 @@ def _organ_ok() -> list[tuple[Any, ...]]:
     ("replace", "answer", "expected", "words"),
     [
         (None, True, "pass", "Meets all of"),
-        (("spo2", 91, "%", AT), True, "fail", "spo2"),
-        (("bilirubin_total", 5.1, "mg/dL", AT), True, "fail", "bilirubin"),
-        (None, False, "fail", "lvef-hf-class"),
-        (None, None, "unknown", "lvef-hf-class"),
+        (("spo2", 91, "%", AT), True, "fail", "Does not meet: #spo2"),
+        (("bilirubin_total", 5.1, "mg/dL", AT), True, "fail", "Does not meet: #bilirubin"),
+        (None, False, "fail", "Does not meet: #lvef-hf-class"),
+        (None, None, "unknown", "Waiting on: #lvef-hf-class"),
     ],
 )
 def test_age_and_organ_function_refer_back(replace: tuple[Any, ...] | None,
@@ -426,7 +427,12 @@ def test_age_and_organ_function_refer_back(replace: tuple[Any, ...] | None,
                                                      "sex": "female"})
     result, reason = _result(S1, data, "age-organ-function")
     assert result == expected
+    # The criteria referred to are named by their number in the stage, never their id.
+    stage = run(NCT, S1, data).stage
+    numbers = {c.id: n for n, c in enumerate(stage.criteria, start=1)}
+    words = re.sub(r"#([\w-]+)", lambda m: f"#{numbers[m.group(1)]}", words)
     assert words in reason
+    assert "lvef-hf-class" not in reason
 
 
 def test_age_outside_range_fails_the_refer_back_too() -> None:

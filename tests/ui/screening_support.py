@@ -79,7 +79,9 @@ def type_text(qtbot: QtBot, field: QLineEdit, text: str, commit: bool = True) ->
 
 def choose_unit(form: VisitForm, code: str, unit: str) -> None:
     combo = form.result_rows[code].unit
-    index = combo.findText(unit)
+    index = combo.findText(unit)  # as shown (µmol/L), or as the registry spells it (umol/L)
+    if index < 0:
+        index = combo.findData(unit)
     assert index >= 0, f"{unit} is not offered for {code}"
     combo.setCurrentIndex(index)
     combo.activated.emit(index)

@@ -160,7 +160,7 @@ def test_complete_stage_names_the_criteria_still_unknown(pre_infusion: VisitForm
     assert not button.isEnabled()
     assert button.toolTip().startswith("The stage can be completed once it is eligible or "
                                        "not eligible: ")
-    assert "criteria still need a value or answer (no. 1, " in button.toolTip()
+    assert "criteria still need a value or answer (#1, " in button.toolTip()
     assert button.toolTip() in pre_infusion.why_line.text()
 
 

@@ -52,6 +52,21 @@ def test_search_filters_as_you_type(qtbot: QtBot, window: MainWindow,
     assert listed_mrns(window) == []
 
 
+def test_search_finds_any_word_mrn_part_and_family_given(qtbot: QtBot, window: MainWindow,
+                                                         add_patient: AddPatient) -> None:
+    """#18: what a coordinator types from a wristband or a letter finds the patient."""
+    add_patient("NKS-0002", "Testwell", "Demo Bob")
+    add_patient("NKS-0003", "Åberg-Lindqvist", "Sofia")
+    add_patient("NKS-0120", "Osei", "Kwame")
+    window.model.refresh()
+    for typed, found in [("0002", ["NKS-0002"]), ("Bob", ["NKS-0002"]),
+                         ("lindqvist", ["NKS-0003"]), ("Testwell, Demo", ["NKS-0002"]),
+                         ("aberg", ["NKS-0003"]), ("ks-01", ["NKS-0120"])]:
+        window.search.clear()
+        qtbot.keyClicks(window.search, typed)
+        qtbot.waitUntil(lambda found=found: listed_mrns(window) == found)  # type: ignore[misc]
+
+
 def test_down_arrow_moves_into_table_and_enter_opens_patient(
         qtbot: QtBot, window: MainWindow, add_patient: AddPatient) -> None:
     seed(add_patient)

@@ -146,7 +146,12 @@ def test_a_not_eligible_stage_is_a_screen_failure_in_the_view_and_the_log(
 
     view = _view(qtbot, context, patient)
     assert _cell(view, 0, 1) == "✘ not eligible"
-    assert "screen failure:" in _cell(view, 0, 2)
+    # The failing criterion by its number and text, never the trial file's id ("ecog").
+    assert "screen failure: #5 ECOG performance status ≤2" in _cell(view, 0, 2)
+    assert "ecog" not in _cell(view, 0, 2)
+    tip = str(view.slots_model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole))
+    assert "• #5 ECOG performance status ≤2 (see Appendix A): ECOG 3 on" in tip
+    assert "ecog:" not in tip
     assert view.screenings_model.index(0, 2).data() == \
         "Screen failure at Screening #1: trial enrollment"
     view.slots.selectRow(1)

@@ -93,7 +93,7 @@ def test_hovering_a_bar_gives_the_window_its_exact_edges_and_what_it_applies_to(
         "Within 24 hours before NK cell infusion\n"
         "From 2026-11-07 10:00 to 2026-11-08 10:00\n"
         "Applies to: Direct bilirubin, AST, ALT, Creatinine clearance (Cockcroft-Gault)\n"
-        "Criteria: direct-bilirubin, ast-alt, crcl")
+        "Criteria: #1, #2, #3")  # their numbers in the stage, never ids
     on_day = view.tooltip_at(view.bar_rect(3, 1).center())
     assert "From 2026-11-08 00:00 up to, not including, 2026-11-09 00:00" in on_day
 

@@ -172,6 +172,8 @@ def test_form_is_generated_from_the_stage(library: dict[str, Trial],
                                       "weight", "spo2", "lvef"]
     creatinine = form.result_rows["creatinine"]
     assert [creatinine.unit.itemText(i) for i in range(creatinine.unit.count())] == \
+        ["mg/dL", "µmol/L"]  # as people write it; kept as the registry spells it
+    assert [creatinine.unit.itemData(i) for i in range(creatinine.unit.count())] == \
         ["mg/dL", "umol/L"]
     assert creatinine.uln is None  # no criterion compares creatinine with a ULN here
     ast = form.result_rows["ast"]
@@ -531,7 +533,7 @@ def test_complete_is_disabled_while_incomplete_and_completes_when_decided(
     assert signal.args == [visit.id]
     confirm = messages.messages[-1]
     assert confirm.kind == "confirm"
-    assert "as ELIGIBLE" in confirm.text
+    assert "as eligible?" in confirm.text
     assert "cannot be changed" in confirm.text
     saved = screenings.visit(visit.id)
     assert (saved.status, saved.decision) == ("completed", "eligible")
@@ -562,8 +564,10 @@ def test_completion_asks_about_and_stores_what_the_registry_decides_now(
     with qtbot.waitSignal(form.changed, timeout=1000):
         qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
     confirm = messages.messages[-1]
-    assert "Complete Screening #1: trial enrollment as NOT ELIGIBLE?" in confirm.text
-    assert "Failing: age." in confirm.text
+    assert "Complete “Screening #1: trial enrollment” as not eligible?" in confirm.text
+    # The criterion by its number and protocol text, never its id ("age").
+    assert "Not met: #2 Age ≥ 18 years old." in confirm.text
+    assert "age." not in confirm.text
     assert "the screen showed" not in confirm.text  # the screen was brought up to date
     saved = screenings.visit(visit.id)
     assert (saved.status, saved.decision) == ("completed", "not_eligible")
@@ -592,7 +596,7 @@ def test_an_entry_changed_while_the_question_is_open_refuses_completion(
 
     monkeypatch.setattr(messages, "confirm", edited_meanwhile)
     qtbot.mouseClick(form.complete_button, Qt.MouseButton.LeftButton)
-    assert "as ELIGIBLE?" in asked[0]
+    assert "as eligible?" in asked[0]
     error = messages.messages[-1]
     assert (error.kind, error.title) == ("error", "Stage not completed")
     assert error.text == ("Screening #1: trial enrollment was not completed: it was to be "
@@ -693,7 +697,7 @@ def test_the_form_counts_hour_windows_in_elapsed_time_of_the_site_zone(
     type_text(qtbot, form.event_rows["lymphodepletion"].field, "2027-03-14 08:00")
     enter_result(qtbot, form, "ast", "30", "U/L", taken)
     reason = form.model.reason("ast-alt") or ""
-    assert (f"AST 30 U/L = 0.75 x site ULN (40 U/L) on {taken} <= 3 x ULN" in reason) == counted
+    assert (f"AST 30 U/L = 0.75 × site ULN (40 U/L) on {taken} <= 3 ×ULN" in reason) == counted
     assert (f"AST of {taken} is stale" in reason) == (not counted), reason
     start = "2027-03-13 07:00" if zone == "America/New_York" else "2027-03-13 08:00"
     assert f"a new result is due from {start}" in reason

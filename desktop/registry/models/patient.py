@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, Table, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Table, text
 from sqlmodel import AutoString, Field, SQLModel
 
 from desktop.domain.identifiers import mrn_key as fold_mrn
@@ -77,3 +77,21 @@ class Patient(SQLModel, table=True):
 
 #: The Core table, for set-based queries (search, bulk insert) that skip the ORM.
 patient_table: Table = metadata.tables["patient"]
+
+
+#: The search tables (``desktop.registry.search_sql``, migration 0010): derived from each
+#: patient's names and MRN, rewritten with them, never audited themselves (the patient's
+#: row is). One row per word or part and patient, in a key order that is the lookup; a
+#: patient's rows are removed by their keys, computed from the values they were made of.
+name_word_table: Table = Table(
+    "patient_name_word", metadata,
+    Column("word", AutoString, primary_key=True),
+    Column("patient_id", Integer, ForeignKey("patient.id"), primary_key=True),
+    sqlite_with_rowid=False,
+)
+mrn_part_table: Table = Table(
+    "patient_mrn_part", metadata,
+    Column("part", AutoString, primary_key=True),
+    Column("patient_id", Integer, ForeignKey("patient.id"), primary_key=True),
+    sqlite_with_rowid=False,
+)

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop.domain.engine import Verdict
 from desktop.domain.trial import Criterion, Stage
+from desktop.domain.units import display_text
+from desktop.domain.wording import shorten
 from desktop.ui.screening.visit_style import LOOKS, status_icon
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -45,11 +47,9 @@ OutcomeRole: Final = Qt.ItemDataRole.UserRole + 2
 
 
 def short_text(text: str, limit: int = SHORT_TEXT) -> str:
-    """The protocol text on one line, cut at a word boundary (the full text is the tooltip)."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-") + "…"
+    """The protocol text on one line, cut at a word boundary and never inside a quantity
+    (``wording.shorten``); the full text is the tooltip."""
+    return shorten(text, limit)
 
 
 @dataclass(frozen=True)
@@ -61,18 +61,20 @@ class _Row:
     reason: str
     title: str
     tooltip: str
+    #: "criterion 3": how a screen reader names the row.
+    spoken: str
 
 
-def _static(criterion: Criterion, number: int) -> tuple[str, str]:
-    """The words of a row that never change with the record: title and tooltip."""
+def _static(criterion: Criterion, number: int) -> tuple[str, str, str]:
+    """The words of a row that never change with the record: title, tooltip, spoken."""
     kind = criterion.kind.capitalize()
     how = "answered" if criterion.attested else "computed"
     title = f"{number}. {kind} · {how}\n{short_text(criterion.text)}"
-    tip = f"<p><b>{escape(kind)} {escape(criterion.id)}</b> (protocol text)</p>" \
+    tip = f"<p><b>{escape(kind)} #{number}</b> (protocol text)</p>" \
           f"<p>{escape(criterion.text)}</p>"
     if criterion.note:
         tip += f"<p><b>Reading note:</b> {escape(criterion.note)}</p>"
-    return title, tip
+    return title, tip, f"criterion {number}"
 
 
 _FLAGS: Final = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | \
@@ -96,7 +98,7 @@ class OutcomesTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[_Row] = []
         self._stage: Stage | None = None
-        self._words: dict[str, tuple[str, str]] = {}
+        self._words: dict[str, tuple[str, str, str]] = {}
         self._icons = {k: status_icon(k) for k in LOOKS}
         self._words_of = {k: v.word for k, v in LOOKS.items()}
         self._bold = QFont()
@@ -111,8 +113,8 @@ class OutcomesTableModel(QAbstractTableModel):
             self._stage = verdict.stage
             self._words = {c.id: _static(c, n)
                            for n, c in enumerate(verdict.stage.criteria, start=1)}
-        rows = [_Row(r.criterion.id, r.outcome, r.reason, *self._words[r.criterion.id])
-                for r in results]
+        rows = [_Row(r.criterion.id, r.outcome, display_text(r.reason),
+                     *self._words[r.criterion.id]) for r in results]
         same_shape = [r.criterion_id for r in rows] == [r.criterion_id for r in self._rows]
         if not same_shape:
             self.beginResetModel()
@@ -190,7 +192,7 @@ class OutcomesTableModel(QAbstractTableModel):
             if role == _FONT:
                 return self._bold
             if role == _ACCESSIBLE:
-                return f"{self._words_of[row.outcome]}: {row.criterion_id}"
+                return f"{self._words_of[row.outcome]}: {row.spoken}"
         if role == _TOOLTIP:
             return row.tooltip
         if role == CriterionIdRole:

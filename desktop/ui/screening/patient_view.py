@@ -91,6 +91,7 @@ class PatientView(QWidget):
         self.trial_choice.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.trial_choice.setMinimumContentsLength(28)
+        self.trial_choice.currentIndexChanged.connect(self._trial_choice_tip)
         self.start_button = named(QPushButton("Start screening"), "start_screening")
         self.start_button.clicked.connect(self.start_screening)
         self._screened: set[str] = set()
@@ -254,6 +255,14 @@ class PatientView(QWidget):
                 found[visit.id] = Standing(None, problem=str(exc))
         return found
 
+    def _trial_choice_tip(self) -> None:
+        """The chooser's tooltip: why it is disabled, else the chosen trial's whole title."""
+        why_not = self.entry_refusal()
+        chosen = self.trial_choice.currentIndex()
+        title = self.trial_choice.itemData(chosen, Qt.ItemDataRole.ToolTipRole) \
+            if chosen >= 0 else None
+        self.trial_choice.setToolTip(why_not or (title if isinstance(title, str) else ""))
+
     def _fill_trial_choice(self, summaries: list[ScreeningSummary]) -> None:
         """Every trial, those screened for marked; stays on the trial chosen before."""
         self._screened = {s.trial.id for s in summaries}
@@ -265,9 +274,14 @@ class PatientView(QWidget):
             trials = {}
         trial_chooser.fill(self.trial_choice, trials, self._screened,
                            keep if isinstance(keep, str) else None)
+        # The list opens wide enough for every item whole, whatever the closed box shows.
+        metrics = self.trial_choice.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.trial_choice.itemText(i))
+                      for i in range(self.trial_choice.count())), default=0)
+        self.trial_choice.view().setMinimumWidth(widest + 4 * metrics.averageCharWidth())
         why_not = self.entry_refusal()
         self.trial_choice.setEnabled(why_not is None)
-        self.trial_choice.setToolTip(why_not or "")
+        self._trial_choice_tip()
         self._offer_start()
 
     def _offer_start(self) -> None:
@@ -415,4 +429,3 @@ class PatientView(QWidget):
         for form in list(self.forms.values()):
             form.close()
         super().closeEvent(event)
-

@@ -14,7 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
+from desktop.domain.units import display_text
 from desktop.domain.visits import StageState
+from desktop.domain.wording import criterion_ref
 from desktop.ui.common.row_model import RowTableModel
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.screening_summary import ScreeningSummary, SlotView
@@ -101,7 +103,8 @@ class SlotsModel(RowTableModel[SlotView]):
                 text += f"\n\nThe protocol allows proceeding after review: {stage.override.text}"
             if view.failure is not None:
                 text += "\n\nScreen failure:\n" + "\n".join(
-                    f"• {cid}: {reason}" for cid, reason in view.failure.reasons)
+                    f"• {criterion_ref(stage, cid)}: {display_text(reason)}"
+                    for cid, reason in view.failure.reasons)
             return text
         if role == Qt.ItemDataRole.BackgroundRole and column == 1:
             colour = STATE_COLOUR[view.state]

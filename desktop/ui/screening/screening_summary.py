@@ -14,6 +14,7 @@ from desktop.domain.attribution import Attribution
 from desktop.domain.text import fmt_when
 from desktop.domain.trial import Trial
 from desktop.domain.visits import Slot, StageState, due_next, next_slot, slots
+from desktop.domain.wording import criterion_ref
 from desktop.services.rows import (
     PatientChangeRow,
     ScreenFailureRow,
@@ -106,7 +107,8 @@ class SlotView:
             parts.append("⚠ verdict would differ today: "
                          + ("not eligible" if now == "not_eligible" else now))
         if self.failure is not None and visit.override is None:
-            parts.append("screen failure: " + "; ".join(cid for cid, _ in self.failure.reasons))
+            parts.append("screen failure: " + "; ".join(
+                criterion_ref(self.slot.stage, cid, 60) for cid, _ in self.failure.reasons))
         if self.changes:
             parts.append(changes_text(self.changes))
         return " · ".join(parts)

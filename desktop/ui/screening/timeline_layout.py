@@ -157,14 +157,30 @@ def _bar(span: Span, timeline: Timeline, y: float, height: float, left: float,
     gap = 4
     right_room = limit - rect.right() - gap
     left_room = rect.left() - left - gap
-    if right_room >= full or right_room >= left_room:
-        text = small.elidedText(span.text, Qt.TextElideMode.ElideRight, int(right_room))
+    # Beside the bar where the whole text fits, the right first; else on the roomier side,
+    # cut between words (the bar's tooltip says it whole).
+    if right_room >= full or (left_room < full and right_room >= left_room):
+        text = _words_that_fit(span.text, small, right_room)
         box = QRectF(rect.right() + gap, y, right_room, height)
     else:
-        text = small.elidedText(span.text, Qt.TextElideMode.ElideRight, int(left_room))
+        text = _words_that_fit(span.text, small, left_room)
         text_w = small.horizontalAdvance(text) + 2
         box = QRectF(rect.left() - gap - text_w, y, text_w, height)
     return BarBox(rect, span, box, text)
+
+
+def _words_that_fit(text: str, metrics: QFontMetrics, room: float) -> str:
+    """``text`` whole if it fits in ``room``, else as many whole words as fit, then "…"
+    (never a word cut in two: "Planned venetoclax initiatio…" hid what it was)."""
+    if metrics.horizontalAdvance(text) + 2 <= room:
+        return text
+    words = text.split(" ")
+    while len(words) > 1:
+        words.pop()
+        shown = " ".join(words).rstrip(" ,:;-(") + "…"
+        if metrics.horizontalAdvance(shown) + 2 <= room:
+            return shown
+    return "…" if metrics.horizontalAdvance("…") + 2 <= room else ""
 
 
 def _marker_labels(timeline: Timeline, font: QFont, small: QFontMetrics, left: float,

@@ -27,7 +27,7 @@ def span_tooltip(span: Span) -> str:
         span.text[0].upper() + span.text[1:],
         f"From {span.start:{TIME}} {until} {span.end:{TIME}}",
         f"Applies to: {', '.join(span.labels)}",
-        f"Criteria: {', '.join(span.criteria)}",
+        f"Criteria: {', '.join(span.numbers)}",
     ])
 
 

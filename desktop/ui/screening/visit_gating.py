@@ -22,7 +22,9 @@ from PySide6.QtWidgets import QPushButton
 
 from desktop.domain.accounts import Role
 from desktop.domain.engine import CriterionResult, Outcome, Verdict
+from desktop.domain.units import display_text
 from desktop.domain.visits import completion_refusal
+from desktop.domain.wording import clause, criterion_ref
 from desktop.services.rows import (
     PatientChangeRow,
     RegistryError,
@@ -56,6 +58,9 @@ SIGN_LABELS: Final = {Action.PREPARE: "Prepare… ({meaning})",
 CORRECTION_TIP: Final = ("Reopen this stage as a new version, with the reason: the "
                          "version signed stays in the record, and the new one needs its "
                          "own signatures.")
+
+#: Characters of a criterion's text in a message (its number comes first, in full).
+CRITERION_WORDS = 80
 
 
 class VisitGating(VisitFormState):
@@ -302,7 +307,7 @@ class VisitGating(VisitFormState):
         if pending:
             self._messages.error(self, "Stage not completed",
                                  "These entries are not saved yet; correct or clear them "
-                                 "first: " + "; ".join(pending) + ".")
+                                 "first: " + "; ".join(clause(p) for p in pending) + ".")
             return
         self._evaluate()  # the screen as of now, as the registry will assess it
         try:
@@ -312,20 +317,24 @@ class VisitGating(VisitFormState):
             return
         decision = verdict.decision
         if decision == "incomplete":
-            unknown = ", ".join(r.id for r in verdict.missing)
+            unknown = "; ".join(criterion_ref(self._stage, r.id, CRITERION_WORDS)
+                                for r in verdict.missing)
+            count = len(verdict.missing)
             self._messages.error(self, "Stage not completed",
-                                 f"The saved entries leave {len(verdict.missing)} criteria "
-                                 f"unknown ({unknown}); the stage can be completed only as "
-                                 f"eligible or not eligible.")
+                                 f"The saved entries leave {count} "
+                                 f"criteri{'on' if count == 1 else 'a'} unknown ({unknown}); "
+                                 f"the stage can be completed only as eligible or not "
+                                 f"eligible.")
             return
         word = WORD[decision]
-        failing = ", ".join(r.id for r in verdict.failing)
-        detail = f" Failing: {failing}." if failing else ""
+        failing = "; ".join(criterion_ref(self._stage, r.id, CRITERION_WORDS)
+                            for r in verdict.failing)
+        detail = f" Not met: {failing}." if failing else ""
         shown = self.verdict.decision if self.verdict is not None else decision
         differs = "" if shown == decision else (
             f" Note: the screen showed {DECISION_WORDS[shown]}; what is saved decides "
             f"{word}. Review the outcomes if that is unexpected.")
-        text = (f"Complete {self._stage.title} as {word.upper()}? The registry decides "
+        text = (f"Complete “{display_text(self._stage.title)}” as {word}? The registry decides "
                 f"from what is saved for this visit, assessed now.{detail}{differs} Once "
                 f"completed, this visit's answers, planned dates and decision cannot be "
                 f"changed.")

@@ -70,6 +70,7 @@ class EventRow(QWidget):
         title = QLabel(f"Planned {label}")
         title.setBuddy(self.field)
         title.setFixedWidth(LABEL_WIDTH)
+        title.setWordWrap(True)  # "Planned venetoclax initiation" on two lines, never cut
         self.error = message_label(f"event_{name}_error")
         self._messages = Messages(self.error, {"at": self.field})
         grid = QGridLayout(self)

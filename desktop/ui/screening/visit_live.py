@@ -17,8 +17,10 @@ from desktop.domain.freshness import (
 )
 from desktop.domain.pending import with_pending
 from desktop.domain.record import Observation, RecordError
+from desktop.domain.units import display_text
 from desktop.domain.validity import validity
 from desktop.domain.visits import due_next, events_of
+from desktop.domain.wording import sentence
 from desktop.services.rows import (
     RegistryError,
     unusual,
@@ -47,7 +49,7 @@ class VisitLive(VisitFormState):
                 parsed = observation(code, value, row.unit_text(), at, uln=row.uln_text(),
                                      now=self._clock(), birth_date=self._patient.birth_date)
             except RecordError as exc:
-                errors[exc.field] = exc.message[:1].upper() + exc.message[1:] + "."
+                errors[exc.field] = sentence(display_text(exc.message))
         self._unconfirmed.pop(code, None)
         shown = errors
         if parsed is not None:
@@ -227,4 +229,4 @@ class VisitLive(VisitFormState):
             event_row.show_errors({})
         except RecordError as exc:
             self._events_typed[name] = None
-            event_row.show_errors({"at": exc.message + "."})
+            event_row.show_errors({"at": sentence(display_text(exc.message))})

@@ -58,8 +58,8 @@ class QuestionCard(QFrame):
         cid = criterion.id
         self.setObjectName(f"question_{cid}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        heading = QLabel(f"<b>{number}. {criterion.kind.capitalize()}</b> "
-                         f"<span style='color:{HINT_COLOUR}'>{cid}</span>")
+        self.number = number
+        heading = QLabel(f"<b>{number}. {criterion.kind.capitalize()}</b>")
         text = named(QLabel(criterion.text), f"question_{cid}_text")
         text.setWordWrap(True)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -85,7 +85,7 @@ class QuestionCard(QFrame):
         answers = QHBoxLayout()
         for value, label in ANSWER_LABELS:
             button = named(QRadioButton(label), f"question_{cid}_{value.replace('/', '')}")
-            button.setAccessibleName(f"{cid}: {label}")
+            button.setAccessibleName(f"Criterion {number}: {label}")
             self.group.addButton(button)
             self.buttons[value] = button
             answers.addWidget(button)
@@ -102,10 +102,10 @@ class QuestionCard(QFrame):
 
         self.note = named(QLineEdit(), f"question_{cid}_note_field")
         self.note.setPlaceholderText("Note")
-        self.note.setAccessibleName(f"{cid}: note")
+        self.note.setAccessibleName(f"Criterion {number}: note")
         self.source = named(QLineEdit(), f"question_{cid}_source")
         self.source.setPlaceholderText("Source document, e.g. BM biopsy report 2026-10-30")
-        self.source.setAccessibleName(f"{cid}: source document")
+        self.source.setAccessibleName(f"Criterion {number}: source document")
         details = QHBoxLayout()
         details.addWidget(self.note, 2)
         details.addWidget(self.source, 3)

@@ -12,6 +12,7 @@ from typing import Final
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from desktop.domain.units import display_unit
 from desktop.ui.common.widgets import named
 from desktop.ui.screening.visit_entry import (
     LABEL_WIDTH,
@@ -58,11 +59,12 @@ class ResultRow(QWidget):
         self.value.setFixedWidth(VALUE_WIDTH)
         self.title.setBuddy(self.value)
         self.unit = named(QComboBox(), f"result_{code}_unit")
-        self.unit.addItems(list(units))
+        for unit in units:  # shown as people write it, kept as the registry spells it
+            self.unit.addItem(display_unit(unit), unit)
         self.unit.setAccessibleName(f"{label} unit")
         self.unit.setFixedWidth(UNIT_WIDTH)
         if len(units) == 1:
-            self.unit.setToolTip(f"{label} is entered in {units[0]} only")
+            self.unit.setToolTip(f"{label} is entered in {display_unit(units[0])} only")
         self.at = named(QLineEdit(), f"result_{code}_at")
         self.at.setPlaceholderText(WHEN_HINT)
         self.at.setToolTip(WHEN_TIP)
@@ -123,7 +125,9 @@ class ResultRow(QWidget):
         return self.value.text()
 
     def unit_text(self) -> str:
-        return self.unit.currentText()
+        """The chosen unit as the registry spells it (``umol/L``; shown ``µmol/L``)."""
+        data = self.unit.currentData()
+        return data if isinstance(data, str) else self.unit.currentText()
 
     def at_text(self) -> str:
         return self.at.text()
@@ -143,7 +147,9 @@ class ResultRow(QWidget):
     def set_values(self, value: str, unit: str, at: datetime | None,
                    uln: str | None) -> None:
         self.value.setText(value)
-        index = self.unit.findText(unit)
+        index = self.unit.findData(unit)
+        if index < 0:
+            index = self.unit.findText(unit)
         if index >= 0:
             self.unit.setCurrentIndex(index)
             self._tag()

@@ -307,11 +307,11 @@ class VisitSaving(VisitFormState):
         except RegistryError as exc:
             card.revert_choice()
             self._evaluate()
-            self._not_saved(f"Answer to {cid}", exc)
+            self._not_saved(f"Answer to criterion {card.number}", exc)
             return
         card.show_errors({})
         card.mark_saved()
-        self._saved_ok(f"answer to {cid}")
+        self._saved_ok(f"answer to criterion {card.number}")
 
     def flush(self) -> list[str]:
         """Save every finished-but-unsaved field; returns what still is not saved,
@@ -344,10 +344,10 @@ class VisitSaving(VisitFormState):
                 if code in self._unconfirmed:
                     errors = f"{self._unconfirmed[code]}: not confirmed yet."
                 found.append(f"{row.label}: {errors}" if errors else row.label)
-        for cid, card in self.questions.items():
+        for card in self.questions.values():
             if not card.is_saved():
-                found.append(f"Answer to {cid} (choose Yes, No or N/A)"
-                             if card.value() is None else f"Answer to {cid}")
+                found.append(f"Answer to criterion {card.number} (choose Yes, No or N/A)"
+                             if card.value() is None else f"Answer to criterion {card.number}")
         return found
 
 

@@ -8,6 +8,8 @@ The signing service decides every signature and correction; these only ask and s
 
 from __future__ import annotations
 
+from desktop.domain.units import display_text
+from desktop.domain.wording import criterion_ref
 from desktop.services.rows import RegistryError
 from desktop.services.signing import Action, OverrideParty, SignatureRow
 from desktop.ui.common.reason_dialog import ReasonDialog
@@ -46,7 +48,8 @@ class VisitSigning(VisitGating):
             return
         sha = request.shown.content_sha256
         failing = [] if self.verdict is None or self._visit.decision != "not_eligible" \
-            else [f"{r.criterion.id}: {r.reason}" for r in self.verdict.failing]
+            else [f"{criterion_ref(self._stage, r.criterion.id)}: {display_text(r.reason)}"
+                  for r in self.verdict.failing]
         patient = self._patient
         signed = Signed(f"{patient.family_name.upper()}, {patient.given_name} "
                         f"(MRN {patient.mrn})", self._stage.title,

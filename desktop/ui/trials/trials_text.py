@@ -8,22 +8,28 @@ words are shown verbatim; what a rule reads and decides comes from
 
 from __future__ import annotations
 
+import textwrap
 from html import escape
 from typing import Final
 
 from desktop.domain.trial import Stage, Trial
+from desktop.domain.wording import shorten
 from desktop.ui.trials.criteria_model import NOTE_MARK, CriterionRow
 
-SHORT_TITLE: Final = 44  # characters of a trial title shown in the tree
+SHORT_TITLE: Final = 44  # characters of a shortened trial title
+TITLE_LINE: Final = 34  # characters of a line of a trial title in the tree
 NOTE_STYLE: Final = "background:#fff6d5; border-left:3px solid #c9a227; padding:4px;"
 
 
 def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     """``title`` cut at a word boundary to about ``limit`` characters (full one in tooltips)."""
-    if len(title) <= limit:
-        return title
-    cut = title[:limit].rsplit(" ", 1)[0].rstrip(" ,:;-")
-    return f"{cut}…"
+    return shorten(title, limit)
+
+
+def wrapped_title(title: str, width: int = TITLE_LINE) -> str:
+    """``title`` whole, in lines of about ``width`` characters broken between words: the
+    tree shows every word of it."""
+    return "\n".join(textwrap.wrap(" ".join(title.split()), width)) or title
 
 
 def stage_label(stage: Stage) -> str:
@@ -40,8 +46,8 @@ def criteria_count(stage: Stage) -> str:
 def header_html(trial: Trial, stage: Stage) -> str:
     """The trial and stage as the header shows them; the protocol's words verbatim."""
     version = escape(trial.protocol_version)
-    if trial.protocol_date is not None:
-        version += f" ({trial.protocol_date.isoformat()})"
+    if trial.protocol_date is not None and trial.protocol_date.isoformat() not in version:
+        version += f" ({trial.protocol_date.isoformat()})"  # unless the version says it
     parts = [
         f"<h3 style='margin:0'>{escape(trial.title)}</h3>",
         f"<p style='margin:2px 0'><b>{escape(trial.id)}</b> · {escape(trial.sponsor)}"

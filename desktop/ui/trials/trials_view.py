@@ -58,8 +58,8 @@ from desktop.ui.trials.trials_text import (
     criteria_count,
     details_html,
     header_html,
-    short_title,
     stage_label,
+    wrapped_title,
 )
 
 #: Tree item data: (trial index, stage index); stage index -1 on a trial's own row.
@@ -86,11 +86,12 @@ class TrialsView(QWidget):
         self.tree.setColumnCount(2)  # title | criteria count, so a long title never hides it
         self.tree.setHeaderHidden(True)
         self.tree.setAccessibleName("Trials and stages")
-        self.tree.setUniformRowHeights(True)
-        self.tree.setMinimumWidth(220)
+        # A trial's row holds its whole title on several lines, so rows differ in height.
+        self.tree.setUniformRowHeights(False)
+        self.tree.setMinimumWidth(260)
         self._trial_items: list[QTreeWidgetItem] = []
         for t, trial in enumerate(self._trials):
-            item = QTreeWidgetItem([f"{trial.id}  {short_title(trial.title)}", ""])
+            item = QTreeWidgetItem([f"{trial.id}\n{wrapped_title(trial.title)}", ""])
             item.setData(0, ItemRole, (t, -1))
             item.setToolTip(0, f"{trial.id}: {trial.title}")
             font = item.font(0)
