@@ -21,12 +21,12 @@ never fails a command. The cache is safe to delete at any time.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
 from datetime import date
 from fractions import Fraction
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +43,31 @@ _SOURCES = ("domain/trial.py", "domain/trial_schema.py", "domain/units.py", "lib
 _PACKAGES = ("pydantic", "pydantic_core", "yaml")
 
 
+def _sha256_maker() -> Any:
+    """CPython's built-in SHA-256 where it has one: hashlib would load OpenSSL first,
+    some 3 ms of every start-up for a hash of a few kilobytes."""
+    try:
+        return import_module("_sha256").sha256
+    except (ImportError, AttributeError):  # pragma: no cover - another Python
+        return import_module("hashlib").sha256
+
+
+_sha256 = _sha256_maker()
+
+
 def file_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return str(_sha256(data).hexdigest())
 
 
 def cache_file(folder: Path) -> Path:
     """The cache file of the library in ``folder`` (one per folder)."""
-    where = hashlib.sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
+    where = _sha256(str(folder.resolve()).encode("utf-8", "surrogateescape"))
     return cache_dir() / f"trials-{where.hexdigest()[:20]}.json"
 
 
 def fingerprint() -> str:
     """The code a cached trial was validated with: a change gives another fingerprint."""
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
+    digest = _sha256(f"{FORMAT}|{__version__}|{sys.version}".encode())
     package = Path(__file__).resolve().parent
     for name in _SOURCES:
         try:
@@ -66,7 +78,7 @@ def fingerprint() -> str:
         digest.update(found.encode("utf-8", "surrogateescape"))
     if getattr(sys, "frozen", False):  # a bundle's code is inside its executable
         digest.update(_stat(Path(sys.executable)).encode())
-    return digest.hexdigest()
+    return str(digest.hexdigest())
 
 
 def _installed(names: tuple[str, ...]) -> list[str]:

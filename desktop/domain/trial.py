@@ -1,6 +1,6 @@
 """The trial model: one protocol's stages and criteria, as the engine reads them.
 
-Plain frozen dataclasses, built only from data that :mod:`desktop.domain.trial_schema`
+Plain frozen classes, built only from data that :mod:`desktop.domain.trial_schema`
 (the pydantic schema of ``trials/*.yaml``) has validated, or from the trial library's
 cache of that validated data (:mod:`desktop.library_cache`). Keeping pydantic out of
 this module is what lets a headless command start without importing it.
@@ -18,12 +18,11 @@ cache stores them. ``Model.model_validate(data)`` validates against the schema
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Callable, Mapping
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Literal, Self, TypeVar, Union
+from typing import Any, ClassVar, Literal, Self, TypeVar, Union, dataclass_transform
 
 EVENTS: dict[str, str] = {
     "lymphodepletion": "lymphodepletion",
@@ -59,8 +58,75 @@ SPAN_RE = re.compile(r"^(\d+)(h|d|w|mo)$")
 ID_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
+class _Factory:
+    """A field's default made afresh for every model (``model_field(default_factory=...)``)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+def model_field(*, default_factory: Callable[[], Any]) -> Any:
+    return _Factory(default_factory)
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(model_field,))
 class _Model:
-    """What every trial model shares: validation and JSON through the schema."""
+    """What every trial model shares: keyword construction of its annotated fields (in
+    order, with their defaults), no assignment after it, equality, hashing and ``repr``
+    over the fields, like a frozen keyword-only dataclass. Written out rather than made
+    with :mod:`dataclasses`, whose generated methods cost over a millisecond a class at
+    every start-up; plus validation and JSON through the schema."""
+
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        # The class's own annotations (names only, in order); inspect.get_annotations
+        # would import inspect, the start-up cost this class avoids.
+        own = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+        cls._fields = (*cls._fields, *(name for name in own if name not in cls._fields))
+        cls._defaults = cls._defaults | {name: cls.__dict__[name] for name in own
+                                         if name in cls.__dict__}
+
+    def __init__(self, **values: Any) -> None:
+        cls = type(self)
+        unknown = values.keys() - set(cls._fields)
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unexpected fields {sorted(unknown)}")
+        state = self.__dict__
+        for name in cls._fields:
+            if name in values:
+                state[name] = values[name]
+            elif name in cls._defaults:
+                default = cls._defaults[name]
+                state[name] = default.make() if isinstance(default, _Factory) else default
+            else:
+                raise TypeError(f"{cls.__name__}: missing field {name!r}")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a trial model is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a trial model is frozen")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(self.__dict__[name] for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, _Model)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self._values()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={self.__dict__[name]!r}" for name in self._fields)
+        return f"{self.__class__.__qualname__}({shown})"
 
     @classmethod
     def model_validate(cls, data: object) -> Self:
@@ -77,10 +143,6 @@ class _Model:
         return dump_json(self)
 
 
-_frozen = dataclass(frozen=True, kw_only=True)
-
-
-@_frozen
 class Window(_Model):
     """When an observation counts: a span before an event, or the event's calendar day."""
 
@@ -107,7 +169,6 @@ class Window(_Model):
         return f"within {amount} {name} before {event}"
 
 
-@_frozen
 class Compare(_Model):
     """``of`` (an observation code or a derived quantity) compared with a limit.
 
@@ -126,7 +187,6 @@ class Compare(_Model):
     window: Window | None = None
 
 
-@_frozen
 class AnyOf(_Model):
     """Holds when any part holds ("ECOG <= 2 or Karnofsky >= 60")."""
 
@@ -134,7 +194,6 @@ class AnyOf(_Model):
     of: list[Rule]
 
 
-@_frozen
 class AllOf(_Model):
     """Holds when every part holds ("AST and ALT <= 3 x ULN")."""
 
@@ -142,7 +201,6 @@ class AllOf(_Model):
     of: list[Rule]
 
 
-@_frozen
 class Exception_(_Model):
     """``base`` applies, or ``relaxed`` where one of ``facts`` is true (Gilbert's)."""
 
@@ -152,7 +210,6 @@ class Exception_(_Model):
     relaxed: Rule
 
 
-@_frozen
 class CriteriaFail(_Model):
     """Holds when any of the named criteria of the same stage fails.
 
@@ -167,7 +224,6 @@ class CriteriaFail(_Model):
 Rule = Union[Compare, AnyOf, AllOf, Exception_, CriteriaFail]  # noqa: UP007
 
 
-@_frozen
 class Criterion(_Model):
     """One criterion, in protocol order: attested by a person or computed by a rule."""
 
@@ -185,10 +241,9 @@ class Criterion(_Model):
     note: str | None = None
     #: ids of criteria of the same stage that stand in for this one: the protocol's
     #: 'A OR B' across criteria, 'unless thought to be disease related'
-    alternatives: list[str] = field(default_factory=list)
+    alternatives: list[str] = model_field(default_factory=list)
 
 
-@_frozen
 class Override(_Model):
     """Where the protocol lets a failed stage proceed after review."""
 
@@ -198,7 +253,6 @@ class Override(_Model):
     agreed_by: list[str]
 
 
-@_frozen
 class Stage(_Model):
     id: str
     title: str
@@ -217,7 +271,6 @@ class Stage(_Model):
         return self._by_id.get(criterion_id)
 
 
-@_frozen
 class Trial(_Model):
     id: str
     title: str
@@ -225,7 +278,7 @@ class Trial(_Model):
     protocol_version: str
     protocol_date: date | None = None
     source: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = model_field(default_factory=list)
     stages: list[Stage]
 
     @property
@@ -257,8 +310,8 @@ def compares(rule: Rule | None,
 
 def to_plain(value: Any) -> Any:
     """A model as dicts (its fields, in order), lists and the values they hold."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, _Model):
+        return {name: to_plain(value.__dict__[name]) for name in value._fields}
     if isinstance(value, list):
         return [to_plain(item) for item in value]
     return value
@@ -400,6 +453,4 @@ _CONVERT: dict[type[_Model], dict[str, Any]] = {
             "protocol_date": _day, "source": _text, "notes": _texts,
             "stages": _models(Stage)},
 }
-_FIELDS: dict[type[_Model], frozenset[str]] = {
-    cls: frozenset(f.name for f in fields(cls)) for cls in _CONVERT  # type: ignore[arg-type]
-}
+_FIELDS: dict[type[_Model], frozenset[str]] = {cls: frozenset(cls._fields) for cls in _CONVERT}
