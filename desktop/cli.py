@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, NoReturn
 
 from desktop import __version__
@@ -317,9 +317,10 @@ def _headless(args: argparse.Namespace) -> int:
     from desktop.domain.engine import evaluate
 
     site_uln = _site_uln(args)
+    zone = _zone()
 
     def one(data: Any) -> Any:
-        record = _record(data)
+        record = _record(data, zone)
         verdict = evaluate(trial, stage.id, record, site_uln)
         return verdict.as_json() | {"as_of": _iso(record.as_of)}
 
@@ -330,9 +331,10 @@ def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:
     from desktop.domain.prescreen import prescreen
 
     site_uln = _site_uln(args)
+    zone = _zone()
 
     def one(data: Any) -> Any:
-        record = _record(data)
+        record = _record(data, zone)
         return [entry.as_json() | {"as_of": _iso(record.as_of)}
                 for entry in prescreen(library, record, site_uln)]
 
@@ -377,11 +379,18 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
 
 
-def _record(data: Any) -> Any:
-    from desktop.domain.record import parse_record
+def _zone() -> tzinfo:
+    """The site's zone, once per run (after ``_site_uln``, which may set it): reading
+    the zone file for every record of a ``--jsonl`` run cost more than its evaluation."""
     from desktop.zone import site_zone
 
-    return parse_record(data, now=datetime.now(), zone=site_zone())
+    return site_zone()
+
+
+def _record(data: Any, zone: tzinfo) -> Any:
+    from desktop.domain.record import parse_record
+
+    return parse_record(data, now=datetime.now(), zone=zone)
 
 
 def _run_records(args: argparse.Namespace, one: Any) -> int:
