@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, ClassVar, Literal, Self, TypeVar, Union, dataclass_transform
 
 EVENTS: dict[str, str] = {
@@ -81,6 +82,7 @@ class _Model:
 
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
+    _getter: ClassVar[Callable[..., Any]]
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
@@ -90,6 +92,9 @@ class _Model:
         cls._fields = (*cls._fields, *(name for name in own if name not in cls._fields))
         cls._defaults = cls._defaults | {name: cls.__dict__[name] for name in own
                                          if name in cls.__dict__}
+        # The fields' values as one tuple, in C (equality and hashing are on hot paths);
+        # every model has two fields or more, so the getter always answers a tuple.
+        cls._getter = attrgetter(*cls._fields)
 
     def __init__(self, **values: Any) -> None:
         cls = type(self)
@@ -113,13 +118,13 @@ class _Model:
         raise AttributeError(f"cannot delete field {name!r}: a trial model is frozen")
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(self.__dict__[name] for name in self._fields)
+        values: tuple[Any, ...] = self._getter(self)
+        return values
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        assert isinstance(other, _Model)
-        return self._values() == other._values()
+        return bool(self._getter(self) == self._getter(other))
 
     def __hash__(self) -> int:
         return hash((self.__class__, self._values()))
