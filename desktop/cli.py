@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, NoReturn
 
 from desktop import __version__
@@ -27,12 +27,63 @@ class _Usage(Exception):
     pass
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as ``shutil.get_terminal_size`` says, found
+    without importing :mod:`shutil` (and the compression modules it brings, ~2 ms): every
+    ``add_argument`` makes a formatter, and most runs never print help."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``COLUMNS``, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, or not a terminal
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
         raise _Usage(message)
 
 
-def _parser() -> argparse.ArgumentParser:
+#: The screening contract's commands: asked for one of them, the parser is built without
+#: the other commands (their modules and arguments cost start-up time the contract's
+#: commands never need).
+_CONTRACT_COMMANDS = frozenset({"trials", "criteria", "evaluate", "prescreen"})
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command ``argv`` names, read as argparse would; None where anything before it
+    is not one of the top-level options spelt out in full (argparse decides then)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token in ("--smoke", "--demo") or token.startswith("--data-dir="):
+            continue
+        if token == "--data-dir":
+            next(tokens, None)
+            continue
+        return None if token.startswith("-") else token
+    return None
+
+
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; for one of the contract's commands in ``argv``, the
+    parser of those commands alone (which reads that command's arguments the same)."""
     parser = _Parser(prog="nkscreen", description="NK Screen: eligibility screening for "
                      "NK-cell therapy trials. Without a command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"nkscreen {__version__}")
@@ -61,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
                              help="a site file (site.json shape) whose ULN table is used, "
                                   "for records screened outside any registry (default: "
                                   "the registry's ULN table in the data folder)")
+    if argv is not None and _command_word(argv) in _CONTRACT_COMMANDS:
+        return parser
     from desktop.cli_site import add_site_command
 
     add_site_command(sub)
@@ -93,7 +146,8 @@ def main(argv: list[str] | None = None,
     module never imports Qt.
     """
     try:
-        args, extra = _parser().parse_known_args(argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        args, extra = _parser(words).parse_known_args(words)
         # argparse gives an optional positional (RECORD) nothing when it follows another
         # positional and an option (NCT_ID --stage S RECORD): pick it up here.
         if (extra and getattr(args, "record", "set") is None and len(extra) == 1
@@ -233,7 +287,7 @@ def _headless(args: argparse.Namespace) -> int:
 
     try:
         if args.command in ("trials", "prescreen"):
-            library = load_library()
+            library = load_library(cached=True)
             if not library:
                 raise _Broken("trial library: no trial files found (is the installation "
                               "complete?)")
@@ -247,7 +301,7 @@ def _headless(args: argparse.Namespace) -> int:
         if not isinstance(args.trial, str) or not _NCT_ID.fullmatch(args.trial):
             raise _BadInput(f"NCT_ID: {_quote(args.trial)} is not an NCT number "
                             "(NCT and 8 digits, e.g. NCT06152809)")
-        trial = find_trial(args.trial)
+        trial = find_trial(args.trial, cached=True)
     except UnknownTrial as exc:
         raise _BadInput(f"NCT_ID: {exc}") from None
     except TrialFileError as exc:
@@ -269,9 +323,10 @@ def _headless(args: argparse.Namespace) -> int:
     from desktop.domain.engine import evaluate
 
     site_uln = _site_uln(args)
+    zone = _zone()
 
     def one(data: Any) -> Any:
-        record = _record(data)
+        record = _record(data, zone)
         verdict = evaluate(trial, stage.id, record, site_uln)
         return verdict.as_json() | {"as_of": _iso(record.as_of)}
 
@@ -282,9 +337,10 @@ def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:
     from desktop.domain.prescreen import prescreen
 
     site_uln = _site_uln(args)
+    zone = _zone()
 
     def one(data: Any) -> Any:
-        record = _record(data)
+        record = _record(data, zone)
         return [entry.as_json() | {"as_of": _iso(record.as_of)}
                 for entry in prescreen(library, record, site_uln)]
 
@@ -297,19 +353,25 @@ def _site_uln(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
     from desktop.paths import resolve_data_dir
-    from desktop.site import SiteError, parse_site, read_site_path
 
     if args.site:
+        from desktop.site import SiteError, parse_site, read_site_path
+
         path = Path(args.site)
         try:
             return parse_site(read_site_path(path), path.name)
         except SiteError as exc:
             raise _BadInput(f"--site: {exc}") from None
+    from desktop.services.site_values import has_registry
+
+    data_dir = resolve_data_dir(args.data_dir)
+    if not has_registry(data_dir):  # checked first: the settings service is a large import
+        return {}
     from desktop.services.site_settings import SiteSettingError, registry_site
     from desktop.zone import use_site_zone
 
     try:
-        site = registry_site(resolve_data_dir(args.data_dir))
+        site = registry_site(data_dir)
     except SiteSettingError as exc:
         raise _BadInput(f"--data-dir: {exc}") from None
     if site is None:
@@ -323,11 +385,18 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
 
 
-def _record(data: Any) -> Any:
-    from desktop.domain.record import parse_record
+def _zone() -> tzinfo:
+    """The site's zone, once per run (after ``_site_uln``, which may set it): reading
+    the zone file for every record of a ``--jsonl`` run cost more than its evaluation."""
     from desktop.zone import site_zone
 
-    return parse_record(data, now=datetime.now(), zone=site_zone())
+    return site_zone()
+
+
+def _record(data: Any, zone: tzinfo) -> Any:
+    from desktop.domain.record import parse_record
+
+    return parse_record(data, now=datetime.now(), zone=zone)
 
 
 def _run_records(args: argparse.Namespace, one: Any) -> int:

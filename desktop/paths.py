@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 DATA_DIR_ENV = "NKSCREEN_HOME"
+CACHE_DIR_ENV = "NKSCREEN_CACHE"
 
 
 def bundle_root() -> Path:
@@ -59,3 +60,14 @@ def resolve_data_dir(explicit: str | os.PathLike[str] | None) -> Path:
     if explicit:
         return Path(explicit).expanduser()
     return default_data_dir()
+
+
+def cache_dir() -> Path:
+    """Where NK Screen keeps what it can rebuild (the trial library's cache):
+    ``NKSCREEN_CACHE`` if set, else the platform's user cache folder. Safe to delete."""
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("NKScreen", appauthor=False))

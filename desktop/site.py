@@ -27,9 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from desktop.domain.identifiers import IdentifierError, MrnRules
 from desktop.domain.text_safety import cut
@@ -42,6 +40,9 @@ from desktop.domain.units import (
     normalise_unit,
 )
 
+if TYPE_CHECKING:
+    from desktop.site_schema import SiteFile
+
 SITE_FILE = "site.json"
 #: Largest site file read, in bytes (a ULN table is a few hundred bytes).
 MAX_SITE_BYTES = 1024 * 1024
@@ -49,30 +50,6 @@ MAX_SITE_BYTES = 1024 * 1024
 
 class SiteError(ValueError):
     """A site settings file that cannot be used; the message names the file and field."""
-
-
-class UlnEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    value: Decimal | int = Field(description="the upper limit of normal, above 0")
-    unit: StrictStr | None = Field(default=None, description="default: the canonical unit")
-
-
-class ConfirmEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    below: Decimal | int | None = Field(default=None, description="confirm a value under it")
-    above: Decimal | int | None = Field(default=None, description="confirm a value over it")
-    unit: StrictStr | None = Field(default=None, description="default: the canonical unit")
-
-
-class SiteFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    uln: dict[StrictStr, UlnEntry] = Field(default_factory=dict)
-    confirm: dict[StrictStr, ConfirmEntry] = Field(default_factory=dict)
-    mrn_characters: StrictStr | None = Field(
-        default=None, description="the characters an MRN may hold: a character class body")
 
 
 #: code -> (confirm below, confirm above), canonical unit; None where not set.
@@ -187,6 +164,10 @@ def read_site_path(path: Path) -> str:
 
 def _site_file(text: str, name: str) -> SiteFile:
     """A site file's text read against the schema (its MRN characters checked too)."""
+    from pydantic import ValidationError  # imported here: evaluate without --site needs none
+
+    from desktop.site_schema import SiteFile
+
     try:
         raw = json.loads(text, object_pairs_hook=_no_repeats, parse_float=Decimal,
                          parse_constant=_constant)

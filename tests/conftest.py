@@ -1,7 +1,8 @@
 """Suite-wide fixtures: no test ever touches the real user data folder or display.
 
 Qt runs offscreen (set here, before anything imports Qt); ``NKSCREEN_HOME`` points at
-a fresh temporary folder for every test.
+a fresh temporary folder for every test, and ``NKSCREEN_CACHE`` (the trial library's
+cache) at one temporary folder for the whole session.
 """
 
 from __future__ import annotations
@@ -19,14 +20,21 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nkscreen-cache")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory,
-                       monkeypatch: pytest.MonkeyPatch) -> Path:
+                       monkeypatch: pytest.MonkeyPatch, _session_cache_dir: Path) -> Path:
     home = tmp_path_factory.mktemp("nkscreen-home")
     monkeypatch.setenv("NKSCREEN_HOME", str(home))
+    monkeypatch.setenv("NKSCREEN_CACHE", str(_session_cache_dir))
     # platformdirs and QSettings read these; point them away from the real profile too.
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
     return home
 
 

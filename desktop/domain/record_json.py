@@ -69,8 +69,26 @@ def _path(parent: str, name: object) -> str:
     return f"{parent}.{key(name)}" if parent else key(name)
 
 
+def _any_problem(value: Any) -> bool:
+    """Whether a repeated key or a non-finite constant is anywhere in ``value`` (a walk
+    without the field names, which only a problem needs)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is _Duplicate or kind is _Constant:
+            return True
+    return False
+
+
 def _find_problem(value: Any, where: str) -> RecordError | None:
     """The first repeated key or non-finite constant, depth first, in document order."""
+    if not _any_problem(value):
+        return None
     stack: list[tuple[Any, str]] = [(value, where)]
     while stack:
         item, at = stack.pop()

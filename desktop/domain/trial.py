@@ -1,25 +1,32 @@
-"""The trial model: one protocol's stages and criteria, as the trial files hold them.
+"""The trial model: one protocol's stages and criteria, as the engine reads them.
 
-These pydantic models are the schema of ``trials/*.yaml``. They are pure data with
-validation; reading files is the library's job (:mod:`desktop.library`), deciding
-eligibility is the engine's (:mod:`desktop.domain.engine`).
+Plain frozen classes, built only from data that :mod:`desktop.domain.trial_schema`
+(the pydantic schema of ``trials/*.yaml``) has validated, or from the trial library's
+cache of that validated data (:mod:`desktop.library_cache`). Keeping pydantic out of
+this module is what lets a headless command start without importing it.
 
 A computed criterion carries a ``rule``: a small tree of comparisons that states the
 criterion *as the protocol writes it* (for an exclusion, the condition that excludes).
+
+``to_plain`` and ``from_plain`` turn a model into plain data (dicts, lists, str, bool,
+int, ``Fraction``, ``date``) and back; ``from_plain`` also takes numbers and dates as
+the text ``to_plain``'s values print as (``"11/10"``, ``"2025-06-01"``), which is how the
+cache stores them. ``Model.model_validate(data)`` validates against the schema
+(importing pydantic) and ``model_dump_json()`` is the schema's JSON of the model.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal, TypeVar, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
-
-from desktop.domain.trial_schedule import Schedule
-from desktop.domain.units import CODES, normalise_unit
+from desktop.domain.plain_model import PlainModel as _Model
+from desktop.domain.plain_model import model_field
+from desktop.domain.trial_schedule import Delay, Schedule, ScheduledEvent
 
 EVENTS: dict[str, str] = {
     "lymphodepletion": "lymphodepletion",
@@ -55,47 +62,13 @@ SPAN_RE = re.compile(r"^(\d+)(h|d|w|mo)$")
 ID_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
-def _to_fraction(value: Any) -> Fraction:
-    if isinstance(value, bool):
-        raise ValueError("must be a number")
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, int | float | str):
-        try:
-            # str() of a float is its shortest repr: 1.1 -> "1.1" -> 11/10 exactly.
-            return Fraction(str(value))
-        except (ValueError, ZeroDivisionError) as exc:
-            raise ValueError("must be a number") from exc
-    raise ValueError("must be a number")
-
-
-Number = Annotated[
-    Fraction,
-    BeforeValidator(_to_fraction),
-    PlainSerializer(lambda f: float(f), return_type=float),
-]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
 class Window(_Model):
     """When an observation counts: a span before an event, or the event's calendar day."""
 
     event: EventName
-    within: str | None = Field(
-        default=None, description="span before the event: 24h, 3d, 2w, 6mo"
-    )
+    #: span before the event: 24h, 3d, 2w, 6mo
+    within: str | None = None
     on_day: bool = False
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Window:
-        if (self.within is None) == (not self.on_day):
-            raise ValueError("give exactly one of 'within' (e.g. 24h, 3d, 2w) or 'on_day: true'")
-        if self.within is not None and not SPAN_RE.match(self.within):
-            raise ValueError(f"within {self.within!r}: write a number then h, d, w or mo")
-        return self
 
     @property
     def span(self) -> tuple[int, str] | None:
@@ -119,57 +92,39 @@ class Compare(_Model):
     """``of`` (an observation code or a derived quantity) compared with a limit.
 
     The limit is either ``value`` in ``unit`` or ``uln``: a multiple of the upper
-    limit of normal carried by the observation (or the site's ULN table).
+    limit of normal carried by the observation (or the site's ULN table). For an
+    observation code, ``unit`` is always set (the schema fills in the canonical one).
     """
 
     type: Literal["compare"] = "compare"
     of: str
     op: Op
-    value: Number | None = None
+    value: Fraction | None = None
     unit: str | None = None
-    uln: Number | None = None
+    uln: Fraction | None = None
     select: Literal["latest", "max"] = "latest"
     window: Window | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> Compare:
-        if self.of not in CODES and self.of not in DERIVED:
-            known = ", ".join([*CODES, *DERIVED])
-            raise ValueError(f"of: unknown quantity {self.of!r} (known: {known})")
-        if (self.value is None) == (self.uln is None):
-            raise ValueError("give exactly one of 'value' or 'uln'")
-        if self.uln is not None:
-            if self.of in DERIVED and self.of != "corrected_calcium":
-                raise ValueError(f"{self.of} has no upper limit of normal")
-            if self.unit is not None:
-                raise ValueError("a ULN multiple takes no 'unit'")
-        elif self.of in CODES:
-            unit = self.unit or CODES[self.of].canonical
-            object.__setattr__(self, "unit", normalise_unit(self.of, unit))
-        elif self.unit not in (None, DERIVED[self.of]):
-            raise ValueError(f"{self.of} is in {DERIVED[self.of]}")
-        return self
 
 
 class AnyOf(_Model):
     """Holds when any part holds ("ECOG <= 2 or Karnofsky >= 60")."""
 
     type: Literal["any"] = "any"
-    of: list[Rule] = Field(min_length=2)
+    of: list[Rule]
 
 
 class AllOf(_Model):
     """Holds when every part holds ("AST and ALT <= 3 x ULN")."""
 
     type: Literal["all"] = "all"
-    of: list[Rule] = Field(min_length=2)
+    of: list[Rule]
 
 
 class Exception_(_Model):
     """``base`` applies, or ``relaxed`` where one of ``facts`` is true (Gilbert's)."""
 
     type: Literal["exception"] = "exception"
-    facts: list[FactName] = Field(min_length=1)
+    facts: list[FactName]
     base: Rule
     relaxed: Rule
 
@@ -182,94 +137,50 @@ class CriteriaFail(_Model):
     """
 
     type: Literal["criteria_fail"] = "criteria_fail"
-    criteria: list[str] = Field(min_length=1)
+    criteria: list[str]
 
 
-Rule = Annotated[
-    Union[Compare, AnyOf, AllOf, Exception_, CriteriaFail],  # noqa: UP007
-    Field(discriminator="type"),
-]
-AnyOf.model_rebuild()
-AllOf.model_rebuild()
-Exception_.model_rebuild()
+Rule = Union[Compare, AnyOf, AllOf, Exception_, CriteriaFail]  # noqa: UP007
 
 
 class Criterion(_Model):
     """One criterion, in protocol order: attested by a person or computed by a rule."""
 
-    id: str = Field(pattern=ID_RE)
+    id: str
     kind: Literal["inclusion", "exclusion"]
-    text: str = Field(min_length=1, description="the protocol's words, verbatim")
-    group: str | None = Field(default=None, description="the protocol's heading over it")
+    #: the protocol's words, verbatim
+    text: str
+    #: the protocol's heading over it
+    group: str | None = None
     attested: bool = False
     rule: Rule | None = None
-    window: Window | None = Field(
-        default=None, description="applies to every observation the rule reads, but weight"
-    )
-    note: str | None = Field(default=None, description="the reading chosen, where text is unclear")
-    alternatives: list[str] = Field(
-        default_factory=list,
-        description="ids of criteria of the same stage that stand in for this one: the "
-                    "protocol's 'A OR B' across criteria, 'unless thought to be disease related'",
-    )
-
-    @model_validator(mode="after")
-    def _attested_or_rule(self) -> Criterion:
-        if self.attested == (self.rule is not None):
-            raise ValueError("a criterion is either 'attested: true' or has a 'rule', not both")
-        if self.attested and self.window is not None:
-            raise ValueError("an attested criterion takes no window")
-        if self.kind == "exclusion" and _has_exception(self.rule):
-            # An exception widens what passes; in an exclusion's condition it would
-            # narrow what excludes, which no protocol here means.
-            raise ValueError("an 'exception' rule belongs to an inclusion, not an exclusion")
-        return self
-
-
-def _has_exception(rule: Rule | None) -> bool:
-    if isinstance(rule, Exception_):
-        return True
-    if isinstance(rule, AnyOf | AllOf):
-        return any(_has_exception(part) for part in rule.of)
-    return False
+    #: applies to every observation the rule reads, but weight
+    window: Window | None = None
+    #: the reading chosen, where text is unclear
+    note: str | None = None
+    #: ids of criteria of the same stage that stand in for this one: the protocol's
+    #: 'A OR B' across criteria, 'unless thought to be disease related'
+    alternatives: list[str] = model_field(default_factory=list)
 
 
 class Override(_Model):
     """Where the protocol lets a failed stage proceed after review."""
 
-    text: str = Field(description="the protocol's words, verbatim")
-    agreed_by: list[str] = Field(min_length=1, description="who must agree, e.g. PI, IND holder")
+    #: the protocol's words, verbatim
+    text: str
+    #: who must agree, e.g. PI, IND holder
+    agreed_by: list[str]
 
 
 class Stage(_Model):
-    id: str = Field(pattern=ID_RE)
+    id: str
     title: str
-    heading: str | None = Field(default=None, description="the protocol's section heading")
-    repeat: int = Field(default=1, ge=1, description="times the stage is screened (infusions)")
+    #: the protocol's section heading
+    heading: str | None = None
+    #: times the stage is screened (infusions)
+    repeat: int = 1
     override: Override | None = None
-    criteria: list[Criterion] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _ids(self) -> Stage:
-        seen: set[str] = set()
-        for crit in self.criteria:
-            if crit.id in seen:
-                raise ValueError(f"criterion id {crit.id!r} appears twice in stage {self.id}")
-            seen.add(crit.id)
-        for crit in self.criteria:
-            for alt in crit.alternatives:
-                if alt not in seen or alt == crit.id:
-                    raise ValueError(
-                        f"criterion {crit.id!r}: alternative {alt!r} is not another criterion "
-                        f"of stage {self.id}"
-                    )
-            for ref in _refs(crit.rule):
-                if ref not in seen or ref == crit.id:
-                    raise ValueError(
-                        f"criterion {crit.id!r}: criteria_fail names {ref!r}, "
-                        f"which is not another criterion of stage {self.id}"
-                    )
-        return self
+    criteria: list[Criterion]
 
     @cached_property
     def _by_id(self) -> dict[str, Criterion]:
@@ -280,27 +191,16 @@ class Stage(_Model):
 
 
 class Trial(_Model):
-    id: str = Field(pattern=r"^NCT\d{8}$")
+    id: str
     title: str
     sponsor: str
     protocol_version: str
     protocol_date: date | None = None
     source: str
-    notes: list[str] = Field(default_factory=list)
-    schedule: Schedule | None = Field(
-        default=None, description="the study days of the planned events, as stated")
-    stages: list[Stage] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _stage_ids(self) -> Trial:
-        ids = [s.id for s in self.stages]
-        if len(set(ids)) != len(ids):
-            raise ValueError("stage ids must be unique")
-        for day in self.schedule.days if self.schedule is not None else ():
-            if day.event not in EVENTS:
-                raise ValueError(f"schedule: unknown event {day.event!r} "
-                                 f"(known: {', '.join(EVENTS)})")
-        return self
+    notes: list[str] = model_field(default_factory=list)
+    #: the study days of the planned events, as stated
+    schedule: Schedule | None = None
+    stages: list[Stage]
 
     @property
     def stage_ids(self) -> list[str]:
@@ -308,16 +208,6 @@ class Trial(_Model):
 
     def stage(self, stage_id: str) -> Stage | None:
         return next((s for s in self.stages if s.id == stage_id), None)
-
-
-def _refs(rule: Rule | None) -> list[str]:
-    if rule is None or isinstance(rule, Compare):
-        return []
-    if isinstance(rule, CriteriaFail):
-        return list(rule.criteria)
-    if isinstance(rule, AnyOf | AllOf):
-        return [r for part in rule.of for r in _refs(part)]
-    return _refs(rule.base) + _refs(rule.relaxed)
 
 
 def compares(rule: Rule | None,
@@ -334,3 +224,158 @@ def compares(rule: Rule | None,
     if isinstance(rule, AnyOf | AllOf):
         return [pair for part in rule.of for pair in compares(part, window)]
     return compares(rule.base, window) + compares(rule.relaxed, window)
+
+
+# --------------------------------------------------------------------- plain data
+
+
+def to_plain(value: Any) -> Any:
+    """A model as dicts (its fields, in order), lists and the values they hold."""
+    if isinstance(value, _Model):
+        return {name: to_plain(value.__dict__[name]) for name in value._fields}
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    return value
+
+
+class PlainDataError(ValueError):
+    """Plain data that is not a model's (a damaged or foreign cache entry)."""
+
+
+M = TypeVar("M", bound=_Model)
+
+
+def from_plain(cls: type[M], data: object) -> M:
+    """The model ``cls`` from ``to_plain``'s data (numbers and dates also as text).
+
+    The data is trusted to have passed the schema once; this checks its shape only, and
+    raises :class:`PlainDataError` for anything else."""
+    built = _build(cls, data)
+    if not isinstance(built, cls):  # pragma: no cover - _build answers cls
+        raise PlainDataError(f"not a {cls.__name__}")
+    return built
+
+
+def _build(cls: type[_Model], data: object) -> _Model:
+    if not isinstance(data, Mapping):
+        raise PlainDataError(f"{cls.__name__}: not an object")
+    names = _FIELDS[cls]
+    if not set(data) <= names:
+        raise PlainDataError(f"{cls.__name__}: unknown fields {sorted(set(data) - names)}")
+    if "type" in names and data.get("type", _KINDS[cls]) != _KINDS[cls]:
+        raise PlainDataError(f"{cls.__name__}: not a {_KINDS[cls]!r} rule")
+    try:
+        values = {name: convert(data[name]) for name, convert in _CONVERT[cls].items()
+                  if name in data}
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise PlainDataError(f"{cls.__name__}: {exc}") from None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise PlainDataError("not text")
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise PlainDataError("not true or false")
+    return value
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PlainDataError("not a whole number")
+    return value
+
+
+def _number(value: object) -> Fraction | None:
+    if value is None or isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        return Fraction(value)
+    raise PlainDataError("not a number")
+
+
+def _day(value: object) -> date | None:
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise PlainDataError("not a date")
+
+
+def _texts(value: object) -> list[str]:
+    if not isinstance(value, list):
+        raise PlainDataError("not a list")
+    return [_text(item) for item in value]
+
+
+def _model(cls: type[_Model]) -> Any:
+    return lambda value: _build(cls, value)
+
+
+def _optional(cls: type[_Model]) -> Any:
+    return lambda value: None if value is None else _build(cls, value)
+
+
+def _models(cls: type[_Model]) -> Any:
+    def build(value: object) -> list[_Model]:
+        if not isinstance(value, list):
+            raise PlainDataError("not a list")
+        return [_build(cls, item) for item in value]
+    return build
+
+
+_RULES: dict[str, type[_Model]] = {"compare": Compare, "any": AnyOf, "all": AllOf,
+                                   "exception": Exception_, "criteria_fail": CriteriaFail}
+_KINDS: dict[type[_Model], str] = {cls: kind for kind, cls in _RULES.items()}
+
+
+def _rule(value: object) -> _Model:
+    kind = value.get("type") if isinstance(value, Mapping) else None
+    if not isinstance(kind, str) or kind not in _RULES:
+        raise PlainDataError("not a rule")
+    return _build(_RULES[kind], value)
+
+
+def _optional_rule(value: object) -> _Model | None:
+    return None if value is None else _rule(value)
+
+
+def _rules(value: object) -> list[_Model]:
+    if not isinstance(value, list):
+        raise PlainDataError("not a list")
+    return [_rule(item) for item in value]
+
+
+#: Per model, how each field's plain value becomes the field's value.
+_CONVERT: dict[type[_Model], dict[str, Any]] = {
+    Window: {"event": _text, "within": _optional_text, "on_day": _flag},
+    Compare: {"type": _text, "of": _text, "op": _text, "value": _number,
+              "unit": _optional_text, "uln": _number, "select": _text,
+              "window": _optional(Window)},
+    AnyOf: {"type": _text, "of": _rules},
+    AllOf: {"type": _text, "of": _rules},
+    Exception_: {"type": _text, "facts": _texts, "base": _rule, "relaxed": _rule},
+    CriteriaFail: {"type": _text, "criteria": _texts},
+    Criterion: {"id": _text, "kind": _text, "text": _text, "group": _optional_text,
+                "attested": _flag, "rule": _optional_rule, "window": _optional(Window),
+                "note": _optional_text, "alternatives": _texts},
+    Override: {"text": _text, "agreed_by": _texts},
+    Stage: {"id": _text, "title": _text, "heading": _optional_text, "repeat": _count,
+            "override": _optional(Override), "criteria": _models(Criterion)},
+    Delay: {"up_to": _text, "text": _text},
+    ScheduledEvent: {"event": _text, "day": _count, "text": _text,
+                     "delay": _optional(Delay)},
+    Schedule: {"days": _models(ScheduledEvent), "note": _optional_text},
+    Trial: {"id": _text, "title": _text, "sponsor": _text, "protocol_version": _text,
+            "protocol_date": _day, "source": _text, "notes": _texts,
+            "schedule": _optional(Schedule), "stages": _models(Stage)},
+}
+_FIELDS: dict[type[_Model], frozenset[str]] = {cls: frozenset(cls._fields) for cls in _CONVERT}

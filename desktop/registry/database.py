@@ -27,13 +27,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop.registry.location import DB_FILENAME as DB_FILENAME
 from desktop.registry.revision import HEAD
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
-DB_FILENAME = "nkscreen.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 _VERSION_TABLE = "alembic_version"
 _MAX_IDLE_READERS = 5

@@ -22,14 +22,32 @@ report line, so interpreter start and every import count:
 Plus one keystroke in the search box over 100,000 patients until the model has reset
 and read its first page (target: median under 10 ms). Medians are compared, and the
 ratios are stored in each benchmark's ``extra_info``.
+
+The headless command line (issue 19), whole process, to the child's exit:
+
+(e) ``nkscreen evaluate NCT06152809 --stage screening-1`` on its example record, with the
+    trial library's cache warm, run side by side with a bare ``python -c "import json"``
+    (each round runs both; medians compared; target: at most 3 x the bare run). With
+    bytecode (an installed app's case: the children write and read it under a
+    ``PYTHONPYCACHEPREFIX`` of their own) and without (a source checkout under
+    ``PYTHONDONTWRITEBYTECODE``: every module of ours compiled at every start; no
+    target, reported for comparison);
+(f) ``nkscreen evaluate --jsonl`` over 1,000 records (target: under 2 s);
+
+and in-process, ``prescreen`` of one record against all five trials (target: median
+under 5 ms), for each trial's screening-1 example.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -228,3 +246,109 @@ def test_keystroke_in_search_100k(benchmark: BenchmarkFixture, qtbot: QtBot,
     benchmark.pedantic(keystroke, setup=clear, rounds=60, warmup_rounds=2)
     assert window.model.filter_text == typed[-1]
     assert benchmark.stats.stats.median < 0.010
+
+
+# ------------------------------------------------------------ the headless command line
+
+CLI_ROUNDS = 9
+EXAMPLE = REPO_ROOT / "trials" / "examples" / "NCT06152809" / "screening-1.json"
+BARE_PYTHON = [sys.executable, "-c", "import json"]
+
+
+def _nkscreen() -> list[str]:
+    """The installed ``nkscreen`` command beside this interpreter, else ``-m desktop``."""
+    script = Path(sys.executable).with_name("nkscreen")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "desktop"]
+
+
+def _cli_env(tmp_path: Path, bytecode: bool) -> dict[str, str]:
+    env = os.environ.copy()  # NKSCREEN_HOME and NKSCREEN_CACHE: the suite's own folders
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], stdin: bytes | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, env=env, cwd=REPO_ROOT, input=stdin, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("bytecode", [True, False], ids=["bytecode", "source"])
+def test_e_evaluate_against_bare_python(benchmark: BenchmarkFixture, tmp_path: Path,
+                                        bytecode: bool) -> None:
+    env = _cli_env(tmp_path, bytecode)
+    evaluate = [*_nkscreen(), "evaluate", "NCT06152809", "--stage", "screening-1",
+                str(EXAMPLE)]
+    times: dict[str, list[float]] = {"bare": [], "evaluate": []}
+
+    def side_by_side() -> None:
+        times["bare"].append(_run(BARE_PYTHON, env))
+        times["evaluate"].append(_run(evaluate, env))
+
+    for _ in range(2):  # untimed: the library's cache and the bytecode written
+        _run(BARE_PYTHON, env)
+        _run(evaluate, env)
+    benchmark.group = "nkscreen evaluate and bare python, side by side (whole process)"
+    benchmark.pedantic(side_by_side, rounds=CLI_ROUNDS)
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    ratio = medians["evaluate"] / medians["bare"]
+    benchmark.extra_info.update({f"{name}_median_ms": round(value * 1000, 1)
+                                 for name, value in medians.items()})
+    benchmark.extra_info["ratio_to_bare"] = round(ratio, 2)
+    benchmark.extra_info["command"] = " ".join(Path(part).name for part in evaluate[:3])
+    if bytecode:
+        assert ratio <= 3.0, benchmark.extra_info
+
+
+def _records(count: int) -> bytes:
+    """``count`` JSON Lines records: the example with its decimal labs varied a little."""
+    base = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    lines = []
+    for number in range(count):
+        record = json.loads(json.dumps(base))
+        for observation in record.get("observations", []):
+            if isinstance(observation.get("value"), float) and number % 3:
+                observation["value"] = round(observation["value"] * (1 + (number % 7) / 100),
+                                             2)
+        lines.append(json.dumps(record))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_f_evaluate_jsonl_1000_records(benchmark: BenchmarkFixture, tmp_path: Path) -> None:
+    env = _cli_env(tmp_path, bytecode=True)
+    records = _records(1000)
+    command = [*_nkscreen(), "evaluate", "NCT06152809", "--stage", "screening-1",
+               "--jsonl", "-"]
+    done = subprocess.run(command, env=env, cwd=REPO_ROOT, input=records, check=False,
+                          capture_output=True)
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0, done.stderr
+    assert len(answers) == 1000
+    assert all("decision" in answer for answer in answers)
+    benchmark.group = "nkscreen evaluate --jsonl, 1,000 records (whole process)"
+    benchmark.pedantic(_run, args=(command, env, records), rounds=5, warmup_rounds=1)
+    assert benchmark.stats.stats.median < 2.0
+
+
+@pytest.mark.parametrize("example", sorted((REPO_ROOT / "trials" / "examples").glob(
+    "NCT*/screening-1.json")), ids=lambda path: path.parent.name)
+def test_prescreen_one_record_in_process(benchmark: BenchmarkFixture, example: Path) -> None:
+    from desktop.domain.prescreen import prescreen
+    from desktop.domain.record import parse_record
+    from desktop.library import load_library
+
+    library = load_library(cached=True)
+    assert len(library) == 5
+    record = parse_record(json.loads(example.read_text(encoding="utf-8")),
+                          now=datetime(2026, 11, 2))
+    benchmark.group = "prescreen, one record, every trial (in-process)"
+    entries = benchmark(prescreen, library, record, {})
+    assert [entry.trial.id for entry in entries] == [t.id for t in library]
+    assert benchmark.stats.stats.median < 0.005

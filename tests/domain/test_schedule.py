@@ -6,6 +6,7 @@ back on 1 November 2026 and forward on 8 March 2026)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -129,7 +130,7 @@ def test_a_malformed_schedule_is_refused_naming_the_problem(days: list[dict[str,
 
 
 def test_a_schedule_naming_an_unknown_event_is_refused(venetoclax: Trial) -> None:
-    data = venetoclax.model_dump(mode="json")
+    data = json.loads(venetoclax.model_dump_json())
     data["schedule"]["days"][0]["event"] = "apheresis"
     with pytest.raises(ValidationError, match="unknown event 'apheresis'"):
         Trial.model_validate(data)
