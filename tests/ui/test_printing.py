@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -187,7 +186,8 @@ def test_a_draft_worksheet_asks_before_printing_with_its_watermark(
         qtbot: QtBot, context: ScreeningContext, add_patient: AddPatient,
         registry: Registry, messages: RecordingMessages, tmp_path: Path) -> None:
     form = _draft_form(qtbot, context, _patient(add_patient))
-    assert form.print_button.isVisible() and form.print_button.isEnabled()
+    assert form.print_button.isVisible()
+    assert form.print_button.isEnabled()
     messages.answer = False
     qtbot.mouseClick(form.print_button, Qt.MouseButton.LeftButton)
     [asked] = messages.messages
