@@ -240,3 +240,42 @@ def test_the_screening_log_prints_its_pages_and_records_who_printed_it(
     assert json.loads(details)["rows"] == 1
     assert log_window.status.text().endswith(f"1 page sent to PDF file {path}.")
 
+
+
+def test_the_self_check_signs_verifies_and_prints_to_a_file(
+        qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``nkscreen --print-self-check DIR`` (what the bundle test runs), in this process."""
+    from desktop.launcher import main
+
+    assert main(["--print-self-check", str(tmp_path)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["verify"]["ok"] is True
+    assert summary["printed"] == summary["pages"] == pages_of(tmp_path / "printed.pdf")
+    assert (tmp_path / "signed.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["--print-self-check"]) == 2  # the folder is required
+
+
+def test_the_delegation_log_prints_from_the_admin_window(
+        qtbot: QtBot, registry: Registry, messages: RecordingMessages,
+        tmp_path: Path) -> None:
+    from desktop.services.accounts import AccountService
+    from desktop.services.delegations import DelegationService
+    from desktop.services.logs import LogService
+    from desktop.services.passwords import fast_hasher
+    from desktop.ui.admin.admin_window import AdminWindow
+    from tests.ui.test_admin_window import TRIALS
+
+    accounts = AccountService(registry, hasher=fast_hasher())
+    admin = accounts.create_first_admin("admin", "Ada Admin", "admin password 1").actor
+    window = AdminWindow(accounts, DelegationService(registry), admin, TRIALS, messages,
+                         logs=LogService(registry, admin))
+    qtbot.addWidget(window)
+    tab = window.delegations_tab
+    path = tmp_path / "delegation-log.pdf"
+    tab.printing.ask_printer = to_file(path)  # type: ignore[assignment]
+    assert tab.print_button.isEnabled(), tab.print_button.toolTip()
+    qtbot.mouseClick(tab.print_button, Qt.MouseButton.LeftButton)
+    preview = tab.printing.preview
+    assert preview is not None
+    assert preview.print_document() == pages_of(path) == 1
+    assert audit_actions(registry)[-1] == "delegation_log.print"
