@@ -59,8 +59,12 @@ def fictional_worksheet() -> WorksheetData:
 def signed_and_verified(now: datetime | None = None) -> Checked:
     """The fictional worksheet built, signed by two people a throwaway site CA issued
     certificates to, and verified against that CA."""
-    from desktop.worksheets.pdf_signing import LoadedSigner, Stamp, sign_field, \
-        with_signature_fields
+    from desktop.worksheets.pdf_signing import (
+        LoadedSigner,
+        Stamp,
+        sign_field,
+        with_signature_fields,
+    )
     from desktop.worksheets.pdf_verify import verify_pdf
     from desktop.worksheets.pki import issue_certificate, name_common, new_key, new_site_ca
     from desktop.worksheets.worksheet_pdf import build_worksheet

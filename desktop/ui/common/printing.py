@@ -80,8 +80,11 @@ def chosen_pages(printer: QPrinter, count: int) -> list[int]:
 def printer_label(printer: QPrinter) -> str:
     """What the audit row says the pages went to."""
     if printer.outputFormat() is QPrinter.OutputFormat.PdfFormat:
-        return f"PDF file {printer.outputFileName()}"
-    return printer.printerName() or "the default printer"
+        where = f"PDF file {printer.outputFileName()}"
+    else:
+        where = printer.printerName() or "the default printer"
+    copies = printer.copyCount()
+    return where if copies <= 1 else f"{where} ({copies} copies)"
 
 
 def print_pdf(pdf: bytes, printer: QPrinter, pages: Sequence[int] | None = None,
