@@ -52,7 +52,7 @@ def test_the_resolution_is_capped_at_300_dpi_and_the_page_is_white_paper() -> No
     assert page.dpi == MAX_DPI
     assert abs(page.width - width_pt / 72 * 300) <= 1
     assert abs(page.height - height_pt / 72 * 300) <= 1
-    assert page.stride >= page.width * 3
+    assert page.stride >= page.width * 4
     assert page.pixel(2, 2) == (255, 255, 255)  # the margin: paper, not transparency
 
 

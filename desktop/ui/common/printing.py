@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QWidget
@@ -50,7 +50,7 @@ def print_dialog(parent: QWidget, printer: QPrinter) -> bool:
 def as_qimage(page: PageImage) -> QImage:
     """The rendered page as a QImage over the same pixels (keep ``page`` alive)."""
     return QImage(page.pixels, page.width, page.height, page.stride,
-                  QImage.Format.Format_RGB888)
+                  QImage.Format.Format_RGB32)
 
 
 def prepare_printer(printer: QPrinter, printable: Printable) -> None:
@@ -108,7 +108,8 @@ def print_pdf(pdf: bytes, printer: QPrinter, pages: Sequence[int] | None = None,
                 page = document.render(index, dpi)
                 image = as_qimage(page)
                 painter.drawImage(_fitted(QRectF(paper), page), image)
-                del image, page  # one page in memory at a time
+                del image
+                page.release()  # one page in memory at a time
                 if progress is not None:
                     progress(done + 1, len(wanted))
         finally:
@@ -130,10 +131,25 @@ def watermark_text(printable: Printable) -> str:
             "not the signed record. Print it anyway?")
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _weakly(function: F) -> Callable[[], F | None]:
+    """``function`` held weakly when it is a Python method of a window or widget (which
+    keeps this Printing: a cycle would keep the window alive); else as it is."""
+    if isinstance(getattr(function, "__self__", None), QObject):
+        try:
+            return weakref.WeakMethod(function)
+        except TypeError:  # a Qt method of the widget: it holds no window
+            pass
+    return lambda: function
+
+
 class Printing:
     """The Print… of one window: ``fetch`` gives the document (a service call),
     ``record`` audits a print (the service's ``record_print``); ``done`` gets the
-    sentence to show once pages were sent. The window is held weakly."""
+    sentence to show once pages were sent. The window and the callables are held
+    weakly: a Printing kept by its window keeps no window alive."""
 
     def __init__(self, parent: QWidget, messages: MessageService,
                  fetch: Callable[[], Printable],
@@ -141,9 +157,9 @@ class Printing:
                  done: Callable[[str], None] | None = None) -> None:
         self._parent = weakref.ref(parent)
         self._messages = messages
-        self._fetch = fetch
-        self._record = record
-        self._done = done
+        self._fetch = _weakly(fetch)
+        self._record = _weakly(record)
+        self._done = None if done is None else _weakly(done)
         self.ask_printer: AskPrinter = print_dialog
         #: The open preview, if any (tests look here).
         self.preview: PrintPreview | None = None
@@ -158,8 +174,11 @@ class Printing:
         if self.preview is not None and self.preview.isVisible():
             self.preview.raise_()
             return True
+        fetch = self._fetch()
+        if fetch is None:
+            return False
         try:
-            printable = self._fetch()
+            printable = fetch()
         except RegistryError as exc:
             self._messages.error(parent, NOT_PRINTED, str(exc))
             return False
@@ -192,8 +211,11 @@ class Printing:
                                  f"of the {printable.pages}.")
             return 0
         where = printer_label(printer)
+        record = self._record()
+        if record is None:
+            return 0
         try:
-            self._record(printable, len(pages), where)
+            record(printable, len(pages), where)
         except RegistryError as exc:
             self._messages.error(owner, NOT_PRINTED, str(exc))
             return 0
@@ -207,6 +229,7 @@ class Printing:
         finally:
             QGuiApplication.restoreOverrideCursor()
         noun = "page" if printed == 1 else "pages"
-        if self._done is not None:
-            self._done(f"{printable.title}: {printed} {noun} sent to {where}.")
+        done = None if self._done is None else self._done()
+        if done is not None:
+            done(f"{printable.title}: {printed} {noun} sent to {where}.")
         return printed
