@@ -126,8 +126,11 @@ class PrintPreview(QDialog):
             self.show_page()
 
     def print_document(self) -> int:
+        before = self.status.text()
         printed = self._print_now(self.printable, self)
         if printed:
             noun = "page" if printed == 1 else "pages"
             self.status.setText(f"{printed} {noun} sent to the printer.")
+        else:  # cancelled or failed: no "page k of n sent…" left standing
+            self.status.setText(before)
         return printed

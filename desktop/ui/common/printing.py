@@ -16,10 +16,10 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, TypeVar
 
-from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, QMarginsF, QObject, QRectF, QSizeF, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.services.rows import RegistryError
 from desktop.worksheets.rendering import PageImage, PdfPages, RenderError, capped_dpi
@@ -125,6 +125,14 @@ def _fitted(paper: QRectF, page: PageImage) -> QRectF:
                   paper.y() + (paper.height() - height) / 2, width, height)
 
 
+def _progress(owner: QWidget, done: int, of: int) -> None:
+    """Say how far the job is, and let the windows repaint (not take input) meanwhile."""
+    status = getattr(owner, "status", None)
+    if isinstance(status, QLabel):
+        status.setText(f"Printing: page {done} of {of} sent…")
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+
 def watermark_text(printable: Printable) -> str:
     return (f"{printable.title} is not signed as it stands: every printed page will carry "
             f"“{printable.watermark}” across it, as its PDF does. A watermarked copy is "
@@ -221,7 +229,8 @@ class Printing:
             return 0
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            printed = print_pdf(printable.pdf, printer, pages)
+            printed = print_pdf(printable.pdf, printer, pages,
+                                lambda done, of: _progress(owner, done, of))
         except (PrintError, RenderError) as exc:
             self._messages.error(owner, NOT_PRINTED, f"{exc} The print was recorded in "
                                  "the audit trail as sent; check the printer's output.")
