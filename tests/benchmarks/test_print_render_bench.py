@@ -4,7 +4,8 @@
 
 The page is the signed sample worksheet's first (the criteria table, the QR code, the
 banner): the densest page a worksheet has; the document is opened and its forms
-initialised once, as a print job does, and each round renders the page to RGB pixels.
+initialised once, as a print job does, and each round renders the page into PDFium's
+own BGRx buffer (what the printer is given, uncopied).
 """
 
 from __future__ import annotations
