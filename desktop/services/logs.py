@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from desktop import __version__
 from desktop.domain.log_lines import failure_lines, initials, outcome_words, stage_label
@@ -28,6 +28,9 @@ from desktop.services.delegations import CSV_COLUMNS, DelegationService, delegat
 from desktop.services.documents import Credentials, DocumentError, exporter, write_whole
 from desktop.worksheets.log_pdf import LogDocument, build_log_pdf, log_csv
 from desktop.worksheets.worksheet_data import format_when
+
+if TYPE_CHECKING:
+    from desktop.services.printing import Printable
 
 SCREENING_COLUMNS: Final = ("Screening no.", "Patient", "MRN", "Date of birth",
                             "Screening date", "Furthest stage", "Outcome",
@@ -157,6 +160,28 @@ class LogService:
             "document_id": exported.document_id, "format": suffix.lstrip("."),
             "rows": exported.rows, "sha256": exported.file_sha256,
             "file": exported.path.name})
+
+    def printable(self, document: LogDocument, kind: str) -> Printable:
+        """``document`` as a PDF ready to print; ``kind``: "screening_log" or
+        "delegation_log" (the audit action is ``kind.print``)."""
+        from desktop.services.printing import printable_log
+
+        need(self.actor, Permission.EXPORT, self._registry)
+        return printable_log(kind, f"{document.title} ({document.document_id})",
+                             document.document_id, build_log_pdf(document),
+                             len(document.rows))
+
+    def printable_screening_log(self, trial: Trial, sponsor_copy: bool = False) -> Printable:
+        return self.printable(self.screening_log(trial, sponsor_copy), "screening_log")
+
+    def printable_delegation_log(self) -> Printable:
+        return self.printable(self.delegation_log(), "delegation_log")
+
+    def record_print(self, printable: Printable, pages: int, printer: str) -> None:
+        """Audit that ``pages`` pages of ``printable`` go to ``printer``."""
+        from desktop.services.printing import record_print
+
+        record_print(self._registry, self.actor, printable, pages, printer)
 
     def export_screening_log(self, trial: Trial, path: Path,
                              sponsor_copy: bool = False) -> LogExported:

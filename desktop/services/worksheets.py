@@ -32,6 +32,7 @@ from desktop.worksheets.worksheet_data import WorksheetData
 
 if TYPE_CHECKING:
     from desktop.registry.signed_worksheets import StoredWorksheet
+    from desktop.services.printing import Printable
 from desktop.worksheets.worksheet_pdf import Built, build_worksheet
 
 ACTION: Final = "worksheet.export"
@@ -130,6 +131,33 @@ class WorksheetService:
                             signed_digitally=stored is not None)
         write_whole(path, pdf, lambda: self._audit(visit_id, exported, data))
         return exported
+
+    def printable(self, visit_id: int, version: int | None = None) -> Printable:
+        """The worksheet of the visit's ``version`` (default: current) ready to print: the
+        stored digitally signed bytes where it is signed and current, else built now with
+        its state's watermark (``desktop.services.printing``)."""
+        from desktop.services.printing import Printable
+        from desktop.worksheets.worksheet_data import banner_text
+
+        need(self.actor, Permission.EXPORT, self._registry)
+        data = self.data(visit_id, version)
+        version_no = _version_of(data)
+        stored = self.stored(visit_id, version_no) if data.state == "signed" else None
+        if stored is not None:
+            pdf, pages = stored.data, _page_count(stored.data)
+        else:
+            built = build_worksheet(data)
+            pdf, pages = built.pdf, built.pages
+        return Printable("worksheet", f"Worksheet {data.document_id}", data.document_id,
+                         pdf, pages, "visit", visit_id, watermark=banner_text(data),
+                         details={"version": version_no, "state": data.state,
+                                  "signed_digitally": stored is not None})
+
+    def record_print(self, printable: Printable, pages: int, printer: str) -> None:
+        """Audit that ``pages`` pages of ``printable`` go to ``printer``."""
+        from desktop.services.printing import record_print
+
+        record_print(self._registry, self.actor, printable, pages, printer)
 
     def _audit(self, visit_id: int, exported: Exported, data: WorksheetData) -> None:
         from desktop.registry.document_exports import record_document

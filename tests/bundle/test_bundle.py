@@ -190,3 +190,58 @@ def test_verify_checks_a_signed_worksheet_in_the_bundle(bundle: Bundle,
     assert result.returncode == 1, result.stderr
     assert [s["known"] for s in json.loads(result.stdout)["signatures"]] == [False, False]
     assert "Traceback" not in result.stderr
+
+
+def test_the_bundle_builds_signs_verifies_and_prints_a_worksheet(bundle: Bundle,
+                                                                 tmp_path: Path) -> None:
+    """ReportLab and its fonts, pyHanko, cryptography, PDFium and Qt's printing ship and
+    work together: the bundle's self-check builds a fictional worksheet, signs it twice,
+    verifies it, and prints it offscreen to a PDF file through QPrinter. The printed file
+    has the worksheet's pages and ink in both signature boxes; the signed file verifies
+    with the bundle's own ``verify`` too."""
+    import io
+
+    from pypdf import PdfReader
+
+    from desktop.worksheets.rendering import PdfPages
+    from desktop.worksheets.signer_boxes import BoxPlace
+    from tests.worksheets.test_rendering import ink_in
+
+    out = tmp_path / "self-check"
+    result = bundle.run("--print-self-check", str(out))
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["verify"]["ok"] is True
+    assert [s["meaning"] for s in summary["verify"]["signatures"]] == [
+        "Prepared by", "Eligibility confirmed by"]
+    assert summary["printed"] == summary["pages"] >= 1
+    assert summary["dpi"] == 300
+    printed = (out / "printed.pdf").read_bytes()
+    assert len(PdfReader(io.BytesIO(printed)).pages) == summary["pages"]
+    with PdfPages(printed) as pages:
+        for box in summary["boxes"]:
+            place = BoxPlace(box["role"], box["page"], box["x"], box["y"], box["width"],
+                             box["height"], "")
+            _width, height = pages.size(place.page_index)
+            # At 100 dpi the empty box's frame and blank lines make about 2,700 dark
+            # pixels; the signature's stamp (name, meaning, time) about 2,000 more.
+            assert ink_in(pages.render(place.page_index, 100), place, height) > 3500, box
+    verified = bundle.run("verify", str(out / "signed.pdf"))
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["ok"] is True
+
+
+def test_pdfium_ships_and_the_unused_libraries_do_not(bundle: Bundle) -> None:
+    """PDFium's native library is in; lxml.etree is (pyHanko's XMP checks) but not the
+    rest of lxml, nor Pillow's optional codecs (see build.spec); the whole folder stays
+    under 180 MB."""
+    names = {p.name for p in bundle.folder.rglob("*")}
+    assert any(name.startswith(("libpdfium", "pdfium")) for name in names), "no PDFium"
+    assert any(name.startswith("etree.") for name in names), "no lxml.etree"
+    unwanted = ("objectify", "_codecs_jp", "_avif", "_webp", "_imagingft", "hypothesis",
+                "libqjpeg", "libqtiff", "libqwebp")
+    assert sorted(n for n in names if any(u in n for u in unwanted)) == []
+    size = sum(p.stat().st_size for p in bundle.folder.rglob("*")
+               if p.is_file() and not p.is_symlink())
+    assert size < 180_000_000, f"the bundle is {size / 1e6:.1f} MB"

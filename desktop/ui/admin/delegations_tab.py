@@ -5,6 +5,7 @@ the services after every change. Exporting asks where to save (``choose_path``, 
 tests replace) and has the log service write the whole log, PDF or CSV by the file's
 suffix (the CSV in UTF-8 with a byte order mark, so a spreadsheet opened by double-click
 reads accented names right), off the GUI thread, whole or not at all and audited.
+"Print…" previews the log as its PDF and prints it (audited too).
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ from desktop.ui.common.exporting import (
     save_dialog,
 )
 from desktop.ui.common.messages import MessageService
+from desktop.ui.common.printing import Printing
 from desktop.ui.common.widgets import named, push_button
 
 NO_SELECTION = "Select a line of the log first."
 EXPORT_TIP = ("Save the whole log, revoked lines included, as a PDF for the site binder "
               "or a CSV file for a spreadsheet.")
+PRINT_TIP = "Print the whole log, revoked lines included, with a preview first."
 
 
 class DelegationsTab(QWidget):
@@ -67,16 +70,20 @@ class DelegationsTab(QWidget):
         self.add_button.setToolTip("Delegate a trial to an investigator.")
         self.revoke_button = push_button("Re&voke…", "revoke", self.revoke_selected)
         self.export_button = push_button("E&xport PDF or CSV…", "export_log", self.export_log)
+        self.print_button = push_button("&Print…", "print_log", self.print_log)
         self.status = named(QLabel(), "delegations_status")
         self.status.setWordWrap(True)
         self.export: Export[LogExported] = Export(self, messages, self.status,
                                                   [self.export_button], self._gate_export)
+        self.printing = Printing(self, messages, logs.printable_delegation_log,
+                                 logs.record_print, self.status.setText)
         self._gate_export()
 
         buttons = QHBoxLayout()
         for button in (self.add_button, self.revoke_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -177,6 +184,14 @@ class DelegationsTab(QWidget):
         why_not = export_refusal(self._logs.actor)
         self.export_button.setEnabled(why_not is None)
         self.export_button.setToolTip(why_not or EXPORT_TIP)
+        self.print_button.setEnabled(why_not is None)
+        self.print_button.setToolTip(why_not or PRINT_TIP)
+
+    def print_log(self) -> bool:
+        """Preview the whole log to print it; whether the preview opened."""
+        if export_refusal(self._logs.actor) is not None:
+            return False
+        return self.printing.start()
 
     def export_log(self) -> bool:
         """Ask where, then have the log service write the log (PDF or CSV by the chosen

@@ -134,6 +134,7 @@ class PatientView(QWidget):
         stage_bar = QHBoxLayout()
         stage_bar.addWidget(self.due_label, 1)
         stage_bar.addWidget(self.stage_export.button)
+        stage_bar.addWidget(self.stage_export.print_button)
         stage_bar.addWidget(self.open_button)
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)

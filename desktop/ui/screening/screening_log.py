@@ -4,6 +4,7 @@ What a sponsor's screening log asks for: the patient, when screening started, th
 activity, the furthest stage reached and its outcome, and each screen failure's
 failing criteria with the engine's reasons (in full on hover).
 
+"Print…" previews the log as its PDF and prints it (audited, :mod:`desktop.ui.common.printing`);
 "Export PDF…" / "Export CSV…" write the log through the log service (audited, whole or
 not at all), off the GUI thread; "Sponsor copy" shows patients by initials and
 screening number, without the MRN or the date of birth. Where to save is asked by
@@ -41,16 +42,19 @@ from desktop.ui.common.exporting import (
     export_refusal,
     save_dialog_by_suffix,
 )
+from desktop.ui.common.printing import Printing
 from desktop.ui.common.row_model import RowTableModel
 from desktop.ui.common.widgets import named, push_button
 from desktop.ui.screening.screening_summary import STATE_MARK
 
 if TYPE_CHECKING:
     from desktop.services.logs import LogExported
+    from desktop.services.printing import Printable
 
 SPONSOR_COPY: Final = "Sponsor copy (initials, no MRN or date of birth)"
 EXPORT_TIP: Final = "Save the whole screening log of {trial} as a {kind} file."
 NOT_EXPORTED: Final = "Screening log not exported"
+PRINT_TIP: Final = "Print the whole screening log of {trial}, with a preview first."
 
 
 def outcome_text(trial: Trial, row: LogRow) -> str:
@@ -138,15 +142,19 @@ class ScreeningLogWindow(QWidget):
                                       lambda: self.export_log(".pdf"))
         self.csv_button = push_button("Export &CSV…", "export_log_csv",
                                       lambda: self.export_log(".csv"))
+        self.print_button = push_button("P&rint…", "print_log", self.print_log)
         self.status = named(QLabel(), "log_status")
         self.status.setWordWrap(True)
         self.choose_path: ChoosePath = save_dialog_by_suffix("Export the screening log")
         self.export: Export[LogExported] = Export(
             self, context.messages, self.status, [self.pdf_button, self.csv_button],
             self._gate_export)
+        self.printing = Printing(self, context.messages, self._printable,
+                                 context.logs.record_print, self.status.setText)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
         bar.addWidget(self.sponsor_copy)
+        bar.addWidget(self.print_button)
         bar.addWidget(self.pdf_button)
         bar.addWidget(self.csv_button)
 
@@ -199,6 +207,19 @@ class ScreeningLogWindow(QWidget):
             button.setEnabled(why_not is None)
             button.setToolTip(why_not or EXPORT_TIP.format(trial=self.trial.id, kind=kind))
         self.sponsor_copy.setEnabled(why_not is None)
+        self.print_button.setEnabled(why_not is None)
+        self.print_button.setToolTip(why_not or PRINT_TIP.format(trial=self.trial.id))
+
+    def print_log(self) -> bool:
+        """Preview the log (the sponsor copy if it is ticked) to print it; whether the
+        preview opened."""
+        if export_refusal(self.context.logs.actor) is not None:
+            return False
+        return self.printing.start()
+
+    def _printable(self) -> Printable:
+        return self.context.logs.printable_screening_log(self.trial,
+                                                         self.sponsor_copy.isChecked())
 
     def export_log(self, suffix: str) -> bool:
         """Ask where, then write the log as ``suffix`` (".pdf" / ".csv"), the sponsor

@@ -1,5 +1,6 @@
-"""The patient view's "Export worksheet…" for the chosen stage: its visit's eligibility
-worksheet as a PDF, as in the visit form (:mod:`.visit_export`), without opening it.
+"""The patient view's "Export worksheet…" and "Print worksheet…" for the chosen stage:
+its visit's eligibility worksheet as a PDF or on paper, as in the visit form
+(:mod:`.visit_export`), without opening it.
 
 The view says which stage is chosen (``show_for``); this part holds only that visit's
 ids, asks where (``choose_path``, which tests replace) and has the worksheet service
@@ -20,15 +21,18 @@ from desktop.ui.common.exporting import (
     export_refusal,
     save_dialog,
 )
+from desktop.ui.common.printing import Printing
 from desktop.ui.common.widgets import named, push_button
 from desktop.ui.screening.visit_export import (
     EXPORT_TIP,
     NOT_EXPORTED,
+    PRINT_TIP,
     exported_text,
     worksheet_name,
 )
 
 if TYPE_CHECKING:
+    from desktop.services.printing import Printable
     from desktop.services.rows import VisitRow
     from desktop.services.worksheets import Exported, WorksheetService
     from desktop.ui.common.messages import MessageService
@@ -49,6 +53,10 @@ class StageExport:
         self.choose_path: ChoosePath = save_dialog("Export the worksheet", PDF_FILTER)
         self.job: Export[Exported] = Export(parent, messages, self.status, [self.button],
                                             self.update)
+        self.print_button = push_button("Print worksheet…", "print_stage_worksheet",
+                                        self.print_worksheet)
+        self.printing = Printing(parent, messages, self._printable,
+                                 worksheets.record_print, self.status.setText)
         self.update()
 
     def show_for(self, trial_id: str | None, visit: VisitRow | None) -> None:
@@ -63,6 +71,8 @@ class StageExport:
             NOT_STARTED if self._visit is None else None)
         self.button.setEnabled(why_not is None)
         self.button.setToolTip(why_not or EXPORT_TIP)
+        self.print_button.setEnabled(why_not is None)
+        self.print_button.setToolTip(why_not or PRINT_TIP)
 
     def export(self) -> bool:
         """Ask where, then write the chosen visit's worksheet; whether it started."""
@@ -74,3 +84,13 @@ class StageExport:
             self.choose_path, Path.home() / worksheet_name(trial_id, stage_id, visit_id),
             lambda path: service.export(visit_id, path), title=NOT_EXPORTED,
             done=exported_text, progress=lambda path: f"Exporting the worksheet to {path}…")
+
+    def print_worksheet(self) -> bool:
+        """Preview the chosen visit's worksheet to print; whether the preview opened."""
+        if self._visit is None or export_refusal(self._worksheets.actor) is not None:
+            return False
+        return self.printing.start()
+
+    def _printable(self) -> Printable:
+        assert self._visit is not None
+        return self._worksheets.printable(self._visit[2])

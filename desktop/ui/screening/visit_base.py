@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from desktop.services.worksheets import Exported, WorksheetService
     from desktop.ui.common.exporting import ChoosePath, Export
     from desktop.ui.common.messages import MessageService
+    from desktop.ui.common.printing import Printing
     from desktop.ui.common.reason_dialog import ReasonDialog
     from desktop.ui.screening.decision_banner import DecisionBanner
     from desktop.ui.screening.outcomes_model import OutcomesTableModel
@@ -104,6 +105,7 @@ class VisitFormState(_Base):
         _worksheets: WorksheetService | None
         choose_worksheet: ChoosePath
         worksheet_export: Export[Exported]
+        worksheet_printing: Printing
         signing_dialog: SigningDialog | None
         correction_dialog: ReasonDialog | None
         verdict: Verdict | None
@@ -153,6 +155,8 @@ class VisitFormState(_Base):
         #: Export worksheet… (hidden without a worksheet service).
         export_button: QPushButton
         verify_button: QPushButton
+        #: Print worksheet… (hidden without a worksheet service).
+        print_button: QPushButton
 
         # visit_layout
         def _build(self) -> None: ...
@@ -208,6 +212,7 @@ class VisitFormState(_Base):
         def _gate_export(self) -> None: ...
         def export_worksheet(self) -> bool: ...
         def verify_worksheet(self) -> bool: ...
+        def print_worksheet(self) -> bool: ...
 
         # visit_saving
         def _saved_ok(self, what: str) -> None: ...

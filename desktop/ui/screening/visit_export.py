@@ -19,15 +19,19 @@ from desktop.ui.common.exporting import (
     export_refusal,
     save_dialog,
 )
+from desktop.ui.common.printing import Printing
 from desktop.ui.common.verifying import Verifier
 from desktop.ui.screening.visit_base import VisitFormState
 
 if TYPE_CHECKING:
+    from desktop.services.printing import Printable
     from desktop.services.worksheets import Exported
 
 EXPORT_TIP: Final = ("Save this visit's eligibility worksheet as a PDF, as the registry "
                      "holds it now (an unsigned stage prints DRAFT – NOT SIGNED).")
 NOT_EXPORTED: Final = "Worksheet not exported"
+PRINT_TIP: Final = ("Print this visit's eligibility worksheet, with a preview first (an "
+                    "unsigned stage prints DRAFT – NOT SIGNED across every page).")
 VERIFY_TIP: Final = ("Check the stage's digitally signed worksheet: each signature, and "
                      "that the file and its hashes match this registry.")
 
@@ -51,18 +55,23 @@ class VisitExport(VisitFormState):
         self.worksheet_export: Export[Exported] = Export(
             self, self._messages, self.status, [self.export_button], self._gate_export)
         self.verifier = Verifier(self, self._messages)
+        self.worksheet_printing = Printing(self, self._messages, self._printable,
+                                           self._record_print, self.status.setText)
         self._gate_export()
 
     def _gate_export(self) -> None:
         service = self._worksheets
         self.export_button.setVisible(service is not None)
         self.verify_button.setVisible(service is not None)
+        self.print_button.setVisible(service is not None)
         if service is None:
             return
         self.verify_button.setToolTip(VERIFY_TIP)
         why_not = export_refusal(service.actor)
         self.export_button.setEnabled(why_not is None)
         self.export_button.setToolTip(why_not or EXPORT_TIP)
+        self.print_button.setEnabled(why_not is None)
+        self.print_button.setToolTip(why_not or PRINT_TIP)
 
     def export_worksheet(self) -> bool:
         """Ask where, then write the worksheet; whether the export started."""
@@ -79,6 +88,25 @@ class VisitExport(VisitFormState):
             lambda path: service.export(visit_id, path), title=NOT_EXPORTED,
             done=lambda result: exported_text(result) + note,
             progress=lambda path: f"Exporting the worksheet to {path}…")
+
+    def print_worksheet(self) -> bool:
+        """Save what is typed, then preview the worksheet to print; whether it opened."""
+        service = self._worksheets
+        if service is None or export_refusal(service.actor) is not None:
+            return False
+        pending = self.flush()  # the worksheet prints what the registry holds
+        if pending:
+            self.status.setText("Not saved, so not on the printed worksheet: "
+                                + "; ".join(pending) + ".")
+        return self.worksheet_printing.start()
+
+    def _printable(self) -> Printable:
+        assert self._worksheets is not None  # the button is hidden without it
+        return self._worksheets.printable(self._visit.id)
+
+    def _record_print(self, printable: Printable, pages: int, printer: str) -> None:
+        assert self._worksheets is not None
+        self._worksheets.record_print(printable, pages, printer)
 
     def verify_worksheet(self) -> bool:
         """Check the stage's digitally signed worksheet; whether the check started."""

@@ -248,6 +248,8 @@ class VisitLayout(VisitFormState):
                                          self.export_worksheet)
         self.verify_button = push_button("Verify worksheet…", "verify_worksheet",
                                          self.verify_worksheet)
+        self.print_button = push_button("Print worksheet…", "print_worksheet",
+                                        self.print_worksheet)
         self.close_button = named(QPushButton("Close"), "close")
         self.close_button.clicked.connect(self.close)
         #: Why a shown action is disabled (the services' reasons, :mod:`.why`).
@@ -265,6 +267,7 @@ class VisitLayout(VisitFormState):
         bottom.addWidget(self.sign_button)
         bottom.addWidget(self.override_button)
         bottom.addWidget(self.export_button)
+        bottom.addWidget(self.print_button)
         bottom.addWidget(self.verify_button)
         bottom.addWidget(self.close_button)
 
