@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from fractions import Fraction
+from typing import Final
 
 from desktop.domain.draft import make_record
 from desktop.domain.freshness import stage_codes
@@ -35,7 +36,13 @@ from desktop.services.acting import Actor, Permission, acting, need
 from desktop.services.rows import PatientNotFound
 from desktop.zone import site_zone
 
-__all__ = ["Candidate", "PrescreenService", "TrialPrescreen", "input_name", "needs_text"]
+__all__ = ["DECISION_WORDS", "Candidate", "PrescreenService", "TrialPrescreen",
+           "failing_lines", "input_name", "needs_text"]
+
+#: How a prescreen's decisions read: nothing is decided until a stage is completed.
+DECISION_WORDS: Final[dict[str, str]] = {
+    "eligible": "eligible so far", "incomplete": "nothing fails so far",
+    "not_eligible": "not eligible"}
 
 #: A source of the site's ULN table: the table, or a function reading it now.
 UlnSource = Mapping[str, Fraction] | Callable[[], Mapping[str, Fraction]]
@@ -50,6 +57,16 @@ def input_name(name: str) -> str:
     if name in EVENTS:
         return f"date of {EVENTS[name]}"
     return name
+
+
+def failing_lines(result: TrialPrescreen) -> list[str]:
+    """The failing criteria of the first stage by number and protocol text
+    ("7. Platelet ≥50×109/L ..."), as the stage's checklist numbers them."""
+    if result.entry is None:
+        return []
+    verdict = result.entry.verdict
+    numbers = {c.id: n for n, c in enumerate(verdict.stage.criteria, start=1)}
+    return [f"{numbers[r.id]}. {' '.join(r.criterion.text.split())}" for r in verdict.failing]
 
 
 def needs_text(missing_inputs: Sequence[str]) -> str:
@@ -76,6 +93,22 @@ class TrialPrescreen:
     @property
     def provisional_decision(self) -> str | None:
         return None if self.entry is None else self.entry.provisional.decision
+
+    @property
+    def failing_count(self) -> int:
+        return 0 if self.entry is None else len(self.entry.verdict.failing)
+
+    @property
+    def missing_inputs(self) -> tuple[str, ...]:
+        return () if self.entry is None else self.entry.missing_inputs
+
+    def rank(self) -> tuple[int, int, int]:
+        """Eligible so far first: nothing failing, then fewest failing if screened now,
+        then fewest things missing; one that cannot be worked out last."""
+        if self.entry is None:
+            return (3, 0, 0)
+        strict = {"eligible": 0, "incomplete": 1, "not_eligible": 2}[self.entry.verdict.decision]
+        return (strict, len(self.entry.provisional.failing), len(self.entry.missing_inputs))
 
 
 @dataclass(frozen=True)
