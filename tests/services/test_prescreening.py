@@ -89,7 +89,8 @@ def test_each_trial_decides_as_its_first_stage_does_on_the_same_data(
         strict = evaluate(result.trial, stage.id, _record())
         now = evaluate(result.trial, stage.id,
                        _record(dict.fromkeys(events_of(stage), NOW)))
-        assert result.entry is not None and result.problem is None
+        assert result.entry is not None
+        assert result.problem is None
         assert result.decision == strict.decision, result.trial.id
         assert [r.id for r in result.entry.verdict.failing] == [r.id for r in strict.failing]
         assert result.provisional_decision == now.decision, result.trial.id
@@ -105,7 +106,8 @@ def test_what_is_missing_is_named_in_words(registry: Registry,
     pid = _patient(registry)
     by_trial = {r.trial.id: r for r in service.for_patient(pid)}
     needs = needs_text(by_trial["NCT06835140"].missing_inputs)
-    assert "CD123 expression" in needs and "cd123" not in needs
+    assert "CD123 expression" in needs
+    assert "cd123" not in needs
     expected = prescreen([find_trial("NCT06835140")], _record())[0].missing_inputs
     assert by_trial["NCT06835140"].missing_inputs == expected
 
@@ -130,7 +132,8 @@ def test_an_unreadable_saved_result_is_said_not_skipped(
             "UPDATE observation SET value = 'forty-five' WHERE code = 'lvef'")
     by_trial = {r.trial.id: r for r in service.for_patient(pid)}
     reads_lvef = by_trial["NCT06152809"]
-    assert reads_lvef.entry is None and reads_lvef.problem is not None
+    assert reads_lvef.entry is None
+    assert reads_lvef.problem is not None
     assert "forty-five" in reads_lvef.problem
     assert by_trial["NCT06835140"].entry is not None  # reads no LVEF
 
@@ -169,7 +172,8 @@ def test_the_exported_list_is_audited_with_who_exported_it(
     with target.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
     assert lines[0][:2] == ["Patient", "MRN"]
-    assert lines[1][1] == "PRE1" and lines[1][5] == "not eligible"
+    assert lines[1][1] == "PRE1"
+    assert lines[1][5] == "not eligible"
     # ALT 150 U/L is 3.75 x ULN: criterion 7, by number and protocol text.
     assert lines[1][7] == "7. AST(SGOT)/ALT(SGPT): ≤3 x institutional ULN"
     with registry.read() as conn:
