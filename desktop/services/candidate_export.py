@@ -25,7 +25,7 @@ from desktop.services.prescreening import DECISION_WORDS, Candidate, failing_lin
 ACTION: Final = "candidates.export"
 COLUMNS: Final = ("Patient", "MRN", "Date of birth", "Sex", "Already screened",
                   "First stage so far", "If screened now", "Failing (number and text)",
-                  "Needs", "Note")
+                  "Failing if screened now", "Needs", "Note")
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ def candidate_cells(candidate: Candidate) -> tuple[str, ...]:
             "yes" if result.screened else "no",
             words.get(result.decision or "", "cannot be worked out"),
             words.get(result.provisional_decision or "", "cannot be worked out"),
-            "\n".join(failing_lines(result)), needs_text(result.missing_inputs),
+            "\n".join(failing_lines(result)), "\n".join(failing_lines(result, True)),
+            needs_text(result.missing_inputs),
             result.problem or result.caution or "")
 
 

@@ -59,14 +59,19 @@ def input_name(name: str) -> str:
     return name
 
 
-def failing_lines(result: TrialPrescreen) -> list[str]:
+def failing_lines(result: TrialPrescreen, provisional: bool = False) -> list[str]:
     """The failing criteria of the first stage by number and protocol text
-    ("7. Platelet ≥50×109/L ..."), as the stage's checklist numbers them."""
+    ("7. Platelet ≥50×109/L ..."), as the stage's checklist numbers them; with
+    ``provisional``, those that fail only "if screened now"."""
     if result.entry is None:
         return []
-    verdict = result.entry.verdict
-    numbers = {c.id: n for n, c in enumerate(verdict.stage.criteria, start=1)}
-    return [f"{numbers[r.id]}. {' '.join(r.criterion.text.split())}" for r in verdict.failing]
+    strict = result.entry.verdict
+    numbers = {c.id: n for n, c in enumerate(strict.stage.criteria, start=1)}
+    failing = strict.failing
+    if provisional:
+        known = {r.id for r in failing}
+        failing = [r for r in result.entry.provisional.failing if r.id not in known]
+    return [f"{numbers[r.id]}. {' '.join(r.criterion.text.split())}" for r in failing]
 
 
 def needs_text(missing_inputs: Sequence[str]) -> str:

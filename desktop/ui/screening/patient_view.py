@@ -36,6 +36,7 @@ from desktop.services.rows import PatientRow, RegistryError, VisitRow
 from desktop.services.signing import Standing
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
+from desktop.ui.screening.other_trials import OtherTrialsPanel
 from desktop.ui.screening.role_words import refusal
 from desktop.ui.screening.screening_models import (
     ScreeningsModel,
@@ -114,6 +115,9 @@ class PatientView(QWidget):
         self.due_label.setWordWrap(True)
 
         self.timeline = named(TimelineView(), "timeline")
+        #: Trials not screened for yet, from what the registry holds (:mod:`.other_trials`).
+        self.other_trials = OtherTrialsPanel(context)
+        self.other_trials.start_requested.connect(self.start_trial)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -136,7 +140,8 @@ class PatientView(QWidget):
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
         splitter.addWidget(self.timeline)
-        splitter.setSizes([200, 260, 280])
+        splitter.addWidget(self.other_trials)
+        splitter.setSizes([160, 220, 200, 200])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -213,6 +218,7 @@ class PatientView(QWidget):
         if self.selected_slot() is None and 0 <= slot_row < self.slots_model.rowCount():
             self.slots.selectRow(slot_row)  # nothing left to do: keep the user's place
         self._fill_trial_choice(summaries)
+        self.other_trials.show_for(self.patient.id, self.entry_refusal(), self.patient.archived)
 
     def _load(self) -> list[ScreeningSummary]:
         repo = self.context.screenings
@@ -321,8 +327,11 @@ class PatientView(QWidget):
 
     def start_screening(self) -> None:
         trial_id = self.trial_choice.currentData()
-        if not isinstance(trial_id, str):
-            return
+        if isinstance(trial_id, str):
+            self.start_trial(trial_id)
+
+    def start_trial(self, trial_id: str) -> None:
+        """Start screening the patient for ``trial_id`` (the screening service decides)."""
         why_not = self.entry_refusal()
         if why_not is not None:
             self.context.messages.error(self, "Screening not started", why_not)
@@ -335,6 +344,19 @@ class PatientView(QWidget):
             return
         self.reload(keep_screening=screening.id)
         self.changed.emit()
+
+    def show_trial(self, trial_id: str) -> None:
+        """Show the patient at ``trial_id``: its screening, else its row of Other trials
+        (and the trial chosen to start)."""
+        for row in range(self.screenings_model.rowCount()):
+            summary = self.screenings_model.summary_at(row)
+            if summary is not None and summary.trial.id == trial_id:
+                self.screenings.selectRow(row)
+                return
+        found = self.trial_choice.findData(trial_id)
+        if found >= 0:
+            self.trial_choice.setCurrentIndex(found)
+        self.other_trials.select_trial(trial_id)
 
     def open_selected_stage(self) -> QWidget | None:
         """Open the chosen stage's visit form, starting the visit if it may start."""
