@@ -152,6 +152,10 @@ class PrescreenService:
     def trials(self) -> list[Trial]:
         return list(self._trials() if callable(self._trials) else self._trials)
 
+    def now(self) -> datetime:
+        """The "now" a prescreen is as of (the clock's)."""
+        return self._clock()
+
     def site_table(self) -> Mapping[str, Fraction]:
         source = self._site_uln
         if source is None:

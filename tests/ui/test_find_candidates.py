@@ -1,0 +1,149 @@
+"""Trials → Find candidates…: every active patient of 10,000 against a trial's first
+stage, off the GUI thread; the right counts, sortable, filterable, exported, cancelled."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.draft import observation
+from desktop.domain.engine import evaluate
+from desktop.domain.record import Record
+from desktop.domain.visits import events_of
+from desktop.library import find_trial
+from desktop.ui.common.context import ScreeningContext
+from desktop.ui.patients.main_window import MainWindow
+from desktop.ui.trials.candidates_dialog import CandidatesDialog
+from desktop.zone import site_zone
+from tests.ui.candidates_fixture import PATIENTS, Bulk
+from tests.ui.candidates_fixture import bulk as bulk
+from tests.ui.candidates_fixture import bulk_context as bulk_context
+from tests.ui.conftest import NOW
+
+TRIAL = "NCT06835140"
+
+
+def _dialog(qtbot: QtBot, context: ScreeningContext) -> CandidatesDialog:
+    dialog = CandidatesDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.choose_trial(TRIAL)
+    return dialog
+
+
+def _expected(bulk: Bulk) -> tuple[Counter[str], Counter[str]]:
+    """Each active generated patient's record, built from what the generator wrote, and
+    the engine's decisions at the first stage: strict and if screened now."""
+    trial = find_trial(TRIAL)
+    stage = trial.stages[0]
+    strict: Counter[str] = Counter()
+    now: Counter[str] = Counter()
+    for pid, (born, sex) in bulk.made.births.items():
+        if pid in bulk.made.archived:
+            continue
+        record = Record(as_of=NOW, birth_date=born, sex=sex, events={},
+                        facts=bulk.made.facts[pid], answers={}, zone=site_zone(),
+                        observations=tuple(observation(c, v, u, at, uln=uln)
+                                           for c, v, u, at, uln in bulk.made.results[pid]))
+        strict[evaluate(trial, stage.id, record).decision] += 1
+        later = replace(record, events=dict.fromkeys(events_of(stage), NOW))
+        now[evaluate(trial, stage.id, later).decision] += 1
+    return strict, now
+
+
+def test_every_active_patient_is_screened_with_the_engines_counts(
+        qtbot: QtBot, bulk: Bulk, bulk_context: ScreeningContext, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, bulk_context)
+    with qtbot.waitSignal(dialog.search_done, timeout=60_000):
+        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    active = PATIENTS - len(bulk.made.archived)
+    rows = dialog.model.candidates()
+    assert len(rows) == active
+    assert len({c.patient_id for c in rows}) == active
+    strict, now = _expected(bulk)
+    assert Counter(c.result.decision for c in rows) == strict
+    assert Counter(c.result.provisional_decision for c in rows) == now
+    assert len(strict) > 1  # the generated data decides both ways
+    screened = {pid for pid, trials in bulk.made.screened.items()
+                if TRIAL in trials and pid not in bulk.made.archived}
+    assert {c.patient_id for c in rows if c.result.screened} == screened
+    assert screened  # marked, not hidden
+    assert dialog.progress.value() == dialog.progress.maximum() == active
+    assert dialog.status.text().startswith(f"{active} active patients screened")
+
+    # Eligible so far first.
+    shown = dialog.proxy.shown()
+    assert shown[0].result.decision != "not_eligible"
+    assert shown[-1].result.decision == "not_eligible"
+    ModelTester(None).check(dialog.proxy)  # type: ignore[no-untyped-call]
+
+    # Filtered by decision, then by name or MRN.
+    dialog.decision_filter.setCurrentText("Not eligible")
+    assert dialog.proxy.rowCount() == strict["not_eligible"]
+    dialog.decision_filter.setCurrentText("All patients")
+    one = rows[123]
+    dialog.filter_text.setText(one.mrn.lower())
+    assert [c.patient_id for c in dialog.proxy.shown()] == [one.patient_id]
+    dialog.filter_text.clear()
+
+    # Sorted by the number failing, most first.
+    dialog.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)
+    counts = [c.result.failing_count for c in dialog.proxy.shown()]
+    assert counts == sorted(counts, reverse=True)
+
+    # A double-click opens the patient at that trial.
+    with qtbot.waitSignal(dialog.open_patient) as opened:
+        index = dialog.proxy.index(0, 0)
+        dialog.table.doubleClicked.emit(index)
+    assert opened.args == [dialog.proxy.shown()[0].patient_id, TRIAL]
+
+    # Exported as shown, audited with who.
+    dialog.decision_filter.setCurrentText("Not screened for this trial")
+    target = tmp_path / "candidates.csv"
+    dialog.choose_path = lambda _parent, _suggested: str(target)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Exported"), timeout=30_000)
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert len(lines) - 1 == active - len(screened)
+    with bulk.registry.read() as conn:
+        actors = conn.execute("SELECT actor FROM audit_event "
+                              "WHERE action = 'candidates.export'").fetchall()
+    assert actors == [("tester",)]
+
+
+def test_a_search_can_be_cancelled(qtbot: QtBot, bulk: Bulk,
+                                   bulk_context: ScreeningContext) -> None:
+    dialog = _dialog(qtbot, bulk_context)
+    dialog.choose_trial("NCT05744440")
+    with qtbot.waitSignal(dialog.model.rowsInserted, timeout=30_000):
+        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    assert dialog.running
+    with qtbot.waitSignal(dialog.search_done, timeout=30_000):
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    active = PATIENTS - len(bulk.made.archived)
+    assert 0 < dialog.model.rowCount() < active
+    assert dialog.status.text().startswith(f"Cancelled: {dialog.model.rowCount()} of "
+                                           f"{active} patients")
+    assert dialog.find_button.isEnabled()
+    assert not dialog.cancel_button.isEnabled()
+
+
+def test_the_trials_menu_opens_it_and_a_row_opens_the_patient_at_the_trial(
+        qtbot: QtBot, window: MainWindow, add_patient: object) -> None:
+    dialog = window.open_candidates()
+    assert isinstance(dialog, CandidatesDialog)
+    qtbot.addWidget(dialog)
+    patient = add_patient("C-1", "Doe", "Jane")  # type: ignore[operator]
+    view = window.open_patient_at(patient.id, TRIAL)
+    assert view is not None
+    qtbot.addWidget(view)
+    selected = view.other_trials.table.currentIndex()
+    assert view.other_trials.model.result_at(selected.row()).trial.id == TRIAL  # type: ignore[union-attr]
+    assert view.trial_choice.currentData() == TRIAL
