@@ -122,9 +122,10 @@ def test_a_search_can_be_cancelled(qtbot: QtBot, bulk: Bulk,
                                    bulk_context: ScreeningContext) -> None:
     dialog = _dialog(qtbot, bulk_context)
     dialog.choose_trial("NCT05744440")
-    with qtbot.waitSignal(dialog.model.rowsInserted, timeout=30_000):
-        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=30_000)
     assert dialog.running
+    assert dialog.table.isHidden()  # filled once the search ends
     with qtbot.waitSignal(dialog.search_done, timeout=30_000):
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     active = PATIENTS - len(bulk.made.archived)
@@ -133,6 +134,7 @@ def test_a_search_can_be_cancelled(qtbot: QtBot, bulk: Bulk,
                                            f"{active} patients")
     assert dialog.find_button.isEnabled()
     assert not dialog.cancel_button.isEnabled()
+    assert dialog.table.isVisible()
 
 
 def test_the_trials_menu_opens_it_and_a_row_opens_the_patient_at_the_trial(

@@ -2,8 +2,11 @@
 take, from the results and facts already entered.
 
 Choose a trial and Find: every active patient is screened against its first stage on a
-worker thread (:mod:`.candidates_search`), with a progress bar and Cancel; rows arrive
-as the batches do and are sorted eligible-so-far first when the search ends. The table
+worker thread (:mod:`.candidates_search`), with a progress bar, running counts and
+Cancel. The table is hidden while the search runs and filled once, sorted eligible so
+far first, when it ends (or is cancelled): painting a Python model calls back into
+Python for every cell, and each call would wait for the worker to let go of the
+interpreter, so the GUI thread paints nothing of it meanwhile. The table
 (:mod:`.candidates_model`) sorts by any column and filters by name or MRN and by
 decision; patients already screened for the trial are marked, not hidden. Export CSV…
 writes the rows shown through the candidate export service (audited, with who);
@@ -17,7 +20,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,13 +39,17 @@ from PySide6.QtWidgets import (
 
 from desktop import APP_NAME
 from desktop.services.candidate_export import CandidatesExported, export_candidates
-from desktop.services.prescreening import Candidate
 from desktop.services.rows import RegistryError
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.exporting import CSV_FILTER, ChoosePath, save_dialog
 from desktop.ui.common.operations import Operation
 from desktop.ui.common.widgets import named
-from desktop.ui.trials.candidates_model import FILTERS, CandidatesFilter, CandidatesModel
+from desktop.ui.trials.candidates_model import (
+    FILTERS,
+    CandidateRow,
+    CandidatesFilter,
+    CandidatesModel,
+)
 from desktop.ui.trials.candidates_search import CandidateSearch
 
 #: The column the list is sorted by when a search ends: "First stage so far".
@@ -64,6 +71,10 @@ class CandidatesDialog(QDialog):
         self.resize(1280, 700)
         self.context = context
         self.search: CandidateSearch | None = None
+        #: The rows of the search under way, shown when it ends.
+        self._pending: list[CandidateRow] = []
+        #: Running counts of the search: decisions ("so far"), "now", "screened".
+        self._counts: Counter[str] = Counter()
         self.choose_path: ChoosePath = save_dialog("Export candidate list", CSV_FILTER)
         self._export: Operation[CandidatesExported] | None = None
 
@@ -117,6 +128,10 @@ class CandidatesDialog(QDialog):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._open)
+        self.searching = named(QLabel(), "candidates_searching")
+        self.searching.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.searching.setWordWrap(True)
+        self.searching.hide()
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Trial:"))
@@ -136,6 +151,7 @@ class CandidatesDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.searching, 1)
 
     # -- the search -----------------------------------------------------------------
 
@@ -159,13 +175,14 @@ class CandidatesDialog(QDialog):
             self.context.messages.error(self, "Candidates not found", str(exc))
             return
         self.model.clear()
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self._pending, self._counts = [], Counter()
+        self._set_indicator(-1)
         self.progress.setRange(0, 0)  # busy until the patients are counted
         self.status.setText(f"Screening the active patients against {trial.id}'s first "
                             f"stage…")
         search = CandidateSearch(service, trial, self)
         search.progress.connect(self._progress)
-        search.found.connect(self.model.append)
+        search.found.connect(self._found)
         search.finished_ok.connect(self._finished)
         search.failed.connect(self._failed)
         search.finished.connect(search.deleteLater)
@@ -179,29 +196,60 @@ class CandidatesDialog(QDialog):
             self.cancel_button.setEnabled(False)
             self.status.setText("Cancelling after the batch under way…")
 
+    def _found(self, rows: list[CandidateRow]) -> None:
+        self._pending.extend(rows)
+        counts = self._counts
+        for row in rows:
+            counts[row.decision] += 1
+            counts["now:" + row.provisional] += 1
+            counts["screened"] += row.candidate.result.screened
+
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        counts = self._counts
+        self.searching.setText(
+            f"Screening… {done} of {total} patients: nothing fails so far "
+            f"{counts['eligible'] + counts['incomplete']}, not eligible "
+            f"{counts['not_eligible']}. The list shows when the search ends (or is "
+            f"cancelled).")
 
     def _finished(self, cancelled: bool) -> None:
+        """Fill the table, then show it, each step its own turn of the event loop."""
         search = self.search
+        trial_id = search.trial.id if search is not None else ""
+        total = search.total if search is not None else len(self._pending)
+        self.status.setText(_summary(trial_id, len(self._pending), total, self._counts,
+                                     cancelled))
+        self.model.set_rows(self._pending, _DECISION_COLUMN)
+        self._pending = []
+        self._set_indicator(_DECISION_COLUMN)
+        QTimer.singleShot(0, self, lambda: self._shown(search))
+
+    def _shown(self, search: CandidateSearch | None) -> None:
         self.search = None
         self._set_running(False)
-        self.table.sortByColumn(_DECISION_COLUMN, Qt.SortOrder.AscendingOrder)
-        rows = self.model.candidates()
-        trial_id = search.trial.id if search is not None else ""
-        total = search.total if search is not None else len(rows)
-        self.status.setText(_summary(trial_id, rows, total, cancelled))
         self.search_done.emit()
 
     def _failed(self, message: str) -> None:
         self.search = None
+        self._pending = []
         self._set_running(False)
         self.status.setText(f"The search stopped: {message}")
         self.context.messages.error(self, "Candidates not found", message)
         self.search_done.emit()
 
+    def _set_indicator(self, column: int) -> None:
+        """The header's sort mark, without sorting again."""
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
+        header.viewport().update()
+
     def _set_running(self, running: bool) -> None:
+        self.table.setVisible(not running)
+        self.searching.setVisible(running)
         self.find_button.setEnabled(not running)
         self.trial_choice.setEnabled(not running)
         self.cancel_button.setEnabled(running)
@@ -261,18 +309,14 @@ class CandidatesDialog(QDialog):
         super().closeEvent(event)
 
 
-def _summary(trial_id: str, rows: list[Candidate], total: int, cancelled: bool) -> str:
-    so_far = Counter(c.result.decision for c in rows)
-    now = Counter(c.result.provisional_decision for c in rows)
-    open_ = so_far["eligible"] + so_far["incomplete"]
-    open_now = now["eligible"] + now["incomplete"]
-    screened = sum(c.result.screened for c in rows)
-    head = (f"Cancelled: {len(rows)} of {total} patients screened against {trial_id}. "
-            if cancelled else f"{len(rows)} active patients screened against {trial_id}. ")
-    text = (f"{head}Nothing fails so far: {open_}; not eligible: "
-            f"{so_far['not_eligible']}. If screened now, nothing fails: {open_now}. "
-            f"Already screened for it: {screened}.")
-    unread = sum(c.result.entry is None for c in rows)
-    if unread:
-        text += f" Could not be worked out (see Needs): {unread}."
+def _summary(trial_id: str, count: int, total: int, counts: Counter[str],
+             cancelled: bool) -> str:
+    head = (f"Cancelled: {count} of {total} patients screened against {trial_id}. "
+            if cancelled else f"{count} active patients screened against {trial_id}. ")
+    text = (f"{head}Nothing fails so far: {counts['eligible'] + counts['incomplete']}; "
+            f"not eligible: {counts['not_eligible']}. If screened now, nothing fails: "
+            f"{counts['now:eligible'] + counts['now:incomplete']}. Already screened for "
+            f"it: {counts['screened']}.")
+    if counts[""]:
+        text += f" Could not be worked out (see Needs): {counts['']}."
     return text

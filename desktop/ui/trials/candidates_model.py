@@ -1,11 +1,12 @@
 """Find candidates' table: one row per patient, sortable and filterable.
 
-``CandidatesModel`` holds the rows as the search hands them in (``append``), each
-with its cells and sort keys worked out once; it sorts itself (``sort``: one Python
-sort of precomputed keys, never a comparison per cell through Qt), so sorting 10,000
-rows keeps the GUI thread free. ``CandidatesFilter`` narrows the view by name or MRN
-and by decision, and passes sorting on to the model. Words only: the decisions are
-the prescreen service's.
+``rows_of`` works out each row's cells and sort keys once (on the search's worker
+thread: pure Python, no Qt); ``CandidatesModel`` takes them all at once when the
+search ends (``set_rows``: one reset, no Python work per row on the GUI thread). It
+sorts itself (``sort``: one Python sort of precomputed keys, never a comparison per
+cell through Qt), so sorting 10,000 rows keeps the GUI thread free.
+``CandidatesFilter`` narrows the view by name or MRN and by decision, and passes
+sorting on to the model. Words only: the decisions are the prescreen service's.
 """
 
 from __future__ import annotations
@@ -44,15 +45,26 @@ FILTERS: Final[dict[str, Callable[[Candidate], bool]]] = {
 }
 
 
+_ALL: Final = FILTERS["All patients"]
+
+
 @dataclass(frozen=True)
-class _Row:
+class CandidateRow:
     candidate: Candidate
+    #: The decisions ("" when it could not be worked out), read once.
+    decision: str
+    provisional: str
     cells: tuple[str, ...]
     keys: tuple[object, ...]
     search: str
 
 
-def _row(candidate: Candidate) -> _Row:
+def rows_of(candidates: Sequence[Candidate]) -> list[CandidateRow]:
+    """The rows of ``candidates``, each worked out once (any thread)."""
+    return [_row(c) for c in candidates]
+
+
+def _row(candidate: Candidate) -> CandidateRow:
     words = candidate_cells(candidate)
     result = candidate.result
     missing = len(result.missing_inputs)
@@ -67,14 +79,15 @@ def _row(candidate: Candidate) -> _Row:
         (_ORDER.get(result.decision or "", 3), failing, missing),
         (_ORDER.get(result.provisional_decision or "", 3), failing, missing),
         failing, missing, words[9])
-    return _Row(candidate, cells, keys,
+    return CandidateRow(candidate, result.decision or "", result.provisional_decision or "",
+                        cells, keys,
                 f"{candidate.family_name} {candidate.given_name} {candidate.mrn}".casefold())
 
 
 class CandidatesModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[_Row] = []
+        self._rows: list[CandidateRow] = []
         self._brushes = {k: QBrush(QColor(LOOKS[v].pale)) for k, v in _LOOK_OF.items()}
 
     def clear(self) -> None:
@@ -82,19 +95,22 @@ class CandidatesModel(QAbstractTableModel):
         self._rows = []
         self.endResetModel()
 
-    def append(self, candidates: Sequence[Candidate]) -> None:
-        if not candidates:
-            return
-        start = len(self._rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(candidates) - 1)
-        self._rows.extend(_row(c) for c in candidates)
-        self.endInsertRows()
+    def set_rows(self, rows: list[CandidateRow], column: int | None = None) -> None:
+        """Show ``rows`` (from ``rows_of``), sorted by ``column``'s key if given."""
+        if column is not None:
+            rows = sorted(rows, key=lambda r: r.keys[column])  # type: ignore[arg-type,return-value]
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
 
     def candidate_at(self, row: int) -> Candidate | None:
         return self._rows[row].candidate if 0 <= row < len(self._rows) else None
 
     def candidates(self) -> list[Candidate]:
         return [r.candidate for r in self._rows]
+
+    def rows(self) -> list[CandidateRow]:
+        return list(self._rows)
 
     def search_text(self, row: int) -> str:
         return self._rows[row].search
@@ -151,7 +167,7 @@ class CandidatesFilter(QSortFilterProxyModel):
         self._model = model
         self.setSourceModel(model)
         self._text = ""
-        self._passes: Callable[[Candidate], bool] = FILTERS["All patients"]
+        self._passes: Callable[[Candidate], bool] = _ALL
 
     def set_text(self, text: str) -> None:
         self.beginFilterChange()
@@ -163,7 +179,13 @@ class CandidatesFilter(QSortFilterProxyModel):
         self._passes = FILTERS[label]
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    @property
+    def active(self) -> bool:
+        return bool(self._text) or self._passes is not _ALL
+
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        if not self._text and self._passes is _ALL:
+            return True
         candidate = self._model.candidate_at(source_row)
         if candidate is None or not self._passes(candidate):
             return False

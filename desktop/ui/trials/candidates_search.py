@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from desktop.domain.trial import Trial
 from desktop.services.prescreening import PrescreenService
 from desktop.services.rows import RegistryError
+from desktop.ui.trials.candidates_model import rows_of
 
 #: How long one batch should take: progress shows at least every ~4 batches' worth
 #: of the 250 ms the search promises, even on a machine twice as slow as estimated.
@@ -34,7 +35,7 @@ class CandidateSearch(QThread):
     """Screens every active patient against ``trial``'s first stage (see module)."""
 
     progress = Signal(int, int)
-    found = Signal(object)  # list[Candidate]
+    found = Signal(object)  # list[CandidateRow], worked out here, off the GUI thread
     finished_ok = Signal(bool)  # cancelled
     failed = Signal(str)
 
@@ -71,7 +72,7 @@ class CandidateSearch(QThread):
         while done < len(ids) and not self._cancel.is_set():
             started = time.perf_counter()
             batch = ids[done:done + size]
-            rows = service.candidates(self.trial, batch, site, now)
+            rows = rows_of(service.candidates(self.trial, batch, site, now))
             done += len(batch)
             self.found.emit(rows)
             self.progress.emit(done, self.total)
