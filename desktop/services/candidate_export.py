@@ -49,12 +49,15 @@ def candidate_cells(candidate: Candidate) -> tuple[str, ...]:
             result.problem or result.caution or "")
 
 
-def candidates_csv(candidates: Sequence[Candidate]) -> bytes:
+def candidates_csv(rows: Sequence[Sequence[str]]) -> bytes:
+    """The CSV of rows of ``candidate_cells``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for candidate in candidates:
-        writer.writerow([_safe(cell) for cell in candidate_cells(candidate)])
+    for cells in rows:
+        if len(cells) != len(COLUMNS):
+            raise ValueError("a candidate row has the wrong number of cells")
+        writer.writerow([_safe(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -66,13 +69,20 @@ def _safe(cell: str) -> str:
 def export_candidates(registry: Registry, actor: Actor | str, trial: Trial,
                       candidates: Sequence[Candidate], path: Path) -> CandidatesExported:
     """Write ``candidates`` (the list for ``trial``) to ``path`` (a .csv), audited."""
+    return export_rows(registry, actor, trial, [candidate_cells(c) for c in candidates],
+                       path)
+
+
+def export_rows(registry: Registry, actor: Actor | str, trial: Trial,
+                rows: Sequence[Sequence[str]], path: Path) -> CandidatesExported:
+    """As ``export_candidates``, for rows already in words (``candidate_cells``)."""
     who = acting(actor)
     need(who, Permission.EXPORT, registry)
     path = Path(path)
     if path.suffix.lower() != ".csv":
         raise DocumentError(f"{path.name}: the file must end in .csv.")
-    data = candidates_csv(candidates)
-    exported = CandidatesExported(path, len(candidates), hashlib.sha256(data).hexdigest())
+    data = candidates_csv(rows)
+    exported = CandidatesExported(path, len(rows), hashlib.sha256(data).hexdigest())
 
     def audit() -> None:
         from desktop.registry.document_exports import record_document

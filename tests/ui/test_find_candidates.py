@@ -63,24 +63,24 @@ def test_every_active_patient_is_screened_with_the_engines_counts(
     with qtbot.waitSignal(dialog.search_done, timeout=60_000):
         qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
     active = PATIENTS - len(bulk.made.archived)
-    rows = dialog.model.candidates()
+    rows = dialog.model.rows()
     assert len(rows) == active
     assert len({c.patient_id for c in rows}) == active
     strict, now = _expected(bulk)
-    assert Counter(c.result.decision for c in rows) == strict
-    assert Counter(c.result.provisional_decision for c in rows) == now
+    assert Counter(r.decision for r in rows) == strict
+    assert Counter(r.provisional for r in rows) == now
     assert len(strict) > 1  # the generated data decides both ways
     screened = {pid for pid, trials in bulk.made.screened.items()
                 if TRIAL in trials and pid not in bulk.made.archived}
-    assert {c.patient_id for c in rows if c.result.screened} == screened
+    assert {r.patient_id for r in rows if r.screened} == screened
     assert screened  # marked, not hidden
     assert dialog.progress.value() == dialog.progress.maximum() == active
     assert dialog.status.text().startswith(f"{active} active patients screened")
 
     # Eligible so far first.
     shown = dialog.proxy.shown()
-    assert shown[0].result.decision != "not_eligible"
-    assert shown[-1].result.decision == "not_eligible"
+    assert shown[0].decision != "not_eligible"
+    assert shown[-1].decision == "not_eligible"
     ModelTester(None).check(dialog.proxy)  # type: ignore[no-untyped-call]
 
     # Filtered by decision, then by name or MRN.
@@ -94,7 +94,7 @@ def test_every_active_patient_is_screened_with_the_engines_counts(
 
     # Sorted by the number failing, most first.
     dialog.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)
-    counts = [c.result.failing_count for c in dialog.proxy.shown()]
+    counts = [r.failing for r in dialog.proxy.shown()]
     assert counts == sorted(counts, reverse=True)
 
     # A double-click opens the patient at that trial.

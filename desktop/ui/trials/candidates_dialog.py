@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import APP_NAME
-from desktop.services.candidate_export import CandidatesExported, export_candidates
+from desktop.services.candidate_export import CandidatesExported, export_rows
 from desktop.services.rows import RegistryError
 from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.exporting import CSV_FILTER, ChoosePath, save_dialog
@@ -202,7 +202,7 @@ class CandidatesDialog(QDialog):
         for row in rows:
             counts[row.decision] += 1
             counts["now:" + row.provisional] += 1
-            counts["screened"] += row.candidate.result.screened
+            counts["screened"] += row.screened
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -262,21 +262,20 @@ class CandidatesDialog(QDialog):
     # -- rows -------------------------------------------------------------------------
 
     def _open(self, index: QModelIndex) -> None:
-        candidate = self.proxy.candidate_at(index.row())
-        trial_id = self._shown_trial()
-        if candidate is not None and trial_id:
-            self.open_patient.emit(candidate.patient_id, trial_id)
-
-    def _shown_trial(self) -> str:
-        first = self.model.candidate_at(0)
-        return first.result.trial.id if first is not None else ""
+        row = self.proxy.row_at(index.row())
+        if row is not None:
+            self.open_patient.emit(row.patient_id, row.trial_id)
 
     def export(self) -> None:
-        rows = self.proxy.shown()
-        first = self.model.candidate_at(0)
+        rows = [r.export for r in self.proxy.shown()]
+        first = self.model.row_at(0)
         if not rows or first is None or self._export is not None:
             return
-        trial = first.result.trial
+        try:
+            trial = self.context.trial(first.trial_id)
+        except ContextError as exc:
+            self.context.messages.error(self, "Candidate list not exported", str(exc))
+            return
         suggested = str(self.context.data_dir / f"candidates-{trial.id}-"
                         f"{datetime.now():%Y%m%d-%H%M}.csv")
         chosen = self.choose_path(self, suggested)
@@ -285,7 +284,7 @@ class CandidatesDialog(QDialog):
         registry, actor = self.context.registry, self.context.actor or self.context.user
         self.export_button.setEnabled(False)
         self._export = Operation(
-            lambda: export_candidates(registry, actor, trial, rows, Path(chosen)),
+            lambda: export_rows(registry, actor, trial, rows, Path(chosen)),
             on_success=self._exported, on_failure=self._export_failed).start()
 
     def _exported(self, done: CandidatesExported) -> None:

@@ -34,29 +34,42 @@ COLUMNS: Final = ("Patient", "MRN", "Born", "Already screened", "First stage so 
 _Index = QModelIndex | QPersistentModelIndex
 _LOOK_OF: Final = {"eligible": "pass", "incomplete": "unknown", "not_eligible": "fail"}
 _ORDER: Final = {"eligible": 0, "incomplete": 1, "not_eligible": 2}
-#: The decision filters offered: label -> which rows pass.
-FILTERS: Final[dict[str, Callable[[Candidate], bool]]] = {
-    "All patients": lambda c: True,
-    "Nothing fails so far": lambda c: c.result.decision in ("eligible", "incomplete"),
-    "Nothing fails if screened now": lambda c: c.result.provisional_decision in (
-        "eligible", "incomplete"),
-    "Not eligible": lambda c: c.result.decision == "not_eligible",
-    "Not screened for this trial": lambda c: not c.result.screened,
-}
-
-
-_ALL: Final = FILTERS["All patients"]
+_OPEN: Final = ("eligible", "incomplete")
 
 
 @dataclass(frozen=True)
 class CandidateRow:
-    candidate: Candidate
-    #: The decisions ("" when it could not be worked out), read once.
+    """What one row shows and exports, in words and sort keys only: the verdicts it was
+    worked out from are let go (10,000 of them would keep millions of objects alive for
+    the cyclic collector to walk, with the GIL held, while the GUI waits)."""
+
+    patient_id: int
+    trial_id: str
+    mrn: str
+    #: The decisions ("" when it could not be worked out).
     decision: str
     provisional: str
+    screened: bool
+    failing: int
+    missing: int
     cells: tuple[str, ...]
+    #: The CSV's cells (``candidate_export.candidate_cells``).
+    export: tuple[str, ...]
     keys: tuple[object, ...]
     search: str
+
+
+#: The decision filters offered: label -> which rows pass.
+FILTERS: Final[dict[str, Callable[[CandidateRow], bool]]] = {
+    "All patients": lambda r: True,
+    "Nothing fails so far": lambda r: r.decision in _OPEN,
+    "Nothing fails if screened now": lambda r: r.provisional in _OPEN,
+    "Not eligible": lambda r: r.decision == "not_eligible",
+    "Not screened for this trial": lambda r: not r.screened,
+}
+
+
+_ALL: Final = FILTERS["All patients"]
 
 
 def rows_of(candidates: Sequence[Candidate]) -> list[CandidateRow]:
@@ -79,9 +92,10 @@ def _row(candidate: Candidate) -> CandidateRow:
         (_ORDER.get(result.decision or "", 3), failing, missing),
         (_ORDER.get(result.provisional_decision or "", 3), failing, missing),
         failing, missing, words[9])
-    return CandidateRow(candidate, result.decision or "", result.provisional_decision or "",
-                        cells, keys,
-                f"{candidate.family_name} {candidate.given_name} {candidate.mrn}".casefold())
+    return CandidateRow(
+        candidate.patient_id, result.trial.id, candidate.mrn, result.decision or "",
+        result.provisional_decision or "", result.screened, failing, missing, cells, words,
+        keys, f"{candidate.family_name} {candidate.given_name} {candidate.mrn}".casefold())
 
 
 class CandidatesModel(QAbstractTableModel):
@@ -103,17 +117,11 @@ class CandidatesModel(QAbstractTableModel):
         self._rows = rows
         self.endResetModel()
 
-    def candidate_at(self, row: int) -> Candidate | None:
-        return self._rows[row].candidate if 0 <= row < len(self._rows) else None
-
-    def candidates(self) -> list[Candidate]:
-        return [r.candidate for r in self._rows]
+    def row_at(self, row: int) -> CandidateRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def rows(self) -> list[CandidateRow]:
         return list(self._rows)
-
-    def search_text(self, row: int) -> str:
-        return self._rows[row].search
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -136,9 +144,7 @@ class CandidatesModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.cells[column] or None
         if role == Qt.ItemDataRole.BackgroundRole and column in (4, 5):
-            result = row.candidate.result
-            decision = result.decision if column == 4 else result.provisional_decision
-            return self._brushes.get(decision or "")
+            return self._brushes.get(row.decision if column == 4 else row.provisional)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (6, 7):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
@@ -167,7 +173,7 @@ class CandidatesFilter(QSortFilterProxyModel):
         self._model = model
         self.setSourceModel(model)
         self._text = ""
-        self._passes: Callable[[Candidate], bool] = _ALL
+        self._passes: Callable[[CandidateRow], bool] = _ALL
 
     def set_text(self, text: str) -> None:
         self.beginFilterChange()
@@ -186,18 +192,18 @@ class CandidatesFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         if not self._text and self._passes is _ALL:
             return True
-        candidate = self._model.candidate_at(source_row)
-        if candidate is None or not self._passes(candidate):
+        row = self._model.row_at(source_row)
+        if row is None or not self._passes(row):
             return False
-        return not self._text or self._text in self._model.search_text(source_row)
+        return not self._text or self._text in row.search
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._model.sort(column, order)
 
-    def candidate_at(self, row: int) -> Candidate | None:
-        return self._model.candidate_at(self.mapToSource(self.index(row, 0)).row())
+    def row_at(self, row: int) -> CandidateRow | None:
+        return self._model.row_at(self.mapToSource(self.index(row, 0)).row())
 
-    def shown(self) -> list[Candidate]:
+    def shown(self) -> list[CandidateRow]:
         """The rows as the view shows them (filtered, in order)."""
-        found = [self.candidate_at(r) for r in range(self.rowCount())]
-        return [c for c in found if c is not None]
+        found = [self.row_at(r) for r in range(self.rowCount())]
+        return [r for r in found if r is not None]

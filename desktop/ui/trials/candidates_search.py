@@ -7,12 +7,16 @@ read connection: ``Registry.read`` hands each thread its own). Batches are sized
 take about ``BATCH_SECONDS`` each, so ``progress(done, total)`` and ``found(rows)``
 reach the GUI thread (queued) several times a second whatever the machine's speed;
 ``cancel()`` stops it after the batch under way. The site's ULN table and "now" are
-read once, so every patient is judged against the same. Exactly one of ``finished_ok``
+read once, so every patient is judged against the same. After each batch, what
+survives it (its rows) is frozen out of the cyclic collector's reach (``gc.freeze``, as
+``desktop.ui.common.heap`` does after login), so no collection walks the growing list
+with the GIL held while the GUI thread waits. Exactly one of ``finished_ok``
 (cancelled or not) and ``failed(message)`` ends a run.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from typing import Final
@@ -74,6 +78,7 @@ class CandidateSearch(QThread):
             batch = ids[done:done + size]
             rows = rows_of(service.candidates(self.trial, batch, site, now))
             done += len(batch)
+            gc.freeze()
             self.found.emit(rows)
             self.progress.emit(done, self.total)
             spent = max(time.perf_counter() - started, 1e-6)
