@@ -4,6 +4,7 @@ stage, off the GUI thread; the right counts, sortable, filterable, exported, can
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from desktop.domain.engine import evaluate
 from desktop.domain.record import Record
 from desktop.domain.visits import events_of
 from desktop.library import find_trial
+from desktop.registry.database import Registry
 from desktop.ui.common.context import ScreeningContext
 from desktop.ui.patients.main_window import MainWindow
 from desktop.ui.trials.candidates_dialog import CandidatesDialog
@@ -24,7 +26,7 @@ from desktop.zone import site_zone
 from tests.ui.candidates_fixture import PATIENTS, Bulk
 from tests.ui.candidates_fixture import bulk as bulk
 from tests.ui.candidates_fixture import bulk_context as bulk_context
-from tests.ui.conftest import NOW
+from tests.ui.conftest import NOW, AddPatient
 
 TRIAL = "NCT06835140"
 
@@ -57,11 +59,22 @@ def _expected(bulk: Bulk) -> tuple[Counter[str], Counter[str]]:
     return strict, now
 
 
+def _written(registry: Registry) -> tuple[int, ...]:
+    """How many rows the tables a screening writes to hold."""
+    with registry.read() as conn:
+        return tuple(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                     for table in ("audit_event", "patient", "screening", "visit",
+                                   "visit_event", "answer", "observation", "patient_fact",
+                                   "screen_failure"))
+
+
 def test_every_active_patient_is_screened_with_the_engines_counts(
         qtbot: QtBot, bulk: Bulk, bulk_context: ScreeningContext, tmp_path: Path) -> None:
     dialog = _dialog(qtbot, bulk_context)
+    before = _written(bulk.registry)
     with qtbot.waitSignal(dialog.search_done, timeout=60_000):
         qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    assert _written(bulk.registry) == before  # a view of the registry: nothing written
     active = PATIENTS - len(bulk.made.archived)
     rows = dialog.model.rows()
     assert len(rows) == active
@@ -111,11 +124,18 @@ def test_every_active_patient_is_screened_with_the_engines_counts(
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Exported"), timeout=30_000)
     with target.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
-    assert len(lines) - 1 == active - len(screened)
+    shown = dialog.proxy.shown()
+    assert len(lines) - 1 == len(shown) == active - len(screened)
+    assert [line[1] for line in lines[1:]] == [r.mrn for r in shown]  # in the order shown
+    assert {line[4] for line in lines[1:]} == {"no"}
     with bulk.registry.read() as conn:
-        actors = conn.execute("SELECT actor FROM audit_event "
-                              "WHERE action = 'candidates.export'").fetchall()
-    assert actors == [("tester",)]
+        audited = conn.execute("SELECT actor, details FROM audit_event "
+                               "WHERE action = 'candidates.export'").fetchall()
+    assert [actor for actor, _details in audited] == ["tester"]
+    details = json.loads(audited[0][1])
+    assert (details["trial_id"], details["rows"]) == (TRIAL, len(shown))
+    # The export's audit row is all it wrote.
+    assert _written(bulk.registry) == (before[0] + 1, *before[1:])
 
 
 def test_a_search_can_be_cancelled(qtbot: QtBot, bulk: Bulk,
@@ -137,15 +157,29 @@ def test_a_search_can_be_cancelled(qtbot: QtBot, bulk: Bulk,
     assert dialog.table.isVisible()
 
 
-def test_the_trials_menu_opens_it_and_a_row_opens_the_patient_at_the_trial(
-        qtbot: QtBot, window: MainWindow, add_patient: object) -> None:
-    dialog = window.open_candidates()
-    assert isinstance(dialog, CandidatesDialog)
+def test_the_trials_menu_opens_it_and_a_double_click_opens_the_patient_at_the_trial(
+        qtbot: QtBot, window: MainWindow, add_patient: AddPatient) -> None:
+    patient = add_patient("C-1", "Doe", "Jane")
+    window.candidates_action.trigger()
+    found = window.findChildren(CandidatesDialog)
+    assert len(found) == 1
+    dialog = found[0]
     qtbot.addWidget(dialog)
-    patient = add_patient("C-1", "Doe", "Jane")  # type: ignore[operator]
-    view = window.open_patient_at(patient.id, TRIAL)
+    assert dialog.isVisible()
+    dialog.choose_trial(TRIAL)
+    with qtbot.waitSignal(dialog.search_done, timeout=30_000):
+        qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    assert dialog.proxy.rowCount() == 1
+    assert dialog.model.index(0, 1).data() == "C-1"
+    assert dialog.model.index(0, 3).data() == ""  # not screened for it yet
+
+    cell = dialog.table.visualRect(dialog.proxy.index(0, 0)).center()
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.mouseDClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    view = window.patient_views.get(patient.id)
     assert view is not None
     qtbot.addWidget(view)
+    assert view.isVisible()
     selected = view.other_trials.table.currentIndex()
     assert view.other_trials.model.result_at(selected.row()).trial.id == TRIAL  # type: ignore[union-attr]
     assert view.trial_choice.currentData() == TRIAL
