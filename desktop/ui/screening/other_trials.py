@@ -164,6 +164,8 @@ class OtherTrialsPanel(QGroupBox):
         self.status.setWordWrap(True)
         self.status.hide()
         self.buttons: dict[str, QPushButton] = {}
+        # Never squeezed below the header and about two trials' rows.
+        self.table.setMinimumHeight(self.fontMetrics().height() * 9)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.table)

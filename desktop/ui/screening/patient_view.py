@@ -21,10 +21,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -139,9 +141,15 @@ class PatientView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
-        splitter.addWidget(self.timeline)
+        # The timeline scrolls on a small screen rather than squeezing Other trials
+        # to a row (its height is its content's).
+        timeline = QScrollArea()
+        timeline.setWidget(self.timeline)
+        timeline.setWidgetResizable(True)
+        timeline.setFrameShape(QFrame.Shape.NoFrame)
+        splitter.addWidget(timeline)
         splitter.addWidget(self.other_trials)
-        splitter.setSizes([160, 220, 200, 200])
+        splitter.setSizes([130, 170, 220, 250])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)

@@ -82,7 +82,9 @@ class CandidatesDialog(QDialog):
         self.trial_choice.setAccessibleName("Trial to find candidates for")
         try:
             for trial_id, trial in context.trials.items():
-                self.trial_choice.addItem(f"{trial_id} — {trial.title[:70]}", trial_id)
+                self.trial_choice.addItem(f"{trial_id} — {_short(trial.title)}", trial_id)
+                self.trial_choice.setItemData(self.trial_choice.count() - 1, trial.title,
+                                              Qt.ItemDataRole.ToolTipRole)
         except ContextError as exc:
             context.messages.error(self, "Trial library not read", str(exc))
         self.find_button = named(QPushButton("Find candidates"), "candidates_find")
@@ -306,6 +308,13 @@ class CandidatesDialog(QDialog):
             search.cancel()
             search.wait()
         super().closeEvent(event)
+
+
+def _short(title: str, limit: int = 90) -> str:
+    """``title`` cut at a word, with an ellipsis, when longer than ``limit``."""
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
 
 
 def _summary(trial_id: str, count: int, total: int, counts: Counter[str],
