@@ -14,20 +14,22 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from desktop.domain.draft import make_record
-from desktop.domain.draft import observation as checked_observation
 from desktop.domain.engine import Verdict, evaluate
 from desktop.domain.freshness import stage_codes
 from desktop.domain.record import Observation as RecordObservation
 from desktop.domain.record import RecordError
 from desktop.domain.trial import Trial
-from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit, unusual
+from desktop.registry.confirmations import DEFAULT_LIMITS, ConfirmLimit
 from desktop.registry.database import Registry
+from desktop.registry.patient_results import (
+    RESULT_COLUMNS,
+    resting_on_unconfirmed,
+    saved_results,
+)
 from desktop.registry.patient_validation import covered_reason
 from desktop.registry.screening_errors import ScreeningRefused, SiteUlnSource, TrialSource
 from desktop.registry.screening_reads import (
-    _OBSERVATION_COLUMNS,
     _load_screening,
-    _observation_row,
     _patient_not_found,
     _require,
     _Rows,
@@ -180,32 +182,13 @@ class ScreeningBase:
         answers = {cid: parts[0] for cid, parts in answer_parts.items()}
         title = _visit_title(stage, stage.id, visit.repeat)
         reads = set(stage_codes(stage))
-        observations: list[RecordObservation] = []
-        typed: dict[RecordObservation, tuple[str, str | None]] = {}
-        ids: dict[RecordObservation, int] = {}
-        unreadable: list[str] = []
-        #: Saved unusual values nobody confirmed (saved before confirmation existed).
-        unconfirmed: dict[RecordObservation, str] = {}
-        for values in rows(f"SELECT {_OBSERVATION_COLUMNS} FROM observation o "
-                           f"WHERE o.patient_id = ? AND o.retracted = 0 ORDER BY o.id",
-                           (screening.patient_id,)):
-            saved = _observation_row(values)
-            try:
-                parsed = checked_observation(saved.code, saved.value, saved.unit, saved.at,
-                                             uln=saved.uln, source=saved.source or None)
-            except RecordError as exc:
-                if saved.code in reads:
-                    unreadable.append(f"{saved.value} {saved.unit} taken "
-                                      f"{saved.at:%Y-%m-%d %H:%M} ({exc.message})")
-                continue
-            observations.append(parsed)
-            typed[parsed] = (saved.value, saved.uln)
-            ids.setdefault(parsed, saved.id)
-            if saved.confirmation is None:
-                why = unusual(saved.code, parsed.value, parsed.unit, saved.value,
-                              self._confirm_limits)
-                if why is not None:
-                    unconfirmed[parsed] = f"{why}, taken {saved.at:%Y-%m-%d %H:%M}"
+        saved = saved_results(
+            rows(f"SELECT {RESULT_COLUMNS} FROM observation o "
+                 f"WHERE o.patient_id = ? AND o.retracted = 0 ORDER BY o.id",
+                 (screening.patient_id,)), reads, self._confirm_limits)
+        observations, typed, ids = saved.observations, saved.typed, saved.ids
+        unreadable = [words for _code, words in saved.unreadable]
+        unconfirmed = saved.unconfirmed
         if unreadable:
             raise ScreeningRefused(
                 f"{title} cannot be evaluated: saved results can no longer be read: "
@@ -217,8 +200,7 @@ class ScreeningBase:
             verdict = evaluate(trial, stage.id, record, site_table)
         except RecordError as exc:
             raise ScreeningRefused(f"{title} cannot be evaluated: {exc}.") from None
-        resting = list(dict.fromkeys(unconfirmed[o] for r in verdict.results for o in r.used
-                                     if o in unconfirmed and r.outcome != "unknown"))
+        resting = resting_on_unconfirmed(verdict, unconfirmed)
         if resting:
             raise ScreeningRefused(
                 f"{title} cannot be evaluated: the decision would rest on an unusual value "

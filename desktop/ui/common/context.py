@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from desktop.services.lab_orders import LabOrderService
     from desktop.services.logs import LogService
     from desktop.services.patients import PatientService
+    from desktop.services.prescreening import PrescreenService
     from desktop.services.rows import ConfirmLimit, Registry
     from desktop.services.screening import ScreeningService
     from desktop.services.signing import SigningService
@@ -101,6 +102,17 @@ class ScreeningContext:
 
         return LabOrderService.open(self.registry, self.actor or self.user, clock=self.clock,
                                     trials=self._library_trial)
+
+    @property
+    def prescreens(self) -> PrescreenService:
+        """First-stage prescreens from the registry (reads only), with the library, site
+        table, clock and confirm limits a completed stage is evaluated with. Raises
+        ContextError if the trial library cannot be read."""
+        from desktop.services.prescreening import PrescreenService
+
+        return PrescreenService(self.registry, self.actor or self.user,
+                                trials=list(self.trials.values()), site_uln=self._site_table,
+                                clock=self.clock, confirm_limits=self._confirm_limits())
 
     @property
     def logs(self) -> LogService:

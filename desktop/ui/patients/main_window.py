@@ -142,6 +142,10 @@ class MainWindow(SessionWindow, QMainWindow):
         trials_menu = menu.addMenu("T&rials")
         trials_menu.addAction(self.trials_action)
         self.log_menu = trials_menu.addMenu("Screening &log")
+        self.candidates_action = trials_menu.addAction("Find &candidates…")
+        self.candidates_action.setToolTip("Which registered patients a trial's first stage "
+                                          "could take, from the results already entered")
+        self.candidates_action.triggered.connect(lambda _checked=False: self.open_candidates())
         self.delegation_action = trials_menu.addAction("&Delegation log…")
         self.delegation_action.setToolTip("Who may sign for which trial, from and until when "
                                           "(read and export; an administrator records it)")
@@ -260,6 +264,32 @@ class MainWindow(SessionWindow, QMainWindow):
         view.destroyed.connect(lambda _obj=None, pid=patient.id: self.patient_views.pop(pid, None))
         view.show()
         view.activateWindow()
+        return view
+
+    def open_candidates(self) -> QWidget | None:
+        """Trials → Find candidates…: every active patient against a trial's first stage."""
+        if self._context is None:
+            return None
+        from desktop.ui.trials.candidates_dialog import CandidatesDialog
+
+        dialog = CandidatesDialog(self._context, self)
+        dialog.open_patient.connect(self.open_patient_at)
+        dialog.show()
+        return dialog
+
+    def open_patient_at(self, patient_id: int, trial_id: str) -> PatientView | None:
+        """The patient's view at ``trial_id`` (from the candidate list)."""
+        if self._context is None:
+            return None
+        from desktop.services.rows import RegistryError
+
+        try:
+            patient = self._context.patients.get(patient_id)
+        except RegistryError as exc:
+            self._messages.error(self, "Patient not opened", str(exc))
+            return None
+        view = self._patient_view(patient)
+        view.show_trial(trial_id)
         return view
 
     def verify_pdf(self) -> bool:
@@ -382,6 +412,7 @@ class MainWindow(SessionWindow, QMainWindow):
         self.screening_action.setEnabled(patient is not None and self._context is not None)
         self.delegation_action.setEnabled(self._context is not None
                                           and self._context.actor is not None)
+        self.candidates_action.setEnabled(self._context is not None)
         self.archive_action.setEnabled(patient is not None and may_change)
         for action in (self.new_action, self.edit_action, self.archive_action):
             action.setToolTip(why or action.text().replace("&", "").rstrip("…"))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,7 @@ from desktop.ui.common.context import ContextError, ScreeningContext
 from desktop.ui.common.widgets import named
 from desktop.ui.screening import trial_chooser
 from desktop.ui.screening.next_stage_panel import NextStagePanel
+from desktop.ui.screening.other_trials import OtherTrialsPanel
 from desktop.ui.screening.role_words import refusal
 from desktop.ui.screening.schedule_text import mark_overdue
 from desktop.ui.screening.screening_models import (
@@ -124,6 +126,9 @@ class PatientView(QWidget):
         self.next_stage = NextStagePanel(self, context)
 
         self.timeline = named(TimelineView(), "timeline")
+        #: Trials not screened for yet, from what the registry holds (:mod:`.other_trials`).
+        self.other_trials = OtherTrialsPanel(context)
+        self.other_trials.start_requested.connect(self.start_trial)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -148,9 +153,15 @@ class PatientView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.screenings)
         splitter.addWidget(middle)
-        splitter.addWidget(scrolled(self.next_stage))  # a small screen scrolls it
-        splitter.addWidget(self.timeline)
-        splitter.setSizes([120, 180, 200, 240])
+        # Below the stages, one pane at a time, so each gets the room on a laptop screen
+        # (each scrolls rather than squeezing): the next stage's draws, the timeline, and
+        # the trials the patient is not screened for yet.
+        self.lower_tabs = named(QTabWidget(), "patient_lower_tabs")
+        self.lower_tabs.addTab(scrolled(self.next_stage), "Next stage")
+        self.lower_tabs.addTab(scrolled(self.timeline), "Timeline")
+        self.lower_tabs.addTab(self.other_trials, "Other trials")
+        splitter.addWidget(self.lower_tabs)
+        splitter.setSizes([130, 190, 300])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -227,6 +238,11 @@ class PatientView(QWidget):
         if self.selected_slot() is None and 0 <= slot_row < self.slots_model.rowCount():
             self.slots.selectRow(slot_row)  # nothing left to do: keep the user's place
         self._fill_trial_choice(summaries)
+        self.other_trials.show_for(self.patient.id, self.entry_refusal(), self.patient.archived)
+        self.lower_tabs.setTabText(self.lower_tabs.indexOf(self.other_trials),
+                                   f"Other trials ({self.other_trials.model.rowCount()})")
+        if not summaries:  # nothing screened yet: what the patient could join comes first
+            self.lower_tabs.setCurrentWidget(self.other_trials)
 
     def _load(self) -> list[ScreeningSummary]:
         repo = self.context.screenings
@@ -359,6 +375,14 @@ class PatientView(QWidget):
             self.context.messages.error(self, "Screening not started",
                                         self.start_button.toolTip())
             return
+        self.start_trial(trial_id)
+
+    def start_trial(self, trial_id: str) -> None:
+        """Start screening the patient for ``trial_id`` (the screening service decides)."""
+        why_not = self.entry_refusal()
+        if why_not is not None:
+            self.context.messages.error(self, "Screening not started", why_not)
+            return
         try:
             trial = self.context.trial(trial_id)
             screening = self.context.screenings.start(self.patient.id, trial)
@@ -367,6 +391,20 @@ class PatientView(QWidget):
             return
         self.reload(keep_screening=screening.id)
         self.changed.emit()
+
+    def show_trial(self, trial_id: str) -> None:
+        """Show the patient at ``trial_id``: its screening, else its row of Other trials
+        (and the trial chosen to start)."""
+        for row in range(self.screenings_model.rowCount()):
+            summary = self.screenings_model.summary_at(row)
+            if summary is not None and summary.trial.id == trial_id:
+                self.screenings.selectRow(row)
+                return
+        found = self.trial_choice.findData(trial_id)
+        if found >= 0:
+            self.trial_choice.setCurrentIndex(found)
+        if self.other_trials.select_trial(trial_id):
+            self.lower_tabs.setCurrentWidget(self.other_trials)
 
     def open_selected_stage(self) -> QWidget | None:
         """Open the chosen stage's visit form, starting the visit if it may start."""
