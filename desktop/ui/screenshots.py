@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from desktop.ui.session.login_dialog import LoginDialog
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-#: The offscreen screen: a common laptop display, at 96 dpi and no scaling.
-SCREEN = {"name": "screenshots", "x": 0, "y": 0, "width": 1920, "height": 1080,
+#: The offscreen screen: a small laptop display (1366x768, the smallest the windows are
+#: made for), at 96 dpi and no scaling.
+SCREEN = {"name": "screenshots", "x": 0, "y": 0, "width": 1366, "height": 768,
           "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}
 #: The admin window's tabs (their text without the mnemonic) and their files.
 ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegations.png",
@@ -48,9 +49,10 @@ ADMIN_TABS = {"Accounts": "admin-accounts.png", "Delegation log": "admin-delegat
 #: Page 1 of the worksheet of the visit in visit-form.png (rendered by poppler's pdftoppm,
 #: written where it is installed).
 WORKSHEET_SHOT = "worksheet-page-1.png"
-SHOTS = ("login.png", "main-window.png", "patient-view.png", "visit-form.png",
-         "trials-view.png", "lock-screen.png", "signing-dialog.png",
-         "data-changed-since-signing.png", *ADMIN_TABS.values())
+SHOTS = ("login.png", "main-window.png", "patient-view.png", "other-trials.png",
+         "visit-form.png", "trials-view.png", "find-candidates.png", "lock-screen.png",
+         "signing-dialog.png", "print-preview.png", "data-changed-since-signing.png",
+         *ADMIN_TABS.values())
 #: The answers of the demo's pre-lymphodepletion visit, given before it is completed.
 ANSWERS = ("clinical-status", "no-uncontrolled-infection", "live-vaccines")
 #: The windows' "now": this morning in clinic, after the demo visit's results (07:30).
@@ -144,6 +146,7 @@ class _Run:
             self._patient_list()
             self._screening()
             self._trials()
+            self._candidates()
             self._lock()
             self._signing()
             self._admin()
@@ -206,6 +209,10 @@ class _Run:
             raise ShotError(f"the patient view of {demo_mrn(2)} did not open")
         view.resize(1200, 860)
         self._save(view, "patient-view.png")
+        shown = view.lower_tabs.currentIndex()
+        view.lower_tabs.setCurrentWidget(view.other_trials)
+        self._save(view, "other-trials.png")
+        view.lower_tabs.setCurrentIndex(shown)
         form = view.open_selected_stage()
         if form is None:
             raise ShotError("the visit form did not open")
@@ -234,6 +241,20 @@ class _Run:
         trials.view.select_criterion("hma-venetoclax")
         self._save(trials, "trials-view.png")
         trials.close()
+
+    def _candidates(self) -> None:
+        """Trials → Find candidates… for NCT06152809 over the demo's patients."""
+        from desktop.ui.trials.candidates_dialog import CandidatesDialog
+
+        dialog = self.session.window.open_candidates()
+        if not isinstance(dialog, CandidatesDialog):
+            raise ShotError(f"Find candidates did not open ({dialog!r})")
+        done = _Fired(dialog.search_done)
+        dialog.choose_trial("NCT06152809")
+        dialog.start()
+        self._wait(lambda: done.count > 0, "the candidate search to end")
+        self._save(dialog, "find-candidates.png")
+        dialog.close()
 
     def _lock(self) -> None:
         from desktop.services.demo import DEMO_PASSWORD
@@ -305,6 +326,11 @@ class _Run:
         dialog.sign()
         if dialog.saved is None:
             raise ShotError(f"the signature was refused: {dialog.error.text()}")
+        if not form.print_worksheet() or form.worksheet_printing.preview is None:
+            raise ShotError("the signed worksheet's print preview did not open")
+        preview = form.worksheet_printing.preview
+        self._save(preview, "print-preview.png")
+        preview.reject()
         form.close()
 
         ast = screenings.observations(view.patient.id, "ast")[0]

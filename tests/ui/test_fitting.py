@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize
-from PySide6.QtWidgets import QAbstractButton, QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QScrollArea,
+    QStyle,
+    QStyleOptionComboBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.accounts import Actor, Role
@@ -152,6 +160,29 @@ def test_the_patient_list_fits(qtbot: QtBot, window: MainWindow, screen: QRect) 
 def test_the_patient_view_fits_with_its_buttons(qtbot: QtBot, view: PatientView,
                                                 screen: QRect) -> None:
     assert_fits(qtbot, view, screen, "start_screening", "screening_log", "open_stage")
+
+
+@SCREENS
+def test_the_trial_chooser_shows_its_trial_whole(qtbot: QtBot, view: PatientView,
+                                                 screen: QRect) -> None:
+    """No "NCT05744440 — Safety and Efficacy of A": the chosen trial's label (its NCT id
+    and short title, cut between words) fits the closed chooser."""
+    assert_fits(qtbot, view, screen)
+    choice = view.trial_choice
+    for index in range(choice.count()):
+        choice.setCurrentIndex(index)
+        text = choice.currentText()
+        assert text.startswith("NCT")
+        room = choice.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, _combo_option(choice),
+            QStyle.SubControl.SC_ComboBoxEditField, choice).width()
+        assert choice.fontMetrics().horizontalAdvance(text) <= room, text
+
+
+def _combo_option(choice: QComboBox) -> QStyleOptionComboBox:
+    option = QStyleOptionComboBox()
+    choice.initStyleOption(option)
+    return option
 
 
 @SCREENS

@@ -132,9 +132,14 @@ class PatientView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
-        top.addWidget(self.trial_choice)
-        top.addWidget(self.start_button)
         top.addWidget(self.log_button)
+        # The chooser has a row of its own, so a trial's short title is read whole.
+        start_row = QHBoxLayout()
+        choose_label = QLabel("Start screening for:")
+        choose_label.setBuddy(self.trial_choice)
+        start_row.addWidget(choose_label)
+        start_row.addWidget(self.trial_choice, 1)
+        start_row.addWidget(self.start_button)
 
         stage_bar = QHBoxLayout()
         stage_bar.addWidget(self.due_label, 1)
@@ -165,6 +170,7 @@ class PatientView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(start_row)
         layout.addWidget(self.role_line)
         layout.addWidget(splitter, 1)
 

@@ -17,7 +17,7 @@ from desktop.domain.freshness import (
 )
 from desktop.domain.pending import with_pending
 from desktop.domain.record import Observation, RecordError
-from desktop.domain.units import display_text
+from desktop.domain.units import display_text, display_unit
 from desktop.domain.validity import validity
 from desktop.domain.visits import due_next, events_of
 from desktop.domain.wording import sentence
@@ -145,7 +145,7 @@ class VisitLive(VisitFormState):
                 found = freshness(self._stage, code, events, saved.at, as_of, windows,
                                   self._zone)
                 parsed = self._parsed.get(saved.id)
-                value = f"{saved.value} {saved.unit}"
+                value = f"{saved.value} {display_unit(saved.unit)}"
                 text = found.text
                 if found.counts and parsed is not None and parsed in used:
                     label = "reused: inside window" if found.status == "fresh" else \
