@@ -140,10 +140,25 @@ def sign_field(pdf: bytes, field: BoxPlace, signer: LoadedSigner, stamp: Stamp) 
     meta = PdfSignatureMetadata(field_name=field.name, reason=stamp.meaning,
                                 name=stamp.printed_name, md_algorithm="sha256",
                                 subfilter=SigSeedSubFilter.PADES)
-    out = PdfSigner(meta, signer=signer.signer, stamp_style=style).sign_pdf(
-        writer, bytes_reserved=signer.reserved)
+    out = _SignerAt(meta, signer=signer.signer, stamp_style=style,
+                    signed_at=stamp.signed_at).sign_pdf(writer, bytes_reserved=signer.reserved)
     data: bytes = out.getvalue()
     return data
+
+
+class _SignerAt(PdfSigner):
+    """pyHanko's signer with the signature dictionary's time (/M) set to the time the
+    registry records and the box shows, not pyHanko's own clock read moments later."""
+
+    def __init__(self, *args: Any, signed_at: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signed_at = signed_at
+
+    def init_signing_session(self, pdf_out: Any, existing_fields_only: bool = False
+                             ) -> Any:
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        session.system_time = self._signed_at
+        return session
 
 
 def _check_field(writer: Any, name: str) -> None:

@@ -155,3 +155,18 @@ def test_the_base_of_a_signed_worksheet_says_how_to_read_its_boxes() -> None:
              for p in PdfReader(io.BytesIO(built.pdf)).pages]
     assert all(SEALED_NOTE in page for page in pages)
     assert not any("DRAFT" in page for page in pages)
+
+
+def test_each_signature_dictionary_carries_the_time_the_box_and_registry_show(
+        signed: bytes) -> None:
+    """/M is the stamp's time (the registry's), not pyHanko's clock read moments later."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(signed))
+    times = [field["/V"]["/M"] for field in reader.get_fields().values()
+             if field.get("/FT") == "/Sig" and field.get("/V") is not None]
+    assert len(times) == 2
+    expected = NOW.strftime("D:%Y%m%d%H%M%S")
+    assert all(str(t).startswith(expected) for t in times), (times, expected)

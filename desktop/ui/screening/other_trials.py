@@ -156,7 +156,7 @@ class OtherTrialsPanel(QGroupBox):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((190, 150, 150, 330)):
+        for column, width in enumerate((170, 125, 125, 280)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.ResizeToContents)
