@@ -8,6 +8,7 @@ starts the second part of double-barrelled names), "Family, Given", and parts of
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,3 +41,9 @@ def test_count_and_first_page(benchmark: BenchmarkFixture, big_registry: Registr
         return repo.count(text) + len(repo.search(text, limit=200))
 
     assert benchmark(keystroke) >= 0
+    data = benchmark.stats.stats.data  # seconds, one per round
+    median = statistics.median(data)
+    p95 = statistics.quantiles(data, n=20)[-1] if len(data) > 1 else data[0]
+    benchmark.extra_info.update(median_ms=round(median * 1000, 3), p95_ms=round(p95 * 1000, 3))
+    print(f"\n{text!r}: median {median * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms "
+          f"({len(data)} rounds)")
