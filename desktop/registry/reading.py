@@ -121,13 +121,21 @@ COMPLETED_STAGE_SQL: Final = (
 
 # -- queries ------------------------------------------------------------------------
 
-def count(conn: Queryable, text: str = "", include_archived: bool = False) -> int:
-    """How many patients ``search`` would list without a limit."""
+def count(conn: Queryable, text: str = "", include_archived: bool = False,
+          cap: int | None = None) -> int:
+    """How many patients ``search`` would list without a limit; with a ``cap``, at most
+    ``cap`` (``cap`` itself then means "``cap`` or more"), which a broad search reaches
+    without reading every match."""
     query, params = search_sql.params(text)
-    sql = (_all_sql(True, include_archived) if query.empty
-           else search_sql.count_sql(query, include_archived))
+    if cap is not None and cap <= 0:
+        return 0
+    if query.empty:
+        sql = _all_sql(True, include_archived)
+    else:
+        sql = search_sql.count_sql(query, include_archived, capped=cap is not None)
+        params["cap"] = cap
     (value,) = conn.execute(sql, params).fetchone()
-    return int(value)
+    return int(value) if cap is None else min(int(value), cap)
 
 
 def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,

@@ -178,13 +178,23 @@ def _keys(where: str) -> str:
             f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}")
 
 
-def count_sql(query: Query, include_archived: bool) -> str:
-    """One statement counting the patients a non-empty ``query`` matches."""
+def count_sql(query: Query, include_archived: bool, capped: bool = False) -> str:
+    """One statement counting the patients a non-empty ``query`` matches; when ``capped``,
+    only up to about ``:cap`` of them (a result of ``:cap`` or more means "at least
+    ``:cap``"), so a broad search stops reading its row sets early."""
     branches, combine = _branches(query, include_archived)
+
+    def cut(select: str) -> str:
+        return f"SELECT * FROM ({select} LIMIT :cap)" if capped else select
+
     if combine == "UNION ALL":  # disjoint: add the counts up
-        counts = [f"(SELECT count(*) FROM patient{where})" for where in branches]
+        counts = [f"(SELECT count(*) FROM ({cut(f'SELECT 1 FROM patient{where}')}))"
+                  for where in branches]
         return "SELECT " + " + ".join(counts)
-    return f"SELECT count(*) FROM ({' UNION '.join(_keys(where) for where in branches)})"
+    # Overlapping: each row set cut at the cap still gives an exact count below it, and
+    # one of at least the cap if any row set reaches it.
+    union = " UNION ".join(cut(_keys(where)) for where in branches)
+    return f"SELECT count(*) FROM ({union})"
 
 
 def search_sql(query: Query, include_archived: bool, columns: str) -> str:

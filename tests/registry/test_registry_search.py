@@ -165,12 +165,18 @@ def test_search_agrees_with_brute_force(bulk_registry: Registry) -> None:
     repo = PatientRepository(bulk_registry, "bench")
     everyone = repo.search("", limit=10_000, include_archived=True)
     assert len(everyone) == 3000
-    for text in ["a", "sm", "bulk-0001", "ada", "zz", "0002", "00", "ton", "ada ben",
+    for text in ["", "a", "sm", "bulk-0001", "ada", "zz", "0002", "00", "ton", "ada ben",
                  "smith, ada", "bel-", "-sm", "ulk-000123"]:
         expected = [r for r in everyone if not r.archived and _brute_force(r, text)]
         assert repo.count(text) == len(expected)
         assert repo.search(text, limit=10_000) == expected
         assert repo.search(text, offset=5, limit=7) == expected[5:12]
+        tail = max(len(expected) - 3, 0)
+        assert repo.search(text, offset=tail, limit=200) == expected[tail:]
+        for cap in (1, 7, len(expected), len(expected) + 1, 1000):
+            assert repo.count(text, cap=cap) == min(len(expected), cap), (text, cap)
+            assert repo.count(text, include_archived=True, cap=cap) == min(
+                repo.count(text, include_archived=True), cap), (text, cap)
 
 
 def test_results_are_rows_with_dates(people: PatientRepository) -> None:
