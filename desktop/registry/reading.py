@@ -130,12 +130,17 @@ def count(conn: Queryable, text: str = "", include_archived: bool = False,
     if cap is not None and cap <= 0:
         return 0
     if query.empty:
-        sql = _all_sql(True, include_archived)
-    else:
-        sql = search_sql.count_sql(query, include_archived, capped=cap is not None)
-        params["cap"] = cap
-    (value,) = conn.execute(sql, params).fetchone()
-    return int(value) if cap is None else min(int(value), cap)
+        (value,) = conn.execute(_all_sql(True, include_archived), params).fetchone()
+        return int(value) if cap is None else min(int(value), cap)
+    total = 0
+    for sql in search_sql.count_sql(query, include_archived, capped=cap is not None):
+        if cap is not None:
+            if total >= cap:
+                break
+            params["cap"] = cap - total
+        (value,) = conn.execute(sql, params).fetchone()
+        total += int(value)
+    return total if cap is None else min(total, cap)
 
 
 def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,

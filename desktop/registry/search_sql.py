@@ -178,31 +178,39 @@ def _keys(where: str) -> str:
             f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}")
 
 
-def count_sql(query: Query, include_archived: bool, capped: bool = False) -> str:
-    """One statement counting the patients a non-empty ``query`` matches; when ``capped``,
-    only up to about ``:cap`` of them (a result of ``:cap`` or more means "at least
-    ``:cap``"), so a broad search stops reading its row sets early."""
+def count_sql(query: Query, include_archived: bool, capped: bool = False) -> list[str]:
+    """Statements whose counts add up to the patients a non-empty ``query`` matches.
+
+    When ``capped``, each counts only up to ``:cap`` (a total of ``:cap`` or more means
+    "at least ``:cap``"). A one-word search's row sets are disjoint, so they come one
+    statement each, most likely first: the caller lowers ``:cap`` by what the earlier ones
+    found and stops once nothing is left, so "a" over 100,000 patients reads one index
+    range of the cap's length rather than every row set (#18). Overlapping row sets are
+    one statement: each cut at the cap still gives an exact count below it, and one of
+    at least the cap if any row set reaches it."""
     branches, combine = _branches(query, include_archived)
 
     def cut(select: str) -> str:
         return f"SELECT * FROM ({select} LIMIT :cap)" if capped else select
 
     if combine == "UNION ALL":  # disjoint: add the counts up
-        counts = [f"(SELECT count(*) FROM ({cut(f'SELECT 1 FROM patient{where}')}))"
-                  for where in branches]
-        return "SELECT " + " + ".join(counts)
-    # Overlapping: each row set cut at the cap still gives an exact count below it, and
-    # one of at least the cap if any row set reaches it.
+        return [f"SELECT count(*) FROM ({cut(f'SELECT 1 FROM patient{where}')})"
+                for where in branches]
     union = " UNION ".join(cut(_keys(where)) for where in branches)
-    return f"SELECT count(*) FROM ({union})"
+    return [f"SELECT count(*) FROM ({union})"]
 
 
 def search_sql(query: Query, include_archived: bool, columns: str) -> str:
     """One page of the patients a non-empty ``query`` matches, in name order (parameters
     ``offset`` and ``limit`` besides the query's)."""
     branches, combine = _branches(query, include_archived)
-    # Pick the page from the indexes first, then read just those rows.
-    union = f" {combine} ".join(_keys(where) for where in branches)
+    # Pick the page from the indexes first, then read just those rows. The page lies
+    # among the first ``offset + limit`` of each row set in name order, so each is cut
+    # there before the union: the family name's walks the ordering index and stops early,
+    # and the others keep only that many in their sort.
+    union = f" {combine} ".join(
+        f"SELECT * FROM ({_keys(where)} ORDER BY family_key, given_key, mrn_key "
+        f"LIMIT :limit + :offset)" for where in branches)
     return (f"SELECT {columns} FROM ({union} ORDER BY family_key, given_key, mrn_key "
             f"LIMIT :limit OFFSET :offset) AS page JOIN patient ON patient.id = page.id "
             f"ORDER BY page.family_key, page.given_key, page.mrn_key")
