@@ -372,10 +372,12 @@ class PatientRepository:
             return bool(_covered(saved, data)) and bool(
                 reading.has_completed_stage(conn, patient_id))
 
-    def count(self, text: str = "", include_archived: bool = False) -> int:
-        """How many patients ``search`` would list without a limit."""
+    def count(self, text: str = "", include_archived: bool = False,
+              cap: int | None = None) -> int:
+        """How many patients ``search`` would list without a limit; with a ``cap``, at
+        most ``cap`` (then meaning "``cap`` or more"), far quicker for a broad search."""
         with self._registry.read() as conn:
-            return reading.count(conn, text, include_archived)
+            return reading.count(conn, text, include_archived, cap)
 
     def search(self, text: str = "", offset: int = 0, limit: int = 200,
                include_archived: bool = False) -> list[PatientRow]:

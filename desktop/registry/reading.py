@@ -15,6 +15,7 @@ and only bound per call.
 from __future__ import annotations
 
 import functools
+import math
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from datetime import date
 from typing import Any, Final, Protocol
 
 from desktop.domain.identifiers import mrn_key
+from desktop.domain.patient_search import Query
 from desktop.registry import search_sql
 
 _COLUMNS: Final = ("patient.id, patient.mrn, patient.family_name, patient.given_name, "
@@ -121,13 +123,28 @@ COMPLETED_STAGE_SQL: Final = (
 
 # -- queries ------------------------------------------------------------------------
 
-def count(conn: Queryable, text: str = "", include_archived: bool = False) -> int:
-    """How many patients ``search`` would list without a limit."""
+def count(conn: Queryable, text: str = "", include_archived: bool = False,
+          cap: int | None = None) -> int:
+    """How many patients ``search`` would list without a limit; with a ``cap``, at most
+    ``cap`` (``cap`` itself then means "``cap`` or more"), which a broad search reaches
+    without reading every match."""
     query, params = search_sql.params(text)
-    sql = (_all_sql(True, include_archived) if query.empty
-           else search_sql.count_sql(query, include_archived))
-    (value,) = conn.execute(sql, params).fetchone()
-    return int(value)
+    if cap is not None and cap <= 0:
+        return 0
+    if query.empty:
+        (value,) = conn.execute(_all_sql(True, include_archived), params).fetchone()
+        return int(value) if cap is None else min(int(value), cap)
+    walked = frozenset() if cap is None else _dense(conn, query, params, include_archived,
+                                                    cap, listed_only=True)
+    total = 0
+    for sql in search_sql.count_sql(query, include_archived, cap is not None, walked):
+        if cap is not None:
+            if total >= cap:
+                break
+            params["cap"] = cap - total
+        (value,) = conn.execute(sql, params).fetchone()
+        total += int(value)
+    return total if cap is None else min(total, cap)
 
 
 def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,
@@ -138,10 +155,46 @@ def search(conn: Queryable, text: str = "", offset: int = 0, limit: int = 200,
     params.update(offset=max(offset, 0), limit=max(limit, 0))
     if params["limit"] == 0:
         return []
-    sql = (_all_sql(False, include_archived) if query.empty
-           else search_sql.search_sql(query, include_archived, _COLUMNS))
+    if query.empty:
+        sql = _all_sql(False, include_archived)
+    else:
+        walked = _dense(conn, query, params, include_archived,
+                        params["offset"] + params["limit"])
+        sql = search_sql.search_sql(query, include_archived, _COLUMNS, walked)
     rows = conn.execute(sql, params).fetchall()
     return [patient_row(values) for values in rows]
+
+
+#: About how many patients the registry holds, read from the end of the table's b-tree.
+PATIENTS_SQL: Final = "SELECT coalesce(max(id), 0) FROM patient"
+
+#: A row set smaller than this is read from its own index whatever the registry's size.
+DENSE_MIN: Final = 1000
+
+
+def dense_threshold(patients: int, wanted: int) -> int:
+    """How many rows make a row set dense, among about ``patients``, to find ``wanted``."""
+    return max(DENSE_MIN, math.isqrt(patients * wanted))
+
+
+def _dense(conn: Queryable, query: Query, params: dict[str, Any],
+           include_archived: bool, wanted: int, listed_only: bool = False) -> frozenset[int]:
+    """The row sets of ``query`` to read by walking the name-order index rather than from
+    their own index, to find ``wanted`` rows: those with at least about
+    sqrt(patients x wanted) rows (``DENSE_MIN`` at least), where the walk reaches
+    ``wanted`` matches before reading their own would be done. Each probe stops at that
+    many. ``listed_only`` considers only the row sets whose own reading lists every row
+    first (``RowSet.listed``; a capped count of the others stops at the cap anyway)."""
+    (patients,) = conn.execute(PATIENTS_SQL).fetchone()
+    threshold = dense_threshold(int(patients), wanted)
+    dense = set()
+    for i, row_set in enumerate(search_sql.row_sets(query, include_archived)):
+        if row_set.probe is None or (listed_only and not row_set.listed):
+            continue
+        (found,) = conn.execute(row_set.probe, {**params, "cap": threshold}).fetchone()
+        if int(found) >= threshold:
+            dense.add(i)
+    return frozenset(dense)
 
 
 def get(conn: Queryable, patient_id: int) -> PatientRow | None:

@@ -23,6 +23,7 @@ migration 0010 for the patients already there.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any, Final
 
 from desktop.domain.patient_search import Query, mrn_parts, name_words, parse
@@ -87,11 +88,57 @@ def _key_match(column: str, accented: bool, negate: bool = False, k: str = "k",
     return f"(({_range(column, k)}) OR ({_range(column, f)}))"
 
 
+@dataclass(frozen=True)
+class RowSet:
+    """One row set of a search, in the two ways it can be read.
+
+    ``where`` reads it from the index of its leading condition (then sorts it into name
+    order, unless that index gives it so: ``probe`` is then None); ``walk`` tests each
+    entry of the name-order index instead, with no list built from the whole row set,
+    which is quicker when the row set is dense. ``probe`` counts the leading index range
+    up to ``:cap``: how ``desktop.registry.reading`` tells a dense row set."""
+
+    where: str
+    walk: str
+    probe: str | None
+    #: The leading condition is a list of the whole row set's ids (a stored-word or MRN-part
+    #: range), built before the first row: costly for a dense one even when counting.
+    listed: bool
+
+
+def _row_set(conditions: list[str], archived: list[str], probe: str | None,
+             walk_lead: str | None = None) -> RowSet:
+    """A row set from its conditions (the leading one first); ``walk_lead`` replaces the
+    leading one when walking (a test on the entry itself rather than a list)."""
+    where = " WHERE " + " AND ".join([*conditions, *archived])
+    walk = where if walk_lead is None else (
+        " WHERE " + " AND ".join([walk_lead, *conditions[1:], *archived]))
+    listed = conditions[0].startswith("patient.id IN (")
+    if probe is not None and not listed:
+        # The rows left after every condition: a long range the others empty (the given
+        # names starting "b" when every MRN starts "BULK-") is quick to sort, slow to walk.
+        probe = f"SELECT count(*) FROM (SELECT 1 FROM patient{where} LIMIT :cap)"
+    return RowSet(where, walk, probe, listed=listed)
+
+
+def _probe(table: str, condition: str, archived: list[str]) -> str:
+    where = " AND ".join([condition, *archived])
+    return f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT :cap)"
+
+
+def _inside_mrn(name: str) -> str:
+    """The MRN key holds the text ``:{name}lo`` after its first character: a stored MRN
+    part starts with it (``desktop.domain.patient_search.mrn_parts``; the text is at least
+    ``MRN_PART_MIN`` long), tested on the entry rather than looked up."""
+    return f"instr(substr(patient.mrn_key, 2), :{name}lo) > 0"
+
+
 @functools.cache
-def _one_word_branches(mrn_inside: bool, accented: bool, include_archived: bool) -> list[str]:
-    """WHERE clauses of the disjoint row sets a one-word search lists (parameters ``k``,
-    the word as typed, ``f`` without accents): MRN start; family name; given name; another
-    name word; a part of the MRN. Each excludes the rows of those before it."""
+def _one_word_branches(mrn_inside: bool, accented: bool,
+                       include_archived: bool) -> list[RowSet]:
+    """The disjoint row sets a one-word search lists (parameters ``k``, the word as typed,
+    ``f`` without accents): MRN start; family name; given name; another name word; a part
+    of the MRN. Each excludes the rows of those before it."""
     archived = [] if include_archived else [ACTIVE]
     mrn, not_mrn = _range("patient.mrn_key", "k"), _not_range("patient.mrn_key", "k")
     family = _key_match("patient.family_key", accented)
@@ -99,12 +146,20 @@ def _one_word_branches(mrn_inside: bool, accented: bool, include_archived: bool)
     given = _key_match("patient.given_key", accented)
     not_given = _key_match("patient.given_key", accented, negate=True)
     word = f"patient.id IN ({_words('f')})"
-    branches = [[mrn], [family, not_mrn], [given, not_mrn, not_family],
-                [word, not_mrn, not_family, not_given]]
+    row_sets = [
+        _row_set([mrn], archived, _probe("patient", mrn, archived)),
+        _row_set([family, not_mrn], archived,
+                 None if not accented else _probe("patient", family, archived)),
+        _row_set([given, not_mrn, not_family], archived, _probe("patient", given, archived)),
+        _row_set([word, not_mrn, not_family, not_given], archived,
+                 _probe("patient_name_word", _range("word", "f"), [])),
+    ]
     if mrn_inside:
-        branches.append([f"patient.id IN ({_parts('k')})", not_mrn, not_family, not_given,
-                         f"patient.id NOT IN ({_words('f')})"])
-    return [" WHERE " + " AND ".join([*conditions, *archived]) for conditions in branches]
+        row_sets.append(_row_set(
+            [f"patient.id IN ({_parts('k')})", not_mrn, not_family, not_given,
+             f"patient.id NOT IN ({_words('f')})"], archived,
+            _probe("patient_mrn_part", _range("part", "k"), []), walk_lead=_inside_mrn("k")))
+    return row_sets
 
 
 def _term_check(i: int, accented: bool) -> str:
@@ -116,24 +171,33 @@ def _term_check(i: int, accented: bool) -> str:
 
 @functools.cache
 def _several_words_branches(terms: int, driver: int, mrn_inside: bool,
-                            accented: tuple[bool, ...], include_archived: bool) -> list[str]:
-    """WHERE clauses of the row sets (overlapping: their union is taken) a search of
-    several words lists (parameters ``m``, the whole text; ``k{i}``/``f{i}``, word ``i``
-    as typed and without accents): the MRN starts with or contains the text; or the
-    patients with a name word starting with word ``driver`` (the longest, so usually the
-    fewest), from the key columns' covering indexes or the stored words, each checked for
-    the other words."""
+                            accented: tuple[bool, ...],
+                            include_archived: bool) -> list[RowSet]:
+    """The row sets (overlapping: their union is taken) a search of several words lists
+    (parameters ``m``, the whole text; ``k{i}``/``f{i}``, word ``i`` as typed and without
+    accents): the MRN starts with or contains the text; or the patients with a name word
+    starting with word ``driver`` (the longest, so usually the fewest), from the key
+    columns' covering indexes or the stored words, each checked for the other words."""
     archived = [] if include_archived else [ACTIVE]
-    branches = [[_range("patient.mrn_key", "m")]]
+    mrn = _range("patient.mrn_key", "m")
+    row_sets = [_row_set([mrn], archived, _probe("patient", mrn, archived))]
     if mrn_inside:
-        branches.append([f"patient.id IN ({_parts('m')})"])
+        row_sets.append(_row_set([f"patient.id IN ({_parts('m')})"], archived,
+                                 _probe("patient_mrn_part", _range("part", "m"), []),
+                                 walk_lead=_inside_mrn("m")))
     if terms:
         checks = [_term_check(i, accented[i]) for i in range(terms) if i != driver]
         names = ["k", "f"] if accented[driver] else ["k"]
         for column in ("patient.family_key", "patient.given_key"):
-            branches += [[_range(column, f"{name}{driver}"), *checks] for name in names]
-        branches.append([f"patient.id IN ({_words(f'f{driver}')})", *checks])
-    return [" WHERE " + " AND ".join([*conditions, *archived]) for conditions in branches]
+            for name in names:
+                lead = _range(column, f"{name}{driver}")
+                row_sets.append(_row_set(
+                    [lead, *checks], archived, None if column == "patient.family_key"
+                    else _probe("patient", lead, archived)))
+        row_sets.append(_row_set([f"patient.id IN ({_words(f'f{driver}')})", *checks],
+                                 archived,
+                                 _probe("patient_name_word", _range("word", f"f{driver}"), [])))
+    return row_sets
 
 
 # -- statements ---------------------------------------------------------------------
@@ -162,8 +226,8 @@ def _accented(query: Query) -> tuple[bool, ...]:
     return tuple(term.key != term.folded for term in query.terms)
 
 
-def _branches(query: Query, include_archived: bool) -> tuple[list[str], str]:
-    """The WHERE clauses of a non-empty query's row sets, and how to combine them."""
+def _branches(query: Query, include_archived: bool) -> tuple[list[RowSet], str]:
+    """A non-empty query's row sets, and how to combine them."""
     if _one_word(query):
         return _one_word_branches(query.mrn_inside, _accented(query)[0],
                                   include_archived), "UNION ALL"
@@ -178,21 +242,64 @@ def _keys(where: str) -> str:
             f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}")
 
 
-def count_sql(query: Query, include_archived: bool) -> str:
-    """One statement counting the patients a non-empty ``query`` matches."""
+def _read(row_set: RowSet, walked: bool) -> str:
+    """The SELECT of a row set's ids and ordering keys, read the chosen way."""
+    if walked:
+        return _keys(row_set.walk).replace(
+            " FROM patient WHERE ", f" FROM patient INDEXED BY {ORDER_INDEX} WHERE ", 1)
+    return _keys(row_set.where)
+
+
+#: The index walked in name order; it holds every key a row set's conditions test.
+ORDER_INDEX: Final = "ix_patient_name_order"
+
+
+def row_sets(query: Query, include_archived: bool) -> list[RowSet]:
+    """The row sets of a non-empty ``query``, as ``count_sql`` and ``search_sql`` number
+    them (their ``probe`` statements tell a dense one)."""
+    return _branches(query, include_archived)[0]
+
+
+def count_sql(query: Query, include_archived: bool, capped: bool = False,
+              walked: frozenset[int] = frozenset()) -> list[str]:
+    """Statements whose counts add up to the patients a non-empty ``query`` matches.
+
+    When ``capped``, each counts only up to ``:cap`` (a total of ``:cap`` or more means
+    "at least ``:cap``"). A one-word search's row sets are disjoint, so they come one
+    statement each, most likely first: the caller lowers ``:cap`` by what the earlier ones
+    found and stops once nothing is left, so "a" over 100,000 patients reads one index
+    range of the cap's length rather than every row set (#18). Overlapping row sets are
+    one statement: each cut at the cap still gives an exact count below it, and one of
+    at least the cap if any row set reaches it. The row sets numbered in ``walked`` are
+    read by walking the name-order index (``search_sql``)."""
     branches, combine = _branches(query, include_archived)
+
+    def cut(select: str) -> str:
+        return f"SELECT * FROM ({select} LIMIT :cap)" if capped else select
+
+    reads = [_read(row_set, i in walked) for i, row_set in enumerate(branches)]
     if combine == "UNION ALL":  # disjoint: add the counts up
-        counts = [f"(SELECT count(*) FROM patient{where})" for where in branches]
-        return "SELECT " + " + ".join(counts)
-    return f"SELECT count(*) FROM ({' UNION '.join(_keys(where) for where in branches)})"
+        return [f"SELECT count(*) FROM ({cut(read)})" for read in reads]
+    union = " UNION ".join(cut(read) for read in reads)
+    return [f"SELECT count(*) FROM ({union})"]
 
 
-def search_sql(query: Query, include_archived: bool, columns: str) -> str:
+def search_sql(query: Query, include_archived: bool, columns: str,
+               walked: frozenset[int] = frozenset()) -> str:
     """One page of the patients a non-empty ``query`` matches, in name order (parameters
-    ``offset`` and ``limit`` besides the query's)."""
+    ``offset`` and ``limit`` besides the query's).
+
+    The page lies among the first ``offset + limit`` of each row set in name order, so
+    each is cut there before the union. A row set is read from its own index and sorted
+    (cost: all its rows), or, for those numbered in ``walked``, found by walking the
+    name-order index and testing each entry until enough match (cost: about
+    ``(offset + limit) / density``): the quicker way for a dense one, such as "b" when
+    every MRN starts "BULK-" (``desktop.registry.reading`` chooses)."""
     branches, combine = _branches(query, include_archived)
-    # Pick the page from the indexes first, then read just those rows.
-    union = f" {combine} ".join(_keys(where) for where in branches)
+    union = f" {combine} ".join(
+        f"SELECT * FROM ({_read(row_set, i in walked)} "
+        f"ORDER BY family_key, given_key, mrn_key LIMIT :limit + :offset)"
+        for i, row_set in enumerate(branches))
     return (f"SELECT {columns} FROM ({union} ORDER BY family_key, given_key, mrn_key "
             f"LIMIT :limit OFFSET :offset) AS page JOIN patient ON patient.id = page.id "
             f"ORDER BY page.family_key, page.given_key, page.mrn_key")

@@ -121,9 +121,10 @@ class PatientService:
     def get(self, patient_id: int) -> PatientRow:
         return self._repository.get(patient_id)
 
-    def count(self, text: str = "", include_archived: bool = False) -> int:
-        """How many patients ``search`` would list without a limit."""
-        return self._repository.count(text, include_archived)
+    def count(self, text: str = "", include_archived: bool = False,
+              cap: int | None = None) -> int:
+        """As ``PatientRepository.count``: at most ``cap`` when one is given."""
+        return self._repository.count(text, include_archived, cap)
 
     def search(self, text: str = "", offset: int = 0, limit: int = 200,
                include_archived: bool = False) -> list[PatientRow]:

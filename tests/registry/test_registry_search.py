@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from desktop.registry import reading
 from desktop.registry.database import Registry
 from desktop.registry.demo import seed_bulk
 from desktop.registry.patients import PatientRepository, PatientRow
@@ -135,11 +136,20 @@ def test_prefix_search_uses_indexes(bulk_registry: Registry, captured_sql: list[
     repo = PatientRepository(bulk_registry, "bench")
     assert repo.count(text, include_archived=include_archived) > 0
     assert repo.search(text, include_archived=include_archived)
-    assert len(captured_sql) == 2
+    # Probes, the count (one statement per row set of a one-word search: they are disjoint
+    # and added up) and the page: none reads the table itself. A dense row set walks the
+    # name-order index, stopping at its LIMIT (test_search_agrees_with_brute_force).
+    assert len(captured_sql) >= 2
     for statement, parameters in captured_sql:
+        if statement == reading.PATIENTS_SQL:  # the rowid b-tree's last entry
+            continue
         plan = _plan(bulk_registry, statement, parameters)
-        assert not [step for step in plan if step.startswith("SCAN patient")], plan
-        assert any("COVERING INDEX" in step for step in plan), plan
+        scans = [step for step in plan if step.startswith("SCAN patient")]
+        assert all(step == "SCAN patient USING COVERING INDEX ix_patient_name_order"
+                   for step in scans), plan
+        assert all("USING" in step for step in plan if step.startswith("SEARCH")), plan
+    plans = [_plan(bulk_registry, *captured) for captured in captured_sql]
+    assert any("COVERING INDEX" in step for plan in plans for step in plan), plans
 
 
 def test_empty_search_walks_ordering_index(bulk_registry: Registry,
@@ -161,16 +171,30 @@ def _brute_force(row: PatientRow, text: str) -> bool:
     return bool(typed) and all(any(word.startswith(t) for word in words) for t in typed)
 
 
-def test_search_agrees_with_brute_force(bulk_registry: Registry) -> None:
+@pytest.mark.parametrize("walking", ["as chosen", "every row set", "none"])
+def test_search_agrees_with_brute_force(bulk_registry: Registry, walking: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever way each row set is read (its own index, or walking the name order when
+    dense: ``reading.dense_threshold``), the same patients in the same order."""
+    if walking != "as chosen":
+        threshold = 0 if walking == "every row set" else 10**9
+        monkeypatch.setattr(reading, "dense_threshold", lambda patients, wanted: threshold)
     repo = PatientRepository(bulk_registry, "bench")
     everyone = repo.search("", limit=10_000, include_archived=True)
     assert len(everyone) == 3000
-    for text in ["a", "sm", "bulk-0001", "ada", "zz", "0002", "00", "ton", "ada ben",
-                 "smith, ada", "bel-", "-sm", "ulk-000123"]:
+    for text in ["", "a", "sm", "bulk-0001", "ada", "zz", "0002", "00", "ton", "ada ben",
+                 "smith, ada", "bel-", "-sm", "ulk-000123", "b", "ulk", "k-0", "000",
+                 "ada b", "k-00 ada"]:
         expected = [r for r in everyone if not r.archived and _brute_force(r, text)]
         assert repo.count(text) == len(expected)
         assert repo.search(text, limit=10_000) == expected
         assert repo.search(text, offset=5, limit=7) == expected[5:12]
+        tail = max(len(expected) - 3, 0)
+        assert repo.search(text, offset=tail, limit=200) == expected[tail:]
+        for cap in (1, 7, len(expected), len(expected) + 1, 1000):
+            assert repo.count(text, cap=cap) == min(len(expected), cap), (text, cap)
+            assert repo.count(text, include_archived=True, cap=cap) == min(
+                repo.count(text, include_archived=True), cap), (text, cap)
 
 
 def test_results_are_rows_with_dates(people: PatientRepository) -> None:

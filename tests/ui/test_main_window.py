@@ -10,6 +10,7 @@ from desktop.services.patients import PatientService
 from desktop.ui.common.messages import RecordingMessages
 from desktop.ui.common.settings import UiSettings
 from desktop.ui.patients.main_window import MainWindow
+from desktop.ui.patients.patient_model import count_wording
 from tests.ui.conftest import OFFSCREEN_NOTICE, AddPatient
 
 
@@ -65,6 +66,39 @@ def test_search_finds_any_word_mrn_part_and_family_given(qtbot: QtBot, window: M
         window.search.clear()
         qtbot.keyClicks(window.search, typed)
         qtbot.waitUntil(lambda found=found: listed_mrns(window) == found)  # type: ignore[misc]
+
+
+def test_broad_search_counts_up_to_a_step_and_scrolls_to_the_rest(
+        qtbot: QtBot, window: MainWindow, add_patient: AddPatient) -> None:
+    """#18: a broad search shows "1,000+" rather than counting every match per keystroke,
+    and scrolling to the end still lists every match, in name order."""
+    seed(add_patient)
+    add_patient("D-500", "Bell", "Ada")
+    window.model.count_step = 2
+    qtbot.keyClicks(window.search, "b")  # Berg, Bergström, Nakamura Berit, Bell
+    assert window.model.rowCount() == 2
+    assert window.count_label.text() == "2+ patients matching “b”"
+    assert listed_mrns(window) == ["D-500", "A-100"]  # Bell, Berg: the first in name order
+
+    window.table.scrollToBottom()  # the view fetches the next step at the end
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
+    assert listed_mrns(window) == ["D-500", "A-100", "A-200", "B-300"]
+    assert window.count_label.text() == "4 patients matching “b”"
+    assert not window.model.canFetchMore()
+
+    window.search.clear()  # everyone: counted exactly, however many
+    assert window.count_label.text() == "5 patients"
+
+
+@pytest.mark.parametrize(("count", "more", "text", "wording"), [
+    (1, False, "", "1 patient"),
+    (1, False, "osei", "1 patient matching “osei”"),
+    (0, False, "xyz", "0 patients matching “xyz”"),
+    (1000, True, "a", "1,000+ patients matching “a”"),
+    (95002, False, "", "95,002 patients"),
+])
+def test_count_wording(count: int, more: bool, text: str, wording: str) -> None:
+    assert count_wording(count, more, text) == wording
 
 
 def test_down_arrow_moves_into_table_and_enter_opens_patient(

@@ -30,7 +30,7 @@ from desktop.ui.common.messages import MessageService
 from desktop.ui.common.settings import MAIN_WINDOW_GEOMETRY, SHOW_ARCHIVED, UiSettings
 from desktop.ui.common.widgets import named
 from desktop.ui.patients.patient_dialog import PatientDialog
-from desktop.ui.patients.patient_model import PatientTableModel
+from desktop.ui.patients.patient_model import PatientTableModel, count_wording
 from desktop.ui.patients.session_window import SessionWindow
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ class MainWindow(SessionWindow, QMainWindow):
         self.table.activated.connect(lambda _index: self.open_selected())
         self.table.selectionModel().currentRowChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)  # the next matches, fetched
         self.model.load_failed.connect(self.statusBar().showMessage)
 
         geometry = settings.geometry(MAIN_WINDOW_GEOMETRY)
@@ -393,11 +394,8 @@ class MainWindow(SessionWindow, QMainWindow):
         self.model.set_filter(text)
 
     def _update_count(self) -> None:
-        count = self.model.rowCount()
-        noun = "patient" if count == 1 else "patients"
-        text = self.model.filter_text
-        self.count_label.setText(f"{count:,} {noun} matching “{text}”" if text
-                                 else f"{count:,} {noun}")
+        self.count_label.setText(count_wording(self.model.rowCount(), self.model.more,
+                                               self.model.filter_text))
         self._update_actions()
 
     def _update_actions(self) -> None:

@@ -1,9 +1,11 @@
 """The patient list as a Qt table model: a thin, paged adapter over the repository.
 
-The model never copies the registry into memory. ``rowCount`` is one ``count`` query;
-rows are read a page at a time with ``search(offset, limit)`` when the view asks for
-them, and only the most recently used pages are kept. A new filter resets the model
-and drops every cached page (after Anki's browser table model).
+The model never copies the registry into memory. ``rowCount`` is one ``count`` query,
+capped for a search (``COUNT_STEP``: "a" matches thousands, and counting them all on each
+keystroke is most of its time); scrolling to the end fetches the next step, so every match
+can still be reached. Rows are read a page at a time with ``search(offset, limit)`` when
+the view asks for them, and only the most recently used pages are kept. A new filter
+resets the model and drops every cached page (after Anki's browser table model).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ MRN, FAMILY, GIVEN, BIRTH_DATE, AGE, SEX = range(len(COLUMNS))
 
 PAGE_SIZE: Final = 100  # a screenful or three: the first page is read on every keystroke
 MAX_PAGES: Final = 40  # about 4,000 rows held at most, whatever the registry's size
+#: How many matches of a search are counted at first, and how many more each time the
+#: view scrolls to the end of them (a blank search counts everyone: that is quick).
+COUNT_STEP: Final = 1000
 
 PatientIdRole: Final = Qt.ItemDataRole.UserRole + 1
 
@@ -55,6 +60,8 @@ class PatientTableModel(QAbstractTableModel):
         self._text = ""
         self._include_archived = False
         self._count = 0
+        self._more = False  # more matches than ``_count``, which is then a cap
+        self.count_step = COUNT_STEP
         self._pages: OrderedDict[int, list[PatientRow]] = OrderedDict()
 
     # -- what the window sets --------------------------------------------------
@@ -66,6 +73,11 @@ class PatientTableModel(QAbstractTableModel):
     @property
     def include_archived(self) -> bool:
         return self._include_archived
+
+    @property
+    def more(self) -> bool:
+        """Whether more patients match than ``rowCount`` (fetched on scrolling to the end)."""
+        return self._more
 
     def set_repository(self, repository: PatientService | None) -> None:
         self._repository = repository
@@ -82,12 +94,8 @@ class PatientTableModel(QAbstractTableModel):
         """Count again and read the first page, e.g. after a patient was added."""
         self.beginResetModel()
         self._pages.clear()
-        self._count = 0
-        if self._repository is not None:
-            try:
-                self._count = self._repository.count(self._text, self._include_archived)
-            except Exception as exc:
-                self._report(exc)
+        self._count, self._more = 0, False
+        self._count_up_to(self.count_step if self._text else None)
         self.endResetModel()
         if self._count:
             self._page(0)
@@ -108,6 +116,19 @@ class PatientTableModel(QAbstractTableModel):
         return None
 
     # -- QAbstractTableModel ---------------------------------------------------
+
+    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
+        """Count the next ``count_step`` matches and add their rows."""
+        if not self.canFetchMore(parent):
+            return
+        shown = self._count
+        self._count_up_to(shown + self.count_step)
+        if self._count > shown:
+            self.beginInsertRows(QModelIndex(), shown, self._count - 1)
+            self.endInsertRows()
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
@@ -158,6 +179,20 @@ class PatientTableModel(QAbstractTableModel):
 
     # -- internals -------------------------------------------------------------
 
+    def _count_up_to(self, limit: int | None) -> None:
+        """Count the matches, all of them or up to ``limit`` (one more tells whether
+        there are more)."""
+        if self._repository is None:
+            return
+        try:
+            found = self._repository.count(self._text, self._include_archived,
+                                           cap=None if limit is None else limit + 1)
+        except Exception as exc:
+            self._report(exc)
+            return
+        self._more = limit is not None and found > limit
+        self._count = min(found, limit) if limit is not None else found
+
     def _display(self, patient: PatientRow, column: int) -> str:
         if column == MRN:
             return patient.mrn
@@ -201,3 +236,10 @@ class PatientTableModel(QAbstractTableModel):
         if not isinstance(exc, RegistryError):
             raise exc
         self.load_failed.emit(str(exc))
+
+
+def count_wording(count: int, more: bool, text: str) -> str:
+    """The status bar's count: "1 patient", "1,000+ patients matching “a”"."""
+    noun = "patient" if count == 1 and not more else "patients"
+    number = f"{count:,}+" if more else f"{count:,}"
+    return f"{number} {noun} matching “{text}”" if text else f"{number} {noun}"
