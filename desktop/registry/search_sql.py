@@ -95,8 +95,8 @@ class RowSet:
     ``where`` reads it from the index of its leading condition (then sorts it into name
     order, unless that index gives it so: ``probe`` is then None); ``walk`` tests each
     entry of the name-order index instead, with no list built from the whole row set,
-    which is quicker when the row set is dense. ``probe`` counts the leading index range
-    up to ``:cap``: how ``desktop.registry.reading`` tells a dense row set."""
+    which is quicker when the row set is dense. ``probe`` counts its rows up to ``:cap``
+    (``_row_set`` says which): how ``desktop.registry.reading`` tells a dense row set."""
 
     where: str
     walk: str
@@ -106,24 +106,27 @@ class RowSet:
     listed: bool
 
 
-def _row_set(conditions: list[str], archived: list[str], probe: str | None,
+def _row_set(conditions: list[str], archived: list[str], *, ordered: bool = False,
+             listed_from: tuple[str, str] | None = None,
              walk_lead: str | None = None) -> RowSet:
-    """A row set from its conditions (the leading one first); ``walk_lead`` replaces the
-    leading one when walking (a test on the entry itself rather than a list)."""
+    """A row set from its conditions (the leading one first). ``ordered``: its index gives
+    it in name order (never walked, never probed). ``listed_from``: the table and range
+    the leading condition lists the ids of, which the probe counts (building the list
+    would cost what the probe is to spare). Otherwise the probe counts the rows left after
+    every condition: a long range the others empty (the given names starting "b" when
+    every MRN starts "BULK-") is quick to sort, slow to walk. ``walk_lead`` replaces the
+    leading condition when walking (a test on the entry itself rather than a list)."""
     where = " WHERE " + " AND ".join([*conditions, *archived])
     walk = where if walk_lead is None else (
         " WHERE " + " AND ".join([walk_lead, *conditions[1:], *archived]))
-    listed = conditions[0].startswith("patient.id IN (")
-    if probe is not None and not listed:
-        # The rows left after every condition: a long range the others empty (the given
-        # names starting "b" when every MRN starts "BULK-") is quick to sort, slow to walk.
+    if ordered:
+        probe = None
+    elif listed_from is not None:
+        table, lead = listed_from
+        probe = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {lead} LIMIT :cap)"
+    else:
         probe = f"SELECT count(*) FROM (SELECT 1 FROM patient{where} LIMIT :cap)"
-    return RowSet(where, walk, probe, listed=listed)
-
-
-def _probe(table: str, condition: str, archived: list[str]) -> str:
-    where = " AND ".join([condition, *archived])
-    return f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT :cap)"
+    return RowSet(where, walk, probe, listed=listed_from is not None)
 
 
 def _inside_mrn(name: str) -> str:
@@ -147,18 +150,17 @@ def _one_word_branches(mrn_inside: bool, accented: bool,
     not_given = _key_match("patient.given_key", accented, negate=True)
     word = f"patient.id IN ({_words('f')})"
     row_sets = [
-        _row_set([mrn], archived, _probe("patient", mrn, archived)),
-        _row_set([family, not_mrn], archived,
-                 None if not accented else _probe("patient", family, archived)),
-        _row_set([given, not_mrn, not_family], archived, _probe("patient", given, archived)),
+        _row_set([mrn], archived),
+        _row_set([family, not_mrn], archived, ordered=not accented),
+        _row_set([given, not_mrn, not_family], archived),
         _row_set([word, not_mrn, not_family, not_given], archived,
-                 _probe("patient_name_word", _range("word", "f"), [])),
+                 listed_from=("patient_name_word", _range("word", "f"))),
     ]
     if mrn_inside:
         row_sets.append(_row_set(
             [f"patient.id IN ({_parts('k')})", not_mrn, not_family, not_given,
              f"patient.id NOT IN ({_words('f')})"], archived,
-            _probe("patient_mrn_part", _range("part", "k"), []), walk_lead=_inside_mrn("k")))
+            listed_from=("patient_mrn_part", _range("part", "k")), walk_lead=_inside_mrn("k")))
     return row_sets
 
 
@@ -179,24 +181,20 @@ def _several_words_branches(terms: int, driver: int, mrn_inside: bool,
     starting with word ``driver`` (the longest, so usually the fewest), from the key
     columns' covering indexes or the stored words, each checked for the other words."""
     archived = [] if include_archived else [ACTIVE]
-    mrn = _range("patient.mrn_key", "m")
-    row_sets = [_row_set([mrn], archived, _probe("patient", mrn, archived))]
+    row_sets = [_row_set([_range("patient.mrn_key", "m")], archived)]
     if mrn_inside:
         row_sets.append(_row_set([f"patient.id IN ({_parts('m')})"], archived,
-                                 _probe("patient_mrn_part", _range("part", "m"), []),
+                                 listed_from=("patient_mrn_part", _range("part", "m")),
                                  walk_lead=_inside_mrn("m")))
     if terms:
         checks = [_term_check(i, accented[i]) for i in range(terms) if i != driver]
         names = ["k", "f"] if accented[driver] else ["k"]
         for column in ("patient.family_key", "patient.given_key"):
-            for name in names:
-                lead = _range(column, f"{name}{driver}")
-                row_sets.append(_row_set(
-                    [lead, *checks], archived, None if column == "patient.family_key"
-                    else _probe("patient", lead, archived)))
-        row_sets.append(_row_set([f"patient.id IN ({_words(f'f{driver}')})", *checks],
-                                 archived,
-                                 _probe("patient_name_word", _range("word", f"f{driver}"), [])))
+            row_sets += [_row_set([_range(column, f"{name}{driver}"), *checks], archived,
+                                  ordered=column == "patient.family_key") for name in names]
+        row_sets.append(_row_set(
+            [f"patient.id IN ({_words(f'f{driver}')})", *checks], archived,
+            listed_from=("patient_name_word", _range("word", f"f{driver}"))))
     return row_sets
 
 
@@ -237,21 +235,21 @@ def _branches(query: Query, include_archived: bool) -> tuple[list[RowSet], str]:
                                    _accented(query), include_archived), "UNION"
 
 
-def _keys(where: str) -> str:
+#: The index walked in name order; it holds every key a row set's conditions test.
+ORDER_INDEX: Final = "ix_patient_name_order"
+
+
+def _keys(where: str, walked: bool = False) -> str:
+    """The ids and ordering keys of the rows ``where`` picks; ``walked``, by walking the
+    name-order index."""
+    source = f"patient INDEXED BY {ORDER_INDEX}" if walked else "patient"
     return (f"SELECT patient.id AS id, patient.family_key AS family_key, "
-            f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM patient{where}")
+            f"patient.given_key AS given_key, patient.mrn_key AS mrn_key FROM {source}{where}")
 
 
 def _read(row_set: RowSet, walked: bool) -> str:
     """The SELECT of a row set's ids and ordering keys, read the chosen way."""
-    if walked:
-        return _keys(row_set.walk).replace(
-            " FROM patient WHERE ", f" FROM patient INDEXED BY {ORDER_INDEX} WHERE ", 1)
-    return _keys(row_set.where)
-
-
-#: The index walked in name order; it holds every key a row set's conditions test.
-ORDER_INDEX: Final = "ix_patient_name_order"
+    return _keys(row_set.walk, walked=True) if walked else _keys(row_set.where)
 
 
 def row_sets(query: Query, include_archived: bool) -> list[RowSet]:
