@@ -134,6 +134,15 @@ def require(actor: Actor, permission: Permission) -> None:
 
 # -- identifiers and passwords ------------------------------------------------------
 
+#: The roles that see the audit trail.
+AUDIT_ROLES: Final = frozenset({Role.ADMIN, Role.MONITOR})
+
+
+def may_view_audit(actor: Actor | None) -> bool:
+    """Whether ``actor`` may open the audit view (the menus disable it otherwise)."""
+    return actor is not None and actor.may(Permission.READ) and bool(actor.roles & AUDIT_ROLES)
+
+
 def user_id_problem(user_id: str) -> str | None:
     """Why ``user_id`` cannot be a user id, or None."""
     if not USER_ID_PATTERN.fullmatch(user_id):

@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 from desktop.services.acting import NotPermitted, need
 
 __all__ = ["AccountError", "AccountNotFound", "AccountRow", "AccountService", "Actor",
-           "LoginRefused", "NewAccount", "NotPermitted", "Role", "UserIdTaken"]
+           "LoginRefused", "NewAccount", "NotPermitted", "RegistryError", "Role",
+           "UserIdTaken"]
 
 #: Site setting keys this service reads and writes.
 RECOVERY_KEY = "recovery_code_hash"

@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO, Final, TextIO, TypeVar
 
-from desktop.domain.accounts import Actor, Permission, Role
+from desktop.domain.accounts import AUDIT_ROLES, Actor, Permission
+from desktop.domain.accounts import may_view_audit as may_view
 from desktop.domain.text_safety import spreadsheet_cell
 from desktop.registry.accounts import AccountRepository
 from desktop.registry.audit_exports import record_export
@@ -43,8 +44,6 @@ __all__ = ["CLOCK_BACK", "CSV_COLUMNS", "MAX_PAGE", "AuditChoices", "AuditFilter
            "AuditLogService", "AuditRow", "AuditViewError", "FieldChange", "NotPermitted",
            "may_view"]
 
-#: The roles that see the audit trail.
-AUDIT_ROLES: Final = frozenset({Role.ADMIN, Role.MONITOR})
 CLOCK_BACK: Final = "clock set back"
 CSV_COLUMNS: Final = ("Row", "Workstation clock", "Time zone", "User", "Action", "Entity",
                       "Id", "Changed row", "Field", "Old value", "New value", "Reason",
@@ -56,11 +55,6 @@ T = TypeVar("T")
 
 class AuditViewError(RegistryError):
     """A filter or an export that cannot be done; the message names the field or file."""
-
-
-def may_view(actor: Actor | None) -> bool:
-    """Whether ``actor`` may open the audit view (the menus disable it otherwise)."""
-    return actor is not None and actor.may(Permission.READ) and bool(actor.roles & AUDIT_ROLES)
 
 
 def _refusal(name: str, roles: str) -> NotPermitted:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 
 from desktop import APP_ID, APP_NAME, paths
 from desktop.ui.common.errors import LOG_FILE, ExceptionHook, report_unexpected
+from desktop.ui.common.fitting import WindowFitter, fit_window
 from desktop.ui.common.messages import MessageService, StderrMessages
 from desktop.ui.common.operations import Operation
 from desktop.ui.common.settings import UiSettings
@@ -143,16 +144,21 @@ class GuiSession(QObject):
         # below says why, and the window simply starts with default geometry.
         self.window = MainWindow(UiSettings(data_dir), messages)
         self.window.first_painted.connect(self._painted)
-        from desktop.ui.common.fitting import WindowFitter
-
-        #: Every window and dialog opens inside the screen (:mod:`.common.fitting`).
-        self._fitter = WindowFitter(self)
+        #: Every window and dialog opens inside the screen (:mod:`.common.fitting`):
+        #: installed once the login window is up (see ``start``).
+        self._fitter: WindowFitter | None = None
 
     @property
     def log_path(self) -> Path:
         return self.data_dir / LOG_FILE
 
     def start(self) -> None:
+        # The main window is fitted here and the first login or first-run window when it
+        # is up; every later window by the fitter, installed then: an application-wide
+        # Python event filter sees every event, and the first of each kind builds its
+        # PySide6 enum classes (some 30 ms that would otherwise delay the first paint
+        # and the login window).
+        fit_window(self.window)
         self.window.show()
 
     def shutdown(self) -> None:
@@ -272,6 +278,15 @@ class GuiSession(QObject):
             self._report(f"{what} window shown", time.monotonic())
             print(f"smoke: heavy modules loaded when shown: {', '.join(heavy) or 'none'}",
                   flush=True)
+        self._fit_every_window()
+
+    def _fit_every_window(self) -> None:
+        if self._fitter is not None:
+            return
+        shown = self.session.dialog if self.session is not None else None
+        if shown is not None:
+            fit_window(shown)
+        self._fitter = WindowFitter(self)
 
     def _logged_in(self, actor: Actor) -> None:
         """A user logged in: their services, and the patient list filled for them."""

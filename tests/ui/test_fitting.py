@@ -272,3 +272,42 @@ def test_the_fitter_places_each_window_on_a_real_1280x720_screen(tmp_path: Path)
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, timeout=60, check=True)
     assert done.stdout.split() == ["True", "True", "True", "True"]
+
+
+def test_the_app_fits_its_main_window_at_start_and_every_window_after(tmp_path: Path) -> None:
+    """On an 800×480 screen: GuiSession fits the main window (900×560) before its first
+    paint, then the first-run window once it is up, and installs the fitter then, so a
+    dialog shown later fits too."""
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "netbook", "x": 0, "y": 0, "width": 800, "height": 480,
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}), encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    script = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from PySide6.QtWidgets import QApplication, QDialog
+        from desktop.ui.app import GuiSession
+        from desktop.ui.common.messages import RecordingMessages
+        app = QApplication([])
+        available = app.primaryScreen().availableGeometry()
+        session = GuiSession(Path(sys.argv[1]), RecordingMessages())
+        session.start()
+        while session.painted_at is None:
+            app.processEvents()
+        window = session.window
+        print(available.contains(window.frameGeometry()), window.height() < 480)
+        while session.session is None or session.session.dialog is None:
+            app.processEvents()
+        first_run = session.session.dialog
+        print(available.contains(first_run.frameGeometry()))
+        dialog = QDialog(window); dialog.resize(700, 900); dialog.show(); app.processEvents()
+        print(available.contains(dialog.frameGeometry()), dialog.height() < 480)
+        session.shutdown()
+    """)
+    env = os.environ | {"QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+                        "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", script, str(data)], env=env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split() == ["True"] * 5

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desktop.domain.accounts import Actor, Permission
-from desktop.services.audit_log import may_view
+from desktop.domain.accounts import may_view_audit as may_view
 from desktop.ui.session.controller import SessionController
 
 

@@ -15,13 +15,13 @@ audited by the accounts service.
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from desktop.domain.accounts import DEFAULT_IDLE_MINUTES, Actor
-from desktop.services.accounts import AccountService
-from desktop.services.rows import RegistryError
+from desktop.services.accounts import AccountService, RegistryError
 from desktop.ui.common.messages import MessageService
 from desktop.ui.session.idle import IdleWatcher
 from desktop.ui.session.login_dialog import LoginDialog
@@ -31,7 +31,11 @@ from desktop.ui.session.password_dialogs import (
     RecoverDialog,
     RecoveryCodeDialog,
 )
-from desktop.ui.session.signing_key_dialog import SigningKeyDialog, offer_after_first_password
+
+if TYPE_CHECKING:
+    # The signing key screens bring cryptography with them: imported when first shown,
+    # not before the login window (the start-up benchmark's (c)).
+    from desktop.ui.session.signing_key_dialog import SigningKeyDialog
 
 
 class SessionController(QObject):
@@ -149,6 +153,8 @@ class SessionController(QObject):
             if not forced:
                 self.actor = updated
                 return
+            from desktop.ui.session.signing_key_dialog import offer_after_first_password
+
             offer = offer_after_first_password(self.accounts.keys, updated, self._parent)
             if offer is None:
                 self._start(updated)
@@ -170,6 +176,8 @@ class SessionController(QObject):
     def signing_key(self) -> None:
         """The user's own signing key, from the account menu."""
         if self.actor is not None:
+            from desktop.ui.session.signing_key_dialog import SigningKeyDialog
+
             dialog = SigningKeyDialog(self.accounts.keys, self.actor, self._parent)
             dialog.open()
             self.key_dialog = dialog
