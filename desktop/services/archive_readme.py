@@ -69,8 +69,9 @@ def readme_text(scope: dict[str, str], names: Sequence[str], has_ca: bool) -> st
             "",
             f"    pdfsig {worksheets[0]}",
             "",
-            'Each signature should read "Signature is Valid". "Certificate issuer',
-            "isn't Trusted\" is expected: the issuer is the site's own CA, checked in 3.",
+            'Each signature should read "Signature is Valid". "Certificate issuer is',
+            'unknown" is expected: a signature carries its signer\'s certificate, not the',
+            "site CA's; the certificates are checked against the site CA in 3.",
             '"Not total document signed" on an earlier signature is normal: later',
             "signatures were added after it; only the last covers the whole file.",
         ]

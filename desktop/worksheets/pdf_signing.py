@@ -5,9 +5,10 @@ signature an incremental update that changes nothing but its own field.
 signature (so no later signer adds anything an earlier one covered); ``sign_field``
 signs one field (PAdES baseline B-B, SHA-256, offline). What the signer adds (printed
 name, role, meaning, date-time) is drawn in that signature's appearance, never in the
-page: the appearance is a page ReportLab draws in the shipped, embedded font, exactly
-the box's size and opaque, so it covers the box's blank lines. The signature's reason is
-its meaning.
+page: the appearance is a page ReportLab draws, exactly the box's size and opaque, so it
+covers the box's blank lines, its words the outlines of the shipped font's glyphs
+(``outlines``: no font objects in each later revision for a verifier to parse). The
+signature's reason is its meaning.
 
 ``LoadedSigner`` turns an unlocked key and its certificates into pyHanko's signer once,
 so a session signs without parsing them again. No Qt, no database.
@@ -49,6 +50,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from desktop.worksheets.cms_signer import KeySigner
 from desktop.worksheets.fonts import REGULAR, register_fonts
+from desktop.worksheets.outlines import OutlinedCanvas
 from desktop.worksheets.signer_boxes import BoxPlace, draw_signer_box
 from desktop.worksheets.worksheet_data import format_when
 
@@ -100,7 +102,7 @@ def stamp_pdf(width: float, height: float, stamp: Stamp) -> bytes:
     canv.setFillGray(1)
     canv.rect(0, 0, width, height, stroke=0, fill=1)
     canv.setFillGray(0)
-    draw_signer_box(canv, width, height, stamp.role_label,
+    draw_signer_box(OutlinedCanvas(canv), width, height, stamp.role_label,
                     f"Signed digitally · certificate from {stamp.issuer}",
                     (stamp.printed_name, stamp.role, stamp.meaning,
                      format_when(stamp.signed_at)), note_size=7.5)
@@ -120,7 +122,15 @@ class LoadedSigner:
             return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
         self.certificate = certificate
-        self.signer = KeySigner(key, der(certificate), [der(c) for c in chain])
+        # The site CA, a self-signed root that issued the signer directly, proves
+        # nothing inside the signature (whoever checks must hold it already: the site
+        # CA PEM, ``verify --ca`` or ``--data-dir``; the signer's own certificate is
+        # bound by the signed attributes' hash of it) and costs every verifier a
+        # certificate to parse and match: left out. A chain with intermediates (an
+        # institution's PKCS#12) is carried whole, so each can be checked in the file.
+        carried = [c for c in chain
+                   if not c.subject == c.issuer == certificate.issuer]
+        self.signer = KeySigner(key, der(certificate), [der(c) for c in carried])
         asyncio.run(self.signer.prepare())
         #: Room for each signature's container: what this key's takes, at most.
         self.reserved = self.signer.reserve() or SIGNATURE_BYTES

@@ -44,12 +44,18 @@ def _certificate(subject: x509.Name, issuer: x509.Name,
 
 
 class Site:
-    """A site CA issuing certificates to people."""
+    """A site CA issuing certificates to people (a root, or an intermediate of
+    ``parent``)."""
 
-    def __init__(self, name: str = "Test site CA") -> None:
+    def __init__(self, name: str = "Test site CA", parent: Site | None = None) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
-        self.certificate = _certificate(_name(name), _name(name), self.key.public_key(),
-                                        self.key, ca=True)
+        issuer = self if parent is None else parent
+        self.certificate = _certificate(
+            _name(name), _name(name) if parent is None else parent.certificate.subject,
+            self.key.public_key(), issuer.key, ca=True)
+        #: The certificates above this one, up to the root.
+        self.above: tuple[x509.Certificate, ...] = () if parent is None else (
+            parent.certificate, *parent.above)
 
     def person(self, common: str, rsa_bits: int | None = None) -> Person:
         """A P-256 key and its certificate (an RSA key of ``rsa_bits`` if given)."""
@@ -58,7 +64,7 @@ class Site:
             else rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits))
         cert = _certificate(_name(common), self.certificate.subject, key.public_key(),
                             self.key, ca=False)
-        return Person(key, cert, (self.certificate,))
+        return Person(key, cert, (self.certificate, *self.above))
 
 
 def self_signed(common: str) -> Person:

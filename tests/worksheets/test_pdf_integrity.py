@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from desktop.worksheets.pdf_integrity import contents_problems
 from desktop.worksheets.pdf_verify import verify_pdf
 from tests.cli.cli_run import Run
-from tests.worksheets.test_pdf_signing import SITE, _signed
+from tests.worksheets.signing_support import Site
+from tests.worksheets.test_pdf_signing import _signed
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,12 @@ def test_a_flip_in_an_earlier_signatures_padding_breaks_the_later_one(
         "bytes after its signature container (the padding) were changed"]
 
 
-def test_a_flip_in_an_embedded_ca_certificate_is_found(signed: bytes) -> None:
-    ca_hex = SITE.certificate.public_bytes(Encoding.DER).hex().encode()
+def test_a_flip_in_an_embedded_intermediate_certificate_is_found() -> None:
+    """A signature carries its signer's intermediate CA (an institution's PKCS#12; a root
+    is never carried): its bytes are outside what the signature covers."""
+    middle = Site("Institution signing CA", parent=Site("Institution root"))
+    signed = _signed(middle.person("Cora Coordinator"), middle.person("Dr Ivy"))[0]
+    ca_hex = middle.certificate.public_bytes(Encoding.DER).hex().encode()
     at = signed.lower().rfind(ca_hex)  # the last signature's copy: nothing covers it
     assert at > 0
     changed = _flip_hex(signed, at + len(ca_hex) - 8)  # inside its signature value
