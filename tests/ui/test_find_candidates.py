@@ -71,6 +71,7 @@ def _written(registry: Registry) -> tuple[int, ...]:
 def test_every_active_patient_is_screened_with_the_engines_counts(
         qtbot: QtBot, bulk: Bulk, bulk_context: ScreeningContext, tmp_path: Path) -> None:
     dialog = _dialog(qtbot, bulk_context)
+    assert dialog.progress.text() == "not searched yet"  # not "0 of 100 patients"
     before = _written(bulk.registry)
     with qtbot.waitSignal(dialog.search_done, timeout=60_000):
         qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
@@ -88,6 +89,7 @@ def test_every_active_patient_is_screened_with_the_engines_counts(
     assert {r.patient_id for r in rows if r.screened} == screened
     assert screened  # marked, not hidden
     assert dialog.progress.value() == dialog.progress.maximum() == active
+    assert dialog.progress.text() == f"{active} of {active} patients"
     assert dialog.status.text().startswith(f"{active} active patients screened")
 
     # Eligible so far first.

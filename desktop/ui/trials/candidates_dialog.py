@@ -94,8 +94,9 @@ class CandidatesDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = named(QProgressBar(), "candidates_progress")
-        self.progress.setFormat("%v of %m patients")
+        self.progress.setRange(0, 1)  # "0 of 100 patients" before any search would mislead
         self.progress.setValue(0)
+        self.progress.setFormat("not searched yet")
         self.status = named(QLabel("Choose a trial and find: each active patient's results "
                                    "and facts against its first stage. Nothing is saved."),
                             "candidates_status")
@@ -180,6 +181,7 @@ class CandidatesDialog(QDialog):
         self._pending, self._counts = [], Counter()
         self._set_indicator(-1)
         self.progress.setRange(0, 0)  # busy until the patients are counted
+        self.progress.setFormat("%v of %m patients")
         self.status.setText(f"Screening the active patients against {trial.id}'s first "
                             f"stage…")
         search = CandidateSearch(service, trial, self)
