@@ -7,8 +7,9 @@ Opt-in: ``python -m pytest tests/benchmarks/test_candidates_bench.py --benchmark
 search to end; a 2 ms timer on the GUI thread records the longest gap between its ticks
 (as in test_export_gui_bench), and the progress signal's arrival times give the longest
 wait between updates. The app's window fitter, an application-wide Python event
-filter, is installed as the running app has it. The trials are the lightest first stage (NCT06835140, 17 criteria)
-and the heaviest (NCT05744440, 30 criteria, many windowed labs and derived values).
+filter, is installed as the running app has it. The trials are the lightest first stage
+(NCT06835140, 17 criteria) and the heaviest (NCT05744440, 30 criteria, many windowed
+labs and derived values).
 Targets: under 10 s, progress at least every 250 ms, no GUI gap over 50 ms.
 """
 
