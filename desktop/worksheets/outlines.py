@@ -52,11 +52,9 @@ def _face(font_name: str) -> Any:
     return pdfmetrics.getFont(font_name).face
 
 
-@cache
-def glyph_contours(font_name: str, glyph: int) -> tuple[Contour, ...]:
+def _glyph_contours(font_name: str, glyph: int) -> list[Contour]:
     """The contours of glyph number ``glyph`` in font units (y up)."""
-    face = _face(font_name)
-    return tuple(_contours(face, glyph, 0))
+    return _contours(_face(font_name), glyph, 0)
 
 
 def _contours(face: Any, glyph: int, depth: int) -> list[Contour]:
@@ -204,7 +202,7 @@ def glyph_path(font_name: str, glyph: int) -> tuple[tuple[str, tuple[int, ...]],
     draws. A font unit is 1/2048 em: at 9 pt, 0.004 pt, far below what any printer
     resolves, so whole units lose nothing."""
     steps: list[tuple[str, tuple[int, ...]]] = []
-    for contour in glyph_contours(font_name, glyph):
+    for contour in _glyph_contours(font_name, glyph):
         current: Point = (0.0, 0.0)
         for kind, points in _segments(contour):
             if kind == "quad":
