@@ -3,6 +3,15 @@
 PyInstaller unpacks data next to the executable (``sys._MEIPASS``); from a source
 checkout the same folders sit at the repository root, beside the package.
 Everything that reads ``trials/`` or ``resources/`` asks here.
+
+The data folder's files are its user's alone (patient data on a shared workstation): a
+folder NK Screen creates for its data is ``0o700`` (``private_folder``) and every file
+it creates there that holds data (the registry, a copy before an upgrade, the log) is
+``0o600`` (``private_file``), whatever the umask; SQLite gives a database's ``-wal`` and
+``-shm`` files the database's own mode, and backups are written through ``mkstemp``
+(``0o600``). What already exists keeps its modes: a site that shares a registry between
+accounts on purpose (a group folder) keeps doing so. On Windows a mode only sets the
+read-only flag; the default data folder, in the user's profile, is private already.
 """
 
 from __future__ import annotations
@@ -13,6 +22,8 @@ from pathlib import Path
 
 DATA_DIR_ENV = "NKSCREEN_HOME"
 CACHE_DIR_ENV = "NKSCREEN_CACHE"
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_FOLDER_MODE = 0o700
 
 
 def bundle_root() -> Path:
@@ -71,3 +82,17 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("NKScreen", appauthor=False))
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` (and any missing parents) unless it exists: the last ``0o700``."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
+
+
+def private_file(path: Path) -> None:
+    """Create ``path``, empty and ``0o600``, unless it exists (then it is left as is)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    os.close(fd)

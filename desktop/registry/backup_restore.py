@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from desktop.paths import private_folder
 from desktop.registry.audit_chain import EMPTY_HEAD, Head, mirror, read_head
 from desktop.registry.backup import (
     BackupError,
@@ -227,7 +228,7 @@ def restore_from(file: Path, data_dir: Path, *, actor: str,
     current = data_dir / DB_FILENAME
     moment = now or datetime.now(UTC)
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
     except OSError as exc:
         raise BackupError(f"The data folder {data_dir} cannot be created "
                           f"({exc.strerror or exc}).") from None

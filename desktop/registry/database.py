@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop.paths import private_file, private_folder
 from desktop.registry.location import DB_FILENAME as DB_FILENAME
 from desktop.registry.revision import HEAD
 
@@ -247,7 +248,7 @@ class Registry:
 
 def _check_folder(data_dir: Path) -> None:
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(data_dir)
     except OSError as exc:
         raise RegistryError(
             f"The data folder {data_dir} could not be created ({exc.strerror or exc})."
@@ -258,6 +259,15 @@ def _check_folder(data_dir: Path) -> None:
         raise RegistryError(
             f"The data folder {data_dir} is read-only; NK Screen needs to write its registry there."
         )
+
+
+def _create(path: Path) -> None:
+    """A new registry file, its user's alone (``desktop.paths.private_file``)."""
+    try:
+        private_file(path)
+    except OSError as exc:
+        raise RegistryError(
+            f"The registry {path} could not be created ({exc.strerror or exc}).") from exc
 
 
 def _inspect(path: Path, options: str) -> tuple[set[str], set[str]]:
@@ -405,7 +415,9 @@ def open_registry(data_dir: Path) -> Registry:
         refuse_network_share(data_dir)
         with opening_lock(data_dir / f"{DB_FILENAME}.lock"):
             revisions = _check_file(path)
-            if revisions is not None:
+            if revisions is None:
+                _create(path)
+            else:
                 registry = _open_at_head(path)
                 if registry is not None:
                     return registry

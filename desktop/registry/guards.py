@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from desktop.paths import private_file
+
 #: File systems on which a registry is refused (Linux names from /proc/mounts).
 NETWORK_FILESYSTEMS = frozenset({
     "cifs", "smb3", "smbfs", "nfs", "nfs4", "ncpfs", "afs", "coda", "9p", "ceph",
@@ -107,12 +109,13 @@ def backup_before_upgrade(path: Path, revisions: set[str]) -> Path:
     target = path.with_name(f"{path.stem}-before-upgrade-from-{revision}-{stamp}{path.suffix}")
     source = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
     try:
+        private_file(target)
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)
         finally:
             copy.close()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         target.unlink(missing_ok=True)
         raise GuardError(f"The registry {path} could not be backed up before its upgrade "
                          f"({exc}); nothing was changed.") from exc

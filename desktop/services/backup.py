@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from desktop.domain.accounts import Actor, Permission
+from desktop.paths import private_folder
 from desktop.registry.backup import BackupError, Manifest, backup_to, manifest_path, record_backup
 from desktop.registry.backup_restore import (
     BACKUP_ACTION,
@@ -127,7 +128,7 @@ class BackupService:
         if not self.due(now, schedule):
             return None
         try:
-            schedule.folder.mkdir(parents=True, exist_ok=True)
+            private_folder(schedule.folder)
         except OSError as exc:
             raise BackupError(f"Backup folder: {schedule.folder} cannot be created "
                               f"({exc.strerror or exc}).") from None

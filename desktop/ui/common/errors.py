@@ -17,6 +17,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
+from desktop.paths import private_file
 from desktop.ui.common.messages import MessageService
 
 LOG_FILE = "nkscreen.log"
@@ -37,6 +38,7 @@ def log_exception(log_path: Path, exc: BaseException, context: str) -> bool:
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     try:
+        private_file(log_path)  # it may quote what a patient's record held
         with log_path.open("a", encoding="utf-8") as log:
             log.write(f"{stamp} {context}\n{text}\n")
     except OSError:
