@@ -9,17 +9,25 @@ database layer or ReportLab; imports here stay inside the functions that need th
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
-from datetime import datetime, tzinfo
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from desktop import __version__
+from desktop.cli_records import (
+    BAD_INPUT,
+    BadInput,
+    emit,
+    iso,
+    one_line,
+    parsed,
+    quote_value,
+    run_records,
+    run_zone,
+)
 
-BAD_INPUT = 2
 FAILURE = 1
 
 
@@ -170,7 +178,7 @@ def main(argv: list[str] | None = None,
         args.data_dir = str(resolve_data_dir(None) / "demo")
     try:
         return _headless(args)
-    except _BadInput as exc:
+    except BadInput as exc:
         return _fail(str(exc), BAD_INPUT)
     except _Broken as exc:  # a broken install is bad input too: never an empty answer
         return _fail(str(exc), BAD_INPUT)
@@ -178,26 +186,8 @@ def main(argv: list[str] | None = None,
         return _fail(f"internal error: {type(exc).__name__}: {exc}", FAILURE)
 
 
-class _BadInput(Exception):
-    pass
-
-
 class _Broken(Exception):
     """The installation, not the input: a trial library or site file that cannot be used."""
-
-
-#: The longest line written to stderr, in characters (the contract's limit).
-MAX_MESSAGE = 300
-
-
-def _one_line(message: str) -> str:
-    """``nkscreen: message`` escaped to a single line of at most ``MAX_MESSAGE`` characters."""
-    from desktop.domain.text_safety import escape
-
-    line = escape(f"nkscreen: {message}", backslash=False)
-    if len(line) > MAX_MESSAGE:
-        line = line[: MAX_MESSAGE - 3] + "..."
-    return line
 
 
 def fail(message: str, code: int) -> int:
@@ -206,15 +196,8 @@ def fail(message: str, code: int) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(_one_line(message) + "\n")
+    sys.stderr.write(one_line(message) + "\n")
     return code
-
-
-def _emit(payload: Any) -> int:
-    data = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-    sys.stdout.buffer.write(data.encode("utf-8"))
-    sys.stdout.flush()
-    return 0
 
 
 _NCT_ID = re.compile(r"NCT[0-9]{8}")
@@ -241,9 +224,9 @@ def _registry_command(args: argparse.Namespace, module: str, name: str) -> int:
 
     run = getattr(import_module(module), name)
     try:
-        return _emit(run(args, resolve_data_dir(args.data_dir)))
+        return emit(run(args, resolve_data_dir(args.data_dir)))
     except BackupUsage as exc:
-        raise _BadInput(str(exc)) from None
+        raise BadInput(str(exc)) from None
     except Refused as exc:
         return _fail(str(exc), FAILURE)
 
@@ -258,9 +241,9 @@ def _headless(args: argparse.Namespace) -> int:
         try:
             summary, problem = run_audit(args)
         except AuditUsage as exc:
-            raise _BadInput(str(exc)) from None
+            raise BadInput(str(exc)) from None
         if summary is not None:
-            _emit(summary)
+            emit(summary)
         return 0 if problem is None else _fail(problem, FAILURE)
     if args.command == "site":
         from desktop.cli_site import SiteCommandError, run_site
@@ -269,7 +252,7 @@ def _headless(args: argparse.Namespace) -> int:
         try:
             print(run_site(args, resolve_data_dir(args.data_dir)), flush=True)
         except SiteCommandError as exc:
-            raise _BadInput(str(exc)) from None
+            raise BadInput(str(exc)) from None
         return 0
     if args.command in _REGISTRY_COMMANDS:
         return _registry_command(args, *_REGISTRY_COMMANDS[args.command])
@@ -280,8 +263,8 @@ def _headless(args: argparse.Namespace) -> int:
         try:
             summary, code = run_verify(args)
         except VerifyUsage as exc:
-            raise _BadInput(str(exc)) from None
-        _emit(summary)
+            raise BadInput(str(exc)) from None
+        emit(summary)
         return code
     from desktop.library import TrialFileError, UnknownTrial, find_trial, load_library
 
@@ -293,17 +276,17 @@ def _headless(args: argparse.Namespace) -> int:
                               "complete?)")
             if args.command == "prescreen":
                 return _prescreen(args, library)
-            return _emit([
+            return emit([
                 {"id": t.id, "title": t.title, "protocol_version": t.protocol_version,
                  "stages": t.stage_ids}
                 for t in library
             ])
         if not isinstance(args.trial, str) or not _NCT_ID.fullmatch(args.trial):
-            raise _BadInput(f"NCT_ID: {_quote(args.trial)} is not an NCT number "
+            raise BadInput(f"NCT_ID: {quote_value(args.trial)} is not an NCT number "
                             "(NCT and 8 digits, e.g. NCT06152809)")
         trial = find_trial(args.trial, cached=True)
     except UnknownTrial as exc:
-        raise _BadInput(f"NCT_ID: {exc}") from None
+        raise BadInput(f"NCT_ID: {exc}") from None
     except TrialFileError as exc:
         raise _Broken(f"trial library: {exc}") from None
 
@@ -312,9 +295,9 @@ def _headless(args: argparse.Namespace) -> int:
     try:
         stage = get_stage(trial, args.stage)
     except UnknownStage as exc:
-        raise _BadInput(f"--stage: {exc}") from None
+        raise BadInput(f"--stage: {exc}") from None
     if args.command == "criteria":
-        return _emit([
+        return emit([
             {"id": c.id, "kind": c.kind, "text": c.text, "attested": c.attested,
              "inputs": inputs(c, stage)}
             for c in stage.criteria
@@ -323,28 +306,28 @@ def _headless(args: argparse.Namespace) -> int:
     from desktop.domain.engine import evaluate
 
     site_uln = _site_uln(args)
-    zone = _zone()
+    zone = run_zone()
 
     def one(data: Any) -> Any:
-        record = _record(data, zone)
+        record = parsed(data, zone)
         verdict = evaluate(trial, stage.id, record, site_uln)
-        return verdict.as_json() | {"as_of": _iso(record.as_of)}
+        return verdict.as_json() | {"as_of": iso(record.as_of)}
 
-    return _run_records(args, one)
+    return run_records(args, one)
 
 
 def _prescreen(args: argparse.Namespace, library: list[Any]) -> int:
     from desktop.domain.prescreen import prescreen
 
     site_uln = _site_uln(args)
-    zone = _zone()
+    zone = run_zone()
 
     def one(data: Any) -> Any:
-        record = _record(data, zone)
-        return [entry.as_json() | {"as_of": _iso(record.as_of)}
+        record = parsed(data, zone)
+        return [entry.as_json() | {"as_of": iso(record.as_of)}
                 for entry in prescreen(library, record, site_uln)]
 
-    return _run_records(args, one)
+    return run_records(args, one)
 
 
 def _site_uln(args: argparse.Namespace) -> Any:
@@ -361,7 +344,7 @@ def _site_uln(args: argparse.Namespace) -> Any:
         try:
             return parse_site(read_site_path(path), path.name)
         except SiteError as exc:
-            raise _BadInput(f"--site: {exc}") from None
+            raise BadInput(f"--site: {exc}") from None
     from desktop.services.site_values import has_registry
 
     data_dir = resolve_data_dir(args.data_dir)
@@ -373,112 +356,12 @@ def _site_uln(args: argparse.Namespace) -> Any:
     try:
         site = registry_site(data_dir)
     except SiteSettingError as exc:
-        raise _BadInput(f"--data-dir: {exc}") from None
+        raise BadInput(f"--data-dir: {exc}") from None
     if site is None:
         return {}
     if site.time_zone:  # the registry's zone, unless TZ says otherwise
         use_site_zone(site.time_zone)
     return site.uln
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes" if moment.second == 0 else "seconds")
-
-
-def _zone() -> tzinfo:
-    """The site's zone, once per run (after ``_site_uln``, which may set it): reading
-    the zone file for every record of a ``--jsonl`` run cost more than its evaluation."""
-    from desktop.zone import site_zone
-
-    return site_zone()
-
-
-def _record(data: Any, zone: tzinfo) -> Any:
-    from desktop.domain.record import parse_record
-
-    return parse_record(data, now=datetime.now(), zone=zone)
-
-
-def _run_records(args: argparse.Namespace, one: Any) -> int:
-    """One record (RECORD) or many (``--jsonl``); each RecordError is bad input."""
-    from desktop.domain.record import RecordError
-    from desktop.domain.record_json import load_record_json
-
-    if (args.record is None) == (args.jsonl is None):
-        raise _BadInput("RECORD: give one record (a path, or - for standard input) or "
-                        "--jsonl FILE, not both and not neither")
-    if args.jsonl is None:
-        text = _read_text(args.record, "RECORD")
-        try:
-            return _emit(one(load_record_json(text)))
-        except RecordError as exc:
-            raise _BadInput(f"{exc.field}: {exc.message}") from None
-    all_good = True
-    out = sys.stdout.buffer
-    for number, line in _read_lines(args.jsonl):
-        if line is not None and not line.strip():
-            continue
-        try:
-            if line is None:
-                raise RecordError("RECORD", "this line is not UTF-8 text")
-            payload: Any = one(load_record_json(line))
-        except RecordError as exc:
-            all_good = False
-            payload = {"line": number, "error": _one_line(f"{exc.field}: {exc.message}")}
-        except Exception as exc:
-            all_good = False
-            payload = {"line": number,
-                       "error": _one_line(f"internal error: {type(exc).__name__}: {exc}")}
-        out.write((json.dumps(payload, ensure_ascii=False) + "\n").encode("utf-8"))
-    sys.stdout.flush()
-    return 0 if all_good else BAD_INPUT
-
-
-def _quote(value: object) -> str:
-    from desktop.domain.text_safety import quote
-
-    return quote(value)
-
-
-def _read_text(source: str, name: str) -> str:
-    """The record's text: at most 10 MB of UTF-8 from a file or standard input."""
-    from desktop.domain.record_json import MAX_BYTES
-
-    try:
-        if source == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            with open(source, "rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise _BadInput(f"{name}: cannot read {_quote(source)}: {reason}") from None
-    if len(raw) > MAX_BYTES:
-        raise _BadInput(f"{name}: {_quote(source)} is larger than 10 MB")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _BadInput(f"{name}: {_quote(source)} is not UTF-8 text") from None
-
-
-def _read_lines(source: str) -> Iterator[tuple[int, str | None]]:
-    """``(line number, text)`` of a JSON Lines file; None for a line that is not UTF-8."""
-    try:
-        handle = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise _BadInput(f"--jsonl: cannot read {_quote(source)}: {reason}") from None
-    try:
-        for number, raw in enumerate(handle, start=1):
-            text: str | None
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError:
-                text = None
-            yield number, text
-    finally:
-        if handle is not sys.stdin.buffer:
-            handle.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

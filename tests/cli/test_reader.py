@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.cli import _one_line
+from desktop.cli_records import one_line as _one_line
 from desktop.domain.engine import evaluate
 from desktop.domain.record import RecordError, parse_record
 from desktop.domain.record_json import load_record_json
