@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any, Final
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import FILL_NON_ZERO
 
 Point = tuple[float, float]
 #: One contour: its points and whether each is on the curve.
@@ -220,29 +220,25 @@ def glyph_path(font_name: str, glyph: int) -> tuple[tuple[str, tuple[int, ...]],
     return tuple(steps)
 
 
+@cache
+def glyph_operators(font_name: str, glyph: int) -> str:
+    """The glyph's path as PDF path operators in font units ("" for a blank glyph),
+    formatted once per glyph."""
+    return " ".join(f"{' '.join(map(str, values))} {op}" if values else op
+                    for op, values in glyph_path(font_name, glyph))
+
+
 def draw_outlined(canv: Any, font_name: str, size: float, x: float, y: float,
                   text: str) -> None:
-    """``text`` with its baseline's left end at (x, y), filled in the fill colour: each
-    glyph's path in font units, placed and scaled by its own transformation."""
-    scale = size / _face(font_name).unitsPerEm
+    """``text`` with its baseline's left end at (x, y), filled in the fill colour (nonzero
+    winding, as TrueType outlines are drawn): each glyph's path in font units, placed
+    and scaled by its own transformation."""
+    scale = fp_str(size / _face(font_name).unitsPerEm)
     pen_x = x
     for char in text:
-        steps = glyph_path(font_name, _glyph(font_name, char))
-        if steps:
-            canv.saveState()
-            canv.transform(scale, 0, 0, scale, pen_x, y)
-            path = canv.beginPath()
-            for op, values in steps:
-                if op == "m":
-                    path.moveTo(*values)
-                elif op == "l":
-                    path.lineTo(*values)
-                elif op == "c":
-                    path.curveTo(*values)
-                else:
-                    path.close()
-            canv.drawPath(path, stroke=0, fill=1, fillMode=FILL_NON_ZERO)
-            canv.restoreState()
+        operators = glyph_operators(font_name, _glyph(font_name, char))
+        if operators:
+            canv.addLiteral(f"q {scale} 0 0 {scale} {fp_str(pen_x, y)} cm {operators} f Q")
         pen_x += text_width(font_name, size, char)
 
 
