@@ -281,6 +281,7 @@ class GuiSession(QObject):
         self._fit_every_window()
 
     def _fit_every_window(self) -> None:
+        """Install the fitter (once), fitting the session window already up, if any."""
         if self._fitter is not None:
             return
         shown = self.session.dialog if self.session is not None else None
@@ -374,6 +375,7 @@ class GuiSession(QObject):
         from desktop.registry.database import RegistryError
 
         self.window.statusBar().showMessage("The registry could not be opened.")
+        self._fit_every_window()
         if isinstance(error, RegistryError):
             self.messages.error(self.window, f"{APP_NAME} cannot start",
                                 f"The patient registry could not be opened.\n\n{error}")
@@ -384,7 +386,9 @@ class GuiSession(QObject):
             self._quit(EXIT_UNEXPECTED)
 
     def unexpected(self, error: BaseException) -> None:
-        """Called by the exception hook: a smoke run fails on any unexpected error."""
+        """Called by the exception hook: a smoke run fails on any unexpected error. Should
+        one stop the start before the login window, every later window is still fitted."""
+        self._fit_every_window()
         if self.smoke:
             self._quit(EXIT_UNEXPECTED)
 

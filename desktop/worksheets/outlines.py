@@ -42,6 +42,7 @@ _HAVE_SCALE: Final = 0x0008
 _MORE_COMPONENTS: Final = 0x0020
 _HAVE_XY_SCALE: Final = 0x0040
 _HAVE_TWO_BY_TWO: Final = 0x0080
+_SCALED_OFFSET: Final = 0x0800
 
 
 class OutlineError(ValueError):
@@ -146,6 +147,8 @@ def _composite(face: Any, data: bytes, depth: int) -> list[Contour]:
             a, b = _f2dot14(data, pos), _f2dot14(data, pos + 2)
             c, d = _f2dot14(data, pos + 4), _f2dot14(data, pos + 6)
             pos += 8
+        if flags & _SCALED_OFFSET:  # Apple's reading: the offset is transformed too
+            dx, dy = a * dx + c * dy, b * dx + d * dy
         for contour in _contours(face, component, depth + 1):
             contours.append([(a * x + c * y + dx, b * x + d * y + dy, on)
                              for x, y, on in contour])

@@ -27,6 +27,7 @@ from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.content import ImportedPdfPage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -128,12 +129,22 @@ class LoadedSigner:
         # bound by the signed attributes' hash of it) and costs every verifier a
         # certificate to parse and match: left out. A chain with intermediates (an
         # institution's PKCS#12) is carried whole, so each can be checked in the file.
-        carried = [c for c in chain
-                   if not c.subject == c.issuer == certificate.issuer]
+        carried = [c for c in chain if not _site_root(c, certificate)]
         self.signer = KeySigner(key, der(certificate), [der(c) for c in carried])
         asyncio.run(self.signer.prepare())
         #: Room for each signature's container: what this key's takes, at most.
         self.reserved = self.signer.reserve() or SIGNATURE_BYTES
+
+
+def _site_root(cert: x509.Certificate, signer: x509.Certificate) -> bool:
+    """Whether ``cert`` is a self-signed root (its own key signed it: not a link
+    certificate of a key rollover, which has the same name) that signed ``signer``."""
+    try:
+        cert.verify_directly_issued_by(cert)
+        signer.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def sign_field(pdf: bytes, field: BoxPlace, signer: LoadedSigner, stamp: Stamp) -> bytes:

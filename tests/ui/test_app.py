@@ -157,6 +157,8 @@ def test_unusable_data_folder_is_reported_as_a_message(
     assert message.kind == "error"
     assert str(not_a_folder) in message.text
     assert "Traceback" not in message.text
+    # No login window came up, yet the windows that follow are fitted to the screen.
+    assert session._fitter is not None
 
 
 def test_unexpected_error_is_logged_and_shown_briefly(data_dir: Path,

@@ -116,3 +116,22 @@ def test_an_institutions_chain_is_carried_whole() -> None:
     middle = Site("Institution signing CA", parent=Site("Institution root"))
     assert _carried(middle.person("Dr Ivy Investigator")) == [
         "Dr Ivy Investigator", "Institution root", "Institution signing CA"]
+
+
+def test_a_key_rollover_link_certificate_is_carried() -> None:
+    """A link certificate has its root's name but is signed by the old key: it is not the
+    self-signed root that issued the signer, so a verifier holding only the old root can
+    still build the path."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.worksheets.signing_support import _certificate, _name
+
+    old = Site("Institution root")
+    new_key = ec.generate_private_key(ec.SECP256R1())
+    link = _certificate(_name("Institution root"), _name("Institution root"),
+                        new_key.public_key(), old.key, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _certificate(_name("Dr Ivy Investigator"), _name("Institution root"),
+                        key.public_key(), new_key, ca=False)
+    carried = _carried(Person(key, cert, (link, old.certificate)))
+    assert carried == ["Dr Ivy Investigator", "Institution root", "Institution root"]
