@@ -99,7 +99,11 @@ class OutcomesView(QTableView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.resizeRowsToContents()
+        # Only a new width re-wraps the reasons. Measuring every row is tens of ms on the
+        # GUI thread, and the table's height changes whenever a line under the form does
+        # (a status message during an export): re-measured then, it stalled the window.
+        if event.size().width() != event.oldSize().width():
+            self.resizeRowsToContents()
 
 
 class VisitLayout(VisitFormState):
@@ -229,6 +233,11 @@ class VisitLayout(VisitFormState):
         self.status = named(QLabel(), "visit_status")
         self.status.setStyleSheet(f"color:{HINT_COLOUR};")
         self.status.setWordWrap(True)  # a long line wraps; it never widens the window
+        # Room for two lines from the start: a message of one or two lines ("Exporting
+        # the worksheet to …", then where it went) changes no height, so the form is not
+        # laid out again (every visible row's delegate, on the GUI thread, while an export
+        # runs on a worker: 60-100 ms of stalls before).
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing())
         self.complete_button = named(QPushButton("Complete stage…"), "complete")
         self.complete_button.setToolTip(COMPLETE_TIP)
         self.complete_button.clicked.connect(self.complete)
