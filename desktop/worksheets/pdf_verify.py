@@ -11,13 +11,14 @@ name says. pyHanko's log lines are kept from the terminal. No Qt, no database.
 Where the time goes (a two-signature worksheet, 76 KB, ms, 2026-12-04): reading the
 file and the signature dictionaries ~4 (pyHanko tokenises each ``/Contents`` hex string a
 byte at a time, hence the signer keeping only the room its container needs and carrying
-no site CA certificate); the CMS and certificate checks ~2.5 per signature; pyHanko's
-difference analysis ~9, most of it parsing every object of the file (hence font subsets
-of only the characters used, and signature appearances drawn as glyph outlines, with no
-fonts of their own: ``fonts``, ``outlines``). That analysis is what proves a later
-revision changed nothing but its own field; any equally strict check must also read
-every earlier object (an earlier object may refer to an object number a later revision
-defines), so it stays pyHanko's. The cyclic collector is paused for the verify.
+no site CA certificate); the CMS checks ~2.3 per signature (no path is validated:
+``_context``); pyHanko's difference analysis ~8, most of it parsing every object of the
+file (hence font subsets of only the characters used, and signature appearances drawn
+as glyph outlines, with no fonts of their own: ``fonts``, ``outlines``). That analysis
+is what proves a later revision changed nothing but its own field; any equally strict
+check must also read every earlier object (an earlier object may refer to an object
+number a later revision defines), so it stays pyHanko's. The cyclic collector is
+paused for the verify.
 """
 
 from __future__ import annotations
