@@ -21,6 +21,7 @@ import binascii
 import io
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,13 +98,20 @@ def field_rect(box: BoxPlace) -> tuple[int, int, int, int]:
 
 def stamp_pdf(width: float, height: float, stamp: Stamp) -> bytes:
     """The signed box's appearance: one page of exactly the box's size."""
+    return stamp_page(width, height, stamp, OutlinedCanvas)
+
+
+def stamp_page(width: float, height: float, stamp: Stamp,
+               drawing: Callable[[Any], Any]) -> bytes:
+    """The appearance's page, its box drawn on ``drawing(canvas)`` (the outlines; the
+    canvas itself sets the words in the font, as the tests compare)."""
     register_fonts()
     out = io.BytesIO()
     canv = Canvas(out, pagesize=(width, height), initialFontName=REGULAR, invariant=1)
     canv.setFillGray(1)
     canv.rect(0, 0, width, height, stroke=0, fill=1)
     canv.setFillGray(0)
-    draw_signer_box(OutlinedCanvas(canv), width, height, stamp.role_label,
+    draw_signer_box(drawing(canv), width, height, stamp.role_label,
                     f"Signed digitally · certificate from {stamp.issuer}",
                     (stamp.printed_name, stamp.role, stamp.meaning,
                      format_when(stamp.signed_at)), note_size=7.5)

@@ -5,7 +5,6 @@ certificate but not the site CA that issued it (an institution's chain, whole)."
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +14,7 @@ from asn1crypto import cms
 
 from desktop.worksheets.fonts import BOLD, REGULAR, register_fonts
 from desktop.worksheets.outlines import glyph_path
-from desktop.worksheets.pdf_signing import LoadedSigner, Stamp, stamp_pdf
+from desktop.worksheets.pdf_signing import LoadedSigner, Stamp, stamp_page, stamp_pdf
 from tests.worksheets.signing_support import NOW, Person, Site
 
 STAMP = Stamp("Investigator", "Dr Ivy Investigator-Łukasz Müller", "Investigator",
@@ -39,23 +38,7 @@ def test_every_glyph_of_the_shipped_faces_decodes(face: str) -> None:
 
 def _text_stamp(width: float, height: float, stamp: Stamp) -> bytes:
     """The same box with its words set in the embedded font (what outlines replace)."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    from desktop.worksheets.signer_boxes import draw_signer_box
-    from desktop.worksheets.worksheet_data import format_when
-
-    out = io.BytesIO()
-    canv = Canvas(out, pagesize=(width, height), initialFontName=REGULAR, invariant=1)
-    canv.setFillGray(1)
-    canv.rect(0, 0, width, height, stroke=0, fill=1)
-    canv.setFillGray(0)
-    draw_signer_box(canv, width, height, stamp.role_label,
-                    f"Signed digitally · certificate from {stamp.issuer}",
-                    (stamp.printed_name, stamp.role, stamp.meaning,
-                     format_when(stamp.signed_at)), note_size=7.5)
-    canv.showPage()
-    canv.save()
-    return out.getvalue()
+    return stamp_page(width, height, stamp, lambda canv: canv)
 
 
 def _pixels(pdf: bytes, folder: Path, name: str) -> bytes:
